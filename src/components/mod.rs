@@ -1,0 +1,149 @@
+//! The components of a system, one file per kind. Each owns its state and
+//! reacts to the events the engine delivers to it in one `on` method; they
+//! talk only through events (a call sent, a reply returned), never by reaching
+//! into each other.
+//!
+//! A request travels as a chain of [`Call`]s: the client's call to the entry
+//! component, a load balancer's call to the instance it picked, a service's
+//! call to each downstream component in turn. Each call knows the call that
+//! waits for it (`parent`), so a reply finds its way back up the chain.
+
+pub mod client;
+pub mod load_balancer;
+pub mod service;
+
+pub use client::Client;
+pub use load_balancer::LoadBalancer;
+pub use service::Service;
+
+use crate::engine::{Arena, EventList, Handle, SimTime};
+use crate::metrics::{ComponentRow, Outcome};
+use crate::model::{ClassId, ComponentId, Op};
+
+/// A call's instance before anyone has picked one.
+pub const ANY_INSTANCE: u32 = u32::MAX;
+
+/// A handle to a call in flight.
+pub type CallId = Handle;
+
+/// Everything that happens in a run.
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    /// The client's next open-loop arrival.
+    Arrival,
+    /// A closed-loop user has finished thinking.
+    ThinkDone {
+        /// The user.
+        user: u32,
+    },
+    /// A request's client deadline.
+    Timeout {
+        /// The client's request.
+        request: Handle,
+    },
+    /// A call arrives at its component.
+    Deliver {
+        /// The call.
+        call: CallId,
+    },
+    /// A worker has finished a call's own service time.
+    ServiceDone {
+        /// The call.
+        call: CallId,
+    },
+    /// A call ended; delivered to whoever made it.
+    Reply {
+        /// The call that ended.
+        call: CallId,
+        /// How it ended.
+        outcome: Outcome,
+    },
+}
+
+/// One hop of a request: work asked of one component.
+#[derive(Clone, Copy, Debug)]
+pub struct Call {
+    /// The client request this work is for.
+    pub request: Handle,
+    /// The call waiting for this one; `None` when the client made it.
+    pub parent: Option<CallId>,
+    /// The component asked.
+    pub component: ComponentId,
+    /// The instance serving it, or [`ANY_INSTANCE`] until picked.
+    pub instance: u32,
+    /// The request's class.
+    pub class: ClassId,
+    /// The request's op.
+    pub op: Op,
+    /// The next downstream call of the component's list to consider.
+    pub step: u16,
+}
+
+impl Call {
+    /// A call made on behalf of `self` to `component` (instance not yet picked).
+    #[inline]
+    pub fn child(&self, me: CallId, component: ComponentId, instance: u32) -> Call {
+        Call {
+            request: self.request,
+            parent: Some(me),
+            component,
+            instance,
+            class: self.class,
+            op: self.op,
+            step: 0,
+        }
+    }
+}
+
+/// What a component may touch while reacting to an event: the clock, the
+/// event list, and the calls in flight.
+pub struct Ctx<'a> {
+    /// The current time.
+    pub now: SimTime,
+    /// The one event list.
+    pub events: &'a mut EventList<Event>,
+    /// Calls in flight.
+    pub calls: &'a mut Arena<Call>,
+}
+
+impl Ctx<'_> {
+    /// Sends a call to its component, now.
+    #[inline]
+    pub fn send(&mut self, call: CallId) {
+        self.events.schedule_now(Event::Deliver { call });
+    }
+
+    /// Ends a call with `outcome`; its maker hears of it now.
+    #[inline]
+    pub fn reply(&mut self, call: CallId, outcome: Outcome) {
+        self.events.schedule_now(Event::Reply { call, outcome });
+    }
+}
+
+/// Every kind of component, dispatched by `match` (no trait objects on the
+/// hot path).
+pub enum Component {
+    /// A pool of service instances.
+    Service(Service),
+    /// A load balancer.
+    LoadBalancer(LoadBalancer),
+}
+
+impl Component {
+    /// Reacts to an event addressed to this component.
+    #[inline]
+    pub fn on(&mut self, event: Event, ctx: &mut Ctx) {
+        match self {
+            Component::Service(s) => s.on(event, ctx),
+            Component::LoadBalancer(lb) => lb.on(event, ctx),
+        }
+    }
+
+    /// Appends this component's rows for the window `[start, end)`.
+    pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
+        match self {
+            Component::Service(s) => s.report_window(start, end, out),
+            Component::LoadBalancer(lb) => lb.report_window(start, end, out),
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! `kind: service`: a pool of identical stateless instances. Each instance has
+//! `workers` servers and a FCFS queue of `queue` waiting slots. A request holds
+//! its worker for its service time, then for each downstream call in turn,
+//! then replies.
+
+use std::collections::VecDeque;
+
+use super::{ANY_INSTANCE, CallId, Ctx, Event};
+use crate::engine::{SimTime, Stream};
+use crate::metrics::{ComponentRow, Level, Outcome};
+use crate::model::{self, ComponentId, Dist};
+
+/// One instance of the pool.
+struct Instance {
+    busy: Level,
+    queue: VecDeque<CallId>,
+    queue_level: Level,
+    completed: u64,
+    rejected: u64,
+}
+
+/// A pool of service instances.
+pub struct Service {
+    id: ComponentId,
+    workers: u64,
+    queue_cap: usize,
+    service_time: Dist,
+    calls: Vec<model::Call>,
+    instances: Vec<Instance>,
+    service_stream: Stream,
+    routing_stream: Stream,
+}
+
+impl Service {
+    /// The pool `id`, named `name`, as the model describes it.
+    pub fn new(id: ComponentId, name: &str, m: &model::Service, seed: u64) -> Service {
+        Service {
+            id,
+            workers: m.workers as u64,
+            queue_cap: m.queue.map(|q| q as usize).unwrap_or(usize::MAX),
+            service_time: m.service_time.clone(),
+            calls: m.calls.clone(),
+            instances: (0..m.instances)
+                .map(|_| Instance {
+                    busy: Level::default(),
+                    queue: VecDeque::new(),
+                    queue_level: Level::default(),
+                    completed: 0,
+                    rejected: 0,
+                })
+                .collect(),
+            service_stream: Stream::new(seed, name, "service"),
+            routing_stream: Stream::new(seed, name, "routing"),
+        }
+    }
+
+    /// Reacts to an event for one of its calls.
+    #[inline]
+    pub fn on(&mut self, event: Event, ctx: &mut Ctx) {
+        match event {
+            Event::Deliver { call } => self.arrive(call, ctx),
+            Event::ServiceDone { call } => self.next_call(call, ctx),
+            Event::Reply { call, outcome } => self.downstream_replied(call, outcome, ctx),
+            Event::Arrival | Event::ThinkDone { .. } | Event::Timeout { .. } => {
+                unreachable!("client events are not delivered to services")
+            }
+        }
+    }
+
+    #[inline]
+    fn arrive(&mut self, call: CallId, ctx: &mut Ctx) {
+        let n = self.instances.len();
+        let c = &mut ctx.calls[call];
+        if c.instance == ANY_INSTANCE {
+            // No balancer in front: pick one at random, as a service proxy does.
+            c.instance = if n == 1 {
+                0
+            } else {
+                self.routing_stream.index(n) as u32
+            };
+        }
+        let i = c.instance as usize;
+        let inst = &mut self.instances[i];
+        if inst.busy.value() < self.workers {
+            self.start(i, call, ctx);
+        } else if inst.queue.len() < self.queue_cap {
+            inst.queue.push_back(call);
+            inst.queue_level.set(ctx.now, inst.queue.len() as u64);
+        } else {
+            inst.rejected += 1;
+            ctx.reply(call, Outcome::Rejected);
+        }
+    }
+
+    #[inline]
+    fn start(&mut self, i: usize, call: CallId, ctx: &mut Ctx) {
+        self.instances[i].busy.incr(ctx.now);
+        let t = self.service_time.sample(&mut self.service_stream);
+        ctx.events
+            .schedule(ctx.now + t, Event::ServiceDone { call });
+    }
+
+    /// Makes the next downstream call that applies to this request, or
+    /// finishes the request if none is left.
+    #[inline]
+    fn next_call(&mut self, call: CallId, ctx: &mut Ctx) {
+        let c = ctx.calls[call];
+        let mut step = c.step as usize;
+        while let Some(spec) = self.calls.get(step) {
+            step += 1;
+            if spec.when.as_ref().is_none_or(|w| w.matches(c.class, c.op)) {
+                ctx.calls[call].step = step as u16;
+                let child = ctx.calls.insert(c.child(call, spec.to, ANY_INSTANCE));
+                ctx.send(child);
+                return;
+            }
+        }
+        self.finish(call, Outcome::Ok, ctx);
+    }
+
+    #[inline]
+    fn downstream_replied(&mut self, child: CallId, outcome: Outcome, ctx: &mut Ctx) {
+        let parent = ctx
+            .calls
+            .remove(child)
+            .and_then(|c| c.parent)
+            .expect("a reply to a service call has a parent");
+        match outcome {
+            Outcome::Ok => self.next_call(parent, ctx),
+            // A failed dependency fails the request; the worker is freed.
+            _ => self.finish(parent, outcome, ctx),
+        }
+    }
+
+    #[inline]
+    fn finish(&mut self, call: CallId, outcome: Outcome, ctx: &mut Ctx) {
+        let i = ctx.calls[call].instance as usize;
+        let now = ctx.now;
+        let inst = &mut self.instances[i];
+        if outcome == Outcome::Ok {
+            inst.completed += 1;
+        }
+        ctx.reply(call, outcome);
+        match inst.queue.pop_front() {
+            Some(next) => {
+                // The worker goes straight to the next waiting request.
+                inst.queue_level.set(now, inst.queue.len() as u64);
+                let t = self.service_time.sample(&mut self.service_stream);
+                ctx.events
+                    .schedule(now + t, Event::ServiceDone { call: next });
+            }
+            None => inst.busy.decr(now),
+        }
+    }
+
+    /// Appends a row per instance and one for the pool (`*`).
+    pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
+        let len = end.0 - start.0;
+        let workers = self.workers as f64;
+        let mut pool = ComponentRow {
+            start,
+            component: self.id,
+            instance: None,
+            up: 0,
+            utilization: Some(0.0),
+            queue_len: Some(0.0),
+            in_service: Some(0.0),
+            completed: 0,
+            rejected: 0,
+        };
+        for (i, inst) in self.instances.iter_mut().enumerate() {
+            let busy = inst.busy.take_average(end, len);
+            let queue = inst.queue_level.take_average(end, len);
+            let row = ComponentRow {
+                start,
+                component: self.id,
+                instance: Some(i as u32),
+                up: 1,
+                utilization: Some(busy / workers),
+                queue_len: Some(queue),
+                in_service: Some(busy),
+                completed: std::mem::take(&mut inst.completed),
+                rejected: std::mem::take(&mut inst.rejected),
+            };
+            pool.up += 1;
+            pool.in_service = pool.in_service.map(|v| v + busy);
+            pool.queue_len = pool.queue_len.map(|v| v + queue);
+            pool.completed += row.completed;
+            pool.rejected += row.rejected;
+            out.push(row);
+        }
+        pool.utilization = pool
+            .in_service
+            .map(|b| b / (workers * self.instances.len() as f64));
+        out.push(pool);
+    }
+}

@@ -1,0 +1,162 @@
+//! Requests and calls in flight live in arenas: slots reused through a free
+//! list, so memory follows what is in flight, never what was simulated.
+
+/// The index of a slot with the generation it had when it was handed out, so
+/// that a late event (a client timeout after its request ended) can tell that
+/// the slot now holds something else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Handle {
+    index: u32,
+    generation: u32,
+}
+
+impl Handle {
+    /// The slot index (for diagnostics and dense side tables).
+    #[inline]
+    pub fn index(self) -> usize {
+        self.index as usize
+    }
+}
+
+struct Slot<T> {
+    generation: u32,
+    value: Option<T>,
+}
+
+/// A generational arena.
+pub struct Arena<T> {
+    slots: Vec<Slot<T>>,
+    free: Vec<u32>,
+    live: usize,
+}
+
+impl<T> Default for Arena<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Arena<T> {
+    /// An empty arena.
+    pub fn new() -> Self {
+        Arena {
+            slots: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+        }
+    }
+
+    /// Stores `value` and returns its handle.
+    #[inline]
+    pub fn insert(&mut self, value: T) -> Handle {
+        self.live += 1;
+        if let Some(index) = self.free.pop() {
+            let slot = &mut self.slots[index as usize];
+            slot.value = Some(value);
+            Handle {
+                index,
+                generation: slot.generation,
+            }
+        } else {
+            let index = u32::try_from(self.slots.len()).expect("more than 4 billion live entries");
+            self.slots.push(Slot {
+                generation: 0,
+                value: Some(value),
+            });
+            Handle {
+                index,
+                generation: 0,
+            }
+        }
+    }
+
+    /// The value behind `h`, if it is still the one `h` was handed out for.
+    #[inline]
+    pub fn get(&self, h: Handle) -> Option<&T> {
+        let slot = self.slots.get(h.index as usize)?;
+        if slot.generation == h.generation {
+            slot.value.as_ref()
+        } else {
+            None
+        }
+    }
+
+    /// Mutable access to the value behind `h`, if still live.
+    #[inline]
+    pub fn get_mut(&mut self, h: Handle) -> Option<&mut T> {
+        let slot = self.slots.get_mut(h.index as usize)?;
+        if slot.generation == h.generation {
+            slot.value.as_mut()
+        } else {
+            None
+        }
+    }
+
+    /// Removes and returns the value behind `h`; its slot gets a new generation.
+    #[inline]
+    pub fn remove(&mut self, h: Handle) -> Option<T> {
+        let slot = self.slots.get_mut(h.index as usize)?;
+        if slot.generation != h.generation {
+            return None;
+        }
+        let value = slot.value.take()?;
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free.push(h.index);
+        self.live -= 1;
+        Some(value)
+    }
+
+    /// Values stored now.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    /// Whether nothing is stored.
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// Slots ever allocated: the high-water mark of what was in flight at once.
+    pub fn capacity_used(&self) -> usize {
+        self.slots.len()
+    }
+}
+
+impl<T> std::ops::Index<Handle> for Arena<T> {
+    type Output = T;
+    /// Panics on a stale handle: inside the engine that is a logic error, never
+    /// a consequence of user input.
+    #[inline]
+    fn index(&self, h: Handle) -> &T {
+        self.get(h).expect("stale arena handle")
+    }
+}
+
+impl<T> std::ops::IndexMut<Handle> for Arena<T> {
+    #[inline]
+    fn index_mut(&mut self, h: Handle) -> &mut T {
+        self.get_mut(h).expect("stale arena handle")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_are_reused_and_stale_handles_miss() {
+        let mut a = Arena::new();
+        let x = a.insert(1);
+        let y = a.insert(2);
+        assert_eq!(a.remove(x), Some(1));
+        let z = a.insert(3);
+        assert_eq!(z.index(), x.index());
+        assert_eq!(a.get(x), None);
+        assert_eq!(a.remove(x), None);
+        assert_eq!(a[z], 3);
+        assert_eq!(a[y], 2);
+        assert_eq!(a.len(), 2);
+        assert_eq!(a.capacity_used(), 2);
+    }
+}

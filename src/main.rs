@@ -1,0 +1,5 @@
+//! The `capsim` command.
+
+fn main() -> std::process::ExitCode {
+    capsim::cli::main()
+}

@@ -1,0 +1,113 @@
+//! The rows a run produces, independent of any output format: one per window
+//! for the time series, one per window and component instance, and the
+//! summary. Reports turn them into CSV, tables and plots.
+
+use crate::engine::{SimDuration, SimTime};
+
+/// One window of the request time series.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WindowRow {
+    /// Start of the window.
+    pub start: SimTime,
+    /// Length of the window (the last one may be shorter).
+    pub len: SimDuration,
+    /// Requests sent.
+    pub offered: u64,
+    /// Successful replies, including late ones.
+    pub completed: u64,
+    /// Successful replies within the deadline.
+    pub goodput: u64,
+    /// Rejected requests.
+    pub rejected: u64,
+    /// Timed-out requests.
+    pub timed_out: u64,
+    /// Failed requests.
+    pub failed: u64,
+    /// Requests in flight at the window's end.
+    pub in_flight: u64,
+    /// Latency quantiles of successful replies: p50, p90, p99, p99.9, max.
+    pub latency: Option<[SimDuration; 5]>,
+}
+
+/// One window of one component instance (or the whole pool).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComponentRow {
+    /// Start of the window.
+    pub start: SimTime,
+    /// Index of the component in the model.
+    pub component: u32,
+    /// The instance, or `None` for the whole pool (`*`).
+    pub instance: Option<u32>,
+    /// 1/0 for an instance, instances up for the pool.
+    pub up: u32,
+    /// Busy workers over workers, time-averaged.
+    pub utilization: Option<f64>,
+    /// Waiting requests, time-averaged.
+    pub queue_len: Option<f64>,
+    /// Requests in service (or outstanding, for a load balancer), time-averaged.
+    pub in_service: Option<f64>,
+    /// Requests finished successfully in the window.
+    pub completed: u64,
+    /// Requests refused in the window.
+    pub rejected: u64,
+}
+
+/// One row of the summary: a request class or `all`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryRow {
+    /// Class name or `all`.
+    pub class: String,
+    /// Requests sent after warm-up.
+    pub requests: u64,
+    /// Ended `ok`.
+    pub ok: u64,
+    /// Ended `rejected`.
+    pub rejected: u64,
+    /// Ended `timed_out`.
+    pub timed_out: u64,
+    /// Ended `failed`.
+    pub failed: u64,
+    /// Errors over requests that ended.
+    pub error_rate: f64,
+    /// Successful replies per second, late ones included.
+    pub throughput_rps: f64,
+    /// Successful replies in time per second.
+    pub goodput_rps: f64,
+    /// Mean, p50, p90, p99, p99.9 and max latency of `ok` requests.
+    pub latency_mean: Option<SimDuration>,
+    /// Quantiles p50, p90, p99, p99.9, max.
+    pub latency: Option<[SimDuration; 5]>,
+}
+
+/// Where a run sends rows as windows close: CSV files, or memory in tests.
+pub trait Sink {
+    /// A window closed.
+    fn window(&mut self, row: &WindowRow, components: &[ComponentRow]) -> std::io::Result<()>;
+}
+
+/// A sink that keeps every row in memory (tests and benchmarks).
+#[derive(Default, Debug)]
+pub struct MemorySink {
+    /// Request rows.
+    pub windows: Vec<WindowRow>,
+    /// Component rows.
+    pub components: Vec<ComponentRow>,
+}
+
+impl Sink for MemorySink {
+    fn window(&mut self, row: &WindowRow, components: &[ComponentRow]) -> std::io::Result<()> {
+        self.windows.push(row.clone());
+        self.components.extend_from_slice(components);
+        Ok(())
+    }
+}
+
+/// A sink that drops every row (benchmarks of the engine alone).
+#[derive(Default, Debug)]
+pub struct NullSink;
+
+impl Sink for NullSink {
+    fn window(&mut self, _: &WindowRow, _: &[ComponentRow]) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,269 @@
+//! The CSV outputs of a run, exactly as SCENARIO.md's "What a run writes"
+//! says: `timeseries.csv` and `components.csv` stream a row per window as
+//! windows close (memory stays flat however long the run), `summary.csv` is
+//! written at the end. Numbers are printed in fixed decimals with trailing
+//! zeros trimmed, so the same run always prints the same bytes.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::atomic::AtomicFile;
+use crate::engine::{SimDuration, format_seconds};
+use crate::metrics::{ComponentRow, Sink, SummaryRow, WindowRow};
+
+/// Columns of `timeseries.csv`.
+pub const TIMESERIES_COLUMNS: &[&str] = &[
+    "time_s",
+    "offered_rps",
+    "completed_rps",
+    "goodput_rps",
+    "rejected_rps",
+    "timed_out_rps",
+    "failed_rps",
+    "in_flight",
+    "latency_p50_ms",
+    "latency_p90_ms",
+    "latency_p99_ms",
+    "latency_p999_ms",
+    "latency_max_ms",
+];
+
+/// Columns of `components.csv`.
+pub const COMPONENTS_COLUMNS: &[&str] = &[
+    "time_s",
+    "component",
+    "instance",
+    "up",
+    "utilization",
+    "queue_len",
+    "in_service",
+    "completed",
+    "rejected",
+    "hits",
+    "misses",
+    "backlog",
+    "lag_ms",
+    "stale_reads",
+];
+
+/// Columns of `summary.csv`.
+pub const SUMMARY_COLUMNS: &[&str] = &[
+    "variant",
+    "class",
+    "requests",
+    "ok",
+    "rejected",
+    "timed_out",
+    "failed",
+    "error_rate",
+    "throughput_rps",
+    "goodput_rps",
+    "latency_mean_ms",
+    "latency_p50_ms",
+    "latency_p90_ms",
+    "latency_p99_ms",
+    "latency_p999_ms",
+    "latency_max_ms",
+    "cost_per_hour",
+];
+
+/// `x` with at most `decimals` decimals (up to 9), rounded half away from
+/// zero, trailing zeros trimmed (`1.5`, `2`). Integer arithmetic: float
+/// formatting with a precision costs microseconds per number.
+pub fn fixed(x: f64, decimals: usize) -> String {
+    const POW10: [u64; 10] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+    ];
+    if decimals <= 9 && x.is_finite() && x.abs() < 1e15 / POW10[decimals] as f64 {
+        let scale = POW10[decimals];
+        let scaled = (x.abs() * scale as f64).round() as u64;
+        if scaled == 0 {
+            return "0".to_string();
+        }
+        let (whole, mut frac) = (scaled / scale, scaled % scale);
+        let mut out = String::with_capacity(24);
+        if x < 0.0 {
+            out.push('-');
+        }
+        out.push_str(&whole.to_string());
+        if frac > 0 {
+            let mut digits = decimals;
+            while frac % 10 == 0 {
+                frac /= 10;
+                digits -= 1;
+            }
+            out.push('.');
+            out.push_str(&format!("{frac:0digits$}"));
+        }
+        return out;
+    }
+    let s = format!("{x:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if s == "-0" { "0".to_string() } else { s }
+}
+
+/// A duration in milliseconds with microsecond resolution.
+pub fn ms(d: SimDuration) -> String {
+    fixed(d.as_millis_f64(), 3)
+}
+
+fn opt(x: Option<f64>, decimals: usize) -> String {
+    x.map(|v| fixed(v, decimals)).unwrap_or_default()
+}
+
+/// Streams `timeseries.csv` and `components.csv` of one run.
+pub struct CsvSink {
+    timeseries: csv::Writer<AtomicFile>,
+    components: csv::Writer<AtomicFile>,
+    names: Vec<String>,
+}
+
+impl CsvSink {
+    /// Starts both files in `dir`; `names` are the components' names by id.
+    pub fn create(dir: &Path, names: Vec<String>) -> io::Result<CsvSink> {
+        let mut timeseries =
+            csv::Writer::from_writer(AtomicFile::create(&dir.join("timeseries.csv"))?);
+        timeseries.write_record(TIMESERIES_COLUMNS)?;
+        let mut components =
+            csv::Writer::from_writer(AtomicFile::create(&dir.join("components.csv"))?);
+        components.write_record(COMPONENTS_COLUMNS)?;
+        Ok(CsvSink {
+            timeseries,
+            components,
+            names,
+        })
+    }
+
+    /// Finishes both files and moves them into place.
+    pub fn commit(self) -> io::Result<Vec<PathBuf>> {
+        let mut paths = Vec::new();
+        for w in [self.timeseries, self.components] {
+            let f = w
+                .into_inner()
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            paths.push(f.commit()?);
+        }
+        Ok(paths)
+    }
+}
+
+impl Sink for CsvSink {
+    fn window(&mut self, row: &WindowRow, components: &[ComponentRow]) -> io::Result<()> {
+        let secs = row.len.as_secs_f64();
+        let rate = |n: u64| fixed(n as f64 / secs, 3);
+        let time = format_seconds(row.start.nanos());
+        let lat: [String; 5] = match row.latency {
+            Some(q) => q.map(ms),
+            None => Default::default(),
+        };
+        self.timeseries.write_record([
+            time.as_str(),
+            &rate(row.offered),
+            &rate(row.completed),
+            &rate(row.goodput),
+            &rate(row.rejected),
+            &rate(row.timed_out),
+            &rate(row.failed),
+            &row.in_flight.to_string(),
+            &lat[0],
+            &lat[1],
+            &lat[2],
+            &lat[3],
+            &lat[4],
+        ])?;
+        for c in components {
+            let instance = c
+                .instance
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| "*".to_string());
+            self.components.write_record([
+                time.as_str(),
+                &self.names[c.component as usize],
+                &instance,
+                &c.up.to_string(),
+                &opt(c.utilization, 4),
+                &opt(c.queue_len, 3),
+                &opt(c.in_service, 3),
+                &c.completed.to_string(),
+                &c.rejected.to_string(),
+                "",
+                "",
+                "",
+                "",
+                "",
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+/// `summary.csv` as bytes. `cost_per_hour` is empty: costs come with sizes.
+pub fn summary_csv(variant: &str, rows: &[SummaryRow]) -> io::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(SUMMARY_COLUMNS)?;
+    for r in rows {
+        let lat: [String; 5] = match r.latency {
+            Some(q) => q.map(ms),
+            None => Default::default(),
+        };
+        w.write_record([
+            variant,
+            &r.class,
+            &r.requests.to_string(),
+            &r.ok.to_string(),
+            &r.rejected.to_string(),
+            &r.timed_out.to_string(),
+            &r.failed.to_string(),
+            &fixed(r.error_rate, 6),
+            &fixed(r.throughput_rps, 3),
+            &fixed(r.goodput_rps, 3),
+            &r.latency_mean.map(ms).unwrap_or_default(),
+            &lat[0],
+            &lat[1],
+            &lat[2],
+            &lat[3],
+            &lat[4],
+            "",
+        ])?;
+    }
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_fixed_and_trimmed() {
+        assert_eq!(fixed(2000.0, 3), "2000");
+        assert_eq!(fixed(1999.5, 3), "1999.5");
+        assert_eq!(fixed(0.123456, 4), "0.1235");
+        assert_eq!(fixed(-0.0000001, 3), "0");
+        assert_eq!(ms(SimDuration(12_345_678)), "12.346");
+        assert_eq!(fixed(0.05, 3), "0.05");
+        assert_eq!(fixed(-2.5, 3), "-2.5");
+        assert_eq!(fixed(1.0005, 3), "1.001");
+        assert_eq!(fixed(7.000_4, 3), "7");
+        assert_eq!(fixed(1e20, 3), "100000000000000000000");
+        // Same digits as the float formatter wherever it is not on a tie.
+        for i in 0..10_000 {
+            let x = i as f64 * 0.7919 + 0.00013;
+            let f = format!("{x:.3}");
+            let f = f.trim_end_matches('0').trim_end_matches('.');
+            assert_eq!(fixed(x, 3), f, "{x}");
+        }
+    }
+}

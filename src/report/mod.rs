@@ -1,0 +1,8 @@
+//! Reports of a run, all from the rows and results the run produced, none
+//! reaching into the engine: CSV files, the terminal table, the progress bar,
+//! and the atomic writing they share.
+
+pub mod atomic;
+pub mod csv;
+pub mod progress;
+pub mod table;

@@ -1,0 +1,173 @@
+//! The summary as a table on the terminal, to paste into a design document.
+
+use std::fmt::Write;
+
+use super::csv::fixed;
+use crate::engine::SimDuration;
+use crate::metrics::SummaryRow;
+use crate::model::Model;
+use crate::simulation::RunResult;
+
+fn ms(d: Option<SimDuration>) -> String {
+    match d {
+        None => "-".to_string(),
+        Some(d) => {
+            let v = d.as_millis_f64();
+            if v >= 100.0 {
+                format!("{v:.0}")
+            } else if v >= 10.0 {
+                format!("{v:.1}")
+            } else {
+                format!("{v:.2}")
+            }
+        }
+    }
+}
+
+fn count(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn pct(x: f64) -> String {
+    if x == 0.0 {
+        "0%".to_string()
+    } else if x < 0.0001 {
+        "<0.01%".to_string()
+    } else {
+        format!("{}%", fixed(x * 100.0, 2))
+    }
+}
+
+/// Lays out rows of cells with the first column left-aligned, the rest right.
+pub fn layout(rows: &[Vec<String>]) -> String {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (c, cell) in r.iter().enumerate() {
+            let pad = widths[c] - cell.chars().count();
+            if c == 0 {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad));
+            } else {
+                line.push_str("  ");
+                line.push_str(&" ".repeat(pad));
+                line.push_str(cell);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The summary table of a run.
+pub fn summary_table(model: &Model, result: &RunResult) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} ({}): {} simulated, warm-up {}, window {}, seed {}",
+        model.name, model.variant, model.duration, model.warmup, model.window, model.seed
+    );
+    if !model.description.is_empty() {
+        let _ = writeln!(out, "{}", model.description);
+    }
+    out.push('\n');
+    let mut rows = vec![
+        [
+            "class",
+            "requests",
+            "ok",
+            "rejected",
+            "timed_out",
+            "failed",
+            "errors",
+            "thru/s",
+            "good/s",
+            "mean",
+            "p50",
+            "p90",
+            "p99",
+            "p99.9",
+            "max ms",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>(),
+    ];
+    let body = |r: &SummaryRow| -> Vec<String> {
+        let q = r.latency;
+        vec![
+            r.class.clone(),
+            count(r.requests),
+            count(r.ok),
+            count(r.rejected),
+            count(r.timed_out),
+            count(r.failed),
+            pct(r.error_rate),
+            fixed(r.throughput_rps, 1),
+            fixed(r.goodput_rps, 1),
+            ms(r.latency_mean),
+            ms(q.map(|q| q[0])),
+            ms(q.map(|q| q[1])),
+            ms(q.map(|q| q[2])),
+            ms(q.map(|q| q[3])),
+            ms(q.map(|q| q[4])),
+        ]
+    };
+    let single = result.summary.len() == 2;
+    for r in &result.summary {
+        if single && r.class != "all" {
+            continue;
+        }
+        rows.push(body(r));
+    }
+    out.push_str(&layout(&rows));
+
+    let utils: Vec<String> = model
+        .components
+        .iter()
+        .zip(&result.utilization)
+        .filter_map(|(c, u)| u.map(|u| format!("{} {}", c.name, pct(u))))
+        .collect();
+    if !utils.is_empty() {
+        let _ = writeln!(out, "\nutilisation after warm-up: {}", utils.join(", "));
+    }
+    if result.in_flight > 0 {
+        let _ = writeln!(out, "in flight at the end: {}", count(result.in_flight));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_group_thousands_and_columns_align() {
+        assert_eq!(count(1234567), "1,234,567");
+        assert_eq!(count(12), "12");
+        let t = layout(&[
+            vec!["a".into(), "1".into()],
+            vec!["long".into(), "100".into()],
+        ]);
+        assert_eq!(t, "a       1\nlong  100\n");
+    }
+}

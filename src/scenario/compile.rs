@@ -1,0 +1,839 @@
+//! Checks a scenario and compiles it into the plain model: names become ids,
+//! durations nanoseconds, and everything the engine would otherwise have to
+//! check at run time is checked here, with the key path and location of the
+//! offending value.
+
+use indexmap::IndexMap;
+
+use super::de::from_node;
+use super::error::{ScenarioError, one_of};
+use super::spec::{
+    ArrivalsKind, DistSpec, LoadBalancerSpec, OpSpec, PolicySpec, RateSpec, ScenarioSpec,
+    ServiceSpec,
+};
+use super::yaml::{Node, PathSeg, Value};
+use crate::engine::{NANOS_PER_SEC, SimDuration};
+use crate::model::{self, Arrivals, ComponentId, Dist, Model, Op, RateSchedule, RateStep};
+
+/// Longest simulated run: ten years.
+pub const MAX_DURATION: SimDuration = SimDuration(10 * 365 * 86_400 * NANOS_PER_SEC);
+/// Most time-series windows in one run.
+pub const MAX_WINDOWS: u64 = 10_000_000;
+/// Highest rate, requests per second.
+pub const MAX_RATE: f64 = 100_000_000.0;
+/// Most instances in one pool.
+pub const MAX_INSTANCES: u64 = 100_000;
+/// Most workers per instance.
+pub const MAX_WORKERS: u64 = 100_000;
+/// Most workers in one pool, all instances together.
+pub const MAX_POOL_WORKERS: u64 = 10_000_000;
+/// Most waiting slots per instance.
+pub const MAX_QUEUE: u64 = 1_000_000_000;
+/// Most closed-loop users.
+pub const MAX_USERS: u64 = 10_000_000;
+/// Most request classes.
+pub const MAX_CLASSES: usize = 1_000;
+/// Most components.
+pub const MAX_COMPONENTS: usize = 10_000;
+/// Longest duration in a distribution: one year.
+pub const MAX_DIST: SimDuration = SimDuration(365 * 86_400 * NANOS_PER_SEC);
+
+/// Component kinds of the language, in the order capabilities bring them.
+const KINDS: &[&str] = &["service", "load_balancer", "cache", "database", "queue"];
+
+/// Parses a written path (`components.web.calls[1].to`) into segments.
+fn segs(path: &str) -> Vec<PathSeg> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let mut rest = part;
+        if let Some(b) = rest.find('[') {
+            out.push(PathSeg::Key(rest[..b].to_string()));
+            rest = &rest[b..];
+            while let Some(stripped) = rest.strip_prefix('[') {
+                let close = stripped.find(']').unwrap_or(stripped.len());
+                out.push(PathSeg::Index(stripped[..close].parse().unwrap_or(0)));
+                rest = stripped.get(close + 1..).unwrap_or("");
+            }
+        } else if !part.is_empty() {
+            out.push(PathSeg::Key(part.to_string()));
+        }
+    }
+    out
+}
+
+/// Builds errors located at a key path of the document.
+struct Checker<'a> {
+    root: &'a Node,
+}
+
+impl Checker<'_> {
+    /// An error about the value at `path`.
+    fn err(&self, path: &str, message: impl Into<String>) -> ScenarioError {
+        let (node, _) = self.root.locate(&segs(path));
+        ScenarioError::at(node.span, message).path(path)
+    }
+
+    /// An error about the key at `path` (the name, not its value).
+    fn err_key(&self, path: &str, message: impl Into<String>) -> ScenarioError {
+        let s = segs(path);
+        if let Some((PathSeg::Key(last), parent)) = s.split_last() {
+            let (p, found) = self.root.locate(parent);
+            if found && let Some(k) = p.get_key(last) {
+                return ScenarioError::at(k.span, message).path(path);
+            }
+        }
+        self.err(path, message)
+    }
+}
+
+fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && s.len() <= 64
+}
+
+const NAME_RULE: &str =
+    "a name of letters, digits, `_` and `-`, starting with a letter, at most 64 characters";
+
+/// A component's kind and spec, read in a second pass.
+enum ComponentSpec {
+    Service(ServiceSpec),
+    LoadBalancer(LoadBalancerSpec),
+}
+
+/// Checks and compiles the document `root`.
+pub fn compile(
+    root: &Node,
+    stem: &str,
+    seed_override: Option<u64>,
+) -> Result<Model, ScenarioError> {
+    let ck = Checker { root };
+    if !matches!(root.value, Value::Map(_)) {
+        return Err(
+            ScenarioError::at(root.span, format!("the scenario is {}", root.type_name()))
+                .expected("a mapping with `duration`, `traffic` and `components`"),
+        );
+    }
+    let spec: ScenarioSpec = from_node(root, &[])?;
+
+    // Components, read by kind.
+    let comp_node = root.get("components").expect("checked by ScenarioSpec");
+    let Value::Map(entries) = &comp_node.value else {
+        unreachable!("ScenarioSpec read components as a mapping")
+    };
+    if entries.is_empty() {
+        return Err(ck
+            .err("components", "there are no components")
+            .expected("at least one component, such as a `service`"));
+    }
+    if entries.len() > MAX_COMPONENTS {
+        return Err(ck
+            .err(
+                "components",
+                format!("{} components is too many to simulate", entries.len()),
+            )
+            .expected(format!("at most {MAX_COMPONENTS}")));
+    }
+    let mut specs: IndexMap<String, ComponentSpec> = IndexMap::new();
+    for (k, v) in entries {
+        let name = k.as_str().unwrap_or("");
+        let path = format!("components.{name}");
+        if !is_name(name) {
+            return Err(ck
+                .err_key(&path, format!("`{name}` is not a valid component name"))
+                .expected(NAME_RULE));
+        }
+        let base = vec![PathSeg::Key("components".into()), PathSeg::Key(name.into())];
+        if !matches!(v.value, Value::Map(_)) {
+            return Err(
+                ScenarioError::at(v.span, format!("found {}", v.type_name()))
+                    .path(path)
+                    .expected("a mapping with `kind` and the component's settings"),
+            );
+        }
+        let Some(kind_node) = v.get("kind") else {
+            return Err(ScenarioError::at(v.span, "missing key `kind`")
+                .path(path)
+                .expected(one_of(KINDS)));
+        };
+        let kind = kind_node.as_str().unwrap_or("");
+        let spec = match kind {
+            "service" => ComponentSpec::Service(from_node(v, &base)?),
+            "load_balancer" => ComponentSpec::LoadBalancer(from_node(v, &base)?),
+            "cache" | "database" | "queue" => {
+                return Err(ScenarioError::at(
+                    kind_node.span,
+                    format!(
+                        "`kind: {kind}` is not supported yet: it comes with capsim's data tier capability (caches, databases, shards, queues)"
+                    ),
+                )
+                .path(format!("{path}.kind"))
+                .expected(one_of(&["service", "load_balancer"])));
+            }
+            other => {
+                return Err(
+                    ScenarioError::at(kind_node.span, format!("unknown kind `{other}`"))
+                        .path(format!("{path}.kind"))
+                        .expected(one_of(KINDS))
+                        .suggest(other, KINDS.iter().copied()),
+                );
+            }
+        };
+        specs.insert(name.to_string(), spec);
+    }
+
+    let names: Vec<&str> = specs.keys().map(String::as_str).collect();
+    let lookup = |path: &str, target: &str| -> Result<ComponentId, ScenarioError> {
+        specs
+            .get_index_of(target)
+            .map(|i| i as ComponentId)
+            .ok_or_else(|| {
+                ck.err(path, format!("no component is called `{target}`"))
+                    .expected(format!("the name of a component: {}", one_of(&names)))
+                    .suggest(target, names.iter().copied())
+            })
+    };
+
+    // Top level.
+    let name = match &spec.name {
+        Some(n) => {
+            let ok = !n.is_empty()
+                && n.len() <= 100
+                && !n.starts_with('.')
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            if !ok {
+                return Err(ck
+                    .err("name", format!("`{n}` cannot name an output folder"))
+                    .expected("letters, digits, `_`, `-` and `.`, not starting with `.`"));
+            }
+            n.clone()
+        }
+        None => {
+            let cleaned: String = stem
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            if cleaned.is_empty() || cleaned.starts_with('.') {
+                "scenario".to_string()
+            } else {
+                cleaned
+            }
+        }
+    };
+
+    let duration = spec.duration.0;
+    if duration == SimDuration::ZERO {
+        return Err(ck
+            .err("duration", "the run lasts no time")
+            .expected("a positive duration, such as `10m`"));
+    }
+    if duration > MAX_DURATION {
+        return Err(ck
+            .err("duration", format!("{duration} is too long to simulate"))
+            .expected("at most 10 years"));
+    }
+    let window = spec
+        .window
+        .map(|w| w.0)
+        .unwrap_or(SimDuration::from_secs(1));
+    if window == SimDuration::ZERO {
+        return Err(ck
+            .err("window", "a window of no time")
+            .expected("a positive duration, such as `1s`"));
+    }
+    if window > duration {
+        return Err(ck
+            .err(
+                "window",
+                format!("the window ({window}) is longer than the run ({duration})"),
+            )
+            .expected("a window no longer than `duration`"));
+    }
+    if duration.nanos().div_ceil(window.nanos()) > MAX_WINDOWS {
+        return Err(ck
+            .err(
+                "window",
+                format!("{window} windows over {duration} is more than {MAX_WINDOWS} rows"),
+            )
+            .expected("a longer window"));
+    }
+    let warmup = spec.warmup.map(|w| w.0).unwrap_or(SimDuration::ZERO);
+    if warmup >= duration {
+        return Err(ck
+            .err(
+                "warmup",
+                format!("the warm-up ({warmup}) leaves nothing of the run ({duration}) to measure"),
+            )
+            .expected("a warm-up shorter than `duration`"));
+    }
+
+    // Traffic.
+    let t = &spec.traffic;
+    let to = lookup("traffic.to", &t.to)?;
+    let arrivals_kind = t.arrivals.unwrap_or(ArrivalsKind::Poisson);
+    let arrivals = match arrivals_kind {
+        ArrivalsKind::Poisson | ArrivalsKind::Uniform => {
+            if t.users.is_some() {
+                return Err(ck.err_key("traffic.users", "`users` with open arrivals is not supported yet: it comes with capsim's resilience capability (sessions)")
+                    .help("for a fixed population of users, set `arrivals: closed` with `think_time`"));
+            }
+            if t.think_time.is_some() {
+                return Err(ck
+                    .err_key(
+                        "traffic.think_time",
+                        "`think_time` applies to `arrivals: closed` only",
+                    )
+                    .help("remove it, or set `arrivals: closed` and `users`"));
+            }
+            let Some(rate) = &t.rate else {
+                return Err(ck
+                    .err("traffic", "missing key `rate`")
+                    .expected("requests per second (`500`) or a list of steps"));
+            };
+            let schedule = compile_rate(&ck, rate)?;
+            if arrivals_kind == ArrivalsKind::Poisson {
+                Arrivals::Poisson(schedule)
+            } else {
+                Arrivals::Uniform(schedule)
+            }
+        }
+        ArrivalsKind::Closed => {
+            if t.rate.is_some() {
+                return Err(ck
+                    .err_key(
+                        "traffic.rate",
+                        "closed arrivals have no `rate`: the users and their think time set it",
+                    )
+                    .help("remove `rate`, or use `arrivals: poisson`"));
+            }
+            let Some(users) = t.users else {
+                return Err(ck
+                    .err("traffic", "missing key `users`")
+                    .expected("the number of users of `arrivals: closed`"));
+            };
+            if users == 0 {
+                return Err(ck
+                    .err("traffic.users", "no users")
+                    .expected("at least 1 user"));
+            }
+            if users > MAX_USERS {
+                return Err(ck
+                    .err(
+                        "traffic.users",
+                        format!("{users} users is too many to simulate"),
+                    )
+                    .expected(format!("at most {MAX_USERS}")));
+            }
+            let Some(think) = &t.think_time else {
+                return Err(ck.err("traffic", "missing key `think_time`")
+                    .expected("the time a user waits between requests, such as `5s` or `{ exponential: { mean: 5s } }`"));
+            };
+            Arrivals::Closed {
+                users: users as u32,
+                think_time: compile_dist(&ck, "traffic.think_time", think)?,
+            }
+        }
+    };
+
+    let mut classes = Vec::new();
+    match &t.requests {
+        None => classes.push(model::RequestClass {
+            name: "default".to_string(),
+            weight: 1.0,
+            op: Op::Read,
+        }),
+        Some(reqs) => {
+            if reqs.is_empty() {
+                return Err(ck
+                    .err("traffic.requests", "no request classes")
+                    .expected("at least one class, such as `browse: { weight: 1 }`"));
+            }
+            if reqs.len() > MAX_CLASSES {
+                return Err(ck
+                    .err("traffic.requests", "too many request classes")
+                    .expected(format!("at most {MAX_CLASSES}")));
+            }
+            for (cname, c) in reqs {
+                let path = format!("traffic.requests.{cname}");
+                if !is_name(cname) {
+                    return Err(ck
+                        .err_key(&path, format!("`{cname}` is not a valid class name"))
+                        .expected(NAME_RULE));
+                }
+                if cname == "all" {
+                    return Err(ck
+                        .err_key(&path, "`all` is reserved for the summary's total row")
+                        .expected("another class name"));
+                }
+                let weight = c.weight.unwrap_or(1.0);
+                if weight <= 0.0 || weight > 1e12 {
+                    return Err(ck
+                        .err(&format!("{path}.weight"), format!("weight {weight}"))
+                        .expected("a positive weight (weights are relative)"));
+                }
+                classes.push(model::RequestClass {
+                    name: cname.clone(),
+                    weight,
+                    op: match c.op.unwrap_or(OpSpec::Read) {
+                        OpSpec::Read => Op::Read,
+                        OpSpec::Write => Op::Write,
+                    },
+                });
+            }
+        }
+    }
+    let class_names: Vec<&str> = classes.iter().map(|c| c.name.as_str()).collect();
+
+    let timeout = match t.client.as_ref().and_then(|c| c.timeout) {
+        None => None,
+        Some(d) if d.0 == SimDuration::ZERO => {
+            return Err(ck
+                .err(
+                    "traffic.client.timeout",
+                    "a timeout of no time fails every request",
+                )
+                .expected("a positive duration, such as `2s`"));
+        }
+        Some(d) => Some(d.0),
+    };
+
+    let kind_of = |id: ComponentId| {
+        specs
+            .get_index(id as usize)
+            .map(|(_, s)| s)
+            .expect("valid id")
+    };
+    match kind_of(to) {
+        ComponentSpec::Service(_) | ComponentSpec::LoadBalancer(_) => {}
+    }
+
+    // Components.
+    let mut components = Vec::new();
+    let mut edges: Vec<Vec<(ComponentId, String)>> = vec![Vec::new(); specs.len()];
+    for (idx, (cname, cs)) in specs.iter().enumerate() {
+        let path = format!("components.{cname}");
+        let kind = match cs {
+            ComponentSpec::Service(s) => {
+                let instances = s.instances.unwrap_or(1);
+                let workers = s.workers.unwrap_or(1);
+                check_count(
+                    &ck,
+                    &format!("{path}.instances"),
+                    instances,
+                    MAX_INSTANCES,
+                    "instance",
+                )?;
+                check_count(
+                    &ck,
+                    &format!("{path}.workers"),
+                    workers,
+                    MAX_WORKERS,
+                    "worker",
+                )?;
+                if instances * workers > MAX_POOL_WORKERS {
+                    return Err(ck
+                        .err(
+                            &format!("{path}.workers"),
+                            format!(
+                                "{instances} instances of {workers} workers is too many to simulate"
+                            ),
+                        )
+                        .expected(format!("at most {MAX_POOL_WORKERS} workers in one pool")));
+                }
+                if let Some(q) = s.queue
+                    && q > MAX_QUEUE
+                {
+                    return Err(ck
+                        .err(
+                            &format!("{path}.queue"),
+                            format!("a queue of {q} is too large to simulate"),
+                        )
+                        .expected(format!("at most {MAX_QUEUE}, or no `queue` for unbounded")));
+                }
+                let service_time =
+                    compile_dist(&ck, &format!("{path}.service_time"), &s.service_time)?;
+                let mut calls = Vec::new();
+                for (i, c) in s.calls.iter().flatten().enumerate() {
+                    let cpath = format!("{path}.calls[{i}]");
+                    let to_path = if c.when.is_some() {
+                        format!("{cpath}.to")
+                    } else {
+                        cpath.clone()
+                    };
+                    let target = lookup(&to_path, &c.to)?;
+                    if target as usize == idx {
+                        return Err(ck
+                            .err(&to_path, format!("`{cname}` calls itself"))
+                            .expected("a call to another component"));
+                    }
+                    edges[idx].push((target, to_path.clone()));
+                    let when = match &c.when {
+                        None => None,
+                        Some(list) => Some(compile_when(
+                            &ck,
+                            &format!("{cpath}.when"),
+                            list,
+                            &class_names,
+                        )?),
+                    };
+                    calls.push(model::Call { to: target, when });
+                }
+                model::ComponentKind::Service(model::Service {
+                    instances: instances as u32,
+                    workers: workers as u32,
+                    queue: s.queue.map(|q| q as u32),
+                    service_time,
+                    calls,
+                })
+            }
+            ComponentSpec::LoadBalancer(lb) => {
+                let target = lookup(&format!("{path}.to"), &lb.to)?;
+                match kind_of(target) {
+                    ComponentSpec::Service(_) => {}
+                    ComponentSpec::LoadBalancer(_) => {
+                        return Err(ck.err(&format!("{path}.to"), format!("`{}` is a load balancer", lb.to))
+                            .expected("a service: a load balancer spreads requests over a service's instances"));
+                    }
+                }
+                edges[idx].push((target, format!("{path}.to")));
+                let policy = match lb.policy.unwrap_or(PolicySpec::RoundRobin) {
+                    PolicySpec::RoundRobin => model::Policy::RoundRobin,
+                    PolicySpec::Random => model::Policy::Random,
+                    PolicySpec::LeastConnections => model::Policy::LeastConnections,
+                    PolicySpec::PowerOfTwo => model::Policy::PowerOfTwo,
+                    PolicySpec::Sticky => {
+                        return Err(ck.err(&format!("{path}.policy"), "`policy: sticky` is not supported yet: it comes with capsim's resilience capability (sessions)")
+                            .expected(one_of(&["round_robin", "random", "least_connections", "power_of_two"])));
+                    }
+                };
+                model::ComponentKind::LoadBalancer(model::LoadBalancer { to: target, policy })
+            }
+        };
+        components.push(model::Component {
+            name: cname.clone(),
+            kind,
+        });
+    }
+    check_cycles(&ck, &names, &edges)?;
+
+    Ok(Model {
+        name,
+        variant: "base".to_string(),
+        description: spec.description.clone().unwrap_or_default(),
+        seed: seed_override.or(spec.seed).unwrap_or(1),
+        duration,
+        warmup,
+        window,
+        traffic: model::Traffic {
+            to,
+            arrivals,
+            classes,
+            timeout,
+        },
+        components,
+    })
+}
+
+fn check_count(
+    ck: &Checker,
+    path: &str,
+    v: u64,
+    max: u64,
+    what: &str,
+) -> Result<(), ScenarioError> {
+    if v == 0 {
+        return Err(ck
+            .err(path, format!("zero {what}s"))
+            .expected(format!("at least 1 {what}")));
+    }
+    if v > max {
+        return Err(ck
+            .err(path, format!("{v} {what}s is too many to simulate"))
+            .expected(format!("at most {max}")));
+    }
+    Ok(())
+}
+
+fn compile_when(
+    ck: &Checker,
+    path: &str,
+    list: &[String],
+    classes: &[&str],
+) -> Result<model::CallFilter, ScenarioError> {
+    match list {
+        [] => Err(ck
+            .err(path, "an empty `when` never makes the call")
+            .expected("`read`, `write`, or request classes")),
+        [one] if one == "read" => Ok(model::CallFilter::Op(Op::Read)),
+        [one] if one == "write" => Ok(model::CallFilter::Op(Op::Write)),
+        _ => {
+            let mut ids = Vec::new();
+            for (i, c) in list.iter().enumerate() {
+                let p = if list.len() == 1 {
+                    path.to_string()
+                } else {
+                    format!("{path}[{i}]")
+                };
+                if c == "read" || c == "write" {
+                    return Err(ck
+                        .err(&p, format!("`{c}` mixed with request classes"))
+                        .expected("either `read` or `write` alone, or a list of request classes"));
+                }
+                match classes.iter().position(|n| n == c) {
+                    Some(id) => ids.push(id as model::ClassId),
+                    None => {
+                        let mut options: Vec<&str> = vec!["read", "write"];
+                        options.extend(classes.iter().copied());
+                        return Err(ck
+                            .err(
+                                &p,
+                                format!("`{c}` is neither `read`, `write` nor a request class"),
+                            )
+                            .expected(one_of(&options))
+                            .suggest(c, options.iter().copied()));
+                    }
+                }
+            }
+            Ok(model::CallFilter::Classes(ids))
+        }
+    }
+}
+
+/// Refuses call cycles: a request would hold workers for ever.
+fn check_cycles(
+    ck: &Checker,
+    names: &[&str],
+    edges: &[Vec<(ComponentId, String)>],
+) -> Result<(), ScenarioError> {
+    // Iterative DFS with colours; on a back edge, report the cycle's path.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Active,
+        Done,
+    }
+    let n = names.len();
+    let mut mark = vec![Mark::New; n];
+    for start in 0..n {
+        if mark[start] != Mark::New {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        mark[start] = Mark::Active;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if *next < edges[node].len() {
+                let (to, ref path) = edges[node][*next];
+                *next += 1;
+                let to = to as usize;
+                match mark[to] {
+                    Mark::New => {
+                        mark[to] = Mark::Active;
+                        stack.push((to, 0));
+                    }
+                    Mark::Active => {
+                        let pos = stack.iter().position(|(s, _)| *s == to).unwrap_or(0);
+                        let mut cycle: Vec<&str> =
+                            stack[pos..].iter().map(|(s, _)| names[*s]).collect();
+                        cycle.push(names[to]);
+                        return Err(ck.err(path, format!("call cycle: {}", cycle.join(" -> ")))
+                            .expected("calls that never lead back to the caller (each call holds the caller's worker)"));
+                    }
+                    Mark::Done => {}
+                }
+            } else {
+                mark[node] = Mark::Done;
+                stack.pop();
+            }
+        }
+    }
+    Ok(())
+}
+
+fn compile_rate(ck: &Checker, rate: &RateSpec) -> Result<RateSchedule, ScenarioError> {
+    let check_rps = |path: &str, rps: f64, allow_zero: bool| -> Result<(), ScenarioError> {
+        if rps < 0.0 || (!allow_zero && rps == 0.0) {
+            return Err(ck
+                .err(path, format!("a rate of {rps} requests per second"))
+                .expected(if allow_zero {
+                    "zero or more requests per second"
+                } else {
+                    "a positive number of requests per second"
+                }));
+        }
+        if rps > MAX_RATE {
+            return Err(ck
+                .err(
+                    path,
+                    format!("{rps} requests per second is too many to simulate"),
+                )
+                .expected("at most 100 million per second"));
+        }
+        Ok(())
+    };
+    match rate {
+        RateSpec::Constant(r) => {
+            check_rps("traffic.rate", *r, false)?;
+            Ok(RateSchedule::constant(*r))
+        }
+        RateSpec::Steps(steps) => {
+            if steps.is_empty() {
+                return Err(ck
+                    .err("traffic.rate", "an empty list of steps")
+                    .expected("at least one step, such as `- { at: 0s, rps: 100 }`"));
+            }
+            let mut out = Vec::new();
+            let mut free_from = 0u64; // the previous step's ramp ends here
+            for (i, s) in steps.iter().enumerate() {
+                let p = format!("traffic.rate[{i}]");
+                check_rps(&format!("{p}.rps"), s.rps, true)?;
+                let at = s.at.0.nanos();
+                if at > MAX_DURATION.nanos() {
+                    return Err(ck
+                        .err(&format!("{p}.at"), "too late to simulate")
+                        .expected("at most 10 years"));
+                }
+                if i > 0 && at < free_from {
+                    let prev = SimDuration(free_from);
+                    return Err(ck
+                        .err(
+                            &format!("{p}.at"),
+                            format!(
+                                "this step starts at {}, before the previous step is done ({prev})",
+                                s.at.0
+                            ),
+                        )
+                        .expected("steps in time order, each after the previous step's ramp"));
+                }
+                // Two jumps at one instant: the first would never take effect.
+                if i > 0
+                    && s.ramp.is_none()
+                    && steps[i - 1].ramp.is_none()
+                    && at == steps[i - 1].at.0.nanos()
+                {
+                    return Err(ck
+                        .err(&format!("{p}.at"), format!("two steps at {}", s.at.0))
+                        .expected("one step per instant"));
+                }
+                let ramp = s.ramp.map(|r| r.0.nanos()).unwrap_or(0);
+                if ramp > MAX_DURATION.nanos() {
+                    return Err(ck
+                        .err(&format!("{p}.ramp"), "too long to simulate")
+                        .expected("at most 10 years"));
+                }
+                free_from = at + ramp;
+                out.push(RateStep {
+                    at,
+                    rps: s.rps,
+                    ramp,
+                });
+            }
+            if out.iter().all(|s| s.rps == 0.0) {
+                return Err(ck
+                    .err(
+                        "traffic.rate",
+                        "every step has a rate of zero: nothing would be sent",
+                    )
+                    .expected("at least one step with a positive `rps`"));
+            }
+            Ok(RateSchedule::from_steps(&out))
+        }
+    }
+}
+
+fn compile_dist(ck: &Checker, path: &str, d: &DistSpec) -> Result<Dist, ScenarioError> {
+    let secs = |x: SimDuration| x.as_secs_f64();
+    let too_big = |sub: &str, x: SimDuration| -> Result<(), ScenarioError> {
+        if x > MAX_DIST {
+            let p = if sub.is_empty() {
+                path.to_string()
+            } else {
+                format!("{path}.{sub}")
+            };
+            Err(ck
+                .err(&p, format!("{x} is too long to simulate"))
+                .expected("at most one year"))
+        } else {
+            Ok(())
+        }
+    };
+    let positive = |sub: &str, x: SimDuration| -> Result<(), ScenarioError> {
+        too_big(sub, x)?;
+        if x == SimDuration::ZERO {
+            let p = format!("{path}.{sub}");
+            Err(ck
+                .err(&p, format!("`{sub}` is zero"))
+                .expected("a positive duration"))
+        } else {
+            Ok(())
+        }
+    };
+    Ok(match d {
+        DistSpec::Constant(c) => {
+            too_big("", *c)?;
+            Dist::Constant(*c)
+        }
+        DistSpec::Exponential { mean } => {
+            positive("exponential.mean", *mean)?;
+            Dist::Exponential { mean: secs(*mean) }
+        }
+        DistSpec::LogNormal { median, p99 } => {
+            positive("lognormal.median", *median)?;
+            too_big("lognormal.p99", *p99)?;
+            if p99 <= median {
+                return Err(ck
+                    .err(
+                        &format!("{path}.lognormal.p99"),
+                        format!("the p99 ({p99}) is not above the median ({median})"),
+                    )
+                    .expected("a p99 above the median: a lognormal's tail is above its middle"));
+            }
+            Dist::lognormal(secs(*median), secs(*p99))
+        }
+        DistSpec::Gamma { mean, cv } => {
+            positive("gamma.mean", *mean)?;
+            if !(*cv > 0.0 && *cv <= 100.0) {
+                return Err(ck
+                    .err(
+                        &format!("{path}.gamma.cv"),
+                        format!("a coefficient of variation of {cv}"),
+                    )
+                    .expected("a positive `cv` up to 100 (1 is as variable as exponential)"));
+            }
+            Dist::gamma(secs(*mean), *cv)
+        }
+        DistSpec::Uniform { min, max } => {
+            too_big("uniform.max", *max)?;
+            if min >= max {
+                return Err(ck
+                    .err(
+                        &format!("{path}.uniform.max"),
+                        format!("`max` ({max}) is not above `min` ({min})"),
+                    )
+                    .expected("`max` above `min` (for a fixed time write just the duration)"));
+            }
+            Dist::Uniform {
+                min: secs(*min),
+                max: secs(*max),
+            }
+        }
+        DistSpec::Pareto { min, alpha } => {
+            positive("pareto.min", *min)?;
+            if !(*alpha > 1.0 && *alpha <= 1000.0) {
+                return Err(ck.err(&format!("{path}.pareto.alpha"), format!("alpha {alpha}"))
+                    .expected("alpha above 1 (at or below 1 the mean is infinite: no capacity is ever enough)"));
+            }
+            Dist::Pareto {
+                min: secs(*min),
+                alpha: *alpha,
+            }
+        }
+    })
+}

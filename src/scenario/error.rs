@@ -1,0 +1,301 @@
+//! Errors in scenarios: what went wrong, where (file, line, column, key path),
+//! what was expected, and a "did you mean" when a near miss is likely.
+
+use std::fmt;
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource, SourceSpan};
+
+use super::source::{Sources, Span};
+
+/// A problem with a scenario, found before anything is simulated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioError {
+    /// What is wrong, in one line.
+    pub message: String,
+    /// The key path (`components.web.workers`), when known.
+    pub path: Option<String>,
+    /// Where, when known.
+    pub span: Option<Span>,
+    /// What would have been accepted.
+    pub expected: Option<String>,
+    /// A suggestion, such as "did you mean `workers`?".
+    pub help: Option<String>,
+}
+
+impl ScenarioError {
+    /// An error without a location yet (the deserializer adds one).
+    pub fn new(message: impl Into<String>) -> ScenarioError {
+        ScenarioError {
+            message: message.into(),
+            path: None,
+            span: None,
+            expected: None,
+            help: None,
+        }
+    }
+
+    /// An error at a location.
+    pub fn at(span: Span, message: impl Into<String>) -> ScenarioError {
+        ScenarioError {
+            span: Some(span),
+            ..ScenarioError::new(message)
+        }
+    }
+
+    /// Sets the key path.
+    pub fn path(mut self, path: impl Into<String>) -> ScenarioError {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// Says what would have been accepted.
+    pub fn expected(mut self, expected: impl Into<String>) -> ScenarioError {
+        self.expected = Some(expected.into());
+        self
+    }
+
+    /// Adds a suggestion.
+    pub fn help(mut self, help: impl Into<String>) -> ScenarioError {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a "did you mean" from `candidates` when one is close to `word`.
+    pub fn suggest<'a>(
+        self,
+        word: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> ScenarioError {
+        match did_you_mean(word, candidates) {
+            Some(s) => self.help(format!("did you mean `{s}`?")),
+            None => self,
+        }
+    }
+
+    /// Fills location and path if the error has none yet.
+    pub fn or_at(mut self, span: Span, path: impl FnOnce() -> String) -> ScenarioError {
+        if self.span.is_none() {
+            self.span = Some(span);
+        }
+        if self.path.is_none() {
+            let p = path();
+            if !p.is_empty() {
+                self.path = Some(p);
+            }
+        }
+        self
+    }
+
+    /// `file:line:column` of the error, when known.
+    pub fn location(&self, sources: &Sources) -> Option<String> {
+        let span = self.span?;
+        let src = sources.get(span.source);
+        Some(format!("{}:{}:{}", src.name, span.line, span.col))
+    }
+
+    /// The error as the terminal shows it: a first line with location, key
+    /// path and message (`error: file.yaml:9:5: components.web.workrs: ...`),
+    /// then a snippet of the source with the spot marked, then what was
+    /// expected.
+    pub fn render(&self, sources: &Sources, color: bool) -> String {
+        let mut out = String::from("error: ");
+        if let Some(loc) = self.location(sources) {
+            out.push_str(&loc);
+            out.push_str(": ");
+        }
+        if let Some(p) = &self.path {
+            out.push_str(p);
+            out.push_str(": ");
+        }
+        out.push_str(&self.message);
+        out.push('\n');
+
+        let mut notes = Vec::new();
+        if let Some(e) = &self.expected {
+            notes.push(format!("expected {e}"));
+        }
+        match self.span {
+            Some(span) => {
+                let src = sources.get(span.source);
+                let start = span.start.min(src.text.len());
+                let len = span
+                    .end
+                    .saturating_sub(start)
+                    .max(1)
+                    .min(src.text.len() - start);
+                let diag = Snippet {
+                    source_code: NamedSource::new(src.name.clone(), src.text.clone()),
+                    label: miette::LabeledSpan::new_with_span(
+                        Some(self.help.clone().unwrap_or_else(|| "here".to_string())),
+                        SourceSpan::new(start.into(), len),
+                    ),
+                };
+                let theme = if color {
+                    GraphicalTheme::unicode()
+                } else {
+                    GraphicalTheme::unicode_nocolor()
+                };
+                let mut snippet = String::new();
+                if GraphicalReportHandler::new_themed(theme)
+                    .with_width(100)
+                    .render_report(&mut snippet, &diag)
+                    .is_ok()
+                {
+                    // miette opens with a header line for the (empty) message:
+                    // the first line above is ours, so keep only the snippet.
+                    let body = snippet
+                        .lines()
+                        .skip_while(|l| !l.contains("\u{256d}\u{2500}["));
+                    for l in body {
+                        out.push_str(l.trim_end());
+                        out.push('\n');
+                    }
+                }
+            }
+            None => {
+                if let Some(h) = &self.help {
+                    notes.push(h.clone());
+                }
+            }
+        }
+        for n in notes {
+            out.push_str("  = ");
+            out.push_str(&n);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(p) = &self.path {
+            write!(f, "{p}: ")?;
+        }
+        write!(f, "{}", self.message)?;
+        if let Some(e) = &self.expected {
+            write!(f, " (expected {e})")?;
+        }
+        if let Some(h) = &self.help {
+            write!(f, "; {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl serde::de::Error for ScenarioError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        ScenarioError::new(msg.to_string())
+    }
+
+    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
+        ScenarioError::new(format!("unknown key `{field}`"))
+            .expected(one_of(expected))
+            .suggest(field, expected.iter().copied())
+    }
+
+    fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
+        ScenarioError::new(format!("unknown value `{variant}`"))
+            .expected(one_of(expected))
+            .suggest(variant, expected.iter().copied())
+    }
+
+    fn missing_field(field: &'static str) -> Self {
+        ScenarioError::new(format!("missing key `{field}`"))
+    }
+
+    fn invalid_type(unexp: serde::de::Unexpected, exp: &dyn serde::de::Expected) -> Self {
+        ScenarioError::new(format!("found {unexp}")).expected(exp.to_string())
+    }
+
+    fn invalid_value(unexp: serde::de::Unexpected, exp: &dyn serde::de::Expected) -> Self {
+        ScenarioError::new(format!("invalid value {unexp}")).expected(exp.to_string())
+    }
+}
+
+/// `one of: a, b, c`, with backquotes.
+pub fn one_of(options: &[&str]) -> String {
+    let list: Vec<String> = options.iter().map(|o| format!("`{o}`")).collect();
+    match list.len() {
+        0 => "nothing here".to_string(),
+        1 => list[0].clone(),
+        _ => format!("one of {}", list.join(", ")),
+    }
+}
+
+/// The candidate closest to `word`, if close enough to be a likely typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let lower = word.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (c, strsim::jaro_winkler(&lower, &c.to_lowercase())))
+        .filter(|(c, score)| *score >= 0.8 && *c != word)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(c, _)| c)
+}
+
+#[derive(Debug)]
+struct Snippet {
+    source_code: NamedSource<std::sync::Arc<str>>,
+    label: miette::LabeledSpan,
+}
+
+impl fmt::Display for Snippet {
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Ok(())
+    }
+}
+
+impl std::error::Error for Snippet {}
+
+impl Diagnostic for Snippet {
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source_code)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(self.label.clone())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_misses_are_suggested_and_far_ones_are_not() {
+        let keys = ["instances", "workers", "queue", "service_time", "calls"];
+        assert_eq!(did_you_mean("workrs", keys), Some("workers"));
+        assert_eq!(did_you_mean("instance", keys), Some("instances"));
+        assert_eq!(did_you_mean("Service_Time", keys), Some("service_time"));
+        assert_eq!(did_you_mean("banana", keys), None);
+    }
+
+    #[test]
+    fn rendering_names_file_line_column_path_and_expectation() {
+        let mut sources = Sources::new();
+        let id = sources.add("s.yaml", "a: 1\nworkrs: 2\n");
+        let span = sources.span(id, 2, 0, 2, 6);
+        let e = ScenarioError::at(span, "unknown key `workrs`")
+            .path("components.web.workrs")
+            .expected("one of `workers`, `queue`")
+            .suggest("workrs", ["workers", "queue"]);
+        let text = e.render(&sources, false);
+        assert!(
+            text.starts_with("error: s.yaml:2:1: components.web.workrs: unknown key `workrs`\n"),
+            "{text}"
+        );
+        assert!(text.contains("did you mean `workers`?"), "{text}");
+        assert!(
+            text.contains("  = expected one of `workers`, `queue`"),
+            "{text}"
+        );
+        assert_eq!(text.matches("did you mean").count(), 1, "{text}");
+        assert!(text.contains("workrs: 2"), "{text}");
+    }
+}

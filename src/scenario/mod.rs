@@ -1,0 +1,102 @@
+//! The scenario language: reading YAML (with locations), `--set` overrides,
+//! typed structs, validation, and compilation into the plain model. Only this
+//! module knows YAML; the engine sees a [`crate::model::Model`].
+
+pub mod compile;
+pub mod de;
+pub mod error;
+pub mod overrides;
+pub mod source;
+pub mod spec;
+pub mod yaml;
+
+use std::path::Path;
+
+pub use error::ScenarioError;
+pub use source::Sources;
+
+use crate::model::Model;
+
+/// The scenario run when `capsim run` is given no file.
+pub const DEMO: &str = include_str!("../../scenarios/demo.yaml");
+
+/// How a scenario is loaded.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// `--set key.path=value` overrides, applied in order.
+    pub sets: Vec<String>,
+    /// `--seed`, which wins over the file's `seed`.
+    pub seed: Option<u64>,
+}
+
+/// A scenario that could not be loaded, with the texts needed to show where.
+#[derive(Debug)]
+pub struct LoadFailure {
+    /// What went wrong.
+    pub error: ScenarioError,
+    /// The file and overrides it refers to.
+    pub sources: Sources,
+}
+
+impl LoadFailure {
+    /// The error as the terminal shows it.
+    pub fn render(&self, color: bool) -> String {
+        self.error.render(&self.sources, color)
+    }
+}
+
+/// Reads, checks and compiles the scenario file at `path`.
+pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Model, LoadFailure> {
+    let name = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => {
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "scenario".to_string());
+                load_str(&name, &stem, &text, opts)
+            }
+            Err(e) => Err(LoadFailure {
+                error: ScenarioError::new(format!(
+                    "cannot read `{name}`: it is not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                )),
+                sources: Sources::new(),
+            }),
+        },
+        Err(e) => Err(LoadFailure {
+            error: ScenarioError::new(format!("cannot read `{name}`: {e}")),
+            sources: Sources::new(),
+        }),
+    }
+}
+
+/// Reads, checks and compiles a scenario from text. `name` is how messages
+/// refer to the text; `stem` names the scenario when it has no `name`.
+pub fn load_str(
+    name: &str,
+    stem: &str,
+    text: &str,
+    opts: &LoadOptions,
+) -> Result<Model, LoadFailure> {
+    let mut sources = Sources::new();
+    let id = sources.add(name, text);
+    match load_inner(&mut sources, id, stem, opts) {
+        Ok(m) => Ok(m),
+        Err(error) => Err(LoadFailure { error, sources }),
+    }
+}
+
+fn load_inner(
+    sources: &mut Sources,
+    id: source::SourceId,
+    stem: &str,
+    opts: &LoadOptions,
+) -> Result<Model, ScenarioError> {
+    let mut root = yaml::parse(sources, id)?;
+    for arg in &opts.sets {
+        overrides::apply(&mut root, sources, arg)?;
+    }
+    compile::compile(&root, stem, opts.seed)
+}

@@ -1,0 +1,112 @@
+//! The texts a scenario is read from (the file, each `--set`), and locations in
+//! them.
+
+use std::sync::Arc;
+
+/// Which text a location is in.
+pub type SourceId = u16;
+
+/// A location in one of the sources: byte range for snippets, line and column
+/// (1-based) for messages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    /// The source.
+    pub source: SourceId,
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+    /// Line of `start`, from 1.
+    pub line: u32,
+    /// Column of `start` in characters, from 1.
+    pub col: u32,
+}
+
+/// One text.
+#[derive(Debug)]
+pub struct Source {
+    /// How messages name it: a path, or `--set <arg>`.
+    pub name: String,
+    /// The text.
+    pub text: Arc<str>,
+    line_starts: Vec<usize>,
+}
+
+impl Source {
+    fn new(name: String, text: Arc<str>) -> Source {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Source {
+            name,
+            text,
+            line_starts,
+        }
+    }
+
+    /// The byte offset of a 1-based line and 0-based character column,
+    /// clamped to the text.
+    pub fn offset(&self, line: usize, col0: usize) -> usize {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let rest = &self.text[start..];
+        let within = rest
+            .char_indices()
+            .nth(col0)
+            .map(|(i, _)| i)
+            .unwrap_or(rest.len());
+        start + within
+    }
+
+    /// Whether this text came from the command line.
+    pub fn is_override(&self) -> bool {
+        self.name.starts_with("--set ")
+    }
+}
+
+/// Every text of one scenario load.
+#[derive(Debug, Default)]
+pub struct Sources {
+    list: Vec<Source>,
+}
+
+impl Sources {
+    /// No sources yet.
+    pub fn new() -> Sources {
+        Sources::default()
+    }
+
+    /// Adds a text and returns its id.
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceId {
+        let id = self.list.len() as SourceId;
+        self.list.push(Source::new(name.into(), text.into()));
+        id
+    }
+
+    /// The source with this id.
+    pub fn get(&self, id: SourceId) -> &Source {
+        &self.list[id as usize]
+    }
+
+    /// A span from a 1-based line and 0-based column pair in `source`, covering
+    /// the characters up to `end_line`/`end_col0`.
+    pub fn span(
+        &self,
+        source: SourceId,
+        line: usize,
+        col0: usize,
+        end_line: usize,
+        end_col0: usize,
+    ) -> Span {
+        let s = self.get(source);
+        let start = s.offset(line, col0);
+        let end = s.offset(end_line, end_col0).max(start);
+        Span {
+            source,
+            start,
+            end,
+            line: line as u32,
+            col: col0 as u32 + 1,
+        }
+    }
+}

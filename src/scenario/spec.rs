@@ -1,0 +1,626 @@
+//! The scenario language as typed structs, read from the YAML tree. These are
+//! what the user wrote (names, strings, optional keys); `compile` checks them
+//! and turns them into the plain [`crate::model::Model`].
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde::de::{
+    self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer,
+};
+
+use crate::engine::SimDuration;
+
+/// Declares a field deserializer that refuses a key of a later capability.
+macro_rules! not_yet {
+    ($fn_name:ident, $key:literal, $capability:literal) => {
+        #[allow(clippy::unnecessary_wraps)]
+        fn $fn_name<'de, D: Deserializer<'de>>(_: D) -> Result<Option<IgnoredAny>, D::Error> {
+            Err(de::Error::custom(concat!(
+                "`",
+                $key,
+                "` is not supported yet: it comes with capsim's ",
+                $capability,
+                " capability"
+            )))
+        }
+    };
+}
+
+not_yet!(no_sizes, "sizes", "reports (sizes, variants and cost)");
+not_yet!(
+    no_variants,
+    "variants",
+    "reports (sizes, variants and cost)"
+);
+not_yet!(no_size, "size", "reports (sizes, variants and cost)");
+not_yet!(no_slo, "slo", "faults and recovery");
+not_yet!(no_faults, "faults", "faults and recovery");
+not_yet!(no_replications, "replications", "planning");
+not_yet!(
+    no_key,
+    "key",
+    "data tier (caches, databases, shards, queues)"
+);
+not_yet!(
+    no_retries,
+    "retries",
+    "resilience (retries, breakers, autoscaling)"
+);
+not_yet!(
+    no_backoff,
+    "backoff",
+    "resilience (retries, breakers, autoscaling)"
+);
+not_yet!(
+    no_retry_budget,
+    "retry_budget",
+    "resilience (retries, breakers, autoscaling)"
+);
+not_yet!(
+    no_circuit_breaker,
+    "circuit_breaker",
+    "resilience (retries, breakers, autoscaling)"
+);
+not_yet!(
+    no_rate_limit,
+    "rate_limit",
+    "resilience (retries, breakers, autoscaling)"
+);
+not_yet!(
+    no_autoscale,
+    "autoscale",
+    "resilience (retries, breakers, autoscaling)"
+);
+not_yet!(
+    no_sessions,
+    "sessions",
+    "resilience (retries, breakers, autoscaling)"
+);
+not_yet!(no_health_check, "health_check", "faults and recovery");
+not_yet!(
+    no_call_timeout,
+    "timeout",
+    "resilience (retries, breakers, autoscaling)"
+);
+
+/// A whole scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    /// The output folder's name; the file's stem when absent.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// One line saying what the scenario shows.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Seed of every random stream.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Simulated time.
+    pub duration: DurationValue,
+    /// Time excluded from summary statistics.
+    #[serde(default)]
+    pub warmup: Option<Warmup>,
+    /// Resolution of every time series.
+    #[serde(default)]
+    pub window: Option<DurationValue>,
+    /// Who sends requests.
+    pub traffic: TrafficSpec,
+    /// The system, by name; read kind by kind in a second pass.
+    pub components: IndexMap<String, IgnoredAny>,
+    #[serde(default, deserialize_with = "no_sizes")]
+    #[doc(hidden)]
+    pub sizes: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "no_variants")]
+    #[doc(hidden)]
+    pub variants: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "no_slo")]
+    #[doc(hidden)]
+    pub slo: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "no_faults")]
+    #[doc(hidden)]
+    pub faults: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "no_replications")]
+    #[doc(hidden)]
+    pub replications: Option<IgnoredAny>,
+}
+
+/// The traffic section.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficSpec {
+    /// The component requests are sent to.
+    pub to: String,
+    /// How requests arrive.
+    #[serde(default)]
+    pub arrivals: Option<ArrivalsKind>,
+    /// Requests per second (open arrivals).
+    #[serde(default)]
+    pub rate: Option<RateSpec>,
+    /// The closed population.
+    #[serde(default)]
+    pub users: Option<u64>,
+    /// Think time between a user's requests (closed arrivals).
+    #[serde(default)]
+    pub think_time: Option<DistSpec>,
+    /// Request classes by name.
+    #[serde(default)]
+    pub requests: Option<IndexMap<String, ClassSpec>>,
+    /// Client behaviour.
+    #[serde(default)]
+    pub client: Option<ClientSpec>,
+}
+
+/// Arrival processes.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrivalsKind {
+    /// Exponential gaps.
+    Poisson,
+    /// Evenly spaced.
+    Uniform,
+    /// A fixed population of users with think times.
+    Closed,
+}
+
+/// A request class.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassSpec {
+    /// Relative weight (1 when absent).
+    #[serde(default)]
+    pub weight: Option<f64>,
+    /// Read or write (read when absent).
+    #[serde(default)]
+    pub op: Option<OpSpec>,
+    #[serde(default, deserialize_with = "no_key")]
+    #[doc(hidden)]
+    pub key: Option<IgnoredAny>,
+}
+
+/// What a request does to data.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OpSpec {
+    /// Reads.
+    Read,
+    /// Writes.
+    Write,
+}
+
+/// Client behaviour.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    /// The client gives up after this long.
+    #[serde(default)]
+    pub timeout: Option<DurationValue>,
+    #[serde(default, deserialize_with = "no_retries")]
+    #[doc(hidden)]
+    pub retries: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "no_backoff")]
+    #[doc(hidden)]
+    pub backoff: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "no_retry_budget")]
+    #[doc(hidden)]
+    pub retry_budget: Option<IgnoredAny>,
+}
+
+/// `kind: service`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    /// Always `service`.
+    pub kind: String,
+    /// Instances in the pool (1).
+    #[serde(default)]
+    pub instances: Option<u64>,
+    /// Workers per instance (1).
+    #[serde(default)]
+    pub workers: Option<u64>,
+    /// Waiting slots per instance (unbounded).
+    #[serde(default)]
+    pub queue: Option<u64>,
+    /// Time a request holds a worker.
+    pub service_time: DistSpec,
+    /// Synchronous downstream calls, in order.
+    #[serde(default)]
+    pub calls: Option<Vec<CallSpec>>,
+    #[serde(default, deserialize_with = "no_size")]
+    #[doc(hidden)]
+    pub size: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "no_autoscale")]
+    #[doc(hidden)]
+    pub autoscale: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "no_rate_limit")]
+    #[doc(hidden)]
+    pub rate_limit: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "no_sessions")]
+    #[doc(hidden)]
+    pub sessions: Option<IgnoredAny>,
+}
+
+/// `kind: load_balancer`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancerSpec {
+    /// Always `load_balancer`.
+    pub kind: String,
+    /// The service behind it.
+    pub to: String,
+    /// How it picks an instance (round_robin).
+    #[serde(default)]
+    pub policy: Option<PolicySpec>,
+    #[serde(default, deserialize_with = "no_health_check")]
+    #[doc(hidden)]
+    pub health_check: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "no_rate_limit")]
+    #[doc(hidden)]
+    pub rate_limit: Option<IgnoredAny>,
+}
+
+/// Load-balancing policies as written.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicySpec {
+    /// Each instance in turn.
+    RoundRobin,
+    /// Uniformly at random.
+    Random,
+    /// Fewest outstanding requests.
+    LeastConnections,
+    /// Best of two random picks.
+    PowerOfTwo,
+    /// Users go back to their instance (comes with sessions).
+    Sticky,
+}
+
+/// A downstream call: a component name, or a mapping with options.
+#[derive(Debug)]
+pub struct CallSpec {
+    /// The component called.
+    pub to: String,
+    /// Which requests make it.
+    pub when: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallMap {
+    to: String,
+    #[serde(default)]
+    when: Option<StringOrList>,
+    #[serde(default, deserialize_with = "no_call_timeout")]
+    #[allow(dead_code)]
+    timeout: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "no_retries")]
+    #[allow(dead_code)]
+    retries: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "no_circuit_breaker")]
+    #[allow(dead_code)]
+    circuit_breaker: Option<IgnoredAny>,
+}
+
+/// One name or a list of names.
+#[derive(Debug)]
+pub struct StringOrList(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for StringOrList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StringOrList;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("`read`, `write`, a request class, or a list of request classes")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StringOrList, E> {
+                Ok(StringOrList(vec![v.to_string()]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StringOrList, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    out.push(s);
+                }
+                Ok(StringOrList(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for CallSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CallSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a component name, or `{ to: NAME, when: read | write | CLASS }`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CallSpec, E> {
+                Ok(CallSpec {
+                    to: v.to_string(),
+                    when: None,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<CallSpec, A::Error> {
+                let m = CallMap::deserialize(MapAccessDeserializer::new(map))?;
+                Ok(CallSpec {
+                    to: m.to,
+                    when: m.when.map(|w| w.0),
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A duration written with a unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DurationValue(pub SimDuration);
+
+/// Parses `250ms`, `1.5s`, `1h 30m`; the error says what to write instead.
+pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
+    let t = text.trim();
+    if t.starts_with('-') {
+        return Err(format!("`{t}` is negative: durations are zero or more"));
+    }
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(format!(
+            "`{t}` has no unit: write `{t}s`, `{t}ms` or another unit (ns, us, ms, s, m, h, d)"
+        ));
+    }
+    match humantime::parse_duration(t) {
+        Ok(d) => {
+            let ns = d.as_nanos();
+            if ns > u64::MAX as u128 {
+                Err(format!("`{t}` is too long to simulate"))
+            } else {
+                Ok(SimDuration(ns as u64))
+            }
+        }
+        Err(_) => Err(format!(
+            "`{t}` is not a duration: write a number and a unit, such as `250ms`, `1.5s`, `5m` or `1h 30m`"
+        )),
+    }
+}
+
+impl<'de> Deserialize<'de> for DurationValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_duration(&text)
+            .map(DurationValue)
+            .map_err(de::Error::custom)
+    }
+}
+
+/// `warmup`: a duration (`auto` comes with planning).
+#[derive(Clone, Copy, Debug)]
+pub struct Warmup(pub SimDuration);
+
+impl<'de> Deserialize<'de> for Warmup {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.trim() == "auto" {
+            return Err(de::Error::custom(
+                "`warmup: auto` is not supported yet: it comes with capsim's planning capability",
+            ));
+        }
+        parse_duration(&text).map(Warmup).map_err(de::Error::custom)
+    }
+}
+
+/// A distribution of durations as written.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DistSpec {
+    /// `250ms` or `{ constant: 250ms }`.
+    Constant(SimDuration),
+    /// `{ exponential: { mean } }`.
+    Exponential {
+        /// Mean.
+        mean: SimDuration,
+    },
+    /// `{ lognormal: { median, p99 } }`.
+    LogNormal {
+        /// Median.
+        median: SimDuration,
+        /// 99th percentile.
+        p99: SimDuration,
+    },
+    /// `{ gamma: { mean, cv } }`.
+    Gamma {
+        /// Mean.
+        mean: SimDuration,
+        /// Coefficient of variation.
+        cv: f64,
+    },
+    /// `{ uniform: { min, max } }`.
+    Uniform {
+        /// Lower bound.
+        min: SimDuration,
+        /// Upper bound.
+        max: SimDuration,
+    },
+    /// `{ pareto: { min, alpha } }`.
+    Pareto {
+        /// Scale.
+        min: SimDuration,
+        /// Tail index.
+        alpha: f64,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum DistForm {
+    Constant(DurationValue),
+    Exponential {
+        mean: DurationValue,
+    },
+    Lognormal {
+        median: DurationValue,
+        p99: DurationValue,
+    },
+    Gamma {
+        mean: DurationValue,
+        cv: f64,
+    },
+    Uniform {
+        min: DurationValue,
+        max: DurationValue,
+    },
+    Pareto {
+        min: DurationValue,
+        alpha: f64,
+    },
+    Empirical(IgnoredAny),
+}
+
+impl<'de> Deserialize<'de> for DistSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DistSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a duration (`250ms`) or a distribution such as `{ exponential: { mean: 10ms } }`",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<DistSpec, E> {
+                parse_duration(v).map(DistSpec::Constant).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<DistSpec, E> {
+                Err(E::custom(format!(
+                    "`{v}` has no unit: write `{v}ms`, `{v}s` or another unit, or a distribution such as `{{ exponential: {{ mean: {v}ms }} }}`"
+                )))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<DistSpec, E> {
+                Err(E::custom(format!(
+                    "`{v}` has no unit: write `{v}ms`, `{v}s` or another unit"
+                )))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<DistSpec, A::Error> {
+                let form = DistForm::deserialize(MapAccessDeserializer::new(map))?;
+                Ok(match form {
+                    DistForm::Constant(c) => DistSpec::Constant(c.0),
+                    DistForm::Exponential { mean } => DistSpec::Exponential { mean: mean.0 },
+                    DistForm::Lognormal { median, p99 } => DistSpec::LogNormal {
+                        median: median.0,
+                        p99: p99.0,
+                    },
+                    DistForm::Gamma { mean, cv } => DistSpec::Gamma { mean: mean.0, cv },
+                    DistForm::Uniform { min, max } => DistSpec::Uniform {
+                        min: min.0,
+                        max: max.0,
+                    },
+                    DistForm::Pareto { min, alpha } => DistSpec::Pareto { min: min.0, alpha },
+                    DistForm::Empirical(_) => {
+                        return Err(de::Error::custom(
+                            "`empirical` distributions are not supported yet: they come with capsim's planning capability",
+                        ));
+                    }
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `rate`: a number or a list of steps.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RateSpec {
+    /// Requests per second, for the whole run.
+    Constant(f64),
+    /// Piecewise steps with optional ramps.
+    Steps(Vec<StepSpec>),
+}
+
+/// One step of a rate schedule.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    /// When the change starts.
+    pub at: DurationValue,
+    /// The new rate.
+    pub rps: f64,
+    /// How long the linear change takes (a jump when absent).
+    #[serde(default)]
+    pub ramp: Option<DurationValue>,
+}
+
+impl<'de> Deserialize<'de> for RateSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RateSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "requests per second (`500`) or a list of steps (`- { at: 0s, rps: 500 }`)",
+                )
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RateSpec, E> {
+                Ok(RateSpec::Constant(v as f64))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RateSpec, E> {
+                Ok(RateSpec::Constant(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RateSpec, E> {
+                Ok(RateSpec::Constant(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RateSpec, A::Error> {
+                let mut steps = Vec::new();
+                while let Some(s) = seq.next_element::<StepSpec>()? {
+                    steps.push(s);
+                }
+                Ok(RateSpec::Steps(steps))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RateSpec, A::Error> {
+                let key: String = map.next_key()?.unwrap_or_default();
+                if key == "trace" {
+                    Err(de::Error::custom(
+                        "`rate: { trace }` is not supported yet: it comes with capsim's planning capability",
+                    ))
+                } else {
+                    Err(de::Error::custom(format!(
+                        "`{key}` is not a kind of rate: write a number of requests per second or a list of steps"
+                    )))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_need_units_and_are_not_negative() {
+        assert_eq!(
+            parse_duration("250ms").unwrap(),
+            SimDuration::from_millis(250)
+        );
+        assert_eq!(
+            parse_duration("1.5s").unwrap(),
+            SimDuration::from_millis(1500)
+        );
+        assert_eq!(
+            parse_duration("1h 30m").unwrap(),
+            SimDuration::from_secs(5400)
+        );
+        assert!(parse_duration("90").unwrap_err().contains("no unit"));
+        assert!(parse_duration("-5s").unwrap_err().contains("negative"));
+        assert!(
+            parse_duration("fast")
+                .unwrap_err()
+                .contains("not a duration")
+        );
+        assert!(
+            parse_duration("100000000000d")
+                .unwrap_err()
+                .contains("too long")
+        );
+    }
+}

@@ -1,0 +1,448 @@
+//! A YAML document as a tree of nodes that remember where they came from.
+//!
+//! capsim parses YAML into this tree (with `saphyr-parser`, YAML 1.2) instead
+//! of straight into typed structs because overrides (`--set`, and variants
+//! merged over the base) edit the tree first: every node keeps the source and
+//! span it was written in, so an error in an override points at the override.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
+
+use super::error::ScenarioError;
+use super::source::{SourceId, Sources, Span};
+
+/// Most nodes a document may expand to (aliases can multiply nodes): a guard
+/// against "billion laughs" documents.
+const MAX_NODES: usize = 1_000_000;
+/// Deepest nesting accepted.
+const MAX_DEPTH: usize = 128;
+
+/// A node and its location.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// What the node holds.
+    pub value: Value,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// The content of a node.
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// `~`, `null` or nothing.
+    Null,
+    /// A scalar; `quoted` scalars are always strings.
+    Scalar {
+        /// The text after YAML unescaping.
+        text: String,
+        /// Written in quotes or as a block literal.
+        quoted: bool,
+    },
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in the order written; keys are scalars.
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// A short name of the node's type, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match &self.value {
+            Value::Null => "nothing (null)",
+            Value::Scalar { .. } => "a scalar",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+
+    /// The text of a scalar node.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The value under `key` in a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The key node for `key` in a mapping.
+    pub fn get_key(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(k, _)| k),
+            _ => None,
+        }
+    }
+
+    /// Follows a key path (`components.web.calls.0.to`) as far as it goes and
+    /// returns the deepest node reached and whether it reached the end.
+    pub fn locate(&self, path: &[PathSeg]) -> (&Node, bool) {
+        let mut node = self;
+        for seg in path {
+            let next = match (seg, &node.value) {
+                (PathSeg::Key(k), Value::Map(_)) => node.get(k),
+                (PathSeg::Index(i), Value::Seq(items)) => items.get(*i),
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => return (node, false),
+            }
+        }
+        (node, true)
+    }
+}
+
+/// One step of a key path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathSeg {
+    /// A mapping key.
+    Key(String),
+    /// A list index.
+    Index(usize),
+}
+
+/// Formats a key path as users write it: `components.web.calls[1].to`.
+pub fn format_path(path: &[PathSeg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            PathSeg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            PathSeg::Index(i) => {
+                out.push_str(&format!("[{i}]"));
+            }
+        }
+    }
+    out
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        start: Span,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        pending_key: Option<Node>,
+        start: Span,
+        anchor: usize,
+    },
+}
+
+fn scan_error(sources: &Sources, source: SourceId, e: &ScanError) -> ScenarioError {
+    let m = e.marker();
+    let span = sources.span(
+        source,
+        m.line().max(1),
+        m.col(),
+        m.line().max(1),
+        m.col() + 1,
+    );
+    let info = e.info();
+    ScenarioError::at(span, format!("YAML syntax error: {info}")).expected(
+        "valid YAML (check indentation, colons after keys, and closing brackets or quotes)",
+    )
+}
+
+/// Parses the text of `source` into one document tree.
+pub fn parse(sources: &Sources, source: SourceId) -> Result<Node, ScenarioError> {
+    let text = sources.get(source).text.clone();
+    let mut parser = Parser::new_from_str(&text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: Vec<Option<Node>> = Vec::new();
+    let mut root: Option<Node> = None;
+    let mut documents = 0usize;
+    let mut nodes = 0usize;
+
+    let span_of = |s: &saphyr_parser::Span| {
+        sources.span(
+            source,
+            s.start.line().max(1),
+            s.start.col(),
+            s.end.line().max(1),
+            s.end.col(),
+        )
+    };
+
+    while let Some(item) = parser.next_event() {
+        let (event, raw_span) = item.map_err(|e| scan_error(sources, source, &e))?;
+        let span = span_of(&raw_span);
+        let finished: Option<(Node, usize)> = match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => None,
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(ScenarioError::at(
+                        span,
+                        "a scenario file holds one YAML document, this is a second one",
+                    )
+                    .expected("a single document (remove the extra `---`)"));
+                }
+                None
+            }
+            Event::Alias(id) => {
+                let node = anchors
+                    .get(id)
+                    .and_then(|n| n.clone())
+                    .ok_or_else(|| ScenarioError::at(span, "alias to an unknown anchor"))?;
+                nodes += count_nodes(&node);
+                Some((
+                    Node {
+                        value: node.value,
+                        span,
+                    },
+                    0,
+                ))
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let quoted = !matches!(style, ScalarStyle::Plain)
+                    || tag.as_ref().is_some_and(|t| t.suffix == "str");
+                let value = if !quoted && is_null(&text) {
+                    Value::Null
+                } else {
+                    Value::Scalar {
+                        text: text.into_owned(),
+                        quoted,
+                    }
+                };
+                Some((Node { value, span }, anchor))
+            }
+            Event::SequenceStart(anchor, _) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(ScenarioError::at(span, "the document is nested too deeply"));
+                }
+                stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    start: span,
+                    anchor,
+                });
+                None
+            }
+            Event::MappingStart(anchor, _) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(ScenarioError::at(span, "the document is nested too deeply"));
+                }
+                stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    pending_key: None,
+                    start: span,
+                    anchor,
+                });
+                None
+            }
+            Event::SequenceEnd => match stack.pop() {
+                Some(Frame::Seq {
+                    items,
+                    start,
+                    anchor,
+                }) => Some((
+                    Node {
+                        value: Value::Seq(items),
+                        span: Span {
+                            end: span.end.max(start.end),
+                            ..start
+                        },
+                    },
+                    anchor,
+                )),
+                _ => return Err(ScenarioError::at(span, "unbalanced YAML sequence")),
+            },
+            Event::MappingEnd => match stack.pop() {
+                Some(Frame::Map {
+                    entries,
+                    start,
+                    anchor,
+                    ..
+                }) => Some((
+                    Node {
+                        value: Value::Map(entries),
+                        span: Span {
+                            end: span.end.max(start.end),
+                            ..start
+                        },
+                    },
+                    anchor,
+                )),
+                _ => return Err(ScenarioError::at(span, "unbalanced YAML mapping")),
+            },
+        };
+
+        let Some((node, anchor)) = finished else {
+            continue;
+        };
+        nodes += 1;
+        if nodes > MAX_NODES {
+            return Err(ScenarioError::at(
+                node.span,
+                format!("the document expands to more than {MAX_NODES} nodes"),
+            ));
+        }
+        if anchor > 0 {
+            if anchors.len() <= anchor {
+                anchors.resize(anchor + 1, None);
+            }
+            anchors[anchor] = Some(node.clone());
+        }
+        match stack.last_mut() {
+            None => root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries,
+                pending_key,
+                ..
+            }) => match pending_key.take() {
+                None => {
+                    match &node.value {
+                        Value::Scalar { text, .. } => {
+                            if let Some((first, _)) =
+                                entries.iter().find(|(k, _)| k.as_str() == Some(text))
+                            {
+                                return Err(ScenarioError::at(
+                                    node.span,
+                                    format!(
+                                        "duplicate key `{text}` (first written on line {})",
+                                        first.span.line
+                                    ),
+                                )
+                                .expected("each key once per mapping"));
+                            }
+                        }
+                        _ => {
+                            return Err(ScenarioError::at(
+                                node.span,
+                                format!(
+                                    "a mapping key must be a plain name, found {}",
+                                    node.type_name()
+                                ),
+                            ));
+                        }
+                    }
+                    *pending_key = Some(node);
+                }
+                Some(key) => entries.push((key, node)),
+            },
+        }
+    }
+
+    root.ok_or_else(|| {
+        let span = sources.span(source, 1, 0, 1, 0);
+        ScenarioError::at(span, "the scenario is empty")
+            .expected("a mapping with at least `duration`, `traffic` and `components`")
+    })
+}
+
+fn count_nodes(n: &Node) -> usize {
+    1 + match &n.value {
+        Value::Seq(items) => items.iter().map(count_nodes).sum(),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| count_nodes(k) + count_nodes(v))
+            .sum(),
+        _ => 0,
+    }
+}
+
+fn is_null(text: &str) -> bool {
+    matches!(text, "" | "~" | "null" | "Null" | "NULL")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Node, ScenarioError> {
+        let mut sources = Sources::new();
+        let id = sources.add("t.yaml", text);
+        parse(&sources, id)
+    }
+
+    #[test]
+    fn keeps_locations_of_nested_values() {
+        let root = parse_str("a: 1\nb:\n  c: [x, 'y']\n").unwrap();
+        let c = root.get("b").unwrap().get("c").unwrap();
+        assert_eq!((c.span.line, c.span.col), (3, 6));
+        let Value::Seq(items) = &c.value else {
+            panic!()
+        };
+        assert!(matches!(
+            &items[1].value,
+            Value::Scalar { quoted: true, .. }
+        ));
+        assert_eq!((items[1].span.line, items[1].span.col), (3, 10));
+    }
+
+    #[test]
+    fn rejects_duplicate_keys_with_both_lines() {
+        let e = parse_str("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert!(e.message.contains("duplicate key `a`"), "{}", e.message);
+        assert!(e.message.contains("line 1"));
+        assert_eq!(e.span.unwrap().line, 3);
+    }
+
+    #[test]
+    fn syntax_errors_have_a_location() {
+        let e = parse_str("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(e.message.starts_with("YAML syntax error"), "{}", e.message);
+        assert!(e.span.is_some());
+    }
+
+    #[test]
+    fn aliases_expand_and_bombs_are_refused() {
+        let root = parse_str("a: &x {k: 1}\nb: *x\n").unwrap();
+        assert!(root.get("b").unwrap().get("k").is_some());
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..8 {
+            let p = i - 1;
+            bomb.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let e = parse_str(&bomb).unwrap_err();
+        assert!(e.message.contains("more than"), "{}", e.message);
+    }
+
+    #[test]
+    fn empty_and_multi_document_files_are_refused() {
+        assert!(parse_str("").unwrap_err().message.contains("empty"));
+        assert!(
+            parse_str("# only a comment\n")
+                .unwrap_err()
+                .message
+                .contains("empty")
+        );
+        assert!(
+            parse_str("a: 1\n---\nb: 2\n")
+                .unwrap_err()
+                .message
+                .contains("one YAML document")
+        );
+    }
+
+    #[test]
+    fn paths_format_like_users_write_them() {
+        let p = vec![
+            PathSeg::Key("components".into()),
+            PathSeg::Key("web".into()),
+            PathSeg::Key("calls".into()),
+            PathSeg::Index(1),
+            PathSeg::Key("to".into()),
+        ];
+        assert_eq!(format_path(&p), "components.web.calls[1].to");
+    }
+}

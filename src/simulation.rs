@@ -1,0 +1,244 @@
+//! A run: the model's components wired together, the event loop, and the
+//! windows of the time series closing as simulated time passes.
+
+use crate::components::{Client, Component, Ctx, Event, LoadBalancer, Service};
+use crate::engine::{Arena, EventList, SimTime};
+use crate::metrics::{ComponentRow, Sink, SummaryRow, WindowRow};
+use crate::model::{ComponentKind, Model};
+
+/// How often (in events) the progress callback is told how far the run is.
+const PROGRESS_EVERY: u64 = 1 << 16;
+
+/// What a run produced besides the rows it streamed to its sink.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    /// One row per request class, then `all`.
+    pub summary: Vec<SummaryRow>,
+    /// Events processed.
+    pub events: u64,
+    /// Requests sent, warm-up included.
+    pub requests_sent: u64,
+    /// Requests ended, warm-up included: ok, rejected, timed out, failed.
+    pub requests_ended: [u64; 4],
+    /// Requests without an outcome when the run stopped.
+    pub in_flight: u64,
+    /// The most requests whose work was going on at once.
+    pub peak_requests: usize,
+    /// Per component: mean utilisation after warm-up (services only).
+    pub utilization: Vec<Option<f64>>,
+}
+
+/// A run in progress.
+pub struct Simulation<'m> {
+    model: &'m Model,
+    client: Client,
+    components: Vec<Component>,
+    events: EventList<Event>,
+    calls: Arena<crate::components::Call>,
+    rows: Vec<ComponentRow>,
+    busy_after_warmup: Vec<(f64, f64)>,
+}
+
+impl<'m> Simulation<'m> {
+    /// Wires the components of `model`.
+    pub fn new(model: &'m Model) -> Simulation<'m> {
+        let seed = model.seed;
+        let components = model
+            .components
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match &c.kind {
+                ComponentKind::Service(s) => {
+                    Component::Service(Service::new(i as u32, &c.name, s, seed))
+                }
+                ComponentKind::LoadBalancer(lb) => {
+                    let instances = match &model.components[lb.to as usize].kind {
+                        ComponentKind::Service(s) => s.instances,
+                        ComponentKind::LoadBalancer(_) => {
+                            unreachable!("validated: a balancer fronts a service")
+                        }
+                    };
+                    Component::LoadBalancer(LoadBalancer::new(
+                        i as u32, &c.name, lb.to, instances, lb.policy, seed,
+                    ))
+                }
+            })
+            .collect();
+        Simulation {
+            model,
+            client: Client::new(&model.traffic, seed, SimTime::ZERO + model.warmup),
+            components,
+            events: EventList::new(),
+            calls: Arena::new(),
+            rows: Vec::new(),
+            busy_after_warmup: vec![(0.0, 0.0); model.components.len()],
+        }
+    }
+
+    /// Runs to the end, streaming window rows into `sink` and telling
+    /// `progress` (simulated time, events so far) every so often.
+    pub fn run(
+        mut self,
+        sink: &mut dyn Sink,
+        progress: &mut dyn FnMut(SimTime, u64),
+    ) -> std::io::Result<RunResult> {
+        let end = SimTime::ZERO + self.model.duration;
+        let window = self.model.window.nanos();
+        let mut window_start = SimTime::ZERO;
+        let mut window_end = SimTime(window.min(end.0));
+
+        {
+            let mut ctx = Ctx {
+                now: SimTime::ZERO,
+                events: &mut self.events,
+                calls: &mut self.calls,
+            };
+            self.client.start(&mut ctx);
+        }
+
+        let mut next_progress = PROGRESS_EVERY;
+        while let Some((now, event)) = self.events.pop_before(end) {
+            // Windows close before the first event at or after their end.
+            while now >= window_end {
+                self.close_window(window_start, window_end, sink)?;
+                window_start = window_end;
+                window_end = SimTime((window_end.0 + window).min(end.0));
+            }
+            self.dispatch(now, event);
+            if self.events.popped() >= next_progress {
+                next_progress += PROGRESS_EVERY;
+                progress(now, self.events.popped());
+            }
+        }
+        while window_start < end {
+            self.close_window(window_start, window_end, sink)?;
+            window_start = window_end;
+            window_end = SimTime((window_end.0 + window).min(end.0));
+        }
+        progress(end, self.events.popped());
+        Ok(self.finish())
+    }
+
+    #[inline]
+    fn dispatch(&mut self, now: SimTime, event: Event) {
+        let mut ctx = Ctx {
+            now,
+            events: &mut self.events,
+            calls: &mut self.calls,
+        };
+        match event {
+            Event::Arrival | Event::ThinkDone { .. } | Event::Timeout { .. } => {
+                self.client.on(event, &mut ctx)
+            }
+            Event::Deliver { call } | Event::ServiceDone { call } => {
+                let c = ctx.calls[call].component;
+                self.components[c as usize].on(event, &mut ctx);
+            }
+            Event::Reply { call, .. } => match ctx.calls[call].parent {
+                None => self.client.on(event, &mut ctx),
+                Some(parent) => {
+                    let c = ctx.calls[parent].component;
+                    self.components[c as usize].on(event, &mut ctx);
+                }
+            },
+        }
+    }
+
+    fn close_window(
+        &mut self,
+        start: SimTime,
+        end: SimTime,
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<()> {
+        let len = end - start;
+        let in_flight = self.client.stats.in_flight();
+        let (counts, latency) = self.client.stats.take_window();
+        let quantiles = latency.headline();
+        latency.clear();
+        let row = WindowRow {
+            start,
+            len,
+            offered: counts.offered,
+            completed: counts.completed,
+            goodput: counts.goodput,
+            rejected: counts.rejected,
+            timed_out: counts.timed_out,
+            failed: counts.failed,
+            in_flight,
+            latency: quantiles,
+        };
+        self.rows.clear();
+        for c in &mut self.components {
+            c.report_window(start, end, &mut self.rows);
+        }
+        // Utilisation after warm-up, weighted by the measured part of the window.
+        let warm = SimTime::ZERO + self.model.warmup;
+        if end > warm {
+            let measured = (end - start.max(warm)).as_secs_f64();
+            let fraction = measured / len.as_secs_f64().max(f64::MIN_POSITIVE);
+            for r in &self.rows {
+                if r.instance.is_none()
+                    && let Some(u) = r.utilization
+                {
+                    let acc = &mut self.busy_after_warmup[r.component as usize];
+                    acc.0 += u * len.as_secs_f64() * fraction;
+                    acc.1 += measured;
+                }
+            }
+        }
+        sink.window(&row, &self.rows)
+    }
+
+    fn finish(self) -> RunResult {
+        let measured = (self.model.duration - self.model.warmup).as_secs_f64();
+        let stats = &self.client.stats;
+        let mut summary: Vec<SummaryRow> = stats
+            .classes()
+            .iter()
+            .zip(&self.model.traffic.classes)
+            .map(|(t, c)| summary_row(&c.name, t, measured))
+            .collect();
+        summary.push(summary_row("all", &stats.all(), measured));
+        RunResult {
+            summary,
+            events: self.events.popped(),
+            requests_sent: stats.sent_total,
+            requests_ended: stats.ended_total,
+            in_flight: stats.in_flight(),
+            peak_requests: self.client.peak_requests(),
+            utilization: self
+                .busy_after_warmup
+                .iter()
+                .map(|&(busy, secs)| (secs > 0.0).then(|| busy / secs))
+                .collect(),
+        }
+    }
+}
+
+fn summary_row(class: &str, t: &crate::metrics::ClassTotals, measured_secs: f64) -> SummaryRow {
+    let ended = t.ended();
+    let errors = t.rejected + t.timed_out + t.failed;
+    let l = &t.latency;
+    SummaryRow {
+        class: class.to_string(),
+        requests: t.requests,
+        ok: t.ok,
+        rejected: t.rejected,
+        timed_out: t.timed_out,
+        failed: t.failed,
+        error_rate: if ended > 0 {
+            errors as f64 / ended as f64
+        } else {
+            0.0
+        },
+        throughput_rps: (t.ok + t.late_ok) as f64 / measured_secs,
+        goodput_rps: t.ok as f64 / measured_secs,
+        latency_mean: l.mean(),
+        latency: l.headline(),
+    }
+}
+
+/// Runs `model` to the end with no progress reporting.
+pub fn run(model: &Model, sink: &mut dyn Sink) -> std::io::Result<RunResult> {
+    Simulation::new(model).run(sink, &mut |_, _| {})
+}
