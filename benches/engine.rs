@@ -28,7 +28,7 @@ fn measure(label: &str, yaml: &str, runs: usize) {
     for _ in 0..runs {
         let t = Instant::now();
         let r = Simulation::new(&model)
-            .run(&mut NullSink, &mut |_, _| {})
+            .run(&mut NullSink, &mut |_, _| true)
             .expect("in memory");
         times.push(t.elapsed().as_secs_f64());
         last = Some(r);

@@ -3,6 +3,8 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
@@ -17,6 +19,8 @@ use crate::simulation::{RunResult, Simulation};
 pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit status when outputs could not be written.
 pub const EXIT_IO: u8 = 3;
+/// Exit status after Ctrl-C (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// capsim: a capacity-planning and scaling simulator.
 ///
@@ -122,9 +126,18 @@ fn run(args: &RunArgs) -> ExitCode {
         eprintln!("error: cannot write outputs to `{}`: {e}", dir.display());
         return ExitCode::from(EXIT_BAD_INPUT);
     }
+    // Ctrl-C stops the run between events: the temporary files are removed
+    // and earlier outputs stay as they were.
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
     let started = Instant::now();
-    let result = match run_to_dir(&model, &dir, args.quiet) {
+    let result = match run_to_dir(&model, &dir, args.quiet, &stop) {
         Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+            eprintln!("interrupted: nothing was written to `{}`", dir.display());
+            return ExitCode::from(EXIT_INTERRUPTED);
+        }
         Err(e) => {
             eprintln!("error: writing outputs to `{}` failed: {e}", dir.display());
             return ExitCode::from(EXIT_IO);
@@ -145,8 +158,14 @@ fn run(args: &RunArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Simulates `model` and writes its three CSVs into `dir` atomically.
-pub fn run_to_dir(model: &Model, dir: &Path, quiet: bool) -> std::io::Result<RunResult> {
+/// Simulates `model` and writes its three CSVs into `dir` atomically; stops
+/// early, writing nothing, when `stop` is set.
+pub fn run_to_dir(
+    model: &Model,
+    dir: &Path,
+    quiet: bool,
+    stop: &AtomicBool,
+) -> std::io::Result<RunResult> {
     let names = model.components.iter().map(|c| c.name.clone()).collect();
     let mut sink = csv::CsvSink::create(dir, names)?;
     let mut progress = Progress::new(
@@ -155,7 +174,8 @@ pub fn run_to_dir(model: &Model, dir: &Path, quiet: bool) -> std::io::Result<Run
         quiet,
     );
     let result = Simulation::new(model).run(&mut sink as &mut dyn Sink, &mut |now, events| {
-        progress.update(now, events)
+        progress.update(now, events);
+        !stop.load(Ordering::Relaxed)
     });
     progress.finish();
     let result = result?;

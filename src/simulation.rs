@@ -76,11 +76,13 @@ impl<'m> Simulation<'m> {
     }
 
     /// Runs to the end, streaming window rows into `sink` and telling
-    /// `progress` (simulated time, events so far) every so often.
+    /// `progress` (simulated time, events so far) every so often; `progress`
+    /// returns false to stop the run, which then fails with
+    /// [`std::io::ErrorKind::Interrupted`].
     pub fn run(
         mut self,
         sink: &mut dyn Sink,
-        progress: &mut dyn FnMut(SimTime, u64),
+        progress: &mut dyn FnMut(SimTime, u64) -> bool,
     ) -> std::io::Result<RunResult> {
         let end = SimTime::ZERO + self.model.duration;
         let window = self.model.window.nanos();
@@ -107,7 +109,12 @@ impl<'m> Simulation<'m> {
             self.dispatch(now, event);
             if self.events.popped() >= next_progress {
                 next_progress += PROGRESS_EVERY;
-                progress(now, self.events.popped());
+                if !progress(now, self.events.popped()) {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::Interrupted,
+                        "interrupted",
+                    ));
+                }
             }
         }
         while window_start < end {
@@ -115,7 +122,7 @@ impl<'m> Simulation<'m> {
             window_start = window_end;
             window_end = SimTime((window_end.0 + window).min(end.0));
         }
-        progress(end, self.events.popped());
+        let _ = progress(end, self.events.popped());
         Ok(self.finish())
     }
 
@@ -240,5 +247,5 @@ fn summary_row(class: &str, t: &crate::metrics::ClassTotals, measured_secs: f64)
 
 /// Runs `model` to the end with no progress reporting.
 pub fn run(model: &Model, sink: &mut dyn Sink) -> std::io::Result<RunResult> {
-    Simulation::new(model).run(sink, &mut |_, _| {})
+    Simulation::new(model).run(sink, &mut |_, _| true)
 }

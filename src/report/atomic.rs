@@ -22,10 +22,16 @@ impl AtomicFile {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let tmp = tempfile::Builder::new()
-            .prefix(".capsim-")
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".capsim-").suffix(".tmp");
+        // Outputs are ordinary files: readable as the umask allows, not the
+        // private 0600 of a temporary file.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let tmp = builder.tempfile_in(dir)?;
         Ok(AtomicFile {
             path: path.to_path_buf(),
             writer: BufWriter::with_capacity(1 << 16, tmp),

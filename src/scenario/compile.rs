@@ -374,7 +374,7 @@ pub fn compile(
                         .expected("another class name"));
                 }
                 let weight = c.weight.unwrap_or(1.0);
-                if weight <= 0.0 || weight > 1e12 {
+                if !(weight > 0.0 && weight <= 1e12) {
                     return Err(ck
                         .err(&format!("{path}.weight"), format!("weight {weight}"))
                         .expected("a positive weight (weights are relative)"));
@@ -659,6 +659,11 @@ fn check_cycles(
 
 fn compile_rate(ck: &Checker, rate: &RateSpec) -> Result<RateSchedule, ScenarioError> {
     let check_rps = |path: &str, rps: f64, allow_zero: bool| -> Result<(), ScenarioError> {
+        if !rps.is_finite() {
+            return Err(ck
+                .err(path, format!("a rate of `{rps}` requests per second"))
+                .expected("a finite number of requests per second"));
+        }
         if rps < 0.0 || (!allow_zero && rps == 0.0) {
             return Err(ck
                 .err(path, format!("a rate of {rps} requests per second"))

@@ -484,7 +484,12 @@ impl<'de> de::MapAccess<'de> for MapDe<'de, '_> {
             node: v,
             path: &path,
         })
-        .map_err(|e| e.or_at(v.span, || path.render()))
+        .map_err(|e| {
+            // An error about the key itself ("`faults` is not supported yet")
+            // points at the key, not at its value.
+            let about_key = e.span.is_none() && e.message.starts_with(&format!("`{key}` "));
+            e.or_at(if about_key { k.span } else { v.span }, || path.render())
+        })
     }
 
     fn size_hint(&self) -> Option<usize> {

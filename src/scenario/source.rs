@@ -101,12 +101,19 @@ impl Sources {
         let s = self.get(source);
         let start = s.offset(line, col0);
         let end = s.offset(end_line, end_col0).max(start);
+        // Line and column from the offset, so that a position past the end of
+        // the text (a parser's end-of-input marker) names a real place.
+        let line_index = s
+            .line_starts
+            .partition_point(|&ls| ls <= start)
+            .saturating_sub(1);
+        let col = s.text[s.line_starts[line_index]..start].chars().count();
         Span {
             source,
             start,
             end,
-            line: line as u32,
-            col: col0 as u32 + 1,
+            line: line_index as u32 + 1,
+            col: col as u32 + 1,
         }
     }
 }

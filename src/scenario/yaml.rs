@@ -145,6 +145,22 @@ enum Frame {
     },
 }
 
+/// The key path of the node being built, from the builder's stack.
+fn stack_path(stack: &[Frame]) -> Vec<PathSeg> {
+    let mut path = Vec::new();
+    for f in stack {
+        match f {
+            Frame::Seq { items, .. } => path.push(PathSeg::Index(items.len())),
+            Frame::Map { pending_key, .. } => {
+                if let Some(k) = pending_key.as_ref().and_then(|k| k.as_str()) {
+                    path.push(PathSeg::Key(k.to_string()));
+                }
+            }
+        }
+    }
+    path
+}
+
 fn scan_error(sources: &Sources, source: SourceId, e: &ScanError) -> ScenarioError {
     let m = e.marker();
     let span = sources.span(
@@ -299,6 +315,17 @@ pub fn parse(sources: &Sources, source: SourceId) -> Result<Node, ScenarioError>
             }
             anchors[anchor] = Some(node.clone());
         }
+        let depth_path = if matches!(
+            stack.last(),
+            Some(Frame::Map {
+                pending_key: None,
+                ..
+            })
+        ) {
+            Some(stack_path(&stack))
+        } else {
+            None
+        };
         match stack.last_mut() {
             None => root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
@@ -313,6 +340,8 @@ pub fn parse(sources: &Sources, source: SourceId) -> Result<Node, ScenarioError>
                             if let Some((first, _)) =
                                 entries.iter().find(|(k, _)| k.as_str() == Some(text))
                             {
+                                let mut path = depth_path.unwrap_or_default();
+                                path.push(PathSeg::Key(text.clone()));
                                 return Err(ScenarioError::at(
                                     node.span,
                                     format!(
@@ -320,6 +349,7 @@ pub fn parse(sources: &Sources, source: SourceId) -> Result<Node, ScenarioError>
                                         first.span.line
                                     ),
                                 )
+                                .path(format_path(&path))
                                 .expected("each key once per mapping"));
                             }
                         }
@@ -391,8 +421,11 @@ mod tests {
     fn rejects_duplicate_keys_with_both_lines() {
         let e = parse_str("a: 1\nb: 2\na: 3\n").unwrap_err();
         assert!(e.message.contains("duplicate key `a`"), "{}", e.message);
+        assert_eq!(e.path.as_deref(), Some("a"));
         assert!(e.message.contains("line 1"));
         assert_eq!(e.span.unwrap().line, 3);
+        let e = parse_str("x:\n  - { k: 1 }\n  - { k: 1, k: 2 }\n").unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("x[1].k"));
     }
 
     #[test]
