@@ -13,7 +13,7 @@ use crate::metrics::Sink;
 use crate::model::Model;
 use crate::report::{atomic, csv, progress::Progress, table};
 use crate::scenario::{self, LoadFailure, LoadOptions};
-use crate::simulation::{RunResult, Simulation};
+use crate::simulation::{RunError, RunResult, Simulation};
 
 /// Exit status for bad input: a scenario, an option or an output folder.
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -134,9 +134,13 @@ fn run(args: &RunArgs) -> ExitCode {
     let started = Instant::now();
     let result = match run_to_dir(&model, &dir, args.quiet, &stop) {
         Ok(r) => r,
-        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+        Err(RunError::Interrupted) => {
             eprintln!("interrupted: nothing was written to `{}`", dir.display());
             return ExitCode::from(EXIT_INTERRUPTED);
+        }
+        Err(RunError::Unbounded(m)) => {
+            eprintln!("error: {m}\nnothing was written to `{}`", dir.display());
+            return ExitCode::from(EXIT_BAD_INPUT);
         }
         Err(e) => {
             eprintln!("error: writing outputs to `{}` failed: {e}", dir.display());
@@ -165,7 +169,7 @@ pub fn run_to_dir(
     dir: &Path,
     quiet: bool,
     stop: &AtomicBool,
-) -> std::io::Result<RunResult> {
+) -> Result<RunResult, RunError> {
     let names = model.components.iter().map(|c| c.name.clone()).collect();
     let mut sink = csv::CsvSink::create(dir, names)?;
     let mut progress = Progress::new(

@@ -6,8 +6,44 @@ use crate::engine::{Arena, EventList, SimTime};
 use crate::metrics::{ComponentRow, Sink, SummaryRow, WindowRow};
 use crate::model::{ComponentKind, Model};
 
-/// How often (in events) the progress callback is told how far the run is.
+/// How often (in events) the progress callback is told how far the run is,
+/// and the run checks that it is not growing without bound.
 const PROGRESS_EVERY: u64 = 1 << 16;
+
+/// Most requests in the system at once (about 140 bytes each with their calls
+/// and events, so some 1.5 GB): past this a scenario is overloaded without
+/// bound and would exhaust memory long before it ends.
+pub const MAX_IN_SYSTEM: usize = 10_000_000;
+
+/// Why a run stopped before its end.
+#[derive(Debug)]
+pub enum RunError {
+    /// Writing rows failed.
+    Io(std::io::Error),
+    /// The progress callback asked to stop (Ctrl-C).
+    Interrupted,
+    /// More than [`MAX_IN_SYSTEM`] requests were in the system: the message
+    /// says when and where they pile up.
+    Unbounded(String),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Io(e) => write!(f, "{e}"),
+            RunError::Interrupted => write!(f, "interrupted"),
+            RunError::Unbounded(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+impl From<std::io::Error> for RunError {
+    fn from(e: std::io::Error) -> Self {
+        RunError::Io(e)
+    }
+}
 
 /// What a run produced besides the rows it streamed to its sink.
 #[derive(Clone, Debug)]
@@ -77,13 +113,12 @@ impl<'m> Simulation<'m> {
 
     /// Runs to the end, streaming window rows into `sink` and telling
     /// `progress` (simulated time, events so far) every so often; `progress`
-    /// returns false to stop the run, which then fails with
-    /// [`std::io::ErrorKind::Interrupted`].
+    /// returns false to stop the run ([`RunError::Interrupted`]).
     pub fn run(
         mut self,
         sink: &mut dyn Sink,
         progress: &mut dyn FnMut(SimTime, u64) -> bool,
-    ) -> std::io::Result<RunResult> {
+    ) -> Result<RunResult, RunError> {
         let end = SimTime::ZERO + self.model.duration;
         let window = self.model.window.nanos();
         let mut window_start = SimTime::ZERO;
@@ -110,10 +145,10 @@ impl<'m> Simulation<'m> {
             if self.events.popped() >= next_progress {
                 next_progress += PROGRESS_EVERY;
                 if !progress(now, self.events.popped()) {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::Interrupted,
-                        "interrupted",
-                    ));
+                    return Err(RunError::Interrupted);
+                }
+                if self.client.requests_working() > MAX_IN_SYSTEM {
+                    return Err(RunError::Unbounded(self.unbounded(now)));
                 }
             }
         }
@@ -149,6 +184,22 @@ impl<'m> Simulation<'m> {
                 }
             },
         }
+    }
+
+    fn unbounded(&self, now: SimTime) -> String {
+        let worst = self
+            .components
+            .iter()
+            .zip(&self.model.components)
+            .max_by_key(|(c, _)| c.queued())
+            .map(|(c, m)| format!("`{}` has {} requests waiting", m.name, c.queued()))
+            .unwrap_or_default();
+        format!(
+            "more than 10 million requests are in the system at {} of {}: it is overloaded without bound ({worst}). \
+             Give that pool more capacity or a `queue` limit, or shorten the run.",
+            crate::engine::SimDuration(now.nanos() / 1_000_000_000 * 1_000_000_000),
+            self.model.duration
+        )
     }
 
     fn close_window(
@@ -246,6 +297,6 @@ fn summary_row(class: &str, t: &crate::metrics::ClassTotals, measured_secs: f64)
 }
 
 /// Runs `model` to the end with no progress reporting.
-pub fn run(model: &Model, sink: &mut dyn Sink) -> std::io::Result<RunResult> {
+pub fn run(model: &Model, sink: &mut dyn Sink) -> Result<RunResult, RunError> {
     Simulation::new(model).run(sink, &mut |_, _| true)
 }

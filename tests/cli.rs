@@ -946,3 +946,36 @@ fn interrupting_a_run_writes_nothing_and_keeps_earlier_outputs() {
         assert_eq!(&fs::read(dir.join(f)).unwrap(), old, "{f} changed");
     }
 }
+
+/// A scenario overloaded without bound stops with a clear error before it
+/// exhausts memory, and writes nothing.
+#[test]
+fn a_system_overloaded_without_bound_is_stopped_with_an_error() {
+    let (_tmp, out) = fresh_out();
+    let o = capsim(&[
+        "run",
+        "scenarios/spike.yaml",
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "traffic.rate.1.rps=1000000",
+        "--set",
+        "duration=10m",
+        "--set",
+        "traffic.client.timeout=1h",
+    ]);
+    assert_eq!(o.code, Some(2), "{}", o.stderr);
+    assert!(
+        o.stderr.starts_with("error: more than 10 million requests"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("`app` has"), "{}", o.stderr);
+    assert!(
+        !out.exists()
+            || fs::read_dir(out.join("spike").join("base"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
+}

@@ -139,6 +139,14 @@ impl Component {
         }
     }
 
+    /// Requests waiting in this component's queues now.
+    pub fn queued(&self) -> usize {
+        match self {
+            Component::Service(s) => s.queued(),
+            Component::LoadBalancer(_) => 0,
+        }
+    }
+
     /// Appends this component's rows for the window `[start, end)`.
     pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
         match self {

@@ -153,6 +153,11 @@ impl Service {
         }
     }
 
+    /// Requests waiting in all instances' queues.
+    pub fn queued(&self) -> usize {
+        self.instances.iter().map(|i| i.queue.len()).sum()
+    }
+
     /// Appends a row per instance and one for the pool (`*`).
     pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
         let len = end.0 - start.0;
