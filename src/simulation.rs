@@ -216,12 +216,7 @@ impl<'m> Simulation<'m> {
         let row = WindowRow {
             start,
             len,
-            offered: counts.offered,
-            completed: counts.completed,
-            goodput: counts.goodput,
-            rejected: counts.rejected,
-            timed_out: counts.timed_out,
-            failed: counts.failed,
+            counts,
             in_flight,
             latency: quantiles,
         };

@@ -115,6 +115,30 @@ fn p99_ms(r: &RunResult) -> f64 {
     all(r).latency.expect("some requests")[2].as_millis_f64()
 }
 
+/// Checks the p99 and the first component's utilisation of replications.
+fn check_p99_and_utilization(
+    label: &str,
+    runs: &[RunResult],
+    p99_ms_theory: f64,
+    utilization: f64,
+) {
+    let p = estimate(&runs.iter().map(p99_ms).collect::<Vec<_>>());
+    check(
+        &format!("{label} p99 response"),
+        "ms",
+        &p,
+        p99_ms_theory,
+        0.05,
+    );
+    let u = estimate(
+        &runs
+            .iter()
+            .map(|r| r.utilization[0].unwrap())
+            .collect::<Vec<_>>(),
+    );
+    check(&format!("{label} utilization"), "", &u, utilization, 0.01);
+}
+
 fn replicate<F: Fn(&RunResult) -> f64>(yaml: &str, reps: u64, f: F) -> (Estimate, Vec<RunResult>) {
     let runs: Vec<RunResult> = (1..=reps).map(|seed| run(yaml, seed)).collect();
     let xs: Vec<f64> = runs.iter().map(&f).collect();
@@ -209,15 +233,7 @@ fn mm1_response_time_p99_and_utilization() {
     let (w, p99) = mmc(1, 80.0, 100.0);
     let (est, runs) = replicate(MM1, 10, mean_ms);
     check("M/M/1 mean response", "ms", &est, w * 1e3, 0.05);
-    let p = estimate(&runs.iter().map(p99_ms).collect::<Vec<_>>());
-    check("M/M/1 p99 response", "ms", &p, p99 * 1e3, 0.05);
-    let u = estimate(
-        &runs
-            .iter()
-            .map(|r| r.utilization[0].unwrap())
-            .collect::<Vec<_>>(),
-    );
-    check("M/M/1 utilization", "", &u, 0.8, 0.01);
+    check_p99_and_utilization("M/M/1", &runs, p99 * 1e3, 0.8);
 }
 
 #[test]
@@ -234,15 +250,7 @@ components:
     let (w, p99) = mmc(4, 80.0, 25.0);
     let (est, runs) = replicate(yaml, 10, mean_ms);
     check("M/M/4 mean response (Erlang C)", "ms", &est, w * 1e3, 0.05);
-    let p = estimate(&runs.iter().map(p99_ms).collect::<Vec<_>>());
-    check("M/M/4 p99 response", "ms", &p, p99 * 1e3, 0.05);
-    let u = estimate(
-        &runs
-            .iter()
-            .map(|r| r.utilization[0].unwrap())
-            .collect::<Vec<_>>(),
-    );
-    check("M/M/4 utilization", "", &u, 0.8, 0.01);
+    check_p99_and_utilization("M/M/4", &runs, p99 * 1e3, 0.8);
 }
 
 #[test]
@@ -560,9 +568,9 @@ fn uniform_arrivals_follow_steps_and_ramps_exactly() {
         let expected = expected_between(t, t + 1.0);
         // Evenly spaced arrivals: each window holds the integral, give or take one.
         assert!(
-            (w.offered as f64 - expected).abs() <= 1.0,
+            (w.counts.offered as f64 - expected).abs() <= 1.0,
             "window at {t}s: {} offered, {expected:.1} expected",
-            w.offered
+            w.counts.offered
         );
     }
     println!("uniform arrivals: every 1 s window within 1 request of the rate's integral");
@@ -574,7 +582,7 @@ fn poisson_arrivals_follow_steps_and_ramps() {
     // Per phase (steady and ramps), the count is Poisson with the integral as
     // its mean: within 4 standard deviations.
     for (a, b) in [(0, 20), (20, 50), (50, 70), (70, 90), (90, 100), (100, 120)] {
-        let got: u64 = rows.windows[a..b].iter().map(|w| w.offered).sum();
+        let got: u64 = rows.windows[a..b].iter().map(|w| w.counts.offered).sum();
         let expected = expected_between(a as f64, b as f64);
         let z = (got as f64 - expected) / expected.sqrt();
         println!("poisson arrivals {a}-{b}s: {got} offered, {expected:.0} expected, z = {z:+.2}");
@@ -586,7 +594,7 @@ fn poisson_arrivals_follow_steps_and_ramps() {
         let xs: Vec<f64> = (a..b).map(|t| t as f64 + 0.5).collect();
         let ys: Vec<f64> = rows.windows[a..b]
             .iter()
-            .map(|w| w.offered as f64)
+            .map(|w| w.counts.offered as f64)
             .collect();
         let mx = xs.iter().sum::<f64>() / xs.len() as f64;
         let my = ys.iter().sum::<f64>() / ys.len() as f64;
@@ -656,17 +664,17 @@ fn every_request_ends_in_exactly_one_outcome() {
     let classes = &r.summary[..r.summary.len() - 1];
     assert_eq!(classes.iter().map(|c| c.requests).sum::<u64>(), a.requests);
     // Windows add up to the totals, and in flight at the end is the last window's.
-    let sent: u64 = rows.windows.iter().map(|w| w.offered).sum();
+    let sent: u64 = rows.windows.iter().map(|w| w.counts.offered).sum();
     let ended: u64 = rows
         .windows
         .iter()
-        .map(|w| w.goodput + w.rejected + w.timed_out + w.failed)
+        .map(|w| w.counts.goodput + w.counts.rejected + w.counts.timed_out + w.counts.failed)
         .sum();
     assert_eq!(sent, r.requests_sent);
     assert_eq!(ended, ok + rejected + timed_out + failed);
     assert_eq!(rows.windows.last().unwrap().in_flight, r.in_flight);
     // A timed-out request's work goes on: late successful replies are counted.
-    let completed: u64 = rows.windows.iter().map(|w| w.completed).sum();
+    let completed: u64 = rows.windows.iter().map(|w| w.counts.completed).sum();
     assert!(
         completed > ok,
         "late replies after timeouts should be counted as completed"

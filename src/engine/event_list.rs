@@ -121,18 +121,6 @@ impl<E> EventList<E> {
         self.now_queue.push_back(Entry { key, event });
     }
 
-    /// The time of the next event, if any.
-    pub fn peek_time(&self) -> Option<SimTime> {
-        let h = self.heap.peek().map(|e| e.key);
-        let q = self.now_queue.front().map(|e| e.key);
-        let k = match (h, q) {
-            (Some(h), Some(q)) => h.min(q),
-            (Some(k), None) | (None, Some(k)) => k,
-            (None, None) => return None,
-        };
-        Some(SimTime((k >> 64) as u64))
-    }
-
     /// Removes the earliest event if it is before `end`, and advances the
     /// clock to its time.
     #[inline]
@@ -159,25 +147,6 @@ impl<E> EventList<E> {
         self.popped += 1;
         Some((self.now, entry.event))
     }
-
-    /// Removes the earliest event and advances the clock to its time.
-    #[inline]
-    pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let from_queue = match (self.now_queue.front(), self.heap.peek()) {
-            (Some(q), Some(h)) => q.key < h.key,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => return None,
-        };
-        let entry = if from_queue {
-            self.now_queue.pop_front()
-        } else {
-            self.heap.pop()
-        }?;
-        self.now = SimTime((entry.key >> 64) as u64);
-        self.popped += 1;
-        Some((self.now, entry.event))
-    }
 }
 
 #[cfg(test)]
@@ -191,7 +160,7 @@ mod tests {
         list.schedule(SimTime(10), "a");
         list.schedule(SimTime(30), "d");
         list.schedule(SimTime(20), "b");
-        let order: Vec<_> = std::iter::from_fn(|| list.pop()).collect();
+        let order: Vec<_> = std::iter::from_fn(|| list.pop_before(SimTime::NEVER)).collect();
         assert_eq!(
             order,
             vec![
@@ -208,12 +177,14 @@ mod tests {
         let mut list = EventList::new();
         list.schedule(SimTime(5), 1);
         list.schedule(SimTime(5), 2);
-        assert_eq!(list.pop(), Some((SimTime(5), 1)));
+        assert_eq!(list.pop_before(SimTime::NEVER), Some((SimTime(5), 1)));
         // Scheduled at t=5 after event 2 was: must run after it.
         list.schedule_now(3);
         list.schedule(SimTime(5), 4);
         list.schedule(SimTime(6), 5);
-        let rest: Vec<_> = std::iter::from_fn(|| list.pop()).map(|(_, e)| e).collect();
+        let rest: Vec<_> = std::iter::from_fn(|| list.pop_before(SimTime::NEVER))
+            .map(|(_, e)| e)
+            .collect();
         assert_eq!(rest, vec![2, 3, 4, 5]);
         assert_eq!(list.popped(), 5);
     }
@@ -229,16 +200,5 @@ mod tests {
         assert_eq!(list.pop_before(SimTime(10)), None);
         assert_eq!(list.len(), 1);
         assert_eq!(list.pop_before(SimTime::NEVER), Some((SimTime(10), 'b')));
-    }
-
-    #[test]
-    fn peek_sees_both_lists() {
-        let mut list = EventList::new();
-        assert_eq!(list.peek_time(), None);
-        list.schedule(SimTime(9), ());
-        assert_eq!(list.peek_time(), Some(SimTime(9)));
-        list.schedule_now(());
-        assert_eq!(list.peek_time(), Some(SimTime(0)));
-        assert_eq!(list.len(), 2);
     }
 }

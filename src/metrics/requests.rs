@@ -69,7 +69,7 @@ impl ClassTotals {
 }
 
 /// Counts of one window of the time series.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WindowCounts {
     /// Requests sent.
     pub offered: u64,

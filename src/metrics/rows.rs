@@ -2,6 +2,7 @@
 //! for the time series, one per window and component instance, and the
 //! summary. Reports turn them into CSV, tables and plots.
 
+use super::requests::WindowCounts;
 use crate::engine::{SimDuration, SimTime};
 
 /// One window of the request time series.
@@ -11,18 +12,8 @@ pub struct WindowRow {
     pub start: SimTime,
     /// Length of the window (the last one may be shorter).
     pub len: SimDuration,
-    /// Requests sent.
-    pub offered: u64,
-    /// Successful replies, including late ones.
-    pub completed: u64,
-    /// Successful replies within the deadline.
-    pub goodput: u64,
-    /// Rejected requests.
-    pub rejected: u64,
-    /// Timed-out requests.
-    pub timed_out: u64,
-    /// Failed requests.
-    pub failed: u64,
+    /// What happened to requests in the window.
+    pub counts: WindowCounts,
     /// Requests in flight at the window's end.
     pub in_flight: u64,
     /// Latency quantiles of successful replies: p50, p90, p99, p99.9, max.

@@ -171,12 +171,12 @@ impl Sink for CsvSink {
         };
         self.timeseries.write_record([
             time.as_str(),
-            &rate(row.offered),
-            &rate(row.completed),
-            &rate(row.goodput),
-            &rate(row.rejected),
-            &rate(row.timed_out),
-            &rate(row.failed),
+            &rate(row.counts.offered),
+            &rate(row.counts.completed),
+            &rate(row.counts.goodput),
+            &rate(row.counts.rejected),
+            &rate(row.counts.timed_out),
+            &rate(row.counts.failed),
             &row.in_flight.to_string(),
             &lat[0],
             &lat[1],
