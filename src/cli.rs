@@ -9,8 +9,12 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 
+use indicatif::MultiProgress;
+use rayon::prelude::*;
+
 use crate::metrics::Sink;
 use crate::model::Model;
+use crate::report::comparison::{self, ComparisonRow};
 use crate::report::{atomic, csv, progress::Progress, table};
 use crate::scenario::{self, LoadFailure, LoadOptions};
 use crate::simulation::{RunError, RunResult, Simulation};
@@ -63,6 +67,10 @@ pub struct RunArgs {
     /// Seed of every random stream (overrides the file's `seed`).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Run only this variant (repeatable; `base` is the scenario itself).
+    /// Without it, the base and every declared variant run.
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub scenario: ScenarioArgs,
@@ -100,10 +108,10 @@ fn report_failure(f: &LoadFailure) -> ExitCode {
     ExitCode::from(EXIT_BAD_INPUT)
 }
 
-fn load(file: Option<&Path>, opts: &LoadOptions) -> Result<Model, LoadFailure> {
+fn load(file: Option<&Path>, opts: &LoadOptions) -> Result<Vec<Model>, LoadFailure> {
     match file {
         Some(path) => scenario::load_file(path, opts),
-        None => scenario::load_str(
+        None => scenario::load_all(
             "scenarios/demo.yaml (built in)",
             "demo",
             scenario::DEMO,
@@ -116,59 +124,138 @@ fn run(args: &RunArgs) -> ExitCode {
     let opts = LoadOptions {
         sets: args.scenario.sets.clone(),
         seed: args.seed,
+        variants: args.variants.clone(),
     };
-    let model = match load(args.file.as_deref(), &opts) {
+    let models = match load(args.file.as_deref(), &opts) {
         Ok(m) => m,
         Err(f) => return report_failure(&f),
     };
-    let dir = args.out.join(&model.name).join(&model.variant);
-    if let Err(e) = atomic::prepare_dir(&dir) {
-        eprintln!("error: cannot write outputs to `{}`: {e}", dir.display());
-        return ExitCode::from(EXIT_BAD_INPUT);
+    let scenario_dir = args.out.join(&models[0].name);
+    let compare = models.len() > 1;
+    let mut dirs: Vec<PathBuf> = models
+        .iter()
+        .map(|m| scenario_dir.join(&m.variant))
+        .collect();
+    if compare {
+        dirs.push(scenario_dir.join("comparison"));
     }
-    // Ctrl-C stops the run between events: the temporary files are removed
-    // and earlier outputs stay as they were.
+    for dir in &dirs {
+        if let Err(e) = atomic::prepare_dir(dir) {
+            eprintln!("error: cannot write outputs to `{}`: {e}", dir.display());
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    }
+
+    // Ctrl-C stops the runs between events: their temporary files are
+    // removed and earlier outputs stay as they were.
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
     let started = Instant::now();
-    let result = match run_to_dir(&model, &dir, args.quiet, &stop) {
-        Ok(r) => r,
-        Err(RunError::Interrupted) => {
-            eprintln!("interrupted: nothing was written to `{}`", dir.display());
-            return ExitCode::from(EXIT_INTERRUPTED);
+    let group = compare.then(MultiProgress::new);
+    // Variants run in parallel, one per core: each run is deterministic and
+    // independent, so the outputs are those of a sequential run.
+    let results: Vec<Result<RunResult, RunError>> = models
+        .par_iter()
+        .zip(&dirs)
+        .map(|(m, dir)| run_in_group(m, dir, args.quiet, &stop, group.as_ref()))
+        .collect();
+    let mut done = Vec::new();
+    for (m, r) in models.iter().zip(results) {
+        let dir = scenario_dir.join(&m.variant);
+        match r {
+            Ok(r) => done.push(r),
+            Err(RunError::Interrupted) => {
+                eprintln!(
+                    "interrupted: nothing was written to `{}`",
+                    scenario_dir.display()
+                );
+                return ExitCode::from(EXIT_INTERRUPTED);
+            }
+            Err(RunError::Unbounded(msg)) => {
+                let which = if compare {
+                    format!("variant `{}`: ", m.variant)
+                } else {
+                    String::new()
+                };
+                eprintln!(
+                    "error: {which}{msg}\nnothing was written to `{}`",
+                    dir.display()
+                );
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+            Err(RunError::Io(e)) => {
+                eprintln!("error: writing outputs to `{}` failed: {e}", dir.display());
+                return ExitCode::from(EXIT_IO);
+            }
         }
-        Err(RunError::Unbounded(m)) => {
-            eprintln!("error: {m}\nnothing was written to `{}`", dir.display());
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
-        Err(e) => {
-            eprintln!("error: writing outputs to `{}` failed: {e}", dir.display());
-            return ExitCode::from(EXIT_IO);
-        }
-    };
+    }
+    let rows: Vec<ComparisonRow> = models
+        .iter()
+        .zip(&done)
+        .map(|(m, r)| ComparisonRow::new(m, r))
+        .collect();
+    if compare && let Err(e) = write_comparison(&scenario_dir, &rows) {
+        eprintln!(
+            "error: writing the comparison to `{}` failed: {e}",
+            scenario_dir.display()
+        );
+        return ExitCode::from(EXIT_IO);
+    }
     let wall = started.elapsed().as_secs_f64();
     if !args.quiet {
-        print!("{}", table::summary_table(&model, &result));
+        if compare {
+            for (m, r) in models.iter().zip(&done) {
+                print!("{}", table::summary_table(m, r));
+                println!();
+            }
+            println!("comparison ({} variants, same arrivals):", models.len());
+            print!("{}", comparison::comparison_table(&rows));
+        } else {
+            print!("{}", table::summary_table(&models[0], &done[0]));
+        }
+        let events: u64 = done.iter().map(|r| r.events).sum();
+        let requests: u64 = done.iter().map(|r| r.requests_sent).sum();
         println!(
-            "\nwrote {}/{{timeseries,components,summary}}.csv\n{} requests, {} events in {:.2} s ({:.1}M events/s)",
-            dir.display(),
-            result.requests_sent,
-            result.events,
+            "\nwrote {}/\n{} requests, {} events in {:.2} s ({:.1}M events/s)",
+            scenario_dir.display(),
+            requests,
+            events,
             wall,
-            result.events as f64 / wall.max(1e-9) / 1e6
+            events as f64 / wall.max(1e-9) / 1e6
         );
     }
     ExitCode::SUCCESS
 }
 
-/// Simulates `model` and writes its three CSVs into `dir` atomically; stops
-/// early, writing nothing, when `stop` is set.
+/// Writes `comparison/comparison.csv`.
+fn write_comparison(scenario_dir: &Path, rows: &[ComparisonRow]) -> std::io::Result<()> {
+    let dir = scenario_dir.join("comparison");
+    atomic::write_atomic(
+        &dir.join("comparison.csv"),
+        &comparison::comparison_csv(rows)?,
+    )?;
+    Ok(())
+}
+
+/// Simulates `model` and writes its three CSVs and its plots into `dir`,
+/// atomically; stops early, writing nothing, when `stop` is set.
 pub fn run_to_dir(
     model: &Model,
     dir: &Path,
     quiet: bool,
     stop: &AtomicBool,
+) -> Result<RunResult, RunError> {
+    run_in_group(model, dir, quiet, stop, None)
+}
+
+/// [`run_to_dir`] for runs going on at once, sharing a progress `group`.
+pub fn run_in_group(
+    model: &Model,
+    dir: &Path,
+    quiet: bool,
+    stop: &AtomicBool,
+    group: Option<&MultiProgress>,
 ) -> Result<RunResult, RunError> {
     let names = model.components.iter().map(|c| c.name.clone()).collect();
     let mut sink = csv::CsvSink::create(dir, names)?;
@@ -176,6 +263,7 @@ pub fn run_to_dir(
         &format!("{} ({})", model.name, model.variant),
         model.duration,
         quiet,
+        group,
     );
     let result = Simulation::new(model).run(&mut sink as &mut dyn Sink, &mut |now, events| {
         progress.update(now, events);
@@ -183,7 +271,7 @@ pub fn run_to_dir(
     });
     progress.finish();
     let result = result?;
-    let summary = csv::summary_csv(&model.variant, &result.summary)?;
+    let summary = csv::summary_csv(&model.variant, &result.summary, model.cost_per_hour())?;
     sink.commit()?;
     atomic::write_atomic(&dir.join("summary.csv"), &summary)?;
     Ok(result)
@@ -193,17 +281,33 @@ fn validate(args: &ValidateArgs) -> ExitCode {
     let opts = LoadOptions {
         sets: args.scenario.sets.clone(),
         seed: None,
+        variants: Vec::new(),
     };
     let mut failed = 0;
     for file in &args.files {
         match scenario::load_file(file, &opts) {
-            Ok(m) => println!(
-                "ok: {} ({}: {} components, {} simulated)",
-                file.display(),
-                m.name,
-                m.components.len(),
-                m.duration
-            ),
+            Ok(models) => {
+                let m = &models[0];
+                let variants = if models.len() > 1 {
+                    format!(
+                        ", variants {}",
+                        models[1..]
+                            .iter()
+                            .map(|v| v.variant.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                } else {
+                    String::new()
+                };
+                println!(
+                    "ok: {} ({}: {} components, {} simulated{variants})",
+                    file.display(),
+                    m.name,
+                    m.components.len(),
+                    m.duration
+                )
+            }
             Err(f) => {
                 failed += 1;
                 eprint!("{}", f.render(color()));

@@ -62,6 +62,9 @@ pub struct RunResult {
     pub peak_requests: usize,
     /// Per component: mean utilisation after warm-up (services only).
     pub utilization: Vec<Option<f64>>,
+    /// Response times of `ok` requests after warm-up, per class then `all`,
+    /// in the order of `summary`.
+    pub latency_by_class: Vec<(String, crate::metrics::Latencies)>,
 }
 
 /// A run in progress.
@@ -251,7 +254,15 @@ impl<'m> Simulation<'m> {
             .zip(&self.model.traffic.classes)
             .map(|(t, c)| summary_row(&c.name, t, measured))
             .collect();
-        summary.push(summary_row("all", &stats.all(), measured));
+        let all = stats.all();
+        summary.push(summary_row("all", &all, measured));
+        let mut latency_by_class: Vec<(String, crate::metrics::Latencies)> = stats
+            .classes()
+            .iter()
+            .zip(&self.model.traffic.classes)
+            .map(|(t, c)| (c.name.clone(), t.latency.clone()))
+            .collect();
+        latency_by_class.push(("all".to_string(), all.latency));
         RunResult {
             summary,
             events: self.events.popped(),
@@ -264,6 +275,7 @@ impl<'m> Simulation<'m> {
                 .iter()
                 .map(|&(busy, secs)| (secs > 0.0).then(|| busy / secs))
                 .collect(),
+            latency_by_class,
         }
     }
 }

@@ -23,8 +23,8 @@ use capsim::simulation::{self, RunResult};
 
 fn model(yaml: &str, seed: u64) -> Model {
     let opts = LoadOptions {
-        sets: Vec::new(),
         seed: Some(seed),
+        ..LoadOptions::default()
     };
     scenario::load_str("theory.yaml", "theory", yaml, &opts)
         .unwrap_or_else(|f| panic!("{}", f.render(false)))

@@ -98,6 +98,27 @@ impl Latencies {
         (self.count() > 0).then_some(SimDuration(self.max_ns))
     }
 
+    /// The distribution as (latency, fraction of latencies at or below it)
+    /// points, one per distinct histogram bucket that holds any, in order.
+    pub fn cdf(&self) -> Vec<(SimDuration, f64)> {
+        let n = self.count();
+        if n == 0 {
+            return Vec::new();
+        }
+        let mut seen = 0u64;
+        self.hist
+            .iter_recorded()
+            .map(|v| {
+                seen += v.count_since_last_iteration();
+                let at = self
+                    .hist
+                    .highest_equivalent(v.value_iterated_to())
+                    .min(self.max_ns);
+                (SimDuration(at), seen as f64 / n as f64)
+            })
+            .collect()
+    }
+
     /// Adds every latency of `other`.
     pub fn merge(&mut self, other: &Latencies) {
         let _ = self.hist.add(&other.hist);
@@ -131,6 +152,16 @@ mod tests {
             assert_eq!(h[i], l.quantile(*q).unwrap().min(l.max().unwrap()), "q {q}");
         }
         assert_eq!(h[4], SimDuration::from_millis(1000));
+        let cdf = l.cdf();
+        assert_eq!(cdf.last().unwrap().1, 1.0);
+        assert!(cdf.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1));
+        let below_100ms = cdf
+            .iter()
+            .rev()
+            .find(|(d, _)| d.as_millis_f64() <= 100.0)
+            .unwrap()
+            .1;
+        assert!((below_100ms - 0.1).abs() < 0.002, "{below_100ms}");
         assert!((p99 - 990.0).abs() / 990.0 < 0.001, "{p99}");
         assert_eq!(l.mean().unwrap(), SimDuration(500_500_000));
         let mut c = Latencies::precise();

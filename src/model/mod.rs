@@ -38,6 +38,47 @@ pub struct Model {
     pub components: Vec<Component>,
 }
 
+impl Model {
+    /// What the services with a size cost per hour, all instances together;
+    /// `None` when no service has a size.
+    pub fn cost_per_hour(&self) -> Option<f64> {
+        let mut total = None;
+        for c in &self.components {
+            if let ComponentKind::Service(s) = &c.kind
+                && let Some(size) = &s.size
+            {
+                *total.get_or_insert(0.0) += s.instances as f64 * size.cost_per_hour;
+            }
+        }
+        total
+    }
+
+    /// Services that have no size, so no cost (when others do).
+    pub fn uncosted_services(&self) -> Vec<&str> {
+        if self.cost_per_hour().is_none() {
+            return Vec::new();
+        }
+        self.components
+            .iter()
+            .filter(|c| matches!(&c.kind, ComponentKind::Service(s) if s.size.is_none()))
+            .map(|c| c.name.as_str())
+            .collect()
+    }
+
+    /// The instants at which the offered rate starts to change (steps and
+    /// ramps), for marking plots.
+    pub fn rate_changes(&self) -> Vec<crate::engine::SimTime> {
+        match &self.traffic.arrivals {
+            Arrivals::Poisson(s) | Arrivals::Uniform(s) => s
+                .change_points()
+                .into_iter()
+                .filter(|t| t.nanos() < self.duration.nanos())
+                .collect(),
+            Arrivals::Closed { .. } => Vec::new(),
+        }
+    }
+}
+
 /// Read or write: what a request does to data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
@@ -119,6 +160,21 @@ pub struct Service {
     pub service_time: Dist,
     /// Downstream calls made in order while holding the worker.
     pub calls: Vec<Call>,
+    /// The instance size, when the service has one.
+    pub size: Option<Size>,
+}
+
+/// An instance size of the catalogue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Size {
+    /// Its name in the catalogue.
+    pub name: String,
+    /// Cores (the default workers).
+    pub cores: u32,
+    /// Speed: service times are divided by it.
+    pub speed: f64,
+    /// Price of one instance per hour.
+    pub cost_per_hour: f64,
 }
 
 /// A synchronous downstream call.

@@ -65,6 +65,7 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "latency_p999_ms",
     "latency_max_ms",
     "cost_per_hour",
+    "cost_per_million",
 ];
 
 /// `x` with at most `decimals` decimals (up to 9), rounded half away from
@@ -210,8 +211,15 @@ impl Sink for CsvSink {
     }
 }
 
-/// `summary.csv` as bytes. `cost_per_hour` is empty: costs come with sizes.
-pub fn summary_csv(variant: &str, rows: &[SummaryRow]) -> io::Result<Vec<u8>> {
+/// `summary.csv` as bytes. `cost_per_hour` is what the sized services cost
+/// (the same on every row; empty when no service has a size);
+/// `cost_per_million` is per million successful replies in time, on the `all`
+/// row only (a shared system's cost is not split between classes).
+pub fn summary_csv(
+    variant: &str,
+    rows: &[SummaryRow],
+    cost_per_hour: Option<f64>,
+) -> io::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(SUMMARY_COLUMNS)?;
     for r in rows {
@@ -236,7 +244,14 @@ pub fn summary_csv(variant: &str, rows: &[SummaryRow]) -> io::Result<Vec<u8>> {
             &lat[2],
             &lat[3],
             &lat[4],
-            "",
+            &cost_per_hour.map(|c| fixed(c, 4)).unwrap_or_default(),
+            &if r.class == "all" {
+                super::comparison::cost_per_million(cost_per_hour, r.goodput_rps)
+                    .map(|c| fixed(c, 4))
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            },
         ])?;
     }
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))

@@ -3,6 +3,7 @@
 //! and the atomic writing they share.
 
 pub mod atomic;
+pub mod comparison;
 pub mod csv;
 pub mod progress;
 pub mod table;

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine::{SimDuration, SimTime};
 
@@ -15,13 +15,23 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A bar for a run of `duration`, unless `quiet` or stderr is not a terminal.
-    pub fn new(label: &str, duration: SimDuration, quiet: bool) -> Progress {
+    /// A bar for a run of `duration`, unless `quiet` or stderr is not a
+    /// terminal; runs going on at once share `group`, a bar each.
+    pub fn new(
+        label: &str,
+        duration: SimDuration,
+        quiet: bool,
+        group: Option<&MultiProgress>,
+    ) -> Progress {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::with_draw_target(
                 Some(duration.nanos() / 1_000_000),
                 ProgressDrawTarget::stderr(),
             );
+            let bar = match group {
+                Some(g) => g.add(bar),
+                None => bar,
+            };
             bar.set_style(
                 ProgressStyle::with_template("{prefix} [{bar:30}] {percent:>3}% {msg}")
                     .expect("valid template")

@@ -150,6 +150,36 @@ pub fn summary_table(model: &Model, result: &RunResult) -> String {
     if !utils.is_empty() {
         let _ = writeln!(out, "\nutilisation after warm-up: {}", utils.join(", "));
     }
+    if let Some(cost) = model.cost_per_hour() {
+        let sized: Vec<String> = model
+            .components
+            .iter()
+            .filter_map(|c| match &c.kind {
+                crate::model::ComponentKind::Service(s) => s
+                    .size
+                    .as_ref()
+                    .map(|z| format!("{} {} x {}", c.name, s.instances, z.name)),
+                _ => None,
+            })
+            .collect();
+        let all = result.summary.last().expect("an `all` row");
+        let per_million = super::comparison::cost_per_million(Some(cost), all.goodput_rps)
+            .map(|c| format!(", {c:.3} per million requests served in time"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "cost: {cost:.2} per hour ({}){per_million}",
+            sized.join(", ")
+        );
+        let uncosted = model.uncosted_services();
+        if !uncosted.is_empty() {
+            let _ = writeln!(
+                out,
+                "      services without a `size` are not costed: {}",
+                uncosted.join(", ")
+            );
+        }
+    }
     if result.in_flight > 0 {
         let _ = writeln!(out, "in flight at the end: {}", count(result.in_flight));
     }

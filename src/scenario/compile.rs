@@ -38,6 +38,71 @@ pub const MAX_COMPONENTS: usize = 10_000;
 /// Longest duration in a distribution: one year.
 pub const MAX_DIST: SimDuration = SimDuration(365 * 86_400 * NANOS_PER_SEC);
 
+/// The built-in catalogue, used when a scenario has no `sizes`: typical
+/// general-purpose cloud instances (on-demand, about $0.048 per core-hour),
+/// named as the large providers name them.
+pub const BUILT_IN_SIZES: &[(&str, u32, f64)] = &[
+    ("large", 2, 0.096),
+    ("xlarge", 4, 0.192),
+    ("2xlarge", 8, 0.384),
+    ("4xlarge", 16, 0.768),
+    ("8xlarge", 32, 1.536),
+    ("12xlarge", 48, 2.304),
+    ("16xlarge", 64, 3.072),
+    ("24xlarge", 96, 4.608),
+];
+
+/// The instance catalogue: the scenario's `sizes`, or the built-in one.
+fn catalogue(ck: &Checker, spec: &ScenarioSpec) -> Result<Vec<model::Size>, ScenarioError> {
+    let Some(sizes) = &spec.sizes else {
+        return Ok(BUILT_IN_SIZES
+            .iter()
+            .map(|&(name, cores, cost)| model::Size {
+                name: name.to_string(),
+                cores,
+                speed: 1.0,
+                cost_per_hour: cost,
+            })
+            .collect());
+    };
+    if sizes.is_empty() {
+        return Err(ck.err("sizes", "an empty catalogue").expected("at least one size, such as `large: { cores: 8, cost_per_hour: 0.4 }`, or no `sizes` for the built-in catalogue"));
+    }
+    let mut out = Vec::new();
+    for (name, sz) in sizes {
+        let path = format!("sizes.{name}");
+        if !is_name(name) {
+            return Err(ck
+                .err_key(&path, format!("`{name}` is not a valid size name"))
+                .expected(NAME_RULE));
+        }
+        check_count(ck, &format!("{path}.cores"), sz.cores, MAX_WORKERS, "core")?;
+        let speed = sz.speed.unwrap_or(1.0);
+        if !(speed > 0.0 && speed <= 1000.0) {
+            return Err(ck
+                .err(&format!("{path}.speed"), format!("a speed of {speed}"))
+                .expected(
+                    "a positive speed relative to 1.0 (2.0 halves service times), at most 1000",
+                ));
+        }
+        if !(sz.cost_per_hour >= 0.0 && sz.cost_per_hour <= 1e6) {
+            return Err(ck
+                .err(
+                    &format!("{path}.cost_per_hour"),
+                    format!("a cost of {}", sz.cost_per_hour),
+                )
+                .expected("a price per instance-hour of zero or more"));
+        }
+        out.push(model::Size {
+            name: name.clone(),
+            cores: sz.cores as u32,
+            speed,
+            cost_per_hour: sz.cost_per_hour,
+        });
+    }
+    Ok(out)
+}
+
 /// Component kinds of the language, in the order capabilities bring them.
 const KINDS: &[&str] = &["service", "load_balancer", "cache", "database", "queue"];
 
@@ -86,7 +151,8 @@ impl Checker<'_> {
     }
 }
 
-fn is_name(s: &str) -> bool {
+/// Whether `s` is a valid name of a component, class, size or variant.
+pub fn is_name(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
@@ -106,6 +172,7 @@ enum ComponentSpec {
 pub fn compile(
     root: &Node,
     stem: &str,
+    variant: &str,
     seed_override: Option<u64>,
 ) -> Result<Model, ScenarioError> {
     let ck = Checker { root };
@@ -415,6 +482,8 @@ pub fn compile(
         ComponentSpec::Service(_) | ComponentSpec::LoadBalancer(_) => {}
     }
 
+    let sizes = catalogue(&ck, &spec)?;
+
     // Components.
     let mut components = Vec::new();
     let mut edges: Vec<Vec<(ComponentId, String)>> = vec![Vec::new(); specs.len()];
@@ -422,8 +491,34 @@ pub fn compile(
         let path = format!("components.{cname}");
         let kind = match cs {
             ComponentSpec::Service(s) => {
+                let size = match &s.size {
+                    None => None,
+                    Some(name) => match sizes.iter().find(|z| &z.name == name) {
+                        Some(z) => Some(z.clone()),
+                        None => {
+                            let names: Vec<&str> = sizes.iter().map(|z| z.name.as_str()).collect();
+                            let largest = sizes
+                                .iter()
+                                .max_by_key(|z| z.cores)
+                                .map(|z| z.name.as_str())
+                                .unwrap_or("");
+                            return Err(ck
+                                .err(&format!("{path}.size"), format!("no size is called `{name}`"))
+                                .expected(format!(
+                                    "a size of the {} catalogue: {} (the largest, `{largest}`, is as far as scaling up goes)",
+                                    if spec.sizes.is_some() { "scenario's" } else { "built-in" },
+                                    one_of(&names)
+                                ))
+                                .suggest(name, names.iter().copied()));
+                        }
+                    },
+                };
                 let instances = s.instances.unwrap_or(1);
-                let workers = s.workers.unwrap_or(1);
+                // A size sets the workers to its cores; an explicit `workers`
+                // (a thread pool smaller than the machine) wins.
+                let workers = s
+                    .workers
+                    .unwrap_or(size.as_ref().map(|z| z.cores as u64).unwrap_or(1));
                 check_count(
                     &ck,
                     &format!("{path}.instances"),
@@ -458,8 +553,13 @@ pub fn compile(
                         )
                         .expected(format!("at most {MAX_QUEUE}, or no `queue` for unbounded")));
                 }
-                let service_time =
+                let mut service_time =
                     compile_dist(&ck, &format!("{path}.service_time"), &s.service_time)?;
+                if let Some(z) = &size
+                    && z.speed != 1.0
+                {
+                    service_time = service_time.scaled_by_speed(z.speed);
+                }
                 let mut calls = Vec::new();
                 for (i, c) in s.calls.iter().flatten().enumerate() {
                     let cpath = format!("{path}.calls[{i}]");
@@ -492,6 +592,7 @@ pub fn compile(
                     queue: s.queue.map(|q| q as u32),
                     service_time,
                     calls,
+                    size,
                 })
             }
             ComponentSpec::LoadBalancer(lb) => {
@@ -526,7 +627,7 @@ pub fn compile(
 
     Ok(Model {
         name,
-        variant: "base".to_string(),
+        variant: variant.to_string(),
         description: spec.description.clone().unwrap_or_default(),
         seed: seed_override.or(spec.seed).unwrap_or(1),
         duration,

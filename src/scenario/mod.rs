@@ -8,6 +8,7 @@ pub mod error;
 pub mod overrides;
 pub mod source;
 pub mod spec;
+pub mod variants;
 pub mod yaml;
 
 use std::path::Path;
@@ -27,6 +28,8 @@ pub struct LoadOptions {
     pub sets: Vec<String>,
     /// `--seed`, which wins over the file's `seed`.
     pub seed: Option<u64>,
+    /// `--variant`: the variants to run (`base` included); all when empty.
+    pub variants: Vec<String>,
 }
 
 /// A scenario that could not be loaded, with the texts needed to show where.
@@ -45,8 +48,9 @@ impl LoadFailure {
     }
 }
 
-/// Reads, checks and compiles the scenario file at `path`.
-pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Model, LoadFailure> {
+/// Reads, checks and compiles the scenario file at `path`: the base and the
+/// variants `opts` selects (all by default), base first.
+pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Vec<Model>, LoadFailure> {
     let name = path.display().to_string();
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -55,7 +59,7 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Model, LoadFailure> 
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_else(|| "scenario".to_string());
-                load_str(&name, &stem, &text, opts)
+                load_all(&name, &stem, &text, opts)
             }
             Err(e) => Err(LoadFailure {
                 error: ScenarioError::new(format!(
@@ -72,14 +76,30 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Model, LoadFailure> 
     }
 }
 
-/// Reads, checks and compiles a scenario from text. `name` is how messages
-/// refer to the text; `stem` names the scenario when it has no `name`.
+/// Reads, checks and compiles the base scenario from text (variants are
+/// checked too, not returned). `name` is how messages refer to the text;
+/// `stem` names the scenario when it has no `name`.
 pub fn load_str(
     name: &str,
     stem: &str,
     text: &str,
     opts: &LoadOptions,
 ) -> Result<Model, LoadFailure> {
+    let opts = LoadOptions {
+        variants: vec!["base".to_string()],
+        ..opts.clone()
+    };
+    load_all(name, stem, text, &opts).map(|mut models| models.remove(0))
+}
+
+/// Reads, checks and compiles a scenario from text: the base and the
+/// variants `opts` selects (all by default), base first.
+pub fn load_all(
+    name: &str,
+    stem: &str,
+    text: &str,
+    opts: &LoadOptions,
+) -> Result<Vec<Model>, LoadFailure> {
     let mut sources = Sources::new();
     let id = sources.add(name, text);
     match load_inner(&mut sources, id, stem, opts) {
@@ -93,10 +113,54 @@ fn load_inner(
     id: source::SourceId,
     stem: &str,
     opts: &LoadOptions,
-) -> Result<Model, ScenarioError> {
+) -> Result<Vec<Model>, ScenarioError> {
     let mut root = yaml::parse(sources, id)?;
     for arg in &opts.sets {
         overrides::apply(&mut root, sources, arg)?;
     }
-    compile::compile(&root, stem, opts.seed)
+    let declared = variants::take(&mut root)?;
+    for wanted in &opts.variants {
+        if wanted != "base" && !declared.contains_key(wanted) {
+            let mut names: Vec<&str> = vec!["base"];
+            names.extend(declared.keys().map(String::as_str));
+            return Err(ScenarioError::new(format!(
+                "`--variant {wanted}`: the scenario has no variant `{wanted}`"
+            ))
+            .expected(error::one_of(&names))
+            .suggest(wanted, names.iter().copied()));
+        }
+    }
+    let selected = |name: &str| opts.variants.is_empty() || opts.variants.iter().any(|v| v == name);
+    let mut models = Vec::new();
+    // The base is always checked: a variant builds on it.
+    let base = compile::compile(&root, stem, "base", opts.seed)?;
+    if selected("base") {
+        models.push(base);
+    }
+    for (name, keys) in &declared {
+        let mut merged = root.clone();
+        variants::merge(&mut merged, keys);
+        // Every variant is checked, run or not, so a broken one is found early.
+        let model = compile::compile(&merged, stem, name, opts.seed).map_err(|e| {
+            let inside = e.span.is_some_and(|s| variants::contains(keys, &s));
+            if inside {
+                let path = e
+                    .path
+                    .clone()
+                    .map(|p| format!("variants.{name}.{p}"))
+                    .unwrap_or_else(|| format!("variants.{name}"));
+                e.path(path)
+            } else {
+                let note = format!("in variant `{name}`, which changes this scenario");
+                match e.help.clone() {
+                    Some(h) => e.help(format!("{h} ({note})")),
+                    None => e.help(note),
+                }
+            }
+        })?;
+        if selected(name) {
+            models.push(model);
+        }
+    }
+    Ok(models)
 }

@@ -28,13 +28,7 @@ macro_rules! not_yet {
     };
 }
 
-not_yet!(no_sizes, "sizes", "reports (sizes, variants and cost)");
-not_yet!(
-    no_variants,
-    "variants",
-    "reports (sizes, variants and cost)"
-);
-not_yet!(no_size, "size", "reports (sizes, variants and cost)");
+not_yet!(no_usl, "usl", "planning");
 not_yet!(no_slo, "slo", "faults and recovery");
 not_yet!(no_faults, "faults", "faults and recovery");
 not_yet!(no_replications, "replications", "planning");
@@ -110,12 +104,12 @@ pub struct ScenarioSpec {
     pub traffic: TrafficSpec,
     /// The system, by name; read kind by kind in a second pass.
     pub components: IndexMap<String, IgnoredAny>,
-    #[serde(default, deserialize_with = "no_sizes")]
-    #[doc(hidden)]
-    pub sizes: Option<IgnoredAny>,
-    #[serde(default, deserialize_with = "no_variants")]
-    #[doc(hidden)]
-    pub variants: Option<IgnoredAny>,
+    /// The instance catalogue (replaces the built-in one).
+    #[serde(default)]
+    pub sizes: Option<IndexMap<String, SizeSpec>>,
+    /// Variants by name; merged over the base in a pass before this one.
+    #[serde(default)]
+    pub variants: Option<IndexMap<String, IgnoredAny>>,
     #[serde(default, deserialize_with = "no_slo")]
     #[doc(hidden)]
     pub slo: Option<IgnoredAny>,
@@ -125,6 +119,22 @@ pub struct ScenarioSpec {
     #[serde(default, deserialize_with = "no_replications")]
     #[doc(hidden)]
     pub replications: Option<IgnoredAny>,
+}
+
+/// An instance size.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizeSpec {
+    /// Cores: the workers of a service of this size.
+    pub cores: u64,
+    /// Speed relative to 1.0: service times are divided by it.
+    #[serde(default)]
+    pub speed: Option<f64>,
+    /// Price of one instance per hour.
+    pub cost_per_hour: f64,
+    #[serde(default, deserialize_with = "no_usl")]
+    #[doc(hidden)]
+    pub usl: Option<IgnoredAny>,
 }
 
 /// The traffic section.
@@ -228,9 +238,9 @@ pub struct ServiceSpec {
     /// Synchronous downstream calls, in order.
     #[serde(default)]
     pub calls: Option<Vec<CallSpec>>,
-    #[serde(default, deserialize_with = "no_size")]
-    #[doc(hidden)]
-    pub size: Option<IgnoredAny>,
+    /// An instance size of the catalogue: sets workers and speed.
+    #[serde(default)]
+    pub size: Option<String>,
     #[serde(default, deserialize_with = "no_autoscale")]
     #[doc(hidden)]
     pub autoscale: Option<IgnoredAny>,
