@@ -15,7 +15,8 @@ use rayon::prelude::*;
 use crate::metrics::Sink;
 use crate::model::Model;
 use crate::report::comparison::{self, ComparisonRow};
-use crate::report::{atomic, csv, progress::Progress, table};
+use crate::report::document::ReportInput;
+use crate::report::{atomic, csv, html, markdown, plots, progress::Progress, table};
 use crate::scenario::{self, LoadFailure, LoadOptions};
 use crate::simulation::{RunError, RunResult, Simulation};
 
@@ -195,9 +196,16 @@ fn run(args: &RunArgs) -> ExitCode {
         .zip(&done)
         .map(|(m, r)| ComparisonRow::new(m, r))
         .collect();
-    if compare && let Err(e) = write_comparison(&scenario_dir, &rows) {
+    if compare && let Err(e) = write_comparison(&scenario_dir, &models, &rows) {
         eprintln!(
             "error: writing the comparison to `{}` failed: {e}",
+            scenario_dir.display()
+        );
+        return ExitCode::from(EXIT_IO);
+    }
+    if let Err(e) = write_reports(&scenario_dir, &models) {
+        eprintln!(
+            "error: writing the report to `{}` failed: {e}",
             scenario_dir.display()
         );
         return ExitCode::from(EXIT_IO);
@@ -228,14 +236,64 @@ fn run(args: &RunArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Writes `comparison/comparison.csv`.
-fn write_comparison(scenario_dir: &Path, rows: &[ComparisonRow]) -> std::io::Result<()> {
+/// Writes `comparison/`: `comparison.csv` and the overlaid plots.
+fn write_comparison(
+    scenario_dir: &Path,
+    models: &[Model],
+    rows: &[ComparisonRow],
+) -> std::io::Result<()> {
     let dir = scenario_dir.join("comparison");
     atomic::write_atomic(
         &dir.join("comparison.csv"),
         &comparison::comparison_csv(rows)?,
     )?;
+    let variant_dirs: Vec<PathBuf> = models
+        .iter()
+        .map(|m| scenario_dir.join(&m.variant))
+        .collect();
+    let variants: Vec<plots::VariantRun> = models
+        .iter()
+        .zip(&variant_dirs)
+        .map(|(m, d)| plots::VariantRun {
+            name: &m.variant,
+            dir: d,
+        })
+        .collect();
+    let base = &models[0];
+    plots::write_comparison_plots(&dir, &base.name, &variants, base.warmup, &markers(base))?;
     Ok(())
+}
+
+/// Writes `report.html` and `report.md` for the scenario's runs.
+fn write_reports(scenario_dir: &Path, models: &[Model]) -> std::io::Result<()> {
+    let base = &models[0];
+    let variants: Vec<String> = models.iter().map(|m| m.variant.clone()).collect();
+    let facts: Vec<(String, String)> = vec![
+        ("duration".into(), base.duration.to_string()),
+        ("warm-up".into(), base.warmup.to_string()),
+        ("window".into(), base.window.to_string()),
+        ("seed".into(), base.seed.to_string()),
+        ("variants".into(), variants.join(", ")),
+    ];
+    let input = ReportInput {
+        scenario_dir,
+        scenario: &base.name,
+        description: &base.description,
+        variants: &variants,
+        facts: &facts,
+    };
+    html::write_html(&input)?;
+    markdown::write_markdown(&input)?;
+    Ok(())
+}
+
+/// Rate changes of a model, labelled for plots.
+fn markers(model: &Model) -> Vec<(crate::engine::SimTime, String)> {
+    model
+        .rate_changes()
+        .into_iter()
+        .map(|t| (t, format!("rate change at {t}")))
+        .collect()
 }
 
 /// Simulates `model` and writes its three CSVs and its plots into `dir`,
@@ -274,6 +332,15 @@ pub fn run_in_group(
     let summary = csv::summary_csv(&model.variant, &result.summary, model.cost_per_hour())?;
     sink.commit()?;
     atomic::write_atomic(&dir.join("summary.csv"), &summary)?;
+    plots::write_run_plots(&plots::RunPlots {
+        dir,
+        scenario: &model.name,
+        variant: &model.variant,
+        warmup: model.warmup,
+        duration: model.duration,
+        markers: &markers(model),
+        latency_by_class: &result.latency_by_class,
+    })?;
     Ok(result)
 }
 

@@ -295,7 +295,7 @@ fn run_ok(args: &[&str], out: &Path, run_dir: &str) -> PathBuf {
 // ---------------------------------------------------------------------------
 
 #[test]
-fn demo_run_writes_exactly_three_csvs_with_the_documented_columns() {
+fn demo_run_writes_three_csvs_with_the_documented_columns_and_four_plots() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let o = capsim(&["run".as_ref(), "--out".as_ref(), out.as_os_str()]);
@@ -314,9 +314,12 @@ fn demo_run_writes_exactly_three_csvs_with_the_documented_columns() {
         );
     }
 
-    // Exactly three files under OUT/demo/base, nothing else anywhere.
+    // The run's folder and the reports under OUT/demo, nothing else anywhere.
     assert_eq!(entries(&out), set(&["demo"]));
-    assert_eq!(entries(&out.join("demo")), set(&["base"]));
+    assert_eq!(
+        entries(&out.join("demo")),
+        set(&["base", "report.html", "report.md"])
+    );
     let dir = out.join("demo").join("base");
     let files = entries(&dir);
     assert!(
@@ -325,7 +328,15 @@ fn demo_run_writes_exactly_three_csvs_with_the_documented_columns() {
     );
     assert_eq!(
         files,
-        set(&["timeseries.csv", "components.csv", "summary.csv"])
+        set(&[
+            "timeseries.csv",
+            "components.csv",
+            "summary.csv",
+            "latency.png",
+            "throughput.png",
+            "components.png",
+            "latency_cdf.png",
+        ])
     );
 
     // timeseries.csv: the header, and one row per window, in order (demo:

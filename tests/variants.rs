@@ -149,7 +149,10 @@ fn variant_selects_runs_and_speed_divides_service_times() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    assert_eq!(names, ["base", "comparison", "up"]);
+    assert_eq!(
+        names,
+        ["base", "comparison", "report.html", "report.md", "up"]
+    );
     let mean = |v: &str| -> f64 {
         let s = String::from_utf8(read(&dir.join(v).join("summary.csv"))).unwrap();
         let all = s

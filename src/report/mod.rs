@@ -5,5 +5,9 @@
 pub mod atomic;
 pub mod comparison;
 pub mod csv;
+pub mod document;
+pub mod html;
+pub mod markdown;
+pub mod plots;
 pub mod progress;
 pub mod table;

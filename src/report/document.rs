@@ -1,0 +1,569 @@
+//! What `report.html` and `report.md` show, gathered once from a scenario's
+//! output folder: the comparison table and plots when there are variants,
+//! then each variant's summary table, plots and data files. Only files that
+//! exist are listed, in a fixed order, so that the same folder always gives
+//! the same report, byte for byte.
+//!
+//! The tables are the CSVs as written, every column under its documented
+//! name and every cell as printed; nothing is recomputed.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+/// What the report needs that is not in the files.
+pub struct ReportInput<'a> {
+    /// The scenario's output folder, `OUT/<scenario>/`; the reports are
+    /// written into it and link the files in it by relative paths.
+    pub scenario_dir: &'a Path,
+    /// The scenario's name.
+    pub scenario: &'a str,
+    /// The scenario's description; may be empty.
+    pub description: &'a str,
+    /// The run folders in order, e.g. `["base", "scale-up"]`.
+    pub variants: &'a [String],
+    /// Facts of the run, e.g. `[("duration", "10m"), ("seed", "7")]`.
+    pub facts: &'a [(String, String)],
+}
+
+/// The run plots, in the order they are shown, with what each shows.
+const RUN_PLOTS: &[(&str, &str)] = &[
+    (
+        "latency.png",
+        "Response time per window: p50, p90, p99 and p99.9 (log scale), the offered rate below.",
+    ),
+    (
+        "throughput.png",
+        "Offered, completed and goodput per second; errors by kind below.",
+    ),
+    (
+        "components.png",
+        "Utilisation and queue length of each component pool.",
+    ),
+    (
+        "latency_cdf.png",
+        "Distribution of response times after the warm-up, per class: cumulative, and the tail.",
+    ),
+];
+
+/// The comparison plots, in the order they are shown.
+const COMPARISON_PLOTS: &[(&str, &str)] = &[
+    (
+        "latency_p99.png",
+        "The p99 response time per window, by variant.",
+    ),
+    (
+        "throughput.png",
+        "Goodput (successful replies within the client's deadline) per second, by variant.",
+    ),
+    (
+        "errors.png",
+        "Error rate per window: (rejected + timed out + failed) / offered, by variant.",
+    ),
+];
+
+/// A run's data files, linked when present.
+const RUN_DATA: &[&str] = &[
+    "summary.csv",
+    "timeseries.csv",
+    "components.csv",
+    "events.csv",
+    "recovery.csv",
+];
+
+/// A piece of running text: plain, or a name to show as code.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Inline {
+    /// Plain text.
+    Text(String),
+    /// A column or file name.
+    Code(String),
+}
+
+/// A CSV file as read: its header and rows, every cell as printed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    /// Column names.
+    pub header: Vec<String>,
+    /// Rows, each as long as the header.
+    pub rows: Vec<Vec<String>>,
+    /// Per column: every non-empty cell is a number (right-aligned).
+    pub numeric: Vec<bool>,
+    /// The index of the `class` column, whose `all` row is the total.
+    pub class_column: Option<usize>,
+}
+
+impl Table {
+    /// Reads a CSV with a header; `None` when the file does not exist.
+    pub fn read(path: &Path) -> io::Result<Option<Table>> {
+        let bytes = match fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let bad = |e: csv::Error| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: {e}", path.display()),
+            )
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(bytes.as_slice());
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(bad)?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(bad)?;
+            rows.push(record.iter().map(str::to_string).collect::<Vec<_>>());
+        }
+        Ok(Some(Table::new(header, rows)))
+    }
+
+    /// A table of `header` and `rows`; ragged rows are padded with empty
+    /// cells (and the header with empty names).
+    pub fn new(mut header: Vec<String>, mut rows: Vec<Vec<String>>) -> Table {
+        let width = rows.iter().map(Vec::len).fold(header.len(), usize::max);
+        header.resize(width, String::new());
+        for row in &mut rows {
+            row.resize(width, String::new());
+        }
+        let numeric = (0..width)
+            .map(|c| {
+                let mut cells = rows.iter().map(|r| r[c].trim()).filter(|s| !s.is_empty());
+                let mut any = false;
+                let all = cells.all(|s| {
+                    any = true;
+                    is_number(s)
+                });
+                any && all
+            })
+            .collect();
+        let class_column = header.iter().position(|h| h == "class");
+        Table {
+            header,
+            rows,
+            numeric,
+            class_column,
+        }
+    }
+
+    /// Whether `row` is the `all` row of a summary.
+    pub fn is_total(&self, row: &[String]) -> bool {
+        self.class_column.is_some_and(|c| row[c] == "all")
+    }
+}
+
+/// How to read the tables, in a sentence: the units of their columns, and
+/// what a dash means when a cell is empty. Empty when there is no table.
+pub fn legend(tables: &[&Table]) -> Vec<Inline> {
+    if tables.is_empty() {
+        return Vec::new();
+    }
+    let has = |f: &dyn Fn(&str) -> bool| tables.iter().flat_map(|t| &t.header).any(|h| f(h));
+    let mut parts: Vec<Vec<Inline>> = Vec::new();
+    if has(&|h| h.ends_with("_ms")) {
+        parts.push(vec![
+            code("…_ms"),
+            text(" are milliseconds, from the client's send to the reply"),
+        ]);
+    }
+    if has(&|h| h.ends_with("_rps")) {
+        parts.push(vec![code("…_rps"), text(" are per second (req/s)")]);
+    }
+    let fractions: Vec<&str> = ["error_rate", "max_utilization", "utilization"]
+        .into_iter()
+        .filter(|n| has(&|h| h == *n))
+        .collect();
+    if !fractions.is_empty() {
+        let mut p = Vec::new();
+        for (i, n) in fractions.iter().enumerate() {
+            if i > 0 {
+                p.push(text(" and "));
+            }
+            p.push(code(n));
+        }
+        let verb = if fractions.len() > 1 {
+            "are fractions"
+        } else {
+            "is a fraction"
+        };
+        p.push(text(format!(" {verb} (0.05 = 5%)")));
+        parts.push(p);
+    }
+    if has(&|h| h == "cost_per_hour") {
+        parts.push(vec![
+            code("cost_per_hour"),
+            text(" is in the size catalogue's currency per hour"),
+        ]);
+    }
+    if has(&|h| h == "cost_per_million") {
+        parts.push(vec![
+            code("cost_per_million"),
+            text(" is per million successful replies in time"),
+        ]);
+    }
+    let mut out = vec![text(
+        "The columns keep the names of the CSV files (see \"What a run writes\" in capsim's README).",
+    )];
+    if !parts.is_empty() {
+        out.push(text(" "));
+        for (i, p) in parts.into_iter().enumerate() {
+            out.push(text(if i == 0 { "" } else { "; " }));
+            out.extend(p);
+        }
+        out.push(text("."));
+    }
+    let empty = tables
+        .iter()
+        .any(|t| t.rows.iter().flatten().any(|c| c.trim().is_empty()));
+    if empty {
+        out.push(text(format!(
+            " A {EMPTY} is an empty cell: nothing to measure."
+        )));
+    }
+    out.retain(|p| !matches!(p, Inline::Text(t) if t.is_empty()));
+    out
+}
+
+/// What an empty cell shows: an en dash.
+pub const EMPTY: &str = "\u{2013}";
+
+fn text(s: impl Into<String>) -> Inline {
+    Inline::Text(s.into())
+}
+
+fn code(s: &str) -> Inline {
+    Inline::Code(s.to_string())
+}
+
+/// Whether a cell is a plain decimal number as the CSVs print them (not
+/// `inf`, `NaN` or a word that Rust would also parse).
+fn is_number(s: &str) -> bool {
+    s.bytes().any(|b| b.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+        && s.parse::<f64>().is_ok()
+}
+
+/// A file the report links, by its path relative to the scenario folder.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    /// `/`-separated, not yet encoded: see [`url_path`].
+    pub path: String,
+    /// Its file name.
+    pub name: String,
+    /// What it shows, for a known plot.
+    pub caption: Option<&'static str>,
+    /// Width and height, read from a PNG's header when it has one.
+    pub size: Option<(u32, u32)>,
+}
+
+impl Link {
+    /// The file name without its extension: the plot's short name.
+    pub fn stem(&self) -> &str {
+        self.name.rsplit_once('.').map_or(&self.name, |(s, _)| s)
+    }
+}
+
+/// A table with the file it comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sourced {
+    /// The file, relative to the scenario folder.
+    pub source: String,
+    /// Its content.
+    pub table: Table,
+}
+
+/// The comparison of variants.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComparisonPart {
+    /// `comparison/comparison.csv`, when it exists.
+    pub table: Option<Sourced>,
+    /// Its plots that exist.
+    pub plots: Vec<Link>,
+}
+
+/// One variant's run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantPart {
+    /// The variant (its folder's name).
+    pub name: String,
+    /// The anchor of its section in the HTML page.
+    pub anchor: String,
+    /// Whether its folder exists.
+    pub found: bool,
+    /// Its `summary.csv`, when it exists.
+    pub summary: Option<Sourced>,
+    /// Its plots that exist.
+    pub plots: Vec<Link>,
+    /// Its data files that exist.
+    pub data: Vec<Link>,
+}
+
+/// Everything a report shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Document {
+    /// The scenario's name.
+    pub scenario: String,
+    /// Paragraphs of the description.
+    pub description: Vec<String>,
+    /// Facts of the run.
+    pub facts: Vec<(String, String)>,
+    /// How to read the tables (see [`legend`]).
+    pub legend: Vec<Inline>,
+    /// The comparison, when its folder has anything to show.
+    pub comparison: Option<ComparisonPart>,
+    /// The variants, in the order given.
+    pub variants: Vec<VariantPart>,
+}
+
+impl Document {
+    /// Gathers what the report shows from the scenario's folder.
+    pub fn load(input: &ReportInput) -> io::Result<Document> {
+        let dir = input.scenario_dir;
+        let comparison = {
+            let table =
+                Table::read(&dir.join("comparison").join("comparison.csv"))?.map(|t| Sourced {
+                    source: "comparison/comparison.csv".to_string(),
+                    table: t,
+                });
+            let plots = plots(dir, "comparison", COMPARISON_PLOTS)?;
+            (table.is_some() || !plots.is_empty()).then_some(ComparisonPart { table, plots })
+        };
+        let mut anchors: Vec<String> = vec!["top".into(), "comparison".into()];
+        let mut variants = Vec::new();
+        for name in input.variants {
+            let summary = Table::read(&dir.join(name).join("summary.csv"))?.map(|t| Sourced {
+                source: format!("{name}/summary.csv"),
+                table: t,
+            });
+            let anchor = unique_anchor(&format!("variant-{}", anchor_text(name)), &anchors);
+            anchors.push(anchor.clone());
+            variants.push(VariantPart {
+                name: name.clone(),
+                anchor,
+                found: dir.join(name).is_dir(),
+                summary,
+                plots: plots(dir, name, RUN_PLOTS)?,
+                data: files(dir, name, RUN_DATA)?,
+            });
+        }
+        let tables: Vec<&Table> = comparison
+            .iter()
+            .filter_map(|c| c.table.as_ref())
+            .chain(variants.iter().filter_map(|v| v.summary.as_ref()))
+            .map(|s| &s.table)
+            .collect();
+        let legend = legend(&tables);
+        Ok(Document {
+            scenario: input.scenario.to_string(),
+            description: paragraphs(input.description),
+            facts: input.facts.to_vec(),
+            legend,
+            comparison,
+            variants,
+        })
+    }
+}
+
+/// Paragraphs of a text: separated by blank lines, lines joined by a space.
+fn paragraphs(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur: Vec<&str> = Vec::new();
+    for line in s.lines().map(str::trim) {
+        if line.is_empty() {
+            if !cur.is_empty() {
+                out.push(cur.join(" "));
+                cur.clear();
+            }
+        } else {
+            cur.push(line);
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur.join(" "));
+    }
+    out
+}
+
+/// An HTML id from a name: letters, digits, `_` and `-` kept, anything else
+/// as `.XX` hex bytes.
+fn anchor_text(name: &str) -> String {
+    let mut out = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!(".{b:02X}"));
+        }
+    }
+    out
+}
+
+fn unique_anchor(base: &str, taken: &[String]) -> String {
+    let mut a = base.to_string();
+    let mut n = 2;
+    while taken.contains(&a) {
+        a = format!("{base}-{n}");
+        n += 1;
+    }
+    a
+}
+
+/// The plots of `folder` that exist: the known ones in their order, then any
+/// other PNG in the folder by name (temporary files, whose names start with
+/// a dot, never).
+fn plots(dir: &Path, folder: &str, known: &[(&str, &'static str)]) -> io::Result<Vec<Link>> {
+    let mut out: Vec<Link> = Vec::new();
+    for (name, caption) in known {
+        if let Some(mut link) = link(dir, folder, name)? {
+            link.caption = Some(caption);
+            out.push(link);
+        }
+    }
+    let mut others: Vec<String> = match fs::read_dir(dir.join(folder)) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|n| {
+                !n.starts_with('.')
+                    && n.len() > 4
+                    && n[n.len() - 4..].eq_ignore_ascii_case(".png")
+                    && !known.iter().any(|(k, _)| k == n)
+            })
+            .collect(),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            Vec::new()
+        }
+        Err(e) => return Err(e),
+    };
+    others.sort();
+    for name in others {
+        if let Some(link) = link(dir, folder, &name)? {
+            out.push(link);
+        }
+    }
+    Ok(out)
+}
+
+/// The files of `names` in `folder` that exist.
+fn files(dir: &Path, folder: &str, names: &[&str]) -> io::Result<Vec<Link>> {
+    let mut out = Vec::new();
+    for name in names {
+        if let Some(link) = link(dir, folder, name)? {
+            out.push(link);
+        }
+    }
+    Ok(out)
+}
+
+/// A link to `folder/name` when it is a file.
+fn link(dir: &Path, folder: &str, name: &str) -> io::Result<Option<Link>> {
+    let path = dir.join(folder).join(name);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let size = if name.to_ascii_lowercase().ends_with(".png") {
+        png_size(&path)?
+    } else {
+        None
+    };
+    Ok(Some(Link {
+        path: format!("{folder}/{name}"),
+        name: name.to_string(),
+        caption: None,
+        size,
+    }))
+}
+
+/// A PNG's width and height from its header; `None` when it is not a PNG.
+fn png_size(path: &Path) -> io::Result<Option<(u32, u32)>> {
+    use std::io::Read;
+    let mut head = [0u8; 24];
+    let mut f = fs::File::open(path)?;
+    let mut got = 0;
+    while got < head.len() {
+        match f.read(&mut head[got..])? {
+            0 => return Ok(None),
+            n => got += n,
+        }
+    }
+    if &head[..8] != b"\x89PNG\r\n\x1a\n" || &head[12..16] != b"IHDR" {
+        return Ok(None);
+    }
+    let w = u32::from_be_bytes([head[16], head[17], head[18], head[19]]);
+    let h = u32::from_be_bytes([head[20], head[21], head[22], head[23]]);
+    Ok((w > 0 && h > 0).then_some((w, h)))
+}
+
+/// A relative path as a URL: each segment percent-encoded except for
+/// letters, digits and `-._~`, segments joined by `/`.
+pub fn url_path(path: &str) -> String {
+    let mut out = String::new();
+    for (i, seg) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        for b in seg.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_plain_decimals() {
+        for s in ["0", "12", "-3.5", "0.0123", "1e-3", "1486692"] {
+            assert!(is_number(s), "{s}");
+        }
+        for s in ["", "inf", "NaN", "all", "api", "1.2.3", "-", "e"] {
+            assert!(!is_number(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn ragged_rows_are_padded_and_numeric_columns_found() {
+        let t = Table::new(
+            vec!["class".into(), "n".into()],
+            vec![
+                vec!["a".into(), "1".into()],
+                vec!["all".into(), "".into(), "x".into()],
+            ],
+        );
+        assert_eq!(t.header.len(), 3);
+        assert!(t.rows.iter().all(|r| r.len() == 3));
+        assert_eq!(t.numeric, vec![false, true, false]);
+        assert!(t.is_total(&t.rows[1]));
+    }
+
+    #[test]
+    fn paths_and_anchors_are_safe() {
+        assert_eq!(url_path("base/latency.png"), "base/latency.png");
+        assert_eq!(url_path("a b/<x>.png"), "a%20b/%3Cx%3E.png");
+        assert_eq!(anchor_text("scale-up_2"), "scale-up_2");
+        assert_eq!(anchor_text("a b"), "a.20b");
+        assert_eq!(
+            paragraphs(" one\n two \n\n\nthree\n"),
+            vec!["one two", "three"]
+        );
+    }
+}

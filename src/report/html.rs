@@ -1,0 +1,339 @@
+//! `report.html`: one static page of a scenario's results, to open in a
+//! browser or print. No script and nothing from the network: the style is
+//! inline and the plots and data files are linked by paths relative to the
+//! scenario's folder, so the folder can be moved, zipped or mailed whole.
+//!
+//! Every text taken from a file or the scenario is escaped.
+
+use std::fmt::Write as _;
+use std::io;
+use std::path::PathBuf;
+
+use super::atomic::write_atomic;
+pub use super::document::ReportInput;
+use super::document::{Document, EMPTY, Inline, Link, Sourced, Table, url_path};
+
+/// Writes `report.html` into the scenario's folder, atomically; returns its
+/// path.
+pub fn write_html(input: &ReportInput) -> io::Result<PathBuf> {
+    let page = render_html(input)?;
+    let path = input.scenario_dir.join("report.html");
+    write_atomic(&path, page.as_bytes())?;
+    Ok(path)
+}
+
+/// The page `write_html` writes.
+pub fn render_html(input: &ReportInput) -> io::Result<String> {
+    Ok(render(&Document::load(input)?))
+}
+
+/// The page's style: readable on a laptop, wide tables scroll sideways,
+/// plots two abreast when there is room; printed in landscape with each
+/// variant on a new page.
+const STYLE: &str = r#"
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body {
+  margin: 0 auto; max-width: 1440px; padding: 24px 20px 48px;
+  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  color: #1f2328; background: #fff;
+}
+a { color: #0b5cad; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace; }
+code { font-size: .88em; }
+header { border-bottom: 1px solid #d0d7de; padding-bottom: 14px; }
+.kicker { margin: 0; color: #59636e; font-size: .8rem; letter-spacing: .08em; text-transform: uppercase; }
+h1 { margin: 2px 0 8px; font-size: 1.9rem; line-height: 1.2; overflow-wrap: anywhere; }
+h2 { margin: 34px 0 10px; padding-bottom: 4px; font-size: 1.4rem; border-bottom: 1px solid #d0d7de; overflow-wrap: anywhere; }
+h2 .label { color: #59636e; font-weight: 400; font-size: .75em; }
+h3 { margin: 22px 0 8px; font-size: 1.05rem; }
+.description { max-width: 75ch; margin: 0 0 10px; }
+dl.facts { display: flex; flex-wrap: wrap; gap: 6px 26px; margin: 12px 0; padding: 9px 14px;
+  background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; }
+dl.facts div { display: flex; gap: 6px; }
+dl.facts dt { color: #59636e; }
+dl.facts dt::after { content: ":"; }
+dl.facts dd { margin: 0; font-weight: 600; font-variant-numeric: tabular-nums; }
+nav { font-size: .9rem; color: #59636e; }
+nav a { margin-right: 14px; }
+.note, .legend, .data, footer { color: #59636e; font-size: .88rem; }
+.note { margin: 0 0 8px; }
+.legend { margin: 14px 0 0; max-width: 110ch; }
+.missing { color: #9a6700; }
+.table-wrap { overflow-x: auto; }
+table { border-collapse: collapse; font-size: .8rem; font-variant-numeric: tabular-nums; }
+th, td { padding: 4px 5px; border-bottom: 1px solid #e4e8ec; }
+th { text-align: left; vertical-align: bottom; font-weight: 600; font-size: .72rem; line-height: 1.25;
+  background: #f6f8fa; border-bottom: 2px solid #d0d7de; }
+td { white-space: nowrap; }
+.num { text-align: right; }
+tbody tr:nth-child(even) { background: #fafbfc; }
+tr.total td { font-weight: 600; border-top: 2px solid #d0d7de; }
+td.empty { color: #8c959f; }
+.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 18px 22px; }
+figure { margin: 0; break-inside: avoid; }
+figure img { display: block; width: 100%; height: auto; border: 1px solid #d0d7de; border-radius: 4px; }
+figcaption { margin-top: 5px; color: #59636e; font-size: .85rem; }
+footer { margin-top: 40px; padding-top: 10px; border-top: 1px solid #d0d7de; }
+@page { size: landscape; margin: 12mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  a { color: inherit; text-decoration: none; }
+  nav { display: none; }
+  .table-wrap { overflow: visible; }
+  table { font-size: 7.5pt; }
+  th { font-size: 6.5pt; }
+  th, td { padding: 2px 5px; }
+  tbody tr:nth-child(even) { background: none; }
+  section.variant { break-before: page; }
+  h2, h3 { break-after: avoid; }
+  tr { break-inside: avoid; }
+  .figures { grid-template-columns: 1fr 1fr; gap: 10px; }
+}
+"#;
+
+fn render(doc: &Document) -> String {
+    let mut h = String::new();
+    let title = esc(&doc.scenario);
+    h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    h.push_str("<meta name=\"generator\" content=\"capsim\">\n");
+    let _ = writeln!(h, "<title>{title} \u{2014} capsim report</title>");
+    let _ = writeln!(h, "<style>{STYLE}</style>\n</head>\n<body>");
+
+    h.push_str("<header id=\"top\">\n<p class=\"kicker\">capsim report</p>\n");
+    let _ = writeln!(h, "<h1>{title}</h1>");
+    for p in &doc.description {
+        let _ = writeln!(h, "<p class=\"description\">{}</p>", esc(p));
+    }
+    if !doc.facts.is_empty() {
+        h.push_str("<dl class=\"facts\">\n");
+        for (k, v) in &doc.facts {
+            let _ = writeln!(h, "<div><dt>{}</dt><dd>{}</dd></div>", esc(k), esc(v));
+        }
+        h.push_str("</dl>\n");
+    }
+    if doc.variants.len() > 1 || doc.comparison.is_some() {
+        h.push_str("<nav>Contents: ");
+        if doc.comparison.is_some() {
+            h.push_str("<a href=\"#comparison\">comparison</a>");
+        }
+        for v in &doc.variants {
+            let _ = write!(h, "<a href=\"#{}\">{}</a>", esc(&v.anchor), esc(&v.name));
+        }
+        h.push_str("</nav>\n");
+    }
+    h.push_str("</header>\n<main>\n");
+    if !doc.legend.is_empty() {
+        let _ = writeln!(h, "<p class=\"legend\">{}</p>", inline(&doc.legend));
+    }
+
+    if let Some(c) = &doc.comparison {
+        h.push_str("<section id=\"comparison\">\n<h2>Comparison of variants</h2>\n");
+        match &c.table {
+            Some(t) => {
+                let _ = writeln!(
+                    h,
+                    "<p class=\"note\">One row per variant; every variant runs with the same \
+                     arrivals. From {}.</p>",
+                    file_link(&t.source)
+                );
+                table(&mut h, t, doc);
+            }
+            None => h.push_str(
+                "<p class=\"note missing\">No <code>comparison.csv</code> in \
+                 <code>comparison/</code>.</p>\n",
+            ),
+        }
+        figures(&mut h, &c.plots);
+        h.push_str("</section>\n");
+    }
+
+    for v in &doc.variants {
+        let _ = writeln!(
+            h,
+            "<section class=\"variant\" id=\"{}\">\n<h2><span class=\"label\">Variant</span> {}</h2>",
+            esc(&v.anchor),
+            esc(&v.name)
+        );
+        if !v.found {
+            let _ = writeln!(
+                h,
+                "<p class=\"missing\">No outputs: the folder <code>{}/</code> does not exist.</p>",
+                esc(&v.name)
+            );
+        } else {
+            h.push_str("<h3>Summary</h3>\n");
+            match &v.summary {
+                Some(t) => {
+                    let _ = writeln!(
+                        h,
+                        "<p class=\"note\">One row per request class and <code>all</code>, \
+                         counting the requests sent after the warm-up. From {}.</p>",
+                        file_link(&t.source)
+                    );
+                    table(&mut h, t, doc);
+                }
+                None => h.push_str(
+                    "<p class=\"missing\">No <code>summary.csv</code> in this run's folder.</p>\n",
+                ),
+            }
+            if !v.plots.is_empty() {
+                h.push_str("<h3>Plots</h3>\n");
+                figures(&mut h, &v.plots);
+            }
+            data_links(&mut h, &v.data);
+        }
+        h.push_str("</section>\n");
+    }
+
+    h.push_str(
+        "</main>\n<footer>Written by capsim. The plots and data files sit next to this page \
+         and are linked by relative paths: keep the folder together.</footer>\n</body>\n</html>\n",
+    );
+    h
+}
+
+/// A CSV's table.
+fn table(h: &mut String, t: &Sourced, doc: &Document) {
+    let t: &Table = &t.table;
+    let variant_col = t.header.iter().position(|c| c == "variant");
+    h.push_str("<div class=\"table-wrap\">\n<table>\n<thead>\n<tr>");
+    for (i, name) in t.header.iter().enumerate() {
+        // Long snake_case names may break after their underscores.
+        let shown = name.split('_').map(esc).collect::<Vec<_>>().join("_<wbr>");
+        let _ = write!(h, "<th{}>{shown}</th>", num_class(t.numeric[i]));
+    }
+    h.push_str("</tr>\n</thead>\n<tbody>\n");
+    for row in &t.rows {
+        if t.is_total(row) {
+            h.push_str("<tr class=\"total\">");
+        } else {
+            h.push_str("<tr>");
+        }
+        for (i, cell) in row.iter().enumerate() {
+            let cell = cell.trim();
+            if cell.is_empty() {
+                let cls = if t.numeric[i] { "num empty" } else { "empty" };
+                let _ = write!(h, "<td class=\"{cls}\">{EMPTY}</td>");
+                continue;
+            }
+            let target = (variant_col == Some(i))
+                .then(|| doc.variants.iter().find(|v| v.name == cell))
+                .flatten();
+            match target {
+                // In the comparison, a variant's name leads to its section.
+                Some(v) if t.class_column.is_none() => {
+                    let _ = write!(
+                        h,
+                        "<td{}><a href=\"#{}\">{}</a></td>",
+                        num_class(t.numeric[i]),
+                        esc(&v.anchor),
+                        esc(cell)
+                    );
+                }
+                _ => {
+                    let _ = write!(h, "<td{}>{}</td>", num_class(t.numeric[i]), esc(cell));
+                }
+            }
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table>\n</div>\n");
+}
+
+fn num_class(numeric: bool) -> &'static str {
+    if numeric { " class=\"num\"" } else { "" }
+}
+
+/// The plots, each a figure linking to the full-size image.
+fn figures(h: &mut String, plots: &[Link]) {
+    if plots.is_empty() {
+        return;
+    }
+    h.push_str("<div class=\"figures\">\n");
+    for p in plots {
+        let url = esc(&url_path(&p.path));
+        let size = p
+            .size
+            .map(|(w, ht)| format!(" width=\"{w}\" height=\"{ht}\""))
+            .unwrap_or_default();
+        let _ = write!(
+            h,
+            "<figure><a href=\"{url}\"><img src=\"{url}\" alt=\"{}\"{size}></a>\
+             <figcaption><code>{}</code>",
+            esc(&p.caption.unwrap_or(p.stem()).replace('\n', " ")),
+            esc(&p.name)
+        );
+        if let Some(c) = p.caption {
+            let _ = write!(h, " \u{2014} {}", esc(c));
+        }
+        h.push_str("</figcaption></figure>\n");
+    }
+    h.push_str("</div>\n");
+}
+
+/// Links to the data files.
+fn data_links(h: &mut String, files: &[Link]) {
+    if files.is_empty() {
+        return;
+    }
+    h.push_str("<p class=\"data\">Data: ");
+    for (i, f) in files.iter().enumerate() {
+        if i > 0 {
+            h.push_str(" \u{b7} ");
+        }
+        h.push_str(&file_link(&f.path));
+    }
+    h.push_str("</p>\n");
+}
+
+/// A link to a file, showing its relative path as code.
+fn file_link(path: &str) -> String {
+    format!(
+        "<a href=\"{}\"><code>{}</code></a>",
+        esc(&url_path(path)),
+        esc(path)
+    )
+}
+
+fn inline(parts: &[Inline]) -> String {
+    parts
+        .iter()
+        .map(|p| match p {
+            Inline::Text(t) => esc(t),
+            Inline::Code(c) => format!("<code>{}</code>", esc(c)),
+        })
+        .collect()
+}
+
+/// Text for HTML content or a quoted attribute.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Control characters have no place in the page.
+            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            esc("<b>\"a\" & 'b'</b>"),
+            "&lt;b&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/b&gt;"
+        );
+    }
+}

@@ -1,0 +1,259 @@
+//! `report.md`: the content of `report.html` as GitHub-flavoured Markdown,
+//! to paste into a design document: the same tables (every column under its
+//! CSV name, numbers right-aligned) and the plots as relative image links.
+//!
+//! Text taken from a file or the scenario is escaped so that it shows as
+//! written: no `|` splits a cell, no `<b>` becomes markup.
+
+use std::io;
+use std::path::PathBuf;
+
+use super::atomic::write_atomic;
+pub use super::document::ReportInput;
+use super::document::{Document, EMPTY, Inline, Link, Sourced, url_path};
+
+/// Writes `report.md` into the scenario's folder, atomically; returns its
+/// path.
+pub fn write_markdown(input: &ReportInput) -> io::Result<PathBuf> {
+    let md = render_markdown(input)?;
+    let path = input.scenario_dir.join("report.md");
+    write_atomic(&path, md.as_bytes())?;
+    Ok(path)
+}
+
+/// The text `write_markdown` writes.
+pub fn render_markdown(input: &ReportInput) -> io::Result<String> {
+    Ok(render(&Document::load(input)?))
+}
+
+fn render(doc: &Document) -> String {
+    // Blocks, separated by blank lines.
+    let mut blocks: Vec<String> = Vec::new();
+    blocks.push(format!("# {}", text(&doc.scenario)));
+    for p in &doc.description {
+        blocks.push(paragraph(p));
+    }
+    if !doc.facts.is_empty() {
+        blocks.push(
+            doc.facts
+                .iter()
+                .map(|(k, v)| format!("- **{}:** {}", text(k), text(v)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+    }
+
+    if !doc.legend.is_empty() {
+        blocks.push(inline(&doc.legend));
+    }
+
+    if let Some(c) = &doc.comparison {
+        blocks.push("## Comparison of variants".into());
+        match &c.table {
+            Some(t) => {
+                blocks.push(format!(
+                    "One row per variant; every variant runs with the same arrivals. From {}.",
+                    file_link(&t.source)
+                ));
+                table(&mut blocks, t);
+            }
+            None => blocks.push("No `comparison.csv` in `comparison/`.".into()),
+        }
+        images(&mut blocks, &c.plots);
+    }
+
+    for v in &doc.variants {
+        blocks.push(format!("## Variant: {}", text(&v.name)));
+        if !v.found {
+            blocks.push(format!(
+                "No outputs: the folder {} does not exist.",
+                code(&format!("{}/", v.name), false)
+            ));
+            continue;
+        }
+        blocks.push("### Summary".into());
+        match &v.summary {
+            Some(t) => {
+                blocks.push(format!(
+                    "One row per request class and `all`, counting the requests sent after \
+                     the warm-up. From {}.",
+                    file_link(&t.source)
+                ));
+                table(&mut blocks, t);
+            }
+            None => blocks.push("No `summary.csv` in this run's folder.".into()),
+        }
+        if !v.plots.is_empty() {
+            blocks.push("### Plots".into());
+            images(&mut blocks, &v.plots);
+        }
+        data_links(&mut blocks, &v.data);
+    }
+
+    let mut out = blocks.join("\n\n");
+    out.push('\n');
+    out
+}
+
+/// A CSV's table; in the `all` row of a summary, `all` is in bold.
+fn table(blocks: &mut Vec<String>, t: &Sourced) {
+    let t = &t.table;
+    let mut lines = Vec::with_capacity(t.rows.len() + 2);
+    let row = |cells: Vec<String>| format!("| {} |", cells.join(" | "));
+    lines.push(row(t.header.iter().map(|h| code(h, true)).collect()));
+    lines.push(row(t
+        .numeric
+        .iter()
+        .map(|&n| if n { "---:" } else { ":---" }.to_string())
+        .collect()));
+    for r in &t.rows {
+        let total = t.is_total(r);
+        lines.push(row(r
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let c = c.trim();
+                if c.is_empty() {
+                    EMPTY.to_string()
+                } else if total && t.class_column == Some(i) {
+                    format!("**{}**", text(c))
+                } else {
+                    text(c)
+                }
+            })
+            .collect()));
+    }
+    blocks.push(lines.join("\n"));
+}
+
+fn inline(parts: &[Inline]) -> String {
+    parts
+        .iter()
+        .map(|p| match p {
+            Inline::Text(s) => text(s),
+            Inline::Code(s) => code(s, false),
+        })
+        .collect()
+}
+
+/// The plots, each an image link and a line saying what it shows.
+fn images(blocks: &mut Vec<String>, plots: &[Link]) {
+    for p in plots {
+        blocks.push(format!("![{}]({})", text(p.stem()), url_path(&p.path)));
+        match p.caption {
+            Some(c) => blocks.push(format!("{} \u{2014} {}", code(&p.name, false), text(c))),
+            None => blocks.push(code(&p.name, false)),
+        }
+    }
+}
+
+/// Links to the data files.
+fn data_links(blocks: &mut Vec<String>, files: &[Link]) {
+    if files.is_empty() {
+        return;
+    }
+    let links: Vec<String> = files.iter().map(|f| file_link(&f.path)).collect();
+    blocks.push(format!("Data: {}", links.join(" \u{b7} ")));
+}
+
+/// A link to a file, showing its relative path as code.
+fn file_link(path: &str) -> String {
+    format!("[{}]({})", code(path, false), url_path(path))
+}
+
+/// A code span showing `s` as written; in a table, `|` is escaped (GFM
+/// unescapes it inside code spans in cells).
+fn code(s: &str, in_table: bool) -> String {
+    let mut s: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if in_table {
+        s = s.replace('|', "\\|");
+    }
+    if s.is_empty() {
+        return String::new();
+    }
+    // A fence longer than any run of backticks inside.
+    let mut longest = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') || s.starts_with(' ') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
+}
+
+/// Inline text shown as written: the characters that could start markup are
+/// escaped with a backslash (`_` only where it could emphasise, not inside
+/// a word like `p99_ms`), line breaks become spaces.
+fn text(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '_' => {
+                let inside = i > 0
+                    && chars[i - 1].is_alphanumeric()
+                    && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+                if !inside {
+                    out.push('\\');
+                }
+                out.push('_');
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A paragraph of text that cannot turn into a list, a heading or a rule.
+fn paragraph(s: &str) -> String {
+    let mut t = text(s.trim());
+    if t.starts_with(['-', '+', '=']) {
+        t.insert(0, '\\');
+    } else {
+        let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && matches!(t.as_bytes().get(digits), Some(b'.' | b')')) {
+            t.insert(digits, '\\');
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_shown_as_written() {
+        assert_eq!(text("a|b"), "a\\|b");
+        assert_eq!(text("<b>x</b>"), "\\<b\\>x\\</b\\>");
+        assert_eq!(text("latency_p99_ms"), "latency_p99_ms");
+        assert_eq!(text("_x_"), "\\_x\\_");
+        assert_eq!(text("a\nb"), "a b");
+        assert_eq!(paragraph("- not a list"), "\\- not a list");
+        assert_eq!(paragraph("1. not a list"), "1\\. not a list");
+    }
+
+    #[test]
+    fn code_spans_hold_any_name() {
+        assert_eq!(code("latency_p50_ms", true), "`latency_p50_ms`");
+        assert_eq!(code("a|b", true), "`a\\|b`");
+        assert_eq!(code("a`b", false), "``a`b``");
+        assert_eq!(code("`a", false), "`` `a ``");
+        assert_eq!(code("", true), "");
+    }
+}

@@ -1,0 +1,67 @@
+//! PNG plots of a run and of a comparison of variants, drawn with plotters
+//! into memory (1600x900, text in DejaVu Sans embedded in the binary, no
+//! system font needed) and written atomically.
+//!
+//! The series are read back from the run's CSVs, streaming, and downsampled
+//! to at most about 1600 points (means for rates, utilisation and levels,
+//! maxima for latency quantiles), so that a run of millions of windows plots
+//! in bounded memory and time.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::engine::{SimDuration, SimTime};
+use crate::metrics::Latencies;
+
+mod chart;
+mod comparison;
+mod data;
+mod run;
+mod style;
+mod text;
+
+/// What the plots of one run are drawn from: the run's folder (its
+/// `timeseries.csv` and `components.csv` are read back, downsampled) and the
+/// few facts that are not in those files.
+pub struct RunPlots<'a> {
+    /// The run's folder: CSVs are read from it and PNGs written into it.
+    pub dir: &'a Path,
+    /// Scenario name, for titles.
+    pub scenario: &'a str,
+    /// Variant name, for titles.
+    pub variant: &'a str,
+    /// Warm-up to shade.
+    pub warmup: SimDuration,
+    /// Length of the run.
+    pub duration: SimDuration,
+    /// Instants to mark, with a short label (rate changes).
+    pub markers: &'a [(SimTime, String)],
+    /// Response times after warm-up per class, then `all`.
+    pub latency_by_class: &'a [(String, Latencies)],
+}
+
+/// One variant in a comparison: its name and run folder.
+pub struct VariantRun<'a> {
+    /// Variant name.
+    pub name: &'a str,
+    /// Its folder (with `timeseries.csv`).
+    pub dir: &'a Path,
+}
+
+/// Writes `latency.png`, `throughput.png`, `components.png` and
+/// `latency_cdf.png` into the run's folder, atomically.
+pub fn write_run_plots(input: &RunPlots) -> io::Result<Vec<PathBuf>> {
+    run::write_all(input)
+}
+
+/// Writes `latency_p99.png`, `throughput.png` and `errors.png` with the
+/// variants overlaid into `dir`, atomically.
+pub fn write_comparison_plots(
+    dir: &Path,
+    scenario: &str,
+    variants: &[VariantRun],
+    warmup: SimDuration,
+    markers: &[(SimTime, String)],
+) -> io::Result<Vec<PathBuf>> {
+    comparison::write_all(dir, scenario, variants, warmup, markers)
+}

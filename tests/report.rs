@@ -1,0 +1,648 @@
+//! `report.html` and `report.md` from a hand-made output folder: they link
+//! only files that exist, load nothing from the network, run no script,
+//! show every row of every table, escape what they quote, and are the same
+//! bytes every time.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use capsim::report::document::ReportInput;
+use capsim::report::html::{render_html, write_html};
+use capsim::report::markdown::{render_markdown, write_markdown};
+
+const SUMMARY_HEADER: &str = "variant,class,requests,ok,rejected,timed_out,failed,error_rate,\
+throughput_rps,goodput_rps,latency_mean_ms,latency_p50_ms,latency_p90_ms,latency_p99_ms,\
+latency_p999_ms,latency_max_ms,cost_per_hour,cost_per_million";
+
+const BASE_SUMMARY: &[&str] = &[
+    "base,browse,291849,291842,0,0,0,0,1080.896,1080.896,10.145,7.991,19.399,39.78,67.699,254.28,3.2,",
+    "base,checkout,32322,32320,0,0,0,0,119.704,119.704,30.113,24.51,58.622,104.268,150.864,244.318,3.2,",
+    "base,all,324171,324162,0,0,0,0,1200.6,1200.6,12.1,8.5,22.1,50.2,90.3,254.28,3.2,0.74",
+];
+
+/// A class name with markup and a pipe in it: shown as written, not obeyed.
+const SCALE_UP_SUMMARY: &[&str] = &[
+    "scale-up,browse,291849,290000,1849,0,0,0.0063,1074.1,1074.1,9.1,7.1,18.2,38.1,66.1,250.1,3.4,",
+    "scale-up,\"a|b<i>c</i>\",32322,32320,0,0,0,0,119.704,119.704,30.1,24.5,58.6,104.2,150.8,244.3,3.4,",
+    "scale-up,all,324171,322320,1849,0,0,0.0057,1193.8,1193.8,11.2,8.0,21.0,48.0,88.0,250.1,3.4,0.79",
+];
+
+const COMPARISON: &str = "variant,requests,error_rate,throughput_rps,goodput_rps,latency_p50_ms,\
+latency_p90_ms,latency_p99_ms,latency_p999_ms,max_utilization,busiest,cost_per_hour,cost_per_million
+base,324171,0,1200.6,1200.6,8.5,22.1,50.2,90.3,0.7671,api,3.2,0.74
+scale-up,324171,0.0057,1193.8,1193.8,8.0,21.0,48.0,88.0,0.7232,api,,
+";
+
+/// The first bytes of a real 1600x900 PNG: enough for the page to read the
+/// size from.
+fn png_header() -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR".to_vec();
+    b.extend_from_slice(&1600u32.to_be_bytes());
+    b.extend_from_slice(&900u32.to_be_bytes());
+    b.extend_from_slice(&[8, 6, 0, 0, 0]);
+    b
+}
+
+fn write(path: &Path, bytes: impl AsRef<[u8]>) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, bytes).unwrap();
+}
+
+fn summary(rows: &[&str]) -> String {
+    let mut s = format!("{SUMMARY_HEADER}\n");
+    for r in rows {
+        s.push_str(r);
+        s.push('\n');
+    }
+    s
+}
+
+/// `dir` laid out as a run of two variants writes it: `base` with every
+/// plot, `scale-up` with only `latency.png` (and a plot still being written
+/// under a temporary name), and the comparison without `errors.png`.
+fn two_variants(dir: &Path) {
+    let base = dir.join("base");
+    write(&base.join("summary.csv"), summary(BASE_SUMMARY));
+    write(
+        &base.join("timeseries.csv"),
+        "time_s,offered_rps\n0,10\n1,12\n",
+    );
+    write(
+        &base.join("components.csv"),
+        "time_s,component,instance\n0,api,*\n",
+    );
+    write(&base.join("latency.png"), png_header());
+    for p in ["throughput.png", "components.png", "latency_cdf.png"] {
+        write(&base.join(p), b"not really a png");
+    }
+    let up = dir.join("scale-up");
+    write(&up.join("summary.csv"), summary(SCALE_UP_SUMMARY));
+    write(&up.join("latency.png"), b"png");
+    write(&up.join(".capsim-x1y2.png"), b"half-written");
+    let cmp = dir.join("comparison");
+    write(&cmp.join("comparison.csv"), COMPARISON);
+    write(&cmp.join("latency_p99.png"), b"png");
+    write(&cmp.join("throughput.png"), b"png");
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn facts() -> Vec<(String, String)> {
+    [("duration", "10m"), ("warm-up", "30s"), ("seed", "7")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn input<'a>(
+    dir: &'a Path,
+    scenario: &'a str,
+    variants: &'a [String],
+    facts: &'a [(String, String)],
+) -> ReportInput<'a> {
+    ReportInput {
+        scenario_dir: dir,
+        scenario,
+        description: "Two ways to add capacity.\n\nSame cost, same arrivals.",
+        variants,
+        facts,
+    }
+}
+
+/// Parses a CSV line (fields may be quoted, without quotes inside).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn html_unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
+            out.push(u8::from_str_radix(hex, 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// Every value of the attribute `name` in `html`.
+fn attributes(html: &str, name: &str) -> Vec<String> {
+    let pat = format!(" {name}=\"");
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find(&pat) {
+        rest = &rest[i + pat.len()..];
+        let end = rest.find('"').expect("a closed attribute");
+        out.push(rest[..end].to_string());
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// The files an HTML page links (in-page anchors left out), as paths
+/// relative to its folder; asserts each is relative and stays inside.
+fn linked_files(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["src", "href"] {
+        for v in attributes(html, attr) {
+            if v.starts_with('#') {
+                continue;
+            }
+            assert!(
+                !v.contains(':') && !v.starts_with('/') && !v.contains(".."),
+                "not a relative path inside the folder: {v}"
+            );
+            out.push(percent_decode(&html_unescape(&v)));
+        }
+    }
+    out
+}
+
+/// The files a Markdown text links: `![alt](path)` and `[text](path)`.
+fn md_links(md: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = md;
+    while let Some(i) = rest.find("](") {
+        rest = &rest[i + 2..];
+        let end = rest.find(')').expect("a closed link");
+        out.push(rest[..end].to_string());
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// The images of a Markdown text.
+fn md_images(md: &str) -> Vec<String> {
+    md.lines()
+        .filter_map(|l| l.strip_prefix("!["))
+        .map(|l| {
+            let start = l.find("](").unwrap() + 2;
+            let end = l.rfind(')').unwrap();
+            l[start..end].to_string()
+        })
+        .collect()
+}
+
+/// The tables of a Markdown text, each as its rows of cells (header and
+/// alignment rows included), cells split on unescaped `|`.
+fn md_tables(md: &str) -> Vec<Vec<Vec<String>>> {
+    let mut tables = Vec::new();
+    let mut cur: Vec<Vec<String>> = Vec::new();
+    for line in md.lines().chain(std::iter::once("")) {
+        if line.starts_with('|') {
+            let inner = line
+                .strip_prefix("| ")
+                .and_then(|l| l.strip_suffix(" |"))
+                .expect("a table row starts with `| ` and ends with ` |`");
+            let mut cells = Vec::new();
+            let mut cell = String::new();
+            let mut chars = inner.chars().peekable();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => {
+                        cell.push(c);
+                        if let Some(n) = chars.next() {
+                            cell.push(n);
+                        }
+                    }
+                    '|' => cells.push(std::mem::take(&mut cell).trim().to_string()),
+                    c => cell.push(c),
+                }
+            }
+            cells.push(cell.trim().to_string());
+            cur.push(cells);
+        } else if !cur.is_empty() {
+            tables.push(std::mem::take(&mut cur));
+        }
+    }
+    tables
+}
+
+/// The bodies of the HTML tables: each a list of rows of cell texts (tags
+/// stripped, entities decoded).
+fn html_tables(html: &str) -> Vec<(Vec<String>, Vec<Vec<String>>)> {
+    let strip = |s: &str| {
+        let mut out = String::new();
+        let mut tag = false;
+        for c in s.chars() {
+            match c {
+                '<' => tag = true,
+                '>' => tag = false,
+                c if !tag => out.push(c),
+                _ => {}
+            }
+        }
+        html_unescape(&out)
+    };
+    let cells = |row: &str, open: &str, close: &str| -> Vec<String> {
+        row.split(open)
+            .skip(1)
+            .map(|c| strip(&format!("<x{}", &c[..c.find(close).unwrap()])))
+            .collect()
+    };
+    html.split("<table>")
+        .skip(1)
+        .map(|t| {
+            let t = &t[..t.find("</table>").unwrap()];
+            let head = &t[t.find("<thead>").unwrap() + 7..t.find("</thead>").unwrap()];
+            let body = &t[t.find("<tbody>").unwrap()..t.find("</tbody>").unwrap()];
+            let header = cells(head, "<th", "</th>");
+            let rows = body
+                .split("<tr")
+                .skip(1)
+                .map(|r| cells(r, "<td", "</td>"))
+                .collect();
+            (header, rows)
+        })
+        .collect()
+}
+
+fn csv_rows(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut lines = text.lines();
+    let header = csv_fields(lines.next().unwrap());
+    (header, lines.map(csv_fields).collect())
+}
+
+fn expected_tables() -> Vec<(Vec<String>, Vec<Vec<String>>)> {
+    vec![
+        csv_rows(COMPARISON),
+        csv_rows(&summary(BASE_SUMMARY)),
+        csv_rows(&summary(SCALE_UP_SUMMARY)),
+    ]
+}
+
+fn shown(cell: &str) -> String {
+    if cell.is_empty() {
+        "\u{2013}".to_string()
+    } else {
+        cell.to_string()
+    }
+}
+
+#[test]
+fn html_links_only_files_that_exist_and_loads_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    two_variants(dir);
+    let variants = strings(&["base", "scale-up"]);
+    let facts = facts();
+    let path = write_html(&input(dir, "scale", &variants, &facts)).unwrap();
+    assert_eq!(path, dir.join("report.html"));
+    let html = fs::read_to_string(&path).unwrap();
+
+    let linked = linked_files(&html);
+    for f in &linked {
+        assert!(dir.join(f).is_file(), "links {f}, which does not exist");
+    }
+    // Every plot that exists is shown, and only those.
+    let srcs: Vec<String> = attributes(&html, "src");
+    assert_eq!(
+        srcs,
+        [
+            "comparison/latency_p99.png",
+            "comparison/throughput.png",
+            "base/latency.png",
+            "base/throughput.png",
+            "base/components.png",
+            "base/latency_cdf.png",
+            "scale-up/latency.png",
+        ]
+    );
+    assert!(!html.contains(".capsim-"), "a temporary file is linked");
+    for f in [
+        "base/summary.csv",
+        "base/timeseries.csv",
+        "comparison/comparison.csv",
+    ] {
+        assert!(linked.iter().any(|l| l == f), "{f} is not linked");
+    }
+    // A real PNG's size is given, so the page does not jump while loading.
+    assert!(html.contains("src=\"base/latency.png\" alt=\"Response time per window"));
+    assert!(html.contains("width=\"1600\" height=\"900\""));
+
+    let lower = html.to_ascii_lowercase();
+    for bad in [
+        "<script", "http://", "https://", "<link", "@import", "url(", "<iframe", " on",
+    ] {
+        if bad == " on" {
+            // No event handler attributes (`onclick=`...).
+            assert!(
+                !lower.contains(" onclick=") && !lower.contains(" onload="),
+                "an event handler"
+            );
+            continue;
+        }
+        assert!(!lower.contains(bad), "the page contains {bad}");
+    }
+    assert!(html.starts_with("<!DOCTYPE html>\n"));
+    assert!(html.contains("<meta charset=\"utf-8\">"));
+    assert!(html.contains("<style>"));
+    // In-page links lead somewhere.
+    for a in attributes(&html, "href") {
+        if let Some(id) = a.strip_prefix('#') {
+            assert!(html.contains(&format!(" id=\"{id}\"")), "no #{id}");
+        }
+    }
+}
+
+#[test]
+fn html_shows_every_column_and_row_of_every_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    two_variants(dir);
+    let variants = strings(&["base", "scale-up"]);
+    let facts = facts();
+    let html = render_html(&input(dir, "scale", &variants, &facts)).unwrap();
+
+    let tables = html_tables(&html);
+    let expected = expected_tables();
+    assert_eq!(
+        tables.len(),
+        expected.len(),
+        "comparison, then a summary per variant"
+    );
+    for ((header, rows), (want_header, want_rows)) in tables.iter().zip(&expected) {
+        assert_eq!(header, want_header);
+        let want: Vec<Vec<String>> = want_rows
+            .iter()
+            .map(|r| r.iter().map(|c| shown(c)).collect())
+            .collect();
+        assert_eq!(rows, &want);
+    }
+    // The comparison comes first, before the variants' sections.
+    let cmp = html.find("id=\"comparison\"").unwrap();
+    let base = html.find("id=\"variant-base\"").unwrap();
+    let up = html.find("id=\"variant-scale-up\"").unwrap();
+    assert!(cmp < base && base < up);
+
+    // Class names are escaped, not markup.
+    assert!(html.contains(&html_escape("a|b<i>c</i>")));
+    assert!(!html.contains("<i>c</i>"));
+    // Numbers are right-aligned, names are not; the total row stands out.
+    assert!(html.contains("<td class=\"num\">291849</td>"));
+    assert!(html.contains("<td>browse</td>"));
+    assert!(html.contains("<tr class=\"total\"><td>base</td><td>all</td>"));
+    // An empty cell shows as a dash.
+    assert!(html.contains("<td class=\"num empty\">\u{2013}</td>"));
+    // The facts and the description.
+    for (k, v) in &facts {
+        assert!(html.contains(&format!("<dt>{k}</dt><dd>{v}</dd>")));
+    }
+    assert!(html.contains("<p class=\"description\">Two ways to add capacity.</p>"));
+    assert!(html.contains("<p class=\"description\">Same cost, same arrivals.</p>"));
+    // Units are explained, once, before the tables.
+    let legend = html.find("<p class=\"legend\">").unwrap();
+    assert!(legend < html.find("<table>").unwrap());
+    assert_eq!(html.matches("<p class=\"legend\">").count(), 1);
+    let legend = &html[legend..];
+    let legend = &legend[..legend.find("</p>").unwrap()];
+    for unit in [
+        "are milliseconds",
+        "are per second",
+        "are fractions",
+        "A \u{2013} is an empty cell",
+    ] {
+        assert!(legend.contains(unit), "{unit} not in {legend}");
+    }
+}
+
+#[test]
+fn a_scenario_name_with_markup_is_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    two_variants(dir);
+    let variants = strings(&["base"]);
+    let facts = vec![("<seed>".to_string(), "7 & \"8\"".to_string())];
+    let name = "<b>shop</b> & \"co\"";
+    let inp = ReportInput {
+        description: "<script>alert(1)</script>\n- not a list",
+        ..input(dir, name, &variants, &facts)
+    };
+    let html = render_html(&inp).unwrap();
+    assert!(!html.contains("<b>"), "the name became markup");
+    assert!(!html.to_ascii_lowercase().contains("<script"));
+    assert!(html.contains("<h1>&lt;b&gt;shop&lt;/b&gt; &amp; &quot;co&quot;</h1>"));
+    assert!(html.contains("<title>&lt;b&gt;shop&lt;/b&gt; &amp; &quot;co&quot;"));
+    assert!(html.contains("<dt>&lt;seed&gt;</dt><dd>7 &amp; &quot;8&quot;</dd>"));
+
+    let md = render_markdown(&inp).unwrap();
+    assert!(md.starts_with("# \\<b\\>shop\\</b\\> \\& \"co\"\n"));
+    assert!(!md.contains("<b>") && !md.contains("<script>"));
+    assert!(md.contains("\\<script\\>alert(1)\\</script\\> - not a list"));
+    assert!(md.contains("- **\\<seed\\>:** 7 \\& \"8\""));
+}
+
+#[test]
+fn markdown_has_the_same_tables_and_links_files_that_exist() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    two_variants(dir);
+    let variants = strings(&["base", "scale-up"]);
+    let facts = facts();
+    let path = write_markdown(&input(dir, "scale", &variants, &facts)).unwrap();
+    assert_eq!(path, dir.join("report.md"));
+    let md = fs::read_to_string(&path).unwrap();
+
+    let tables = md_tables(&md);
+    let expected = expected_tables();
+    assert_eq!(tables.len(), expected.len());
+    for (t, (header, rows)) in tables.iter().zip(&expected) {
+        assert_eq!(
+            t.len(),
+            rows.len() + 2,
+            "header, alignment, then one per row"
+        );
+        for line in t {
+            assert_eq!(
+                line.len(),
+                header.len(),
+                "a row with a wrong number of cells: {line:?}"
+            );
+        }
+        let names: Vec<String> = header.iter().map(|h| format!("`{h}`")).collect();
+        assert_eq!(t[0], names);
+        for (i, h) in header.iter().enumerate() {
+            let numeric = !matches!(h.as_str(), "variant" | "class" | "busiest");
+            assert_eq!(t[1][i], if numeric { "---:" } else { ":---" }, "{h}");
+        }
+        for (got, want) in t[2..].iter().zip(rows) {
+            for (g, w) in got.iter().zip(want) {
+                let g = g.trim_start_matches("**").trim_end_matches("**");
+                let g = g
+                    .replace("\\|", "|")
+                    .replace("\\<", "<")
+                    .replace("\\>", ">");
+                assert_eq!(g, shown(w));
+            }
+        }
+    }
+    assert!(
+        md.contains("| scale-up | **all** | 324171 |"),
+        "the total row stands out"
+    );
+
+    let images = md_images(&md);
+    assert_eq!(
+        images,
+        [
+            "comparison/latency_p99.png",
+            "comparison/throughput.png",
+            "base/latency.png",
+            "base/throughput.png",
+            "base/components.png",
+            "base/latency_cdf.png",
+            "scale-up/latency.png",
+        ]
+    );
+    assert!(md.contains("![latency](base/latency.png)\n"));
+    for l in md_links(&md) {
+        assert!(!l.contains(':') && !l.starts_with('/'), "{l}");
+        assert!(
+            dir.join(percent_decode(&l)).is_file(),
+            "links {l}, which does not exist"
+        );
+    }
+    assert!(!md.contains(".capsim-"));
+    assert!(md.starts_with(
+        "# scale\n\nTwo ways to add capacity.\n\nSame cost, same arrivals.\n\n- **duration:** 10m\n"
+    ));
+    assert!(md.ends_with('\n') && !md.ends_with("\n\n"));
+}
+
+#[test]
+fn reports_are_the_same_bytes_every_time_and_anywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("elsewhere/b"));
+    two_variants(&a);
+    two_variants(&b);
+    let variants = strings(&["base", "scale-up"]);
+    let facts = facts();
+    let write_both = |dir: &Path| -> (Vec<u8>, Vec<u8>) {
+        let inp = input(dir, "scale", &variants, &facts);
+        let h = write_html(&inp).unwrap();
+        let m = write_markdown(&inp).unwrap();
+        (fs::read(h).unwrap(), fs::read(m).unwrap())
+    };
+    let first = write_both(&a);
+    // Written again over the first, and in another folder: the same bytes
+    // (the reports themselves are never listed).
+    assert_eq!(write_both(&a), first);
+    assert_eq!(write_both(&b), first);
+    let leftovers: Vec<PathBuf> = fs::read_dir(&a)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".capsim-")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn a_single_variant_without_a_comparison_works() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let base = dir.join("base");
+    write(&base.join("summary.csv"), summary(BASE_SUMMARY));
+    write(&base.join("latency.png"), b"png");
+    let variants = strings(&["base"]);
+    let inp = ReportInput {
+        description: "",
+        facts: &[],
+        ..input(dir, "demo", &variants, &[])
+    };
+    let html = fs::read_to_string(write_html(&inp).unwrap()).unwrap();
+    let md = fs::read_to_string(write_markdown(&inp).unwrap()).unwrap();
+
+    assert!(!html.contains("comparison/") && !md.contains("comparison/"));
+    assert!(!html.contains("id=\"comparison\""));
+    assert!(!html.contains("<nav>"), "one section needs no contents");
+    assert!(!html.contains("class=\"description\"") && !html.contains("class=\"facts\""));
+    assert_eq!(html_tables(&html).len(), 1);
+    assert_eq!(md_tables(&md).len(), 1);
+    assert_eq!(md_tables(&md)[0].len(), BASE_SUMMARY.len() + 2);
+    for f in linked_files(&html) {
+        assert!(dir.join(&f).is_file(), "{f}");
+    }
+    assert_eq!(attributes(&html, "src"), ["base/latency.png"]);
+    assert_eq!(md_images(&md), ["base/latency.png"]);
+    assert!(md.starts_with("# demo\n\nThe columns keep"));
+    assert!(md.contains(".\n\n## Variant: base\n\n### Summary\n"));
+}
+
+#[test]
+fn missing_files_are_said_missing_not_linked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // A variant whose folder has no summary and no plots yet, and one that
+    // has no folder at all; comparison plots without their CSV.
+    write(&dir.join("base/timeseries.csv"), "time_s\n0\n");
+    write(&dir.join("comparison/errors.png"), b"png");
+    let variants = strings(&["base", "gone"]);
+    let inp = input(dir, "partial", &variants, &[]);
+    let html = render_html(&inp).unwrap();
+    let md = render_markdown(&inp).unwrap();
+    for f in linked_files(&html) {
+        assert!(dir.join(&f).is_file(), "{f}");
+    }
+    for l in md_links(&md) {
+        assert!(dir.join(&l).is_file(), "{l}");
+    }
+    assert_eq!(attributes(&html, "src"), ["comparison/errors.png"]);
+    assert!(html.contains("No <code>comparison.csv</code>"));
+    assert!(html.contains("No <code>summary.csv</code>"));
+    assert!(html.contains("the folder <code>gone/</code> does not exist"));
+    assert!(md.contains("the folder `gone/` does not exist"));
+    assert!(html_tables(&html).is_empty() && md_tables(&md).is_empty());
+}
+
+#[test]
+fn a_broken_csv_is_an_error_naming_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(
+        &dir.join("base/summary.csv"),
+        b"class,requests\n\"unterminated\n\xff\xfe,1\n",
+    );
+    let variants = strings(&["base"]);
+    let err = render_html(&input(dir, "x", &variants, &[])).unwrap_err();
+    assert!(err.to_string().contains("summary.csv"), "{err}");
+}
