@@ -273,7 +273,6 @@ fn write_reports(scenario_dir: &Path, models: &[Model]) -> std::io::Result<()> {
         ("warm-up".into(), base.warmup.to_string()),
         ("window".into(), base.window.to_string()),
         ("seed".into(), base.seed.to_string()),
-        ("variants".into(), variants.join(", ")),
     ];
     let input = ReportInput {
         scenario_dir,
