@@ -139,19 +139,7 @@ pub fn comparison_table(rows: &[ComparisonRow]) -> String {
 }
 
 fn short_ms(r: &ComparisonRow, i: usize) -> String {
-    match r.all.latency {
-        None => "-".to_string(),
-        Some(q) => {
-            let v = q[i].as_millis_f64();
-            if v >= 100.0 {
-                format!("{v:.0}")
-            } else if v >= 10.0 {
-                format!("{v:.1}")
-            } else {
-                format!("{v:.2}")
-            }
-        }
-    }
+    super::table::ms(r.all.latency.map(|q| q[i]))
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ use crate::metrics::SummaryRow;
 use crate::model::Model;
 use crate::simulation::RunResult;
 
-fn ms(d: Option<SimDuration>) -> String {
+/// A latency for the terminal: 3 significant digits, `-` when there is none.
+pub fn ms(d: Option<SimDuration>) -> String {
     match d {
         None => "-".to_string(),
         Some(d) => {

@@ -178,21 +178,15 @@ impl<const N: usize> Series<N> {
     }
 }
 
-/// Columns of `timeseries.csv`, in [`Timeseries::series`] order.
-pub(crate) const TS_COLUMNS: [&str; 12] = [
-    "offered_rps",
-    "completed_rps",
-    "goodput_rps",
-    "rejected_rps",
-    "timed_out_rps",
-    "failed_rps",
-    "in_flight",
-    "latency_p50_ms",
-    "latency_p90_ms",
-    "latency_p99_ms",
-    "latency_p999_ms",
-    "latency_max_ms",
-];
+/// Columns of `timeseries.csv` after `time_s`, in [`Timeseries::series`]
+/// order: the ones the CSV writer declares.
+pub(crate) const TS_COLUMNS: [&str; 12] = {
+    let all = crate::report::csv::TIMESERIES_COLUMNS;
+    [
+        all[1], all[2], all[3], all[4], all[5], all[6], all[7], all[8], all[9], all[10], all[11],
+        all[12],
+    ]
+};
 pub(crate) const OFFERED: usize = 0;
 pub(crate) const COMPLETED: usize = 1;
 pub(crate) const GOODPUT: usize = 2;
