@@ -315,7 +315,10 @@ pub fn run_in_group(
     group: Option<&MultiProgress>,
 ) -> Result<RunResult, RunError> {
     let names = model.components.iter().map(|c| c.name.clone()).collect();
-    let mut sink = csv::CsvSink::create(dir, names)?;
+    let instances = (0..model.components.len() as u32)
+        .map(|id| model.instance_names(id))
+        .collect();
+    let mut sink = csv::CsvSink::create(dir, names, instances)?;
     let mut progress = Progress::new(
         &format!("{} ({})", model.name, model.variant),
         model.duration,

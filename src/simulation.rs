@@ -1,9 +1,11 @@
 //! A run: the model's components wired together, the event loop, and the
 //! windows of the time series closing as simulated time passes.
 
-use crate::components::{Client, Component, Ctx, Event, LoadBalancer, Service};
+use crate::components::{
+    Cache, Client, Component, Ctx, Database, Event, LoadBalancer, Queue, Service,
+};
 use crate::engine::{Arena, EventList, SimTime};
-use crate::metrics::{ComponentRow, Sink, SummaryRow, WindowRow};
+use crate::metrics::{ComponentRow, DataSummary, Sink, SummaryRow, WindowRow};
 use crate::model::{ComponentKind, Model};
 
 /// How often (in events) the progress callback is told how far the run is,
@@ -65,6 +67,9 @@ pub struct RunResult {
     /// Response times of `ok` requests after warm-up, per class then `all`,
     /// in the order of `summary`.
     pub latency_by_class: Vec<(String, crate::metrics::Latencies)>,
+    /// Per cache, database and queue, in the order of the model: what the
+    /// summary says of it.
+    pub data: Vec<DataSummary>,
 }
 
 /// A run in progress.
@@ -91,14 +96,34 @@ impl<'m> Simulation<'m> {
                     Component::Service(Service::new(i as u32, &c.name, s, seed))
                 }
                 ComponentKind::LoadBalancer(lb) => {
-                    let instances = match &model.components[lb.to as usize].kind {
-                        ComponentKind::Service(s) => s.instances,
-                        ComponentKind::LoadBalancer(_) => {
-                            unreachable!("validated: a balancer fronts a service")
-                        }
+                    let ComponentKind::Service(s) = &model.components[lb.to as usize].kind else {
+                        unreachable!("validated: a balancer fronts a service")
                     };
                     Component::LoadBalancer(LoadBalancer::new(
-                        i as u32, &c.name, lb.to, instances, lb.policy, seed,
+                        i as u32,
+                        &c.name,
+                        lb.to,
+                        s.instances,
+                        lb.policy,
+                        seed,
+                    ))
+                }
+                ComponentKind::Cache(m) => Component::Cache(Cache::new(i as u32, &c.name, m, seed)),
+                ComponentKind::Database(m) => {
+                    Component::Database(Database::new(i as u32, &c.name, m, seed))
+                }
+                ComponentKind::Queue(m) => {
+                    let ComponentKind::Service(s) = &model.components[m.consumers as usize].kind
+                    else {
+                        unreachable!("validated: a queue's consumers are a service")
+                    };
+                    Component::Queue(Queue::new(
+                        i as u32,
+                        &c.name,
+                        m,
+                        s.instances,
+                        s.workers,
+                        seed,
                     ))
                 }
             })
@@ -137,12 +162,36 @@ impl<'m> Simulation<'m> {
         }
 
         let mut next_progress = PROGRESS_EVERY;
+        let warm = SimTime::ZERO + self.model.warmup;
+        let mut measuring = false;
+        if warm == SimTime::ZERO {
+            self.start_measuring(warm);
+            measuring = true;
+        }
+        // One comparison per event covers both rare stops: a window's end
+        // and the end of the warm-up.
+        let mut next_stop = if measuring {
+            window_end
+        } else {
+            window_end.min(warm)
+        };
         while let Some((now, event)) = self.events.pop_before(end) {
-            // Windows close before the first event at or after their end.
-            while now >= window_end {
-                self.close_window(window_start, window_end, sink)?;
-                window_start = window_end;
-                window_end = SimTime((window_end.0 + window).min(end.0));
+            if now >= next_stop {
+                // Windows close before the first event at or after their end.
+                while now >= window_end {
+                    self.close_window(window_start, window_end, sink)?;
+                    window_start = window_end;
+                    window_end = SimTime((window_end.0 + window).min(end.0));
+                }
+                if !measuring && now >= warm {
+                    self.start_measuring(warm);
+                    measuring = true;
+                }
+                next_stop = if measuring {
+                    window_end
+                } else {
+                    window_end.min(warm)
+                };
             }
             self.dispatch(now, event);
             if self.events.popped() >= next_progress {
@@ -150,7 +199,9 @@ impl<'m> Simulation<'m> {
                 if !progress(now, self.events.popped()) {
                     return Err(RunError::Interrupted);
                 }
-                if self.client.requests_working() > MAX_IN_SYSTEM {
+                if self.client.requests_working() > MAX_IN_SYSTEM
+                    || self.calls.len() > MAX_IN_SYSTEM
+                {
                     return Err(RunError::Unbounded(self.unbounded(now)));
                 }
             }
@@ -162,6 +213,12 @@ impl<'m> Simulation<'m> {
         }
         let _ = progress(end, self.events.popped());
         Ok(self.finish())
+    }
+
+    fn start_measuring(&mut self, now: SimTime) {
+        for c in &mut self.components {
+            c.start_measuring(now);
+        }
     }
 
     #[inline]
@@ -195,7 +252,14 @@ impl<'m> Simulation<'m> {
             .iter()
             .zip(&self.model.components)
             .max_by_key(|(c, _)| c.queued())
-            .map(|(c, m)| format!("`{}` has {} requests waiting", m.name, c.queued()))
+            .map(|(c, m)| {
+                let what = if matches!(c, Component::Queue(_)) {
+                    "messages"
+                } else {
+                    "requests"
+                };
+                format!("`{}` has {} {what} waiting", m.name, c.queued())
+            })
             .unwrap_or_default();
         format!(
             "more than 10 million requests are in the system at {} of {}: it is overloaded without bound ({worst}). \
@@ -276,6 +340,11 @@ impl<'m> Simulation<'m> {
                 .map(|&(busy, secs)| (secs > 0.0).then(|| busy / secs))
                 .collect(),
             latency_by_class,
+            data: self
+                .components
+                .iter()
+                .filter_map(Component::data_summary)
+                .collect(),
         }
     }
 }

@@ -690,13 +690,112 @@ fn rejects_keys_of_later_capabilities_as_not_supported_yet() {
 }
 
 #[test]
-fn rejects_kinds_of_later_capabilities_as_not_supported_yet() {
+fn rejects_keys_of_later_capabilities_inside_data_components() {
     expect_rejected(
-        "bad-later-kind.yaml",
+        "bad-later-data-key.yaml",
+        13,
+        "failover",
+        Some("components.db.failover"),
+        &["`failover` is not supported yet"],
+    );
+}
+
+#[test]
+fn rejects_an_unknown_eviction_policy_with_did_you_mean() {
+    expect_rejected(
+        "bad-eviction.yaml",
+        12,
+        "lfru",
+        Some("components.cache.eviction"),
+        &["did you mean `lfu`?", "`lru`, `lfu`, `fifo`, `random`"],
+    );
+}
+
+#[test]
+fn rejects_a_cache_of_zero_capacity() {
+    expect_rejected(
+        "bad-cache-capacity.yaml",
         11,
-        "cache",
-        Some("components.c.kind"),
-        &["`kind: cache` is not supported yet"],
+        "0",
+        Some("components.cache.capacity"),
+        &["zero entries"],
+    );
+}
+
+#[test]
+fn rejects_on_miss_naming_a_queue() {
+    expect_rejected(
+        "bad-on-miss-kind.yaml",
+        12,
+        "jobs",
+        Some("components.cache.on_miss"),
+        &["`jobs` is a queue"],
+    );
+}
+
+#[test]
+fn rejects_consumers_that_are_not_a_service() {
+    expect_rejected(
+        "bad-consumers-kind.yaml",
+        11,
+        "db",
+        Some("components.jobs.consumers"),
+        &["`db` is a database", "a service"],
+    );
+}
+
+#[test]
+fn rejects_reading_from_replicas_that_do_not_exist() {
+    expect_rejected(
+        "bad-read-from.yaml",
+        12,
+        "replicas",
+        Some("components.db.read_from"),
+        &["no replicas", "`replicas: 1` or more"],
+    );
+}
+
+#[test]
+fn rejects_a_write_routed_to_a_queue_consumer_directly() {
+    expect_rejected(
+        "bad-consumer-call.yaml",
+        13,
+        "worker",
+        Some("components.web.calls[0].to"),
+        &["consumes the queue `orders`", "a call to `orders`"],
+    );
+}
+
+#[test]
+fn rejects_cycles_through_on_miss() {
+    expect_rejected(
+        "bad-on-miss-cycle.yaml",
+        16,
+        "api",
+        Some("components.cache.on_miss"),
+        &["call cycle: api -> cache -> api"],
+    );
+}
+
+#[test]
+fn rejects_a_class_reaching_a_database_without_a_key() {
+    expect_rejected(
+        "bad-missing-key.yaml",
+        7,
+        "browse",
+        Some("traffic.requests.browse"),
+        &["reach `db` (a database)", "no `key`"],
+    );
+}
+
+#[test]
+fn rejects_a_negative_zipf_exponent() {
+    expect_rejected(
+        "bad-zipf.yaml",
+        7,
+        "-1",
+        Some("traffic.requests.get.key.zipf.exponent"),
+        &["an exponent of -1"],
     );
 }
 

@@ -484,3 +484,346 @@ fn render_time_of_a_ten_minute_run() {
         each * 1000.0
     );
 }
+
+// ---------------------------------------------------------------------------
+// The data tier: caches, databases, queues.
+
+/// A service in front of a cache, a database of 4 shards with 2 replicas
+/// each, and a queue drained by a worker pool.
+const DATA_TIER: &str = include_str!("fixtures/data-tier.yaml");
+
+/// The data-tier plots, in the order they are written.
+const DATA_TIER_PLOTS: [&str; 4] = [
+    "hit_ratio.png",
+    "shard_load.png",
+    "replication_lag.png",
+    "queue_backlog.png",
+];
+
+/// The light blue of the bands (other shards, fastest to slowest replica).
+const BAND: [u8; 3] = [200, 222, 240];
+
+fn file_names(paths: &[PathBuf]) -> Vec<String> {
+    paths
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// The data-tier PNGs in `dir`.
+fn data_tier_pngs(dir: &Path) -> Vec<String> {
+    DATA_TIER_PLOTS
+        .iter()
+        .filter(|n| dir.join(n).exists())
+        .map(|n| n.to_string())
+        .collect()
+}
+
+#[test]
+fn a_data_tier_gets_its_plots_drawn_from_the_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, written) = run(&model(DATA_TIER, &[]), tmp.path());
+    let mut want: Vec<&str> = RUN_PLOTS.to_vec();
+    want.extend(DATA_TIER_PLOTS);
+    assert_eq!(file_names(&written), want, "the paths written, in order");
+    for path in &written {
+        assert_drawn(path);
+    }
+    // Warm-up shaded in each; the replicas' band drawn.
+    for name in DATA_TIER_PLOTS {
+        let img = decode(&tmp.path().join(name));
+        let shaded = count_color(&img, SHADE, 0, PLOT);
+        assert!(shaded > 5_000, "{name}: {shaded} shaded pixels");
+    }
+    let lag = decode(&tmp.path().join("replication_lag.png"));
+    assert!(count_color(&lag, BAND, 0, PLOT) > 10_000, "no replica band");
+    // 4 shards: one line each, no band of other shards.
+    let shards = decode(&tmp.path().join("shard_load.png"));
+    assert_eq!(count_color(&shards, BAND, 0, (0, 0, 1600, 900)), 0);
+    for c in [[0, 114, 178], [213, 94, 0], [0, 158, 115], [204, 121, 167]] {
+        assert!(count_color(&shards, c, 0, PLOT) > 500, "shard colour {c:?}");
+    }
+    // The same run draws the same images.
+    let again = tmp.path().join("again");
+    run(&model(DATA_TIER, &[]), &again);
+    for name in DATA_TIER_PLOTS {
+        assert!(
+            decode(&tmp.path().join(name)) == decode(&again.join(name)),
+            "{name} is not deterministic"
+        );
+    }
+    // A cache ten times larger: another hit ratio, another plot.
+    let bigger = tmp.path().join("bigger");
+    run(
+        &model(DATA_TIER, &["components.cache.capacity=20000"]),
+        &bigger,
+    );
+    let share = changed(
+        &decode(&tmp.path().join("hit_ratio.png")),
+        &decode(&bigger.join("hit_ratio.png")),
+        PLOT,
+    );
+    assert!(
+        share > 0.01,
+        "hit_ratio.png: only {:.3}% changed",
+        share * 100.0
+    );
+}
+
+/// Only a cache (in front of a service), only a queue, a database without
+/// replicas.
+const CACHE_ONLY: &str = "
+name: cache-only
+duration: 20s
+traffic:
+  to: web
+  rate: 200
+  requests:
+    read: { weight: 1, op: read, key: { zipf: { keys: 1000, exponent: 1.1 } } }
+components:
+  web:
+    kind: service
+    workers: 8
+    service_time: { exponential: { mean: 2ms } }
+    calls: [cache]
+  cache:
+    kind: cache
+    capacity: 100
+    hit_time: 200us
+    on_miss: origin
+  origin:
+    kind: service
+    workers: 8
+    service_time: { exponential: { mean: 5ms } }
+";
+
+const QUEUE_ONLY: &str = "
+name: queue-only
+duration: 20s
+warmup: 2s
+traffic:
+  to: web
+  rate: 200
+components:
+  web:
+    kind: service
+    workers: 8
+    service_time: { exponential: { mean: 2ms } }
+    calls: [jobs]
+  jobs:
+    kind: queue
+    capacity: 50
+    consumers: worker
+  worker:
+    kind: service
+    workers: 1
+    service_time: { exponential: { mean: 6ms } }
+";
+
+const DATABASE_ONLY: &str = "
+name: database-only
+duration: 20s
+traffic:
+  to: web
+  rate: 300
+  requests:
+    read: { weight: 4, op: read, key: { uniform: { keys: 10000 } } }
+    write: { weight: 1, op: write, key: { uniform: { keys: 10000 } } }
+components:
+  web:
+    kind: service
+    workers: 8
+    service_time: { exponential: { mean: 1ms } }
+    calls: [db]
+  db:
+    kind: database
+    shards: 3
+    workers: 4
+    read_time: { exponential: { mean: 2ms } }
+    write_time: { exponential: { mean: 4ms } }
+";
+
+#[test]
+fn data_tier_plots_exist_exactly_when_their_kinds_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: [(&str, &str, &[&str], &[&str]); 6] = [
+        ("none", SCENARIO, &[], &[]),
+        ("cache", CACHE_ONLY, &[], &["hit_ratio.png"]),
+        ("queue", QUEUE_ONLY, &[], &["queue_backlog.png"]),
+        ("database", DATABASE_ONLY, &[], &["shard_load.png"]),
+        (
+            "replicated",
+            DATABASE_ONLY,
+            &["components.db.replicas=1"],
+            &["shard_load.png", "replication_lag.png"],
+        ),
+        (
+            "no-replicas",
+            DATA_TIER,
+            &[
+                "components.db.replicas=0",
+                "components.db.read_from=primary",
+            ],
+            &["hit_ratio.png", "shard_load.png", "queue_backlog.png"],
+        ),
+    ];
+    for (name, yaml, sets, want) in cases {
+        let dir = tmp.path().join(name);
+        let (_, written) = run(&model(yaml, sets), &dir);
+        let names = file_names(&written);
+        assert_eq!(&names[..4], RUN_PLOTS, "{name}");
+        assert_eq!(&names[4..], want, "{name}: the data-tier plots written");
+        // And on disk: as the CLI wrote them, no others.
+        assert_eq!(data_tier_pngs(&dir), want, "{name}: on disk");
+        for w in want {
+            assert_drawn(&dir.join(w));
+        }
+    }
+    // A queue that fills refuses publishes: its third panel has a line
+    // (chroma), not the "never filled" note.
+    let q = decode(&tmp.path().join("queue").join("queue_backlog.png"));
+    let refused = (110, 700, 1540, 820);
+    assert!(
+        variance(&q, chroma, refused) > CHROMA_FLOOR,
+        "no refused line"
+    );
+}
+
+/// `components.csv` of 12 windows of a database with `shards` shards of one
+/// primary each, shard 0 five times as loaded as the others; and an empty
+/// `timeseries.csv` of the same windows.
+fn synthetic_database(dir: &Path, databases: usize, shards: usize) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut ts = String::from(
+        "time_s,offered_rps,completed_rps,goodput_rps,rejected_rps,timed_out_rps,failed_rps,in_flight,\
+latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_p999_ms,latency_max_ms\n",
+    );
+    let mut cs = String::from(
+        "time_s,component,instance,up,utilization,queue_len,in_service,completed,rejected,hits,misses,backlog,lag_ms,stale_reads\n",
+    );
+    for t in 0..12 {
+        ts.push_str(&format!("{t},100,100,100,0,0,0,1,1,2,3,4,5\n"));
+        for d in 0..databases {
+            let mut total = 0;
+            for s in 0..shards {
+                let ops = if s == 0 { 500 } else { 100 + 5 * s + t };
+                total += ops;
+                cs.push_str(&format!(
+                    "{t},db{d},shard{s}.primary,1,{:.3},0,1,{ops},0,,,,,0\n",
+                    ops as f64 / 1000.0
+                ));
+            }
+            cs.push_str(&format!("{t},db{d},*,{shards},0.2,0,1,{total},0,,,,,0\n"));
+        }
+    }
+    std::fs::write(dir.join("timeseries.csv"), ts).unwrap();
+    std::fs::write(dir.join("components.csv"), cs).unwrap();
+}
+
+fn plots_of(dir: &Path) -> Vec<PathBuf> {
+    plots::write_run_plots(&RunPlots {
+        dir,
+        scenario: "synthetic",
+        variant: "base",
+        warmup: capsim::engine::SimDuration::from_secs(2),
+        duration: capsim::engine::SimDuration::from_secs(12),
+        markers: &[],
+        latency_by_class: &[],
+    })
+    .expect("plots are written")
+}
+
+#[test]
+fn many_shards_draw_the_hottest_and_a_band_of_the_others() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (few, many) = (tmp.path().join("few"), tmp.path().join("many"));
+    synthetic_database(&few, 1, 8);
+    synthetic_database(&many, 3, 12);
+    assert_eq!(
+        &file_names(&plots_of(&few))[4..],
+        ["shard_load.png"],
+        "no replicas: no replication_lag.png"
+    );
+    plots_of(&many);
+    let few = assert_drawn(&few.join("shard_load.png"));
+    let many = assert_drawn(&many.join("shard_load.png"));
+    // Eight shards: eight lines, no band. Twelve: the band of the others.
+    assert_eq!(count_color(&few, BAND, 0, (0, 0, 1600, 900)), 0);
+    assert!(count_color(&many, BAND, 0, PLOT) > 2_000);
+    // The hottest shard (shard0, blue: first of its rank) is drawn in both
+    // databases shown, and the title says one database is left out (dark
+    // text further right than the plain title reaches).
+    assert!(count_color(&many, VARIANT_COLORS[0], 0, PLOT) > 1_000);
+    let title_right = |img: &RgbImage| {
+        (0..1600)
+            .rev()
+            .find(|&x| (10..45).any(|y| luminance(img.get_pixel(x, y)) < 100.0))
+            .unwrap_or(0)
+    };
+    assert!(
+        title_right(&many) > title_right(&few) + 50,
+        "the title does not say databases are left out"
+    );
+}
+
+#[test]
+fn comparisons_overlay_hit_ratio_and_backlog_when_variants_have_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let variants = [
+        ("base", vec![]),
+        ("small-cache", vec!["components.cache.capacity=200"]),
+    ];
+    let mut dirs = Vec::new();
+    for (name, sets) in &variants {
+        let dir = tmp.path().join(name);
+        run(&model(DATA_TIER, sets), &dir);
+        dirs.push(dir);
+    }
+    let runs: Vec<VariantRun> = variants
+        .iter()
+        .zip(&dirs)
+        .map(|((name, _), dir)| VariantRun { name, dir })
+        .collect();
+    let base = model(DATA_TIER, &[]);
+    let out = tmp.path().join("comparison");
+    let written =
+        plots::write_comparison_plots(&out, &base.name, &runs, base.warmup, &markers(&base))
+            .unwrap();
+    let mut want: Vec<&str> = COMPARISON_PLOTS.to_vec();
+    want.extend(["hit_ratio.png", "queue_backlog.png"]);
+    assert_eq!(file_names(&written), want);
+    for name in ["hit_ratio.png", "queue_backlog.png"] {
+        let img = assert_drawn(&out.join(name));
+        for c in &VARIANT_COLORS[..2] {
+            assert!(count_color(&img, *c, 0, PLOT) > 200, "{name}: {c:?}");
+        }
+    }
+}
+
+#[test]
+fn render_time_of_a_ten_minute_data_tier_run() {
+    // Not an assertion: printed for
+    // `cargo test --release --test plots -- --nocapture`.
+    let tmp = tempfile::tempdir().unwrap();
+    let m = model(DATA_TIER, &["duration=10m"]);
+    let (result, _) = run(&m, tmp.path());
+    let input = RunPlots {
+        dir: tmp.path(),
+        scenario: &m.name,
+        variant: &m.variant,
+        warmup: m.warmup,
+        duration: m.duration,
+        markers: &markers(&m),
+        latency_by_class: &result.latency_by_class,
+    };
+    let start = Instant::now();
+    let n = 3;
+    for _ in 0..n {
+        plots::write_run_plots(&input).unwrap();
+    }
+    let each = start.elapsed().as_secs_f64() / n as f64;
+    println!(
+        "plots of a 10-minute data-tier run (8 plots, 1 s windows, 12 database nodes): {:.0} ms",
+        each * 1000.0
+    );
+}

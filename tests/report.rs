@@ -651,3 +651,130 @@ fn a_broken_csv_is_an_error_naming_the_file() {
     let err = render_html(&input(dir, "x", &variants, &[])).unwrap_err();
     assert!(err.to_string().contains("summary.csv"), "{err}");
 }
+
+/// The data tier's plots, in the order the report shows them.
+const DATA_TIER_PLOTS: [&str; 4] = [
+    "hit_ratio.png",
+    "shard_load.png",
+    "replication_lag.png",
+    "queue_backlog.png",
+];
+
+#[test]
+fn data_tier_plots_are_shown_under_their_own_heading() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    two_variants(dir);
+    // base has every data-tier plot (written in another order than shown),
+    // scale-up only a queue; the comparison has both of its own.
+    for p in DATA_TIER_PLOTS.iter().rev() {
+        write(&dir.join("base").join(p), png_header());
+    }
+    write(&dir.join("scale-up/queue_backlog.png"), b"png");
+    write(&dir.join("comparison/queue_backlog.png"), b"png");
+    write(&dir.join("comparison/hit_ratio.png"), b"png");
+    let variants = strings(&["base", "scale-up"]);
+    let facts = facts();
+    let inp = input(dir, "scale", &variants, &facts);
+    let html = render_html(&inp).unwrap();
+    let md = render_markdown(&inp).unwrap();
+
+    let want = [
+        "comparison/latency_p99.png",
+        "comparison/throughput.png",
+        "comparison/hit_ratio.png",
+        "comparison/queue_backlog.png",
+        "base/latency.png",
+        "base/throughput.png",
+        "base/components.png",
+        "base/latency_cdf.png",
+        "base/hit_ratio.png",
+        "base/shard_load.png",
+        "base/replication_lag.png",
+        "base/queue_backlog.png",
+        "scale-up/latency.png",
+        "scale-up/queue_backlog.png",
+    ];
+    assert_eq!(attributes(&html, "src"), want);
+    assert_eq!(md_images(&md), want);
+    // One heading per section that has any, after its other plots.
+    assert_eq!(html.matches("<h3>Data tier</h3>").count(), 3);
+    assert_eq!(md.matches("\n### Data tier\n").count(), 3);
+    let section = |text: &str, from: &str, to: &str| -> String {
+        let start = text.find(from).unwrap();
+        let end = text[start..].find(to).map_or(text.len(), |e| start + e);
+        text[start..end].to_string()
+    };
+    let base_html = section(&html, "id=\"variant-base\"", "</section>");
+    let heading = base_html.find("<h3>Data tier</h3>").unwrap();
+    assert!(base_html.find("base/latency_cdf.png").unwrap() < heading);
+    assert!(heading < base_html.find("base/hit_ratio.png").unwrap());
+    let base_md = section(&md, "## Variant: base", "## Variant: scale-up");
+    let heading = base_md.find("### Data tier").unwrap();
+    assert!(base_md.find("base/latency_cdf.png").unwrap() < heading);
+    assert!(heading < base_md.find("base/hit_ratio.png").unwrap());
+    // Each with a line saying what it shows.
+    for name in DATA_TIER_PLOTS {
+        let line = md
+            .lines()
+            .find(|l| l.starts_with(&format!("`{name}` \u{2014} ")))
+            .unwrap_or_else(|| panic!("no caption for {name}"));
+        assert!(line.len() > name.len() + 30, "{line}");
+        assert!(
+            html.contains(&format!("<figcaption><code>{name}</code> \u{2014} ")),
+            "{name}"
+        );
+    }
+    assert!(html.contains("src=\"base/shard_load.png\" alt=\"Operations per second"));
+    for f in linked_files(&html) {
+        assert!(dir.join(&f).is_file(), "links {f}, which does not exist");
+    }
+
+    // Without data-tier plots, no heading.
+    let plain = tempfile::tempdir().unwrap();
+    two_variants(plain.path());
+    let inp = input(plain.path(), "scale", &variants, &facts);
+    assert!(!render_html(&inp).unwrap().contains("Data tier"));
+    assert!(!render_markdown(&inp).unwrap().contains("Data tier"));
+}
+
+#[test]
+fn a_data_tier_run_reports_its_plots() {
+    // The real binary on the fixture: the report links the data-tier plots
+    // it drew, and each is a 1600x900 PNG.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_capsim"))
+        .args(["run", "--quiet", "--out"])
+        .arg(tmp.path())
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/data-tier.yaml"
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = tmp.path().join("data-tier");
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    let md = fs::read_to_string(dir.join("report.md")).unwrap();
+    let want: Vec<String> = DATA_TIER_PLOTS
+        .iter()
+        .map(|p| format!("base/{p}"))
+        .collect();
+    let srcs = attributes(&html, "src");
+    assert_eq!(&srcs[srcs.len() - 4..], want, "after the other plots");
+    let images = md_images(&md);
+    assert_eq!(&images[images.len() - 4..], want);
+    assert!(md.contains("### Data tier\n\n![hit_ratio](base/hit_ratio.png)\n"));
+    for p in &want {
+        let bytes = fs::read(dir.join(p)).unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{p}");
+        assert_eq!(&bytes[16..24], &png_header()[16..24], "{p}: 1600x900");
+    }
+    for f in linked_files(&html) {
+        assert!(dir.join(&f).is_file(), "links {f}, which does not exist");
+    }
+}

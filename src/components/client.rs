@@ -6,7 +6,7 @@
 use super::{ANY_INSTANCE, Call, CallId, Ctx, Event};
 use crate::engine::{Arena, Handle, SimDuration, SimTime, Stream};
 use crate::metrics::{Outcome, RequestStats};
-use crate::model::{Arrivals, ClassId, Dist, Op, RateSchedule, Traffic};
+use crate::model::{Arrivals, ClassId, Dist, KeyDist, Op, RateSchedule, Traffic};
 
 /// A client request in flight.
 #[derive(Clone, Copy, Debug)]
@@ -42,6 +42,9 @@ pub struct Client {
     source: Source,
     cumulative_weights: Vec<f64>,
     ops: Vec<Op>,
+    /// Per class: its key distribution and its own stream of keys; empty
+    /// when no class has keys (the common case without a data tier).
+    keys: Vec<Option<(KeyDist, Stream)>>,
     timeout: Option<SimDuration>,
     arrival_stream: Stream,
     class_stream: Stream,
@@ -86,6 +89,20 @@ impl Client {
             source,
             cumulative_weights,
             ops: traffic.classes.iter().map(|c| c.op).collect(),
+            keys: if traffic.classes.iter().any(|c| c.key.is_some()) {
+                traffic
+                    .classes
+                    .iter()
+                    .map(|c| {
+                        c.key.clone().map(|k| {
+                            let name = format!("traffic.requests.{}", c.name);
+                            (k, Stream::new(seed, &name, "keys"))
+                        })
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
             timeout: traffic.timeout,
             arrival_stream: Stream::new(seed, "traffic", "arrivals"),
             class_stream: Stream::new(seed, "traffic", "classes"),
@@ -174,6 +191,10 @@ impl Client {
             user,
         });
         self.stats.sent(class, measured);
+        let key = match self.keys.get_mut(class as usize) {
+            Some(Some((dist, stream))) => dist.sample(stream).into(),
+            _ => Default::default(),
+        };
         let root = ctx.calls.insert(Call {
             request,
             parent: None,
@@ -182,6 +203,7 @@ impl Client {
             class,
             op: self.ops[class as usize],
             step: 0,
+            key,
         });
         ctx.send(root);
         if let Some(t) = self.timeout {

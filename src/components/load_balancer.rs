@@ -129,15 +129,11 @@ impl LoadBalancer {
     pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
         let outstanding = self.in_flight.take_average(end, end.0 - start.0);
         out.push(ComponentRow {
-            start,
-            component: self.id,
-            instance: None,
             up: 1,
-            utilization: None,
-            queue_len: None,
             in_service: Some(outstanding),
             completed: std::mem::take(&mut self.completed),
             rejected: std::mem::take(&mut self.rejected),
+            ..ComponentRow::empty(start, self.id, None)
         });
     }
 }

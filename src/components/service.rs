@@ -163,29 +163,22 @@ impl Service {
         let len = end.0 - start.0;
         let workers = self.workers as f64;
         let mut pool = ComponentRow {
-            start,
-            component: self.id,
-            instance: None,
-            up: 0,
             utilization: Some(0.0),
             queue_len: Some(0.0),
             in_service: Some(0.0),
-            completed: 0,
-            rejected: 0,
+            ..ComponentRow::empty(start, self.id, None)
         };
         for (i, inst) in self.instances.iter_mut().enumerate() {
             let busy = inst.busy.take_average(end, len);
             let queue = inst.queue_level.take_average(end, len);
             let row = ComponentRow {
-                start,
-                component: self.id,
-                instance: Some(i as u32),
                 up: 1,
                 utilization: Some(busy / workers),
                 queue_len: Some(queue),
                 in_service: Some(busy),
                 completed: std::mem::take(&mut inst.completed),
                 rejected: std::mem::take(&mut inst.rejected),
+                ..ComponentRow::empty(start, self.id, Some(i as u32))
             };
             pool.up += 1;
             pool.in_service = pool.in_service.map(|v| v + busy);

@@ -33,6 +33,13 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
+/// A fixed 64-bit hash of a name, independent of the seed: where a key is
+/// placed (cache node, shard) depends on the component, not on the run.
+pub fn name_hash(name: &str) -> u64 {
+    let mut state = fnv1a(name.as_bytes());
+    splitmix64(&mut state)
+}
+
 impl Stream {
     /// The stream for `purpose` of the component called `name`, under `seed`.
     pub fn new(seed: u64, name: &str, purpose: &str) -> Stream {

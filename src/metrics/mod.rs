@@ -10,5 +10,5 @@ pub mod window_histogram;
 pub use latency::Latencies;
 pub use level::Level;
 pub use requests::{ClassTotals, Outcome, RequestStats, WindowCounts};
-pub use rows::{ComponentRow, MemorySink, NullSink, Sink, SummaryRow, WindowRow};
+pub use rows::{ComponentRow, DataSummary, MemorySink, NullSink, Sink, SummaryRow, WindowRow};
 pub use window_histogram::WindowHistogram;

@@ -41,6 +41,93 @@ pub struct ComponentRow {
     pub completed: u64,
     /// Requests refused in the window.
     pub rejected: u64,
+    /// Cache lookups that found the key (caches only).
+    pub hits: Option<u64>,
+    /// Cache lookups that did not (caches only).
+    pub misses: Option<u64>,
+    /// Messages held, waiting or being consumed, time-averaged (queues only).
+    pub backlog: Option<f64>,
+    /// Mean time replicas took to apply the writes they applied in the
+    /// window, in milliseconds (database replicas; none when none applied).
+    pub lag_ms: Option<f64>,
+    /// Replica reads that missed the latest acknowledged write of their key
+    /// (databases only).
+    pub stale_reads: Option<u64>,
+}
+
+impl ComponentRow {
+    /// A row of `component` (`instance`, or `*` when `None`) with every
+    /// measure empty, for a kind to fill in.
+    pub fn empty(start: SimTime, component: u32, instance: Option<u32>) -> ComponentRow {
+        ComponentRow {
+            start,
+            component,
+            instance,
+            up: 0,
+            utilization: None,
+            queue_len: None,
+            in_service: None,
+            completed: 0,
+            rejected: 0,
+            hits: None,
+            misses: None,
+            backlog: None,
+            lag_ms: None,
+            stale_reads: None,
+        }
+    }
+}
+
+/// What the terminal summary says of a data component, counted after the
+/// warm-up.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DataSummary {
+    /// A cache.
+    Cache {
+        /// The component.
+        component: u32,
+        /// Lookups that hit.
+        hits: u64,
+        /// Lookups that missed.
+        misses: u64,
+        /// Entries dropped to make room.
+        evictions: u64,
+    },
+    /// A database.
+    Database {
+        /// The component.
+        component: u32,
+        /// Reads and writes served per shard (all its nodes).
+        shard_ops: Vec<u64>,
+        /// Reads served.
+        reads: u64,
+        /// Reads served by replicas.
+        replica_reads: u64,
+        /// Stale replica reads.
+        stale_reads: u64,
+        /// Writes acknowledged.
+        writes: u64,
+    },
+    /// A message queue.
+    Queue {
+        /// The component.
+        component: u32,
+        /// Messages stored.
+        published: u64,
+        /// Publishes refused because the queue was full.
+        rejected: u64,
+        /// Messages consumers finished.
+        consumed: u64,
+        /// Most messages held at once.
+        peak_backlog: u64,
+        /// When the peak was reached.
+        peak_at: SimTime,
+        /// When nothing was waiting any more after the peak; `None` if the
+        /// queue had not drained by the end.
+        drained_at: Option<SimTime>,
+        /// Messages held at the end.
+        held_at_end: u64,
+    },
 }
 
 /// One row of the summary: a request class or `all`.

@@ -3,9 +3,13 @@
 //! hot loop never looks anything up.
 
 pub mod distribution;
+pub mod keys;
+pub mod partition;
 pub mod rate;
 
 pub use distribution::Dist;
+pub use keys::KeyDist;
+pub use partition::{Partition, Partitioner};
 pub use rate::{RateSchedule, RateStep};
 
 use crate::engine::SimDuration;
@@ -39,30 +43,59 @@ pub struct Model {
 }
 
 impl Model {
-    /// What the services with a size cost per hour, all instances together;
-    /// `None` when no service has a size.
+    /// What the services and databases with a size cost per hour, all
+    /// instances together; `None` when nothing has a size.
     pub fn cost_per_hour(&self) -> Option<f64> {
         let mut total = None;
         for c in &self.components {
-            if let ComponentKind::Service(s) = &c.kind
-                && let Some(size) = &s.size
-            {
-                *total.get_or_insert(0.0) += s.instances as f64 * size.cost_per_hour;
+            let (size, n) = match &c.kind {
+                ComponentKind::Service(s) => (&s.size, s.instances),
+                ComponentKind::Database(d) => (&d.size, d.nodes()),
+                _ => continue,
+            };
+            if let Some(size) = size {
+                *total.get_or_insert(0.0) += n as f64 * size.cost_per_hour;
             }
         }
         total
     }
 
-    /// Services that have no size, so no cost (when others do).
+    /// Services and databases that have no size, so no cost (when others do).
     pub fn uncosted_services(&self) -> Vec<&str> {
         if self.cost_per_hour().is_none() {
             return Vec::new();
         }
         self.components
             .iter()
-            .filter(|c| matches!(&c.kind, ComponentKind::Service(s) if s.size.is_none()))
+            .filter(|c| match &c.kind {
+                ComponentKind::Service(s) => s.size.is_none(),
+                ComponentKind::Database(d) => d.size.is_none(),
+                _ => false,
+            })
             .map(|c| c.name.as_str())
             .collect()
+    }
+
+    /// The names of a component's instances in outputs and fault targets:
+    /// `0`, `1`, ... for a service, `node<i>` for a cache,
+    /// `shard<i>.primary` and `shard<i>.replica<j>` for a database, none for
+    /// a load balancer or a queue (they report only `*`).
+    pub fn instance_names(&self, id: ComponentId) -> Vec<String> {
+        match &self.components[id as usize].kind {
+            ComponentKind::Service(s) => (0..s.instances).map(|i| i.to_string()).collect(),
+            ComponentKind::Cache(c) => (0..c.instances).map(|i| format!("node{i}")).collect(),
+            ComponentKind::Database(d) => {
+                let mut out = Vec::with_capacity(d.nodes() as usize);
+                for s in 0..d.shards {
+                    out.push(format!("shard{s}.primary"));
+                    for r in 0..d.replicas {
+                        out.push(format!("shard{s}.replica{r}"));
+                    }
+                }
+                out
+            }
+            ComponentKind::LoadBalancer(_) | ComponentKind::Queue(_) => Vec::new(),
+        }
     }
 
     /// The instants at which the offered rate starts to change (steps and
@@ -127,6 +160,9 @@ pub struct RequestClass {
     pub weight: f64,
     /// What the class does to data.
     pub op: Op,
+    /// Which keys its requests touch; `None` when no cache or database
+    /// sees the class.
+    pub key: Option<KeyDist>,
 }
 
 /// A component of the system.
@@ -145,6 +181,123 @@ pub enum ComponentKind {
     Service(Service),
     /// Spreads requests over the instances of a service.
     LoadBalancer(LoadBalancer),
+    /// A cache in front of the component holding the data (cache-aside).
+    Cache(Cache),
+    /// A sharded, replicated database.
+    Database(Database),
+    /// A durable message queue feeding a consumer service.
+    Queue(Queue),
+}
+
+/// How a full cache node chooses the entry to drop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Eviction {
+    /// Least recently used.
+    Lru,
+    /// Least frequently used (ties: least recently used).
+    Lfu,
+    /// First stored, first dropped.
+    Fifo,
+    /// A random entry.
+    Random,
+}
+
+impl Eviction {
+    /// The policy's name in the scenario language.
+    pub fn name(self) -> &'static str {
+        match self {
+            Eviction::Lru => "lru",
+            Eviction::Lfu => "lfu",
+            Eviction::Fifo => "fifo",
+            Eviction::Random => "random",
+        }
+    }
+}
+
+/// `kind: cache`: nodes chosen by key hash, each with workers for lookups and
+/// stores and its own entries.
+#[derive(Clone, Debug)]
+pub struct Cache {
+    /// Nodes; a key lives on one node, chosen by its hash.
+    pub instances: u32,
+    /// Lookups and stores in progress at once per node.
+    pub workers: u32,
+    /// Entries per node; `None` is unbounded.
+    pub capacity: Option<u64>,
+    /// Which entry a full node drops.
+    pub eviction: Eviction,
+    /// How long an entry lives after it is stored.
+    pub ttl: Option<SimDuration>,
+    /// Time of one lookup, store or delete.
+    pub hit_time: Dist,
+    /// The component that holds the data.
+    pub on_miss: ComponentId,
+}
+
+/// Where a database's reads go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadFrom {
+    /// The shard's primary only.
+    Primary,
+    /// One of the shard's replicas, at random.
+    Replicas,
+    /// The primary or a replica, at random.
+    Any,
+}
+
+/// When a write to a replicated shard is acknowledged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplicationMode {
+    /// When the primary has written it; replicas apply it later.
+    Async,
+    /// When every replica has applied it.
+    Sync,
+    /// When the first replica has applied it.
+    SemiSync,
+}
+
+/// `kind: database`: shards, each a primary with replicas; every node has
+/// workers and a FCFS queue.
+#[derive(Clone, Debug)]
+pub struct Database {
+    /// Shards.
+    pub shards: u32,
+    /// How keys are spread over shards.
+    pub partition: Partition,
+    /// Read replicas per shard.
+    pub replicas: u32,
+    /// Where reads go.
+    pub read_from: ReadFrom,
+    /// When writes are acknowledged.
+    pub replication: ReplicationMode,
+    /// Time a replica takes to apply a write after the primary has.
+    pub lag: Dist,
+    /// Workers per node.
+    pub workers: u32,
+    /// Time a read holds a worker.
+    pub read_time: Dist,
+    /// Time a write holds a worker of the primary.
+    pub write_time: Dist,
+    /// The node size, when it has one.
+    pub size: Option<Size>,
+}
+
+impl Database {
+    /// Nodes: a primary and its replicas per shard.
+    pub fn nodes(&self) -> u32 {
+        self.shards * (1 + self.replicas)
+    }
+}
+
+/// `kind: queue`: keeps every message until its consumer has finished it.
+#[derive(Clone, Debug)]
+pub struct Queue {
+    /// Messages held at most (waiting or being consumed); `None` is unbounded.
+    pub capacity: Option<u64>,
+    /// The service whose workers take the messages.
+    pub consumers: ComponentId,
+    /// Time to store a published message.
+    pub publish_time: Dist,
 }
 
 /// A pool of identical instances, each with workers and a FCFS queue.

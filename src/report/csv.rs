@@ -130,11 +130,17 @@ pub struct CsvSink {
     timeseries: csv::Writer<AtomicFile>,
     components: csv::Writer<AtomicFile>,
     names: Vec<String>,
+    instances: Vec<Vec<String>>,
 }
 
 impl CsvSink {
-    /// Starts both files in `dir`; `names` are the components' names by id.
-    pub fn create(dir: &Path, names: Vec<String>) -> io::Result<CsvSink> {
+    /// Starts both files in `dir`; `names` are the components' names by id,
+    /// `instances` their instances' names (`shard0.primary`, `node1`, `2`).
+    pub fn create(
+        dir: &Path,
+        names: Vec<String>,
+        instances: Vec<Vec<String>>,
+    ) -> io::Result<CsvSink> {
         let mut timeseries =
             csv::Writer::from_writer(AtomicFile::create(&dir.join("timeseries.csv"))?);
         timeseries.write_record(TIMESERIES_COLUMNS)?;
@@ -145,6 +151,7 @@ impl CsvSink {
             timeseries,
             components,
             names,
+            instances,
         })
     }
 
@@ -186,25 +193,29 @@ impl Sink for CsvSink {
             &lat[4],
         ])?;
         for c in components {
-            let instance = c
-                .instance
-                .map(|i| i.to_string())
-                .unwrap_or_else(|| "*".to_string());
+            let instance = match c.instance {
+                Some(i) => self.instances[c.component as usize]
+                    .get(i as usize)
+                    .map(String::as_str)
+                    .unwrap_or(""),
+                None => "*",
+            };
+            let count = |x: Option<u64>| x.map(|v| v.to_string()).unwrap_or_default();
             self.components.write_record([
                 time.as_str(),
                 &self.names[c.component as usize],
-                &instance,
+                instance,
                 &c.up.to_string(),
                 &opt(c.utilization, 4),
                 &opt(c.queue_len, 3),
                 &opt(c.in_service, 3),
                 &c.completed.to_string(),
                 &c.rejected.to_string(),
-                "",
-                "",
-                "",
-                "",
-                "",
+                &count(c.hits),
+                &count(c.misses),
+                &opt(c.backlog, 3),
+                &opt(c.lag_ms, 3),
+                &count(c.stale_reads),
             ])?;
         }
         Ok(())

@@ -1,6 +1,7 @@
 //! What `report.html` and `report.md` show, gathered once from a scenario's
 //! output folder: the comparison table and plots when there are variants,
-//! then each variant's summary table, plots and data files. Only files that
+//! then each variant's summary table, plots (those of the data tier apart)
+//! and data files. Only files that
 //! exist are listed, in a fixed order, so that the same folder always gives
 //! the same report, byte for byte.
 //!
@@ -46,6 +47,27 @@ const RUN_PLOTS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The plots of a run's data tier, shown under their own heading; each
+/// exists only when the run has that kind of component.
+const RUN_DATA_TIER_PLOTS: &[(&str, &str)] = &[
+    (
+        "hit_ratio.png",
+        "Hit ratio of each cache per window (hits / lookups); below, the misses per second it passes on.",
+    ),
+    (
+        "shard_load.png",
+        "Operations per second of each database shard against the even share, so that a hot shard stands out; below, each shard's busiest node's utilisation.",
+    ),
+    (
+        "replication_lag.png",
+        "How long replicas take to apply writes (mean, slowest, and the range of replicas); below, stale reads per second.",
+    ),
+    (
+        "queue_backlog.png",
+        "Messages each queue holds: a line that keeps rising means the consumers fall behind; below, consumed and refused per second.",
+    ),
+];
+
 /// The comparison plots, in the order they are shown.
 const COMPARISON_PLOTS: &[(&str, &str)] = &[
     (
@@ -59,6 +81,18 @@ const COMPARISON_PLOTS: &[(&str, &str)] = &[
     (
         "errors.png",
         "Error rate per window: (rejected + timed out + failed) / offered, by variant.",
+    ),
+];
+
+/// The comparison plots of the data tier, shown under their own heading.
+const COMPARISON_DATA_TIER_PLOTS: &[(&str, &str)] = &[
+    (
+        "hit_ratio.png",
+        "Hit ratio of each cache per window, by variant.",
+    ),
+    (
+        "queue_backlog.png",
+        "Messages each queue holds per window, by variant.",
     ),
 ];
 
@@ -287,6 +321,8 @@ pub struct ComparisonPart {
     pub table: Option<Sourced>,
     /// Its plots that exist.
     pub plots: Vec<Link>,
+    /// Its data-tier plots that exist.
+    pub data_tier: Vec<Link>,
 }
 
 /// One variant's run.
@@ -300,8 +336,10 @@ pub struct VariantPart {
     pub found: bool,
     /// Its `summary.csv`, when it exists.
     pub summary: Option<Sourced>,
-    /// Its plots that exist.
+    /// Its plots that exist (those of the data tier apart).
     pub plots: Vec<Link>,
+    /// Its data-tier plots that exist: caches, databases, queues.
+    pub data_tier: Vec<Link>,
     /// Its data files that exist.
     pub data: Vec<Link>,
 }
@@ -333,8 +371,19 @@ impl Document {
                     source: "comparison/comparison.csv".to_string(),
                     table: t,
                 });
-            let plots = plots(dir, "comparison", COMPARISON_PLOTS)?;
-            (table.is_some() || !plots.is_empty()).then_some(ComparisonPart { table, plots })
+            let (plots, data_tier) = plots(
+                dir,
+                "comparison",
+                COMPARISON_PLOTS,
+                COMPARISON_DATA_TIER_PLOTS,
+            )?;
+            (table.is_some() || !plots.is_empty() || !data_tier.is_empty()).then_some(
+                ComparisonPart {
+                    table,
+                    plots,
+                    data_tier,
+                },
+            )
         };
         let mut anchors: Vec<String> = vec!["top".into(), "comparison".into()];
         let mut variants = Vec::new();
@@ -345,12 +394,14 @@ impl Document {
             });
             let anchor = unique_anchor(&format!("variant-{}", anchor_text(name)), &anchors);
             anchors.push(anchor.clone());
+            let (plots, data_tier) = plots(dir, name, RUN_PLOTS, RUN_DATA_TIER_PLOTS)?;
             variants.push(VariantPart {
                 name: name.clone(),
                 anchor,
                 found: dir.join(name).is_dir(),
                 summary,
-                plots: plots(dir, name, RUN_PLOTS)?,
+                plots,
+                data_tier,
                 data: files(dir, name, RUN_DATA)?,
             });
         }
@@ -416,17 +467,27 @@ fn unique_anchor(base: &str, taken: &[String]) -> String {
     a
 }
 
-/// The plots of `folder` that exist: the known ones in their order, then any
-/// other PNG in the folder by name (temporary files, whose names start with
-/// a dot, never).
-fn plots(dir: &Path, folder: &str, known: &[(&str, &'static str)]) -> io::Result<Vec<Link>> {
-    let mut out: Vec<Link> = Vec::new();
-    for (name, caption) in known {
-        if let Some(mut link) = link(dir, folder, name)? {
-            link.caption = Some(caption);
-            out.push(link);
+/// The plots of `folder` that exist: the `known` ones in their order, then
+/// any other PNG in the folder by name (temporary files, whose names start
+/// with a dot, never); and apart, the data tier's (`tier`) in their order.
+fn plots(
+    dir: &Path,
+    folder: &str,
+    known: &[(&str, &'static str)],
+    tier: &[(&str, &'static str)],
+) -> io::Result<(Vec<Link>, Vec<Link>)> {
+    let captioned = |list: &[(&str, &'static str)]| -> io::Result<Vec<Link>> {
+        let mut out = Vec::new();
+        for (name, caption) in list {
+            if let Some(mut link) = link(dir, folder, name)? {
+                link.caption = Some(caption);
+                out.push(link);
+            }
         }
-    }
+        Ok(out)
+    };
+    let mut out = captioned(known)?;
+    let data_tier = captioned(tier)?;
     let mut others: Vec<String> = match fs::read_dir(dir.join(folder)) {
         Ok(entries) => entries
             .filter_map(|e| e.ok())
@@ -435,7 +496,7 @@ fn plots(dir: &Path, folder: &str, known: &[(&str, &'static str)]) -> io::Result
                 !n.starts_with('.')
                     && n.len() > 4
                     && n[n.len() - 4..].eq_ignore_ascii_case(".png")
-                    && !known.iter().any(|(k, _)| k == n)
+                    && !known.iter().chain(tier).any(|(k, _)| k == n)
             })
             .collect(),
         Err(e)
@@ -454,7 +515,7 @@ fn plots(dir: &Path, folder: &str, known: &[(&str, &'static str)]) -> io::Result
             out.push(link);
         }
     }
-    Ok(out)
+    Ok((out, data_tier))
 }
 
 /// The files of `names` in `folder` that exist.

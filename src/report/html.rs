@@ -146,6 +146,7 @@ fn render(doc: &Document) -> String {
             ),
         }
         figures(&mut h, &c.plots);
+        data_tier(&mut h, &c.data_tier);
         h.push_str("</section>\n");
     }
 
@@ -182,6 +183,7 @@ fn render(doc: &Document) -> String {
                 h.push_str("<h3>Plots</h3>\n");
                 figures(&mut h, &v.plots);
             }
+            data_tier(&mut h, &v.data_tier);
             data_links(&mut h, &v.data);
         }
         h.push_str("</section>\n");
@@ -271,6 +273,15 @@ fn figures(h: &mut String, plots: &[Link]) {
         h.push_str("</figcaption></figure>\n");
     }
     h.push_str("</div>\n");
+}
+
+/// The data tier's plots under their own heading; nothing without any.
+fn data_tier(h: &mut String, plots: &[Link]) {
+    if plots.is_empty() {
+        return;
+    }
+    h.push_str("<h3>Data tier</h3>\n");
+    figures(h, plots);
 }
 
 /// Links to the data files.

@@ -60,6 +60,7 @@ fn render(doc: &Document) -> String {
             None => blocks.push("No `comparison.csv` in `comparison/`.".into()),
         }
         images(&mut blocks, &c.plots);
+        data_tier(&mut blocks, &c.data_tier);
     }
 
     for v in &doc.variants {
@@ -87,6 +88,7 @@ fn render(doc: &Document) -> String {
             blocks.push("### Plots".into());
             images(&mut blocks, &v.plots);
         }
+        data_tier(&mut blocks, &v.data_tier);
         data_links(&mut blocks, &v.data);
     }
 
@@ -145,6 +147,15 @@ fn images(blocks: &mut Vec<String>, plots: &[Link]) {
             None => blocks.push(code(&p.name, false)),
         }
     }
+}
+
+/// The data tier's plots under their own heading; nothing without any.
+fn data_tier(blocks: &mut Vec<String>, plots: &[Link]) {
+    if plots.is_empty() {
+        return;
+    }
+    blocks.push("### Data tier".into());
+    images(blocks, plots);
 }
 
 /// Links to the data files.

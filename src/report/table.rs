@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::csv::fixed;
 use crate::engine::SimDuration;
-use crate::metrics::SummaryRow;
+use crate::metrics::{DataSummary, SummaryRow};
 use crate::model::Model;
 use crate::simulation::RunResult;
 
@@ -35,6 +35,11 @@ fn count(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// A time in seconds with a tenth, for summary lines (`140.8 s`).
+fn seconds(nanos: u64) -> String {
+    format!("{} s", fixed(nanos as f64 / 1e9, 1))
 }
 
 fn pct(x: f64) -> String {
@@ -151,6 +156,13 @@ pub fn summary_table(model: &Model, result: &RunResult) -> String {
     if !utils.is_empty() {
         let _ = writeln!(out, "\nutilisation after warm-up: {}", utils.join(", "));
     }
+    let data = data_lines(model, result);
+    if !data.is_empty() {
+        let _ = writeln!(out, "\ndata tier after warm-up:");
+        for line in data {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
     if let Some(cost) = model.cost_per_hour() {
         let sized: Vec<String> = model
             .components
@@ -160,6 +172,10 @@ pub fn summary_table(model: &Model, result: &RunResult) -> String {
                     .size
                     .as_ref()
                     .map(|z| format!("{} {} x {}", c.name, s.instances, z.name)),
+                crate::model::ComponentKind::Database(d) => d
+                    .size
+                    .as_ref()
+                    .map(|z| format!("{} {} x {}", c.name, d.nodes(), z.name)),
                 _ => None,
             })
             .collect();
@@ -185,6 +201,110 @@ pub fn summary_table(model: &Model, result: &RunResult) -> String {
         let _ = writeln!(out, "in flight at the end: {}", count(result.in_flight));
     }
     out
+}
+
+/// One line per cache, database and queue: hit ratio; hottest shard's
+/// share of the load and stale reads; peak backlog and drain time.
+pub fn data_lines(model: &Model, result: &RunResult) -> Vec<String> {
+    let name = |id: u32| model.components[id as usize].name.as_str();
+    result
+        .data
+        .iter()
+        .map(|d| match d {
+            DataSummary::Cache {
+                component,
+                hits,
+                misses,
+                evictions,
+            } => {
+                let lookups = hits + misses;
+                if lookups == 0 {
+                    return format!("{}: no lookups", name(*component));
+                }
+                format!(
+                    "{}: hit ratio {} ({} hits, {} misses), {} evictions",
+                    name(*component),
+                    pct(*hits as f64 / lookups as f64),
+                    count(*hits),
+                    count(*misses),
+                    count(*evictions)
+                )
+            }
+            DataSummary::Database {
+                component,
+                shard_ops,
+                reads,
+                replica_reads,
+                stale_reads,
+                writes,
+            } => {
+                let total: u64 = shard_ops.iter().sum();
+                let (hot, ops) = shard_ops
+                    .iter()
+                    .enumerate()
+                    .max_by_key(|&(i, &o)| (o, std::cmp::Reverse(i)))
+                    .map(|(i, &o)| (i, o))
+                    .unwrap_or((0, 0));
+                let load = if shard_ops.len() == 1 {
+                    "1 shard".to_string()
+                } else if total > 0 {
+                    format!(
+                        "hottest shard shard{hot} {} of the load ({} shards, even {})",
+                        pct(ops as f64 / total as f64),
+                        shard_ops.len(),
+                        pct(1.0 / shard_ops.len() as f64)
+                    )
+                } else {
+                    format!("{} shards, no load", shard_ops.len())
+                };
+                let stale = if *replica_reads == 0 {
+                    "no replica reads".to_string()
+                } else {
+                    format!(
+                        "stale reads {} of reads ({} of {}; {} from replicas)",
+                        pct(*stale_reads as f64 / (*reads).max(1) as f64),
+                        count(*stale_reads),
+                        count(*reads),
+                        count(*replica_reads)
+                    )
+                };
+                format!(
+                    "{}: {load}; {} reads, {} writes; {stale}",
+                    name(*component),
+                    count(*reads),
+                    count(*writes)
+                )
+            }
+            DataSummary::Queue {
+                component,
+                published,
+                rejected,
+                consumed,
+                peak_backlog,
+                peak_at,
+                drained_at,
+                held_at_end,
+            } => {
+                let drained = match drained_at {
+                    Some(t) if *t == *peak_at => "nothing waiting at the peak".to_string(),
+                    Some(t) => format!(
+                        "drained {} after the peak",
+                        seconds(t.nanos() - peak_at.nanos())
+                    ),
+                    None => format!("not drained by the end ({} held)", count(*held_at_end)),
+                };
+                format!(
+                    "{}: peak backlog {} messages at {}, {drained}; {} published, {} consumed, {} refused",
+                    name(*component),
+                    count(*peak_backlog),
+                    seconds(peak_at.nanos()),
+                    count(*published),
+                    count(*consumed),
+                    count(*rejected)
+                )
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -8,12 +8,13 @@ use indexmap::IndexMap;
 use super::de::from_node;
 use super::error::{ScenarioError, one_of};
 use super::spec::{
-    ArrivalsKind, DistSpec, LoadBalancerSpec, OpSpec, PolicySpec, RateSpec, ScenarioSpec,
-    ServiceSpec,
+    ArrivalsKind, CacheSpec, DatabaseSpec, DistSpec, EvictionSpec, KeySpec, LoadBalancerSpec,
+    OpSpec, PartitionSpec, PolicySpec, QueueSpec, RateSpec, ReadFromSpec, ReplicationModeSpec,
+    ScenarioSpec, ServiceSpec,
 };
 use super::yaml::{Node, PathSeg, Value};
 use crate::engine::{NANOS_PER_SEC, SimDuration};
-use crate::model::{self, Arrivals, ComponentId, Dist, Model, Op, RateSchedule, RateStep};
+use crate::model::{self, Arrivals, ComponentId, Dist, KeyDist, Model, Op, RateSchedule, RateStep};
 
 /// Longest simulated run: ten years.
 pub const MAX_DURATION: SimDuration = SimDuration(10 * 365 * 86_400 * NANOS_PER_SEC);
@@ -35,6 +36,22 @@ pub const MAX_USERS: u64 = 10_000_000;
 pub const MAX_CLASSES: usize = 1_000;
 /// Most components.
 pub const MAX_COMPONENTS: usize = 10_000;
+/// Most keys in a key space.
+pub const MAX_KEYS: u64 = 1_000_000_000_000;
+/// Most entries per cache node.
+pub const MAX_CACHE_ENTRIES: u64 = 1_000_000_000;
+/// Most shards of a database.
+pub const MAX_SHARDS: u64 = 100_000;
+/// Most replicas per shard.
+pub const MAX_REPLICAS: u64 = 100;
+/// Most ring points per shard.
+pub const MAX_VNODES: u64 = 10_000;
+/// Most messages a queue holds.
+pub const MAX_QUEUE_CAPACITY: u64 = 1_000_000_000;
+/// Most points on a consistent-hashing ring, all shards together.
+pub const MAX_RING_POINTS: u64 = 10_000_000;
+/// Ring points per shard when `vnodes` is absent.
+pub const DEFAULT_VNODES: u32 = 100;
 /// Longest duration in a distribution: one year.
 pub const MAX_DIST: SimDuration = SimDuration(365 * 86_400 * NANOS_PER_SEC);
 
@@ -166,6 +183,22 @@ const NAME_RULE: &str =
 enum ComponentSpec {
     Service(ServiceSpec),
     LoadBalancer(LoadBalancerSpec),
+    Cache(CacheSpec),
+    Database(DatabaseSpec),
+    Queue(QueueSpec),
+}
+
+impl ComponentSpec {
+    /// The kind as written, with an article, for messages.
+    fn a_kind(&self) -> &'static str {
+        match self {
+            ComponentSpec::Service(_) => "a service",
+            ComponentSpec::LoadBalancer(_) => "a load balancer",
+            ComponentSpec::Cache(_) => "a cache",
+            ComponentSpec::Database(_) => "a database",
+            ComponentSpec::Queue(_) => "a queue",
+        }
+    }
 }
 
 /// Checks and compiles the document `root`.
@@ -228,16 +261,9 @@ pub fn compile(
         let spec = match kind {
             "service" => ComponentSpec::Service(from_node(v, &base)?),
             "load_balancer" => ComponentSpec::LoadBalancer(from_node(v, &base)?),
-            "cache" | "database" | "queue" => {
-                return Err(ScenarioError::at(
-                    kind_node.span,
-                    format!(
-                        "`kind: {kind}` is not supported yet: it comes with capsim's data tier capability (caches, databases, shards, queues)"
-                    ),
-                )
-                .path(format!("{path}.kind"))
-                .expected(one_of(&["service", "load_balancer"])));
-            }
+            "cache" => ComponentSpec::Cache(from_node(v, &base)?),
+            "database" => ComponentSpec::Database(from_node(v, &base)?),
+            "queue" => ComponentSpec::Queue(from_node(v, &base)?),
             other => {
                 return Err(
                     ScenarioError::at(kind_node.span, format!("unknown kind `{other}`"))
@@ -416,6 +442,7 @@ pub fn compile(
             name: "default".to_string(),
             weight: 1.0,
             op: Op::Read,
+            key: None,
         }),
         Some(reqs) => {
             if reqs.is_empty() {
@@ -446,6 +473,10 @@ pub fn compile(
                         .err(&format!("{path}.weight"), format!("weight {weight}"))
                         .expected("a positive weight (weights are relative)"));
                 }
+                let key = match &c.key {
+                    None => None,
+                    Some(k) => Some(compile_key(&ck, &format!("{path}.key"), k)?),
+                };
                 classes.push(model::RequestClass {
                     name: cname.clone(),
                     weight,
@@ -453,6 +484,7 @@ pub fn compile(
                         OpSpec::Read => Op::Read,
                         OpSpec::Write => Op::Write,
                     },
+                    key,
                 });
             }
         }
@@ -478,11 +510,43 @@ pub fn compile(
             .map(|(_, s)| s)
             .expect("valid id")
     };
-    match kind_of(to) {
-        ComponentSpec::Service(_) | ComponentSpec::LoadBalancer(_) => {}
-    }
-
     let sizes = catalogue(&ck, &spec)?;
+    let find_size = |path: &str, name: &str| -> Result<model::Size, ScenarioError> {
+        match sizes.iter().find(|z| z.name == name) {
+            Some(z) => Ok(z.clone()),
+            None => {
+                let names: Vec<&str> = sizes.iter().map(|z| z.name.as_str()).collect();
+                let largest = sizes
+                    .iter()
+                    .max_by_key(|z| z.cores)
+                    .map(|z| z.name.as_str())
+                    .unwrap_or("");
+                Err(ck
+                    .err(path, format!("no size is called `{name}`"))
+                    .expected(format!(
+                        "a size of the {} catalogue: {} (the largest, `{largest}`, is as far as scaling up goes)",
+                        if spec.sizes.is_some() { "scenario's" } else { "built-in" },
+                        one_of(&names)
+                    ))
+                    .suggest(name, names.iter().copied()))
+            }
+        }
+    };
+    // Range partitioning splits the largest key space of any class.
+    let key_space = classes
+        .iter()
+        .filter_map(|c| c.key.as_ref().map(KeyDist::keys))
+        .max()
+        .unwrap_or(1);
+    // Services that consume a queue, and the queue they consume.
+    let mut consumed_by: Vec<Option<&str>> = vec![None; specs.len()];
+    for (qname, cs) in &specs {
+        if let ComponentSpec::Queue(q) = cs
+            && let Some(i) = specs.get_index_of(&q.consumers)
+        {
+            consumed_by[i] = Some(qname.as_str());
+        }
+    }
 
     // Components.
     let mut components = Vec::new();
@@ -493,25 +557,7 @@ pub fn compile(
             ComponentSpec::Service(s) => {
                 let size = match &s.size {
                     None => None,
-                    Some(name) => match sizes.iter().find(|z| &z.name == name) {
-                        Some(z) => Some(z.clone()),
-                        None => {
-                            let names: Vec<&str> = sizes.iter().map(|z| z.name.as_str()).collect();
-                            let largest = sizes
-                                .iter()
-                                .max_by_key(|z| z.cores)
-                                .map(|z| z.name.as_str())
-                                .unwrap_or("");
-                            return Err(ck
-                                .err(&format!("{path}.size"), format!("no size is called `{name}`"))
-                                .expected(format!(
-                                    "a size of the {} catalogue: {} (the largest, `{largest}`, is as far as scaling up goes)",
-                                    if spec.sizes.is_some() { "scenario's" } else { "built-in" },
-                                    one_of(&names)
-                                ))
-                                .suggest(name, names.iter().copied()));
-                        }
-                    },
+                    Some(name) => Some(find_size(&format!("{path}.size"), name)?),
                 };
                 let instances = s.instances.unwrap_or(1);
                 // A size sets the workers to its cores; an explicit `workers`
@@ -574,6 +620,19 @@ pub fn compile(
                             .err(&to_path, format!("`{cname}` calls itself"))
                             .expected("a call to another component"));
                     }
+                    if let Some(queue) = consumed_by[target as usize] {
+                        return Err(ck
+                            .err(
+                                &to_path,
+                                format!(
+                                    "`{}` consumes the queue `{queue}`: its workers take their work from the queue, not from calls",
+                                    c.to
+                                ),
+                            )
+                            .expected(format!(
+                                "a call to `{queue}` (the request is done once the message is stored), or a service that is not a queue's consumer"
+                            )));
+                    }
                     edges[idx].push((target, to_path.clone()));
                     let when = match &c.when {
                         None => None,
@@ -599,10 +658,18 @@ pub fn compile(
                 let target = lookup(&format!("{path}.to"), &lb.to)?;
                 match kind_of(target) {
                     ComponentSpec::Service(_) => {}
-                    ComponentSpec::LoadBalancer(_) => {
-                        return Err(ck.err(&format!("{path}.to"), format!("`{}` is a load balancer", lb.to))
+                    other => {
+                        return Err(ck.err(&format!("{path}.to"), format!("`{}` is {}", lb.to, other.a_kind()))
                             .expected("a service: a load balancer spreads requests over a service's instances"));
                     }
+                }
+                if let Some(queue) = consumed_by[target as usize] {
+                    return Err(ck
+                        .err(
+                            &format!("{path}.to"),
+                            format!("`{}` consumes the queue `{queue}`: its workers take their work from the queue", lb.to),
+                        )
+                        .expected("a service that is not a queue's consumer"));
                 }
                 edges[idx].push((target, format!("{path}.to")));
                 let policy = match lb.policy.unwrap_or(PolicySpec::RoundRobin) {
@@ -617,6 +684,139 @@ pub fn compile(
                 };
                 model::ComponentKind::LoadBalancer(model::LoadBalancer { to: target, policy })
             }
+            ComponentSpec::Cache(c) => {
+                let instances = c.instances.unwrap_or(1);
+                let workers = c.workers.unwrap_or(1);
+                check_count(
+                    &ck,
+                    &format!("{path}.instances"),
+                    instances,
+                    MAX_INSTANCES,
+                    "instance",
+                )?;
+                check_count(
+                    &ck,
+                    &format!("{path}.workers"),
+                    workers,
+                    MAX_WORKERS,
+                    "worker",
+                )?;
+                if let Some(cap) = c.capacity {
+                    if cap == 0 {
+                        return Err(ck
+                            .err(
+                                &format!("{path}.capacity"),
+                                "a capacity of zero entries caches nothing",
+                            )
+                            .expected(
+                                "at least 1 entry per node, or no `capacity` for unbounded",
+                            ));
+                    }
+                    if cap > MAX_CACHE_ENTRIES {
+                        return Err(ck
+                            .err(
+                                &format!("{path}.capacity"),
+                                format!("{cap} entries per node is too many to simulate"),
+                            )
+                            .expected(format!("at most {MAX_CACHE_ENTRIES}")));
+                    }
+                }
+                let ttl = match c.ttl {
+                    Some(t) if t.0 == SimDuration::ZERO => {
+                        return Err(ck
+                            .err(&format!("{path}.ttl"), "a TTL of no time expires every entry at once")
+                            .expected("a positive duration such as `5m`, or no `ttl` for entries that never expire"));
+                    }
+                    Some(t) if t.0 > MAX_DURATION => {
+                        return Err(ck
+                            .err(&format!("{path}.ttl"), format!("{} is too long", t.0))
+                            .expected("at most 10 years, or no `ttl`"));
+                    }
+                    t => t.map(|t| t.0),
+                };
+                let hit_time = compile_dist(&ck, &format!("{path}.hit_time"), &c.hit_time)?;
+                let on_miss = lookup(&format!("{path}.on_miss"), &c.on_miss)?;
+                if on_miss as usize == idx {
+                    return Err(ck
+                        .err(
+                            &format!("{path}.on_miss"),
+                            format!("`{cname}` is its own `on_miss`"),
+                        )
+                        .expected("the database or service that holds the data"));
+                }
+                if let ComponentSpec::Queue(_) = kind_of(on_miss) {
+                    return Err(ck
+                        .err(&format!("{path}.on_miss"), format!("`{}` is a queue: a queue holds messages, not the data a cache reads", c.on_miss))
+                        .expected("the database or service (or load balancer) that holds the data"));
+                }
+                if let Some(queue) = consumed_by[on_miss as usize] {
+                    return Err(ck
+                        .err(&format!("{path}.on_miss"), format!("`{}` consumes the queue `{queue}`: its workers take their work from the queue", c.on_miss))
+                        .expected("the database or service that holds the data"));
+                }
+                edges[idx].push((on_miss, format!("{path}.on_miss")));
+                model::ComponentKind::Cache(model::Cache {
+                    instances: instances as u32,
+                    workers: workers as u32,
+                    capacity: c.capacity,
+                    eviction: match c.eviction.unwrap_or(EvictionSpec::Lru) {
+                        EvictionSpec::Lru => model::Eviction::Lru,
+                        EvictionSpec::Lfu => model::Eviction::Lfu,
+                        EvictionSpec::Fifo => model::Eviction::Fifo,
+                        EvictionSpec::Random => model::Eviction::Random,
+                    },
+                    ttl,
+                    hit_time,
+                    on_miss,
+                })
+            }
+            ComponentSpec::Database(d) => compile_database(&ck, &path, d, key_space, &find_size)?,
+            ComponentSpec::Queue(q) => {
+                if let Some(cap) = q.capacity {
+                    check_count(
+                        &ck,
+                        &format!("{path}.capacity"),
+                        cap,
+                        MAX_QUEUE_CAPACITY,
+                        "message",
+                    )?;
+                }
+                let consumers = lookup(&format!("{path}.consumers"), &q.consumers)?;
+                match kind_of(consumers) {
+                    ComponentSpec::Service(_) => {}
+                    other => {
+                        return Err(ck
+                            .err(
+                                &format!("{path}.consumers"),
+                                format!("`{}` is {}", q.consumers, other.a_kind()),
+                            )
+                            .expected("a service: its workers take the messages"));
+                    }
+                }
+                let others: Vec<&str> = specs
+                    .iter()
+                    .filter(|(n, s)| {
+                        *n != cname
+                            && matches!(s, ComponentSpec::Queue(o) if o.consumers == q.consumers)
+                    })
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                if let Some(other) = others.first() {
+                    return Err(ck
+                        .err(&format!("{path}.consumers"), format!("`{}` already consumes the queue `{other}`", q.consumers))
+                        .expected("a service that consumes only this queue (give each queue its own consumer pool)"));
+                }
+                edges[idx].push((consumers, format!("{path}.consumers")));
+                let publish_time = match &q.publish_time {
+                    None => Dist::Constant(SimDuration::ZERO),
+                    Some(p) => compile_dist(&ck, &format!("{path}.publish_time"), p)?,
+                };
+                model::ComponentKind::Queue(model::Queue {
+                    capacity: q.capacity,
+                    consumers,
+                    publish_time,
+                })
+            }
         };
         components.push(model::Component {
             name: cname.clone(),
@@ -624,6 +824,7 @@ pub fn compile(
         });
     }
     check_cycles(&ck, &names, &edges)?;
+    check_keys(&ck, &components, to, &classes, t.requests.is_some())?;
 
     Ok(Model {
         name,
@@ -942,4 +1143,254 @@ fn compile_dist(ck: &Checker, path: &str, d: &DistSpec) -> Result<Dist, Scenario
             }
         }
     })
+}
+
+fn compile_key(ck: &Checker, path: &str, k: &KeySpec) -> Result<KeyDist, ScenarioError> {
+    let keys_at = |sub: &str, keys: u64| -> Result<(), ScenarioError> {
+        check_count(ck, &format!("{path}.{sub}.keys"), keys, MAX_KEYS, "key")
+    };
+    Ok(match k {
+        KeySpec::Uniform { keys } => {
+            keys_at("uniform", *keys)?;
+            KeyDist::uniform(*keys)
+        }
+        KeySpec::Zipf { keys, exponent } => {
+            keys_at("zipf", *keys)?;
+            if !(exponent.is_finite() && (0.0..=10.0).contains(exponent)) {
+                return Err(ck
+                    .err(
+                        &format!("{path}.zipf.exponent"),
+                        format!("an exponent of {exponent}"),
+                    )
+                    .expected(
+                        "an exponent from 0 (uniform) to 10; 0.8 to 1.2 is typical of web traffic",
+                    ));
+            }
+            KeyDist::zipf(*keys, *exponent)
+        }
+        KeySpec::Hotspot {
+            keys,
+            hot_keys,
+            hot_share,
+        } => {
+            keys_at("hotspot", *keys)?;
+            if *hot_keys == 0 || hot_keys > keys {
+                return Err(ck
+                    .err(
+                        &format!("{path}.hotspot.hot_keys"),
+                        format!("{hot_keys} hot keys of {keys}"),
+                    )
+                    .expected(format!("from 1 to `keys` ({keys}) hot keys")));
+            }
+            KeyDist::hotspot(*keys, *hot_keys, hot_share.0)
+        }
+    })
+}
+
+fn compile_database(
+    ck: &Checker,
+    path: &str,
+    d: &DatabaseSpec,
+    key_space: u64,
+    find_size: &dyn Fn(&str, &str) -> Result<model::Size, ScenarioError>,
+) -> Result<model::ComponentKind, ScenarioError> {
+    let shards = d.shards.unwrap_or(1);
+    check_count(ck, &format!("{path}.shards"), shards, MAX_SHARDS, "shard")?;
+    let replicas = d.replicas.unwrap_or(0);
+    if replicas > MAX_REPLICAS {
+        return Err(ck
+            .err(
+                &format!("{path}.replicas"),
+                format!("{replicas} replicas per shard is too many to simulate"),
+            )
+            .expected(format!("at most {MAX_REPLICAS}")));
+    }
+    let kind = d.partition.unwrap_or(PartitionSpec::Hash);
+    if let Some(v) = d.vnodes
+        && kind != PartitionSpec::ConsistentHash
+    {
+        let _ = v;
+        return Err(ck
+            .err_key(
+                &format!("{path}.vnodes"),
+                "`vnodes` applies to `partition: consistent_hash` only",
+            )
+            .help("remove `vnodes`, or set `partition: consistent_hash`"));
+    }
+    let partition = match kind {
+        PartitionSpec::Hash => model::Partition::Hash,
+        PartitionSpec::Range => model::Partition::Range { key_space },
+        PartitionSpec::ConsistentHash => {
+            let vnodes = d.vnodes.unwrap_or(DEFAULT_VNODES as u64);
+            check_count(ck, &format!("{path}.vnodes"), vnodes, MAX_VNODES, "vnode")?;
+            if vnodes * shards > MAX_RING_POINTS {
+                return Err(ck
+                    .err(
+                        &format!("{path}.vnodes"),
+                        format!(
+                            "{shards} shards of {vnodes} ring points each is too many to simulate"
+                        ),
+                    )
+                    .expected(format!(
+                        "at most {MAX_RING_POINTS} points on the ring (shards x vnodes)"
+                    )));
+            }
+            model::Partition::ConsistentHash {
+                vnodes: vnodes as u32,
+            }
+        }
+    };
+    let read_from = match d.read_from.unwrap_or(ReadFromSpec::Primary) {
+        ReadFromSpec::Primary => model::ReadFrom::Primary,
+        ReadFromSpec::Replicas if replicas == 0 => {
+            return Err(ck
+                .err(
+                    &format!("{path}.read_from"),
+                    "`read_from: replicas` with no replicas to read from",
+                )
+                .expected("`replicas: 1` or more, or `read_from: primary`"));
+        }
+        ReadFromSpec::Replicas => model::ReadFrom::Replicas,
+        ReadFromSpec::Any => model::ReadFrom::Any,
+    };
+    let (mode, lag) = match &d.replication {
+        None => (ReplicationModeSpec::Async, None),
+        Some(r) => (r.mode.unwrap_or(ReplicationModeSpec::Async), r.lag.as_ref()),
+    };
+    let replication = match mode {
+        ReplicationModeSpec::Async => model::ReplicationMode::Async,
+        m if replicas == 0 => {
+            let name = if m == ReplicationModeSpec::Sync {
+                "sync"
+            } else {
+                "semi_sync"
+            };
+            return Err(ck
+                .err(
+                    &format!("{path}.replication.mode"),
+                    format!("`mode: {name}` with no replicas: a write would wait for nobody"),
+                )
+                .expected("`replicas: 1` or more, or `mode: async`"));
+        }
+        ReplicationModeSpec::Sync => model::ReplicationMode::Sync,
+        ReplicationModeSpec::SemiSync => model::ReplicationMode::SemiSync,
+    };
+    let lag = match lag {
+        None => Dist::Constant(SimDuration::ZERO),
+        Some(l) => compile_dist(ck, &format!("{path}.replication.lag"), l)?,
+    };
+    let size = match &d.size {
+        None => None,
+        Some(name) => Some(find_size(&format!("{path}.size"), name)?),
+    };
+    let workers = d
+        .workers
+        .unwrap_or(size.as_ref().map(|z| z.cores as u64).unwrap_or(1));
+    check_count(
+        ck,
+        &format!("{path}.workers"),
+        workers,
+        MAX_WORKERS,
+        "worker",
+    )?;
+    let nodes = shards * (1 + replicas);
+    if nodes * workers > MAX_POOL_WORKERS {
+        return Err(ck
+            .err(
+                &format!("{path}.workers"),
+                format!("{nodes} nodes of {workers} workers is too many to simulate"),
+            )
+            .expected(format!(
+                "at most {MAX_POOL_WORKERS} workers in one database"
+            )));
+    }
+    let mut read_time = compile_dist(ck, &format!("{path}.read_time"), &d.read_time)?;
+    let mut write_time = compile_dist(ck, &format!("{path}.write_time"), &d.write_time)?;
+    if let Some(z) = &size
+        && z.speed != 1.0
+    {
+        read_time = read_time.scaled_by_speed(z.speed);
+        write_time = write_time.scaled_by_speed(z.speed);
+    }
+    Ok(model::ComponentKind::Database(model::Database {
+        shards: shards as u32,
+        partition,
+        replicas: replicas as u32,
+        read_from,
+        replication,
+        lag,
+        workers: workers as u32,
+        read_time,
+        write_time,
+        size,
+    }))
+}
+
+/// Refuses request classes that reach a cache or a database without a key:
+/// caches and shards work on real keys.
+fn check_keys(
+    ck: &Checker,
+    components: &[model::Component],
+    entry: ComponentId,
+    classes: &[model::RequestClass],
+    written: bool,
+) -> Result<(), ScenarioError> {
+    use model::ComponentKind as K;
+    for (id, class) in classes.iter().enumerate() {
+        if class.key.is_some() {
+            continue;
+        }
+        let mut seen = vec![false; components.len()];
+        let mut stack = vec![entry];
+        while let Some(c) = stack.pop() {
+            if std::mem::replace(&mut seen[c as usize], true) {
+                continue;
+            }
+            let comp = &components[c as usize];
+            match &comp.kind {
+                K::Service(s) => stack.extend(
+                    s.calls
+                        .iter()
+                        .filter(|call| {
+                            call.when
+                                .as_ref()
+                                .is_none_or(|w| w.matches(id as model::ClassId, class.op))
+                        })
+                        .map(|call| call.to),
+                ),
+                K::LoadBalancer(lb) => stack.push(lb.to),
+                K::Queue(q) => stack.push(q.consumers),
+                K::Cache(_) | K::Database(_) => {
+                    let what = if matches!(comp.kind, K::Cache(_)) {
+                        "a cache"
+                    } else {
+                        "a database"
+                    };
+                    let example = "`key: { uniform: { keys: 100000 } }` or `{ zipf: { keys: 100000, exponent: 1.0 } }`";
+                    return Err(if written {
+                        ck.err_key(
+                            &format!("traffic.requests.{}", class.name),
+                            format!(
+                                "requests of class `{}` reach `{}` ({what}), which needs their key, but the class has no `key`",
+                                class.name, comp.name
+                            ),
+                        )
+                        .expected(format!("a `key` for the class, such as {example}"))
+                    } else {
+                        ck.err_key(
+                            "traffic",
+                            format!(
+                                "requests reach `{}` ({what}), which needs their key, but no request class says which keys",
+                            comp.name
+                            ),
+                        )
+                        .expected(format!(
+                            "`requests` with a `key`, such as `requests: {{ get: {{ key: {{ uniform: {{ keys: 100000 }} }} }} }}`; for example {example}"
+                        ))
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
 }

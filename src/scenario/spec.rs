@@ -32,11 +32,7 @@ not_yet!(no_usl, "usl", "planning");
 not_yet!(no_slo, "slo", "faults and recovery");
 not_yet!(no_faults, "faults", "faults and recovery");
 not_yet!(no_replications, "replications", "planning");
-not_yet!(
-    no_key,
-    "key",
-    "data tier (caches, databases, shards, queues)"
-);
+not_yet!(no_failover, "failover", "faults and recovery");
 not_yet!(
     no_retries,
     "retries",
@@ -185,9 +181,81 @@ pub struct ClassSpec {
     /// Read or write (read when absent).
     #[serde(default)]
     pub op: Option<OpSpec>,
-    #[serde(default, deserialize_with = "no_key")]
-    #[doc(hidden)]
-    pub key: Option<IgnoredAny>,
+    /// Which keys its requests touch (caches and databases need one).
+    #[serde(default)]
+    pub key: Option<KeySpec>,
+}
+
+/// A key distribution as written.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum KeySpec {
+    /// `{ uniform: { keys } }`.
+    Uniform {
+        /// Size of the key space.
+        keys: u64,
+    },
+    /// `{ zipf: { keys, exponent } }`: key 0 the most popular.
+    Zipf {
+        /// Size of the key space.
+        keys: u64,
+        /// Skew: 0 is uniform, 1 is classic Zipf.
+        exponent: f64,
+    },
+    /// `{ hotspot: { keys, hot_keys, hot_share } }`.
+    Hotspot {
+        /// Size of the key space.
+        keys: u64,
+        /// Keys `0..hot_keys` are hot.
+        hot_keys: u64,
+        /// Share of requests that go to the hot keys.
+        hot_share: Share,
+    },
+}
+
+/// A share written `25%` or `0.25`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Share(pub f64);
+
+impl<'de> Deserialize<'de> for Share {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Share;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a share such as `25%` or `0.25`")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Share, E> {
+                if (0.0..=1.0).contains(&v) {
+                    Ok(Share(v))
+                } else {
+                    Err(E::custom(format!(
+                        "a share of {v}: write a fraction from 0 to 1, or a percentage such as `25%`"
+                    )))
+                }
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Share, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Share, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Share, E> {
+                let Some(num) = v.trim().strip_suffix('%') else {
+                    return Err(E::custom(format!(
+                        "`{v}` is not a share: write a percentage such as `25%` or a fraction such as `0.25`"
+                    )));
+                };
+                match num.trim().parse::<f64>() {
+                    Ok(p) if (0.0..=100.0).contains(&p) => Ok(Share(p / 100.0)),
+                    _ => Err(E::custom(format!(
+                        "`{v}` is not a share: write a percentage from 0% to 100%"
+                    ))),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// What a request does to data.
@@ -250,6 +318,150 @@ pub struct ServiceSpec {
     #[serde(default, deserialize_with = "no_sessions")]
     #[doc(hidden)]
     pub sessions: Option<IgnoredAny>,
+}
+
+/// `kind: cache`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheSpec {
+    /// Always `cache`.
+    pub kind: String,
+    /// Nodes (1).
+    #[serde(default)]
+    pub instances: Option<u64>,
+    /// Workers per node (1).
+    #[serde(default)]
+    pub workers: Option<u64>,
+    /// Entries per node (unbounded).
+    #[serde(default)]
+    pub capacity: Option<u64>,
+    /// Which entry a full node drops (lru).
+    #[serde(default)]
+    pub eviction: Option<EvictionSpec>,
+    /// Entry lifetime from its store (none).
+    #[serde(default)]
+    pub ttl: Option<DurationValue>,
+    /// Time of one lookup or store.
+    pub hit_time: DistSpec,
+    /// The component holding the data.
+    pub on_miss: String,
+}
+
+/// Eviction policies as written.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum EvictionSpec {
+    /// Least recently used.
+    Lru,
+    /// Least frequently used.
+    Lfu,
+    /// First in, first out.
+    Fifo,
+    /// A random entry.
+    Random,
+}
+
+/// `kind: database`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSpec {
+    /// Always `database`.
+    pub kind: String,
+    /// Shards (1).
+    #[serde(default)]
+    pub shards: Option<u64>,
+    /// How keys are spread over shards (hash).
+    #[serde(default)]
+    pub partition: Option<PartitionSpec>,
+    /// Ring points per shard with `partition: consistent_hash` (100).
+    #[serde(default)]
+    pub vnodes: Option<u64>,
+    /// Read replicas per shard (0).
+    #[serde(default)]
+    pub replicas: Option<u64>,
+    /// Where reads go (primary).
+    #[serde(default)]
+    pub read_from: Option<ReadFromSpec>,
+    /// How writes reach replicas (async, no lag).
+    #[serde(default)]
+    pub replication: Option<ReplicationSpec>,
+    /// Workers per node (1, or the size's cores).
+    #[serde(default)]
+    pub workers: Option<u64>,
+    /// Time a read holds a worker.
+    pub read_time: DistSpec,
+    /// Time a write holds a worker of the primary.
+    pub write_time: DistSpec,
+    /// A node size of the catalogue: sets workers, speed and cost.
+    #[serde(default)]
+    pub size: Option<String>,
+    #[serde(default, deserialize_with = "no_failover")]
+    #[doc(hidden)]
+    pub failover: Option<IgnoredAny>,
+}
+
+/// Partitioning schemes as written.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PartitionSpec {
+    /// By key hash.
+    Hash,
+    /// By contiguous key range.
+    Range,
+    /// On a hash ring with virtual nodes.
+    ConsistentHash,
+}
+
+/// `read_from` as written.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadFromSpec {
+    /// The primary.
+    Primary,
+    /// A replica.
+    Replicas,
+    /// Any node of the shard.
+    Any,
+}
+
+/// `replication`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicationSpec {
+    /// When a write is acknowledged (async).
+    #[serde(default)]
+    pub mode: Option<ReplicationModeSpec>,
+    /// Time a replica takes to apply a write (0s).
+    #[serde(default)]
+    pub lag: Option<DistSpec>,
+}
+
+/// Replication modes as written.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplicationModeSpec {
+    /// Acknowledged by the primary.
+    Async,
+    /// Acknowledged when every replica has applied it.
+    Sync,
+    /// Acknowledged when one replica has applied it.
+    SemiSync,
+}
+
+/// `kind: queue`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueSpec {
+    /// Always `queue`.
+    pub kind: String,
+    /// Messages held at most (unbounded).
+    #[serde(default)]
+    pub capacity: Option<u64>,
+    /// The service that consumes the messages.
+    pub consumers: String,
+    /// Time to store a published message (0s).
+    #[serde(default)]
+    pub publish_time: Option<DistSpec>,
 }
 
 /// `kind: load_balancer`.

@@ -217,7 +217,7 @@ pub(crate) fn write_all(
         markers: &markers,
         axis: &axis,
     };
-    Ok(vec![
+    let mut written = vec![
         overlay(
             &dir.join("latency_p99.png"),
             &base(
@@ -257,5 +257,263 @@ pub(crate) fn write_all(
                 errors,
             ),
         )?,
-    ])
+    ];
+    // The data tier: read only as far as the first window of each variant
+    // without one.
+    let tiers: Vec<data::DataTier> = variants
+        .iter()
+        .zip(&runs)
+        .map(|(v, r)| data::read_data_tier(&v.dir.join("components.csv"), warmup, None, r.window_s))
+        .collect::<io::Result<_>>()?;
+    let stacked = |what: &str, noun: &str, shown: &[String], hidden: usize, subtitle: String| {
+        let mut t = title(what);
+        if hidden > 0 {
+            t.push_str(&format!(
+                " — first {} of {} {noun}",
+                shown.len(),
+                shown.len() + hidden
+            ));
+        }
+        Stacked {
+            title: t,
+            subtitle,
+            variants: &names,
+            noun: "",
+            warmup,
+            markers: &markers,
+            axis: &axis,
+            y: YAxis::Rate,
+            y_desc: "",
+            panels: Vec::new(),
+        }
+    };
+    let (caches, hidden) = panel_names(
+        tiers
+            .iter()
+            .map(|t| t.caches.iter().map(|c| c.name.as_str())),
+    );
+    if !caches.is_empty() {
+        let mut o = stacked(
+            "Cache hit ratio",
+            "caches",
+            &caches,
+            hidden,
+            format!(
+                "hits / lookups per window, all the cache's nodes together: higher is better{}",
+                note("mean")
+            ),
+        );
+        o.y = YAxis::Share;
+        o.y_desc = "hit ratio";
+        o.noun = "cache";
+        o.panels = caches
+            .iter()
+            .map(|name| StackedPanel {
+                caption: format!("{name}: hit ratio"),
+                series: tiers
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, t)| {
+                        let c = t.caches.iter().find(|c| &c.name == name)?;
+                        Some((i, c.hit_ratio()))
+                    })
+                    .collect(),
+            })
+            .collect();
+        written.push(stacked_overlay(&dir.join("hit_ratio.png"), &o)?);
+    }
+    let (queues, hidden) = panel_names(
+        tiers
+            .iter()
+            .map(|t| t.queues.iter().map(|q| q.name.as_str())),
+    );
+    if !queues.is_empty() {
+        let mut o = stacked(
+            "Queue backlog",
+            "queues",
+            &queues,
+            hidden,
+            format!(
+                "messages held (waiting or being consumed): a line that keeps rising means \
+                 publishers outpace the consumers{}",
+                note("mean")
+            ),
+        );
+        o.y_desc = "held (messages)";
+        o.noun = "queue";
+        o.panels = queues
+            .iter()
+            .map(|name| StackedPanel {
+                caption: format!("{name}: messages held"),
+                series: tiers
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, t)| {
+                        let q = t.queues.iter().find(|q| &q.name == name)?;
+                        Some((i, q.series.points(data::HELD).collect()))
+                    })
+                    .collect(),
+            })
+            .collect();
+        written.push(stacked_overlay(&dir.join("queue_backlog.png"), &o)?);
+    }
+    Ok(written)
+}
+
+/// Most panels of a stacked comparison plot.
+pub(crate) const MAX_STACKED: usize = 3;
+
+/// The names of the components of any variant, in the order they first
+/// appear, at most [`MAX_STACKED`]; and how many more there are.
+fn panel_names<'a, I>(per_variant: impl Iterator<Item = I>) -> (Vec<String>, usize)
+where
+    I: Iterator<Item = &'a str>,
+{
+    let mut names: Vec<String> = Vec::new();
+    for v in per_variant {
+        for n in v {
+            if !names.iter().any(|m| m == n) {
+                names.push(n.to_string());
+            }
+        }
+    }
+    let hidden = names.len().saturating_sub(MAX_STACKED);
+    names.truncate(MAX_STACKED);
+    (names, hidden)
+}
+
+/// One panel of a [`Stacked`] plot: a component, the variants' points.
+struct StackedPanel {
+    caption: String,
+    /// Per variant that has the component: its index and points.
+    series: Vec<(usize, Vec<(f64, f64)>)>,
+}
+
+/// Variants overlaid in panels stacked one above the other, one per
+/// component, all sharing the time axis.
+struct Stacked<'a> {
+    title: String,
+    subtitle: String,
+    variants: &'a [&'a str],
+    /// What a variant without a line lacks, for its legend entry.
+    noun: &'a str,
+    warmup: f64,
+    markers: &'a [(f64, String)],
+    axis: &'a TimeAxis,
+    y: YAxis,
+    y_desc: &'a str,
+    panels: Vec<StackedPanel>,
+}
+
+fn stacked_overlay(path: &Path, o: &Stacked) -> io::Result<PathBuf> {
+    let n = o.variants.len();
+    write_png(path, |root| {
+        // Every variant keeps its colour of the other comparison plots; one
+        // without the component says so rather than leave the reader
+        // looking for its line.
+        let mut entries: Vec<Entry> = o
+            .variants
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let drawn = o.panels.iter().any(|p| p.series.iter().any(|s| s.0 == i));
+                let text = if drawn {
+                    name.to_string()
+                } else {
+                    format!("{name} (no {})", o.noun)
+                };
+                Entry::new(text, Swatch::Line(series_color(i), width_of(i, n)))
+            })
+            .collect();
+        if o.warmup > 0.0 {
+            entries.push(Entry::new("warm-up (not in summary)", Swatch::Fill(SHADE)));
+        }
+        if !o.markers.is_empty() {
+            entries.push(Entry::new("rate change", Swatch::Dashed(MARKER)));
+        }
+        let mut top = draw_title(root, &o.title, &o.subtitle)? + 2;
+        top += draw_legend(
+            root,
+            &entries,
+            chart::LEFT as i32 + 8..WIDTH as i32 - chart::RIGHT_MARGIN as i32,
+            top,
+        )?;
+        let bottom = HEIGHT as i32 - 8;
+        let k = o.panels.len().max(1) as i32;
+        let block = (bottom - top) / k;
+        for (p, panel) in o.panels.iter().enumerate() {
+            let first = p == 0;
+            let lowest = p + 1 == o.panels.len();
+            let mut y = top + p as i32 * block + if first { 0 } else { 10 };
+            // The panel's name, then (first panel only) the warm-up strip.
+            label(
+                root,
+                &fit(
+                    &panel.caption,
+                    PANEL_TITLE_SIZE,
+                    WIDTH as i32 - chart::LEFT as i32 - 48,
+                ),
+                PANEL_TITLE_SIZE,
+                TEXT,
+                (chart::LEFT as i32 + 8, y),
+                HPos::Left,
+                VPos::Top,
+            )?;
+            y += PANEL_TITLE_SIZE as i32 + 8;
+            if first {
+                y += STRIP;
+            }
+            let h = if lowest {
+                bottom - y
+            } else {
+                top + (p as i32 + 1) * block - y
+            };
+            let area = root.clone().shrink((0, y), (WIDTH, h.max(1) as u32));
+            let max = panel
+                .series
+                .iter()
+                .flat_map(|s| s.1.iter().map(|p| p.1))
+                .filter(|v| v.is_finite())
+                .reduce(f64::max);
+            let (fmt, y_axis): (&dyn Fn(f64) -> String, _) = match o.y {
+                YAxis::Share => (
+                    &pct_label,
+                    chart::Ticked::linear(0.0..1.08, vec![0.0, 0.25, 0.5, 0.75, 1.0]),
+                ),
+                _ => (&num_label, chart::y_linear(max)),
+            };
+            let top_y = y_axis.range_end();
+            let mut c = chart::build(&area, o.axis.coord(), y_axis, lowest, false)?;
+            let f = chart::frame(&c, o.axis.end);
+            shade_warmup(root, &f, o.warmup)?;
+            chart::mesh(
+                root,
+                &mut c,
+                &Axes {
+                    x_labels: lowest,
+                    x_fmt: &time_label,
+                    x_desc: lowest.then_some("time since start"),
+                    y_fmt: fmt,
+                    y_desc: o.y_desc,
+                },
+            )?;
+            draw_markers(root, &f, o.markers)?;
+            if first {
+                draw_strip(root, &f, o.warmup, o.markers)?;
+            }
+            if max.is_none() {
+                note_in(root, &f, "no data")?;
+            }
+            for (i, pts) in &panel.series {
+                chart::line(
+                    &mut c,
+                    pts.iter().copied(),
+                    |v| v.clamp(0.0, top_y),
+                    series_color(*i),
+                    width_of(*i, n),
+                )?;
+            }
+        }
+        Ok(())
+    })
 }

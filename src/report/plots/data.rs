@@ -16,6 +16,9 @@ pub(crate) enum Agg {
     Mean,
     /// The largest value: latency quantiles (a short spike stays visible).
     Max,
+    /// The smallest value: the lower edge of a band (the least lagging
+    /// replica).
+    Min,
 }
 
 /// Consecutive windows folded into one point.
@@ -43,6 +46,7 @@ impl<const N: usize> Bucket<N> {
             (_, 0) => v,
             (Agg::Mean, _) => self.acc[i] + v,
             (Agg::Max, _) => self.acc[i].max(v),
+            (Agg::Min, _) => self.acc[i].min(v),
         };
         self.present[i] += n;
     }
@@ -71,7 +75,7 @@ impl<const N: usize> Bucket<N> {
         match (aggs[i], self.present[i]) {
             (_, 0) => f64::NAN,
             (Agg::Mean, n) => self.acc[i] / n as f64,
-            (Agg::Max, _) => self.acc[i],
+            (Agg::Max | Agg::Min, _) => self.acc[i],
         }
     }
 }
@@ -221,6 +225,9 @@ pub(crate) struct Timeseries {
     pub(crate) end_s: f64,
     /// Windows read.
     pub(crate) windows: usize,
+    /// Length of a window in seconds (the smallest step between windows;
+    /// the whole run when there is a single window).
+    pub(crate) window_s: f64,
 }
 
 fn bad(path: &Path, what: impl std::fmt::Display) -> io::Error {
@@ -330,6 +337,7 @@ pub(crate) fn read_timeseries(path: &Path, duration_s: Option<f64>) -> io::Resul
         series,
         end_s,
         windows,
+        window_s: w,
     })
 }
 
@@ -338,15 +346,59 @@ pub(crate) const UTILIZATION: usize = 0;
 pub(crate) const QUEUE_LEN: usize = 1;
 pub(crate) const IN_SERVICE: usize = 2;
 pub(crate) const UP: usize = 3;
+pub(crate) const BACKLOG: usize = 4;
+
+/// `name` if the CSV writer declares it among `components.csv`'s columns;
+/// evaluated at compile time, so that renaming a column there breaks the
+/// build here rather than the plots at run time.
+const fn declared(name: &'static str) -> &'static str {
+    let all = crate::report::csv::COMPONENTS_COLUMNS;
+    let mut i = 0;
+    while i < all.len() {
+        let (a, b) = (all[i].as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return name;
+            }
+        }
+        i += 1;
+    }
+    panic!("not a column of components.csv")
+}
+
+/// Columns of `components.csv` the plots read.
+pub(crate) mod col {
+    use super::declared;
+    pub(crate) const TIME: &str = declared("time_s");
+    pub(crate) const COMPONENT: &str = declared("component");
+    pub(crate) const INSTANCE: &str = declared("instance");
+    pub(crate) const UP: &str = declared("up");
+    pub(crate) const UTILIZATION: &str = declared("utilization");
+    pub(crate) const QUEUE_LEN: &str = declared("queue_len");
+    pub(crate) const IN_SERVICE: &str = declared("in_service");
+    pub(crate) const COMPLETED: &str = declared("completed");
+    pub(crate) const REJECTED: &str = declared("rejected");
+    pub(crate) const HITS: &str = declared("hits");
+    pub(crate) const MISSES: &str = declared("misses");
+    pub(crate) const BACKLOG: &str = declared("backlog");
+    pub(crate) const LAG_MS: &str = declared("lag_ms");
+    pub(crate) const STALE_READS: &str = declared("stale_reads");
+}
 
 /// One component's pool (`*` rows of `components.csv`), downsampled.
 #[derive(Clone, Debug)]
 pub(crate) struct ComponentSeries {
     pub(crate) name: String,
-    /// Utilisation, queue length, in service, instances up.
-    pub(crate) series: Series<4>,
-    /// Whether it has no utilisation at all (a load balancer).
+    /// Utilisation, queue length, in service, instances up, messages held.
+    pub(crate) series: Series<5>,
+    /// Whether it has no utilisation at all (a load balancer or a queue).
     pub(crate) no_utilization: bool,
+    /// Whether it is a message queue (it reports a backlog).
+    pub(crate) queue: bool,
     /// Mean utilisation over the windows after warm-up (all windows if the
     /// warm-up covers them all).
     pub(crate) mean_utilization: Option<f64>,
@@ -354,8 +406,9 @@ pub(crate) struct ComponentSeries {
 
 struct ComponentAcc {
     name: String,
-    ds: Downsampler<4>,
+    ds: Downsampler<5>,
     any_util: bool,
+    any_backlog: bool,
     after: (f64, u64),
     all: (f64, u64),
 }
@@ -369,19 +422,20 @@ pub(crate) fn read_components(
 ) -> io::Result<Vec<ComponentSeries>> {
     let mut rdr = open(path)?;
     let headers = rdr.byte_headers().map_err(|e| bad(path, e))?.clone();
-    let t_col = column(path, &headers, "time_s")?;
-    let comp_col = column(path, &headers, "component")?;
-    let inst_col = column(path, &headers, "instance")?;
+    let t_col = column(path, &headers, col::TIME)?;
+    let comp_col = column(path, &headers, col::COMPONENT)?;
+    let inst_col = column(path, &headers, col::INSTANCE)?;
     let cols = [
-        column(path, &headers, "utilization")?,
-        column(path, &headers, "queue_len")?,
-        column(path, &headers, "in_service")?,
-        column(path, &headers, "up")?,
+        column(path, &headers, col::UTILIZATION)?,
+        column(path, &headers, col::QUEUE_LEN)?,
+        column(path, &headers, col::IN_SERVICE)?,
+        column(path, &headers, col::UP)?,
+        column(path, &headers, col::BACKLOG)?,
     ];
     let mut accs: Vec<ComponentAcc> = Vec::new();
     let mut rec = csv::ByteRecord::new();
     let mut window = WindowLength::default();
-    let mut values = [0f64; 4];
+    let mut values = [0f64; 5];
     while rdr.read_byte_record(&mut rec).map_err(|e| bad(path, e))? {
         if rec.get(inst_col) != Some(b"*") {
             continue;
@@ -402,8 +456,9 @@ pub(crate) fn read_components(
             None => {
                 accs.push(ComponentAcc {
                     name: String::from_utf8_lossy(name).into_owned(),
-                    ds: Downsampler::new([Agg::Mean; 4], MAX_POINTS),
+                    ds: Downsampler::new([Agg::Mean; 5], MAX_POINTS),
                     any_util: false,
+                    any_backlog: false,
                     after: (0.0, 0),
                     all: (0.0, 0),
                 });
@@ -421,6 +476,7 @@ pub(crate) fn read_components(
                 acc.after.1 += 1;
             }
         }
+        acc.any_backlog |= values[BACKLOG].is_finite();
         acc.ds.push(t, &values);
     }
     let w = window.get(duration_s.unwrap_or(1.0));
@@ -437,10 +493,455 @@ pub(crate) fn read_components(
                 name: a.name,
                 series,
                 no_utilization: !a.any_util,
+                queue: a.any_backlog && !a.any_util,
                 mean_utilization: (n > 0).then(|| sum / n as f64),
             }
         })
         .collect())
+}
+
+/// Column indices of a cache's series: lookups that hit and that missed,
+/// per second.
+pub(crate) const HITS_PS: usize = 0;
+pub(crate) const MISSES_PS: usize = 1;
+
+/// A cache (`*` rows with `hits`), downsampled.
+#[derive(Clone, Debug)]
+pub(crate) struct CacheSeries {
+    pub(crate) name: String,
+    /// Hits and misses per second.
+    pub(crate) series: Series<2>,
+    /// Hits and misses after the warm-up (all windows if the warm-up covers
+    /// them all).
+    pub(crate) after: (f64, f64),
+}
+
+impl CacheSeries {
+    /// The hit ratio of each point: hits / lookups, NaN (a gap) without
+    /// lookups. A ratio of the point's mean rates, so of its windows' sums:
+    /// a busy window weighs more than a quiet one.
+    pub(crate) fn hit_ratio(&self) -> Vec<(f64, f64)> {
+        let s = &self.series;
+        s.x.iter()
+            .zip(s.cols[HITS_PS].iter().zip(&s.cols[MISSES_PS]))
+            .map(|(&x, (&h, &m))| {
+                let lookups = h + m;
+                (x, if lookups > 0.0 { h / lookups } else { f64::NAN })
+            })
+            .collect()
+    }
+
+    /// The hit ratio after the warm-up.
+    pub(crate) fn ratio_after(&self) -> Option<f64> {
+        let (h, m) = self.after;
+        (h + m > 0.0).then(|| h / (h + m))
+    }
+}
+
+/// Column indices of a shard's series: operations per second (all its
+/// nodes), utilisation of its busiest node.
+pub(crate) const OPS_PS: usize = 0;
+pub(crate) const BUSIEST: usize = 1;
+
+/// One shard of a database: the sum of its nodes (`shard<i>.primary`,
+/// `shard<i>.replica<j>`).
+#[derive(Clone, Debug)]
+pub(crate) struct ShardSeries {
+    /// Its number, `i` of `shard<i>`.
+    pub(crate) index: usize,
+    /// Operations per second, busiest node's utilisation.
+    pub(crate) series: Series<2>,
+    /// Operations after the warm-up (all windows if the warm-up covers them
+    /// all), to rank the shards by.
+    pub(crate) ops_after: f64,
+}
+
+/// Column indices of a database's replication series.
+pub(crate) const LAG_MEAN: usize = 0;
+pub(crate) const LAG_WORST: usize = 1;
+pub(crate) const LAG_BEST: usize = 2;
+pub(crate) const STALE_PS: usize = 3;
+
+/// A database (rows with `stale_reads`), downsampled.
+#[derive(Clone, Debug)]
+pub(crate) struct DatabaseSeries {
+    pub(crate) name: String,
+    /// Its shards, by number.
+    pub(crate) shards: Vec<ShardSeries>,
+    /// Replicas per shard.
+    pub(crate) replicas: usize,
+    /// Mean lag of all replicas (the `*` row), of the most and of the least
+    /// lagging replica (ms), stale reads per second.
+    pub(crate) replication: Series<4>,
+}
+
+/// Column indices of a queue's series.
+pub(crate) const HELD: usize = 0;
+pub(crate) const CONSUMING: usize = 1;
+pub(crate) const CONSUMED_PS: usize = 2;
+pub(crate) const REFUSED_PS: usize = 3;
+
+/// A message queue (`*` rows with `backlog`), downsampled.
+#[derive(Clone, Debug)]
+pub(crate) struct QueueSeries {
+    pub(crate) name: String,
+    /// Messages held (waiting + being consumed) and being consumed (time
+    /// averages); consumed and refused per second.
+    pub(crate) series: Series<4>,
+}
+
+/// The caches, databases and queues of a run, in the order they first
+/// appear in `components.csv`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DataTier {
+    pub(crate) caches: Vec<CacheSeries>,
+    pub(crate) databases: Vec<DatabaseSeries>,
+    pub(crate) queues: Vec<QueueSeries>,
+    /// Windows read.
+    pub(crate) windows: usize,
+}
+
+/// A database node's instance name: its shard and whether it is a replica
+/// (`shard3.primary`, `shard3.replica1`).
+fn parse_node(instance: &[u8]) -> Option<(usize, Option<usize>)> {
+    let s = std::str::from_utf8(instance).ok()?;
+    let (shard, role) = s.strip_prefix("shard")?.split_once('.')?;
+    let shard = shard.parse().ok()?;
+    match role {
+        "primary" => Some((shard, None)),
+        r => Some((shard, Some(r.strip_prefix("replica")?.parse().ok()?))),
+    }
+}
+
+/// A database's current window, summed over its nodes as their rows come.
+struct DbWindow {
+    t: f64,
+    len: f64,
+    /// Per shard: operations, busiest node's utilisation.
+    shards: Vec<(f64, f64)>,
+    lag_max: f64,
+    lag_min: f64,
+    star_lag: f64,
+    star_stale: f64,
+}
+
+impl DbWindow {
+    fn new(t: f64, len: f64, shards: usize) -> DbWindow {
+        DbWindow {
+            t,
+            len,
+            shards: vec![(0.0, f64::NAN); shards],
+            lag_max: f64::NAN,
+            lag_min: f64::NAN,
+            star_lag: f64::NAN,
+            star_stale: f64::NAN,
+        }
+    }
+}
+
+/// A shard's series as its windows close.
+struct ShardAcc {
+    ds: Downsampler<2>,
+    /// Operations after the warm-up, and in all.
+    after: f64,
+    all: f64,
+}
+
+struct DbAcc {
+    name: String,
+    /// Shards seen: from the first window (every node reports every window).
+    shards: Vec<ShardAcc>,
+    replicas: usize,
+    replication: Downsampler<4>,
+    open: Option<DbWindow>,
+    warmup_s: f64,
+}
+
+impl DbAcc {
+    fn flush(&mut self) {
+        let Some(w) = self.open.take() else {
+            return;
+        };
+        for (acc, &(ops, util)) in self.shards.iter_mut().zip(&w.shards) {
+            acc.ds.push(w.t, &[ops / w.len, util]);
+            acc.all += ops;
+            if w.t >= self.warmup_s {
+                acc.after += ops;
+            }
+        }
+        self.replication.push(
+            w.t,
+            &[w.star_lag, w.lag_max, w.lag_min, w.star_stale / w.len],
+        );
+    }
+
+    /// The window of the row at `t`, flushing the previous one.
+    fn window(&mut self, t: f64, len: f64) -> &mut DbWindow {
+        if self.open.as_ref().is_some_and(|w| w.t != t) {
+            self.flush();
+        }
+        let shards = self.shards.len();
+        self.open
+            .get_or_insert_with(|| DbWindow::new(t, len, shards))
+    }
+}
+
+/// A cache's series as its rows come.
+struct CacheAcc {
+    name: String,
+    ds: Downsampler<2>,
+    /// Hits and misses after the warm-up, and in all.
+    after: (f64, f64),
+    all: (f64, f64),
+}
+
+/// A cell that is present (not empty).
+fn present(rec: &csv::ByteRecord, i: usize) -> bool {
+    rec.get(i).is_some_and(|c| !c.is_empty())
+}
+
+/// Reads the caches, databases and queues of `components.csv`, each told by
+/// the columns only its kind fills (`hits`, `stale_reads`, `backlog`).
+/// Counts become rates over `window_s` (the last window over what is left
+/// of `duration_s`). When the first window shows none of them, reading
+/// stops there: a run without a data tier costs one window.
+pub(crate) fn read_data_tier(
+    path: &Path,
+    warmup_s: f64,
+    duration_s: Option<f64>,
+    window_s: f64,
+) -> io::Result<DataTier> {
+    let mut rdr = open(path)?;
+    let headers = rdr.byte_headers().map_err(|e| bad(path, e))?.clone();
+    let c = |name| column(path, &headers, name);
+    let (t_col, comp_col, inst_col) = (c(col::TIME)?, c(col::COMPONENT)?, c(col::INSTANCE)?);
+    let (util_col, in_service_col, completed_col, rejected_col) = (
+        c(col::UTILIZATION)?,
+        c(col::IN_SERVICE)?,
+        c(col::COMPLETED)?,
+        c(col::REJECTED)?,
+    );
+    let (hits_col, misses_col, backlog_col, lag_col, stale_col) = (
+        c(col::HITS)?,
+        c(col::MISSES)?,
+        c(col::BACKLOG)?,
+        c(col::LAG_MS)?,
+        c(col::STALE_READS)?,
+    );
+    let window_s = if window_s.is_finite() && window_s > 0.0 {
+        window_s
+    } else {
+        1.0
+    };
+    let mut caches: Vec<CacheAcc> = Vec::new();
+    let mut dbs: Vec<DbAcc> = Vec::new();
+    let mut queues: Vec<(String, Downsampler<4>)> = Vec::new();
+    let mut rec = csv::ByteRecord::new();
+    let mut first: Option<f64> = None;
+    let mut last: Option<f64> = None;
+    let mut windows = 0;
+    while rdr.read_byte_record(&mut rec).map_err(|e| bad(path, e))? {
+        let t = number(path, &rec, t_col)?;
+        if !t.is_finite() {
+            return Err(bad(path, "empty time_s"));
+        }
+        if last != Some(t) {
+            windows += 1;
+            last = Some(t);
+        }
+        match first {
+            None => first = Some(t),
+            Some(f) if f != t && caches.is_empty() && dbs.is_empty() && queues.is_empty() => {
+                return Ok(DataTier::default());
+            }
+            _ => {}
+        }
+        // The last window may be cut short by the end of the run.
+        let len = match duration_s {
+            Some(d) if d - t > 0.0 => window_s.min(d - t),
+            _ => window_s,
+        };
+        let name = rec.get(comp_col).unwrap_or(b"");
+        let instance = rec.get(inst_col).unwrap_or(b"");
+        let star = instance == b"*";
+        if present(&rec, stale_col) {
+            let i = match dbs.iter().position(|d| d.name.as_bytes() == name) {
+                Some(i) => i,
+                None => {
+                    dbs.push(DbAcc {
+                        name: String::from_utf8_lossy(name).into_owned(),
+                        shards: Vec::new(),
+                        replicas: 0,
+                        replication: Downsampler::new(
+                            [Agg::Mean, Agg::Max, Agg::Min, Agg::Mean],
+                            MAX_POINTS,
+                        ),
+                        open: None,
+                        warmup_s,
+                    });
+                    dbs.len() - 1
+                }
+            };
+            let db = &mut dbs[i];
+            let node = if star { None } else { parse_node(instance) };
+            // The shards and replicas are those of the first window.
+            if let Some((shard, replica)) = node
+                && Some(t) == first
+            {
+                while db.shards.len() <= shard {
+                    db.shards.push(ShardAcc {
+                        ds: Downsampler::new([Agg::Mean, Agg::Mean], MAX_POINTS),
+                        after: 0.0,
+                        all: 0.0,
+                    });
+                }
+                if let Some(r) = replica {
+                    db.replicas = db.replicas.max(r + 1);
+                }
+            }
+            let (util, completed, lag, stale) = (
+                number(path, &rec, util_col)?,
+                number(path, &rec, completed_col)?,
+                number(path, &rec, lag_col)?,
+                number(path, &rec, stale_col)?,
+            );
+            let shards = db.shards.len();
+            let w = db.window(t, len);
+            if w.shards.len() < shards {
+                w.shards.resize(shards, (0.0, f64::NAN));
+            }
+            if star {
+                w.star_lag = lag;
+                w.star_stale = stale;
+            } else if let Some((shard, replica)) = node {
+                // A node that appears later than the first window is left
+                // out: its series would not line up with the others.
+                if let Some(s) = w.shards.get_mut(shard) {
+                    if completed.is_finite() {
+                        s.0 += completed;
+                    }
+                    if util.is_finite() {
+                        s.1 = if s.1.is_nan() { util } else { s.1.max(util) };
+                    }
+                }
+                if replica.is_some() && lag.is_finite() {
+                    w.lag_max = if w.lag_max.is_nan() {
+                        lag
+                    } else {
+                        w.lag_max.max(lag)
+                    };
+                    w.lag_min = if w.lag_min.is_nan() {
+                        lag
+                    } else {
+                        w.lag_min.min(lag)
+                    };
+                }
+            }
+            continue;
+        }
+        if !star {
+            continue;
+        }
+        if present(&rec, hits_col) {
+            // `max` turns an empty cell (NaN) into no misses.
+            let (hits, misses) = (
+                number(path, &rec, hits_col)?,
+                number(path, &rec, misses_col)?.max(0.0),
+            );
+            let i = match caches.iter().position(|c| c.name.as_bytes() == name) {
+                Some(i) => i,
+                None => {
+                    caches.push(CacheAcc {
+                        name: String::from_utf8_lossy(name).into_owned(),
+                        ds: Downsampler::new([Agg::Mean, Agg::Mean], MAX_POINTS),
+                        after: (0.0, 0.0),
+                        all: (0.0, 0.0),
+                    });
+                    caches.len() - 1
+                }
+            };
+            let c = &mut caches[i];
+            c.ds.push(t, &[hits / len, misses / len]);
+            c.all.0 += hits;
+            c.all.1 += misses;
+            if t >= warmup_s {
+                c.after.0 += hits;
+                c.after.1 += misses;
+            }
+        } else if present(&rec, backlog_col) {
+            let i = match queues.iter().position(|q| q.0.as_bytes() == name) {
+                Some(i) => i,
+                None => {
+                    queues.push((
+                        String::from_utf8_lossy(name).into_owned(),
+                        Downsampler::new([Agg::Mean; 4], MAX_POINTS),
+                    ));
+                    queues.len() - 1
+                }
+            };
+            let values = [
+                number(path, &rec, backlog_col)?,
+                number(path, &rec, in_service_col)?,
+                number(path, &rec, completed_col)? / len,
+                number(path, &rec, rejected_col)? / len,
+            ];
+            queues[i].1.push(t, &values);
+        }
+    }
+    for db in &mut dbs {
+        db.flush();
+    }
+    let half = window_s / 2.0;
+    let end = duration_s.unwrap_or(f64::INFINITY);
+    fn clip<const N: usize>(mut s: Series<N>, end: f64) -> Series<N> {
+        for x in &mut s.x {
+            *x = x.min(end);
+        }
+        s
+    }
+    Ok(DataTier {
+        caches: caches
+            .into_iter()
+            .map(|c| CacheSeries {
+                name: c.name,
+                series: clip(c.ds.finish(half), end),
+                after: if c.after.0 + c.after.1 > 0.0 {
+                    c.after
+                } else {
+                    c.all
+                },
+            })
+            .collect(),
+        databases: dbs
+            .into_iter()
+            .map(|db| {
+                let any_after = db.shards.iter().any(|s| s.after > 0.0);
+                DatabaseSeries {
+                    name: db.name,
+                    shards: db
+                        .shards
+                        .into_iter()
+                        .enumerate()
+                        .map(|(index, s)| ShardSeries {
+                            index,
+                            series: clip(s.ds.finish(half), end),
+                            ops_after: if any_after { s.after } else { s.all },
+                        })
+                        .collect(),
+                    replicas: db.replicas,
+                    replication: clip(db.replication.finish(half), end),
+                }
+            })
+            .collect(),
+        queues: queues
+            .into_iter()
+            .map(|(name, ds)| QueueSeries {
+                name,
+                series: clip(ds.finish(half), end),
+            })
+            .collect(),
+        windows,
+    })
 }
 
 #[cfg(test)]
@@ -463,6 +964,78 @@ mod tests {
         // Gaps stay gaps; the spike survives as a maximum.
         assert!(s.cols[1][0].is_nan());
         assert_eq!(s.max(1), Some(100.0));
+    }
+
+    #[test]
+    fn the_data_tier_is_told_by_its_columns_and_counts_become_rates() {
+        assert_eq!(parse_node(b"shard12.primary"), Some((12, None)));
+        assert_eq!(parse_node(b"shard0.replica3"), Some((0, Some(3))));
+        assert_eq!(parse_node(b"node0"), None);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("components.csv");
+        let header = crate::report::csv::COMPONENTS_COLUMNS.join(",");
+        // Windows of half a second, the last cut to 0.25 s by the end of
+        // the run; a window without lookups; a database of 2 shards with a
+        // replica each; a queue; a service (no data tier).
+        let mut rows = vec![header];
+        for (t, hits, misses) in [("0", 3, 1), ("0.5", 0, 0), ("1", 1, 1)] {
+            rows.push(format!("{t},web,*,1,0.5,0,1,4,0,,,,,"));
+            rows.push(format!("{t},c,node0,1,0.1,0,0.1,4,0,{hits},{misses},,,"));
+            rows.push(format!("{t},c,*,1,0.1,0,0.1,4,0,{hits},{misses},,,"));
+            rows.push(format!("{t},db,shard0.primary,1,0.2,0,1,3,0,,,,,0"));
+            rows.push(format!("{t},db,shard0.replica0,1,0.6,0,1,1,0,,,,30,1"));
+            rows.push(format!("{t},db,shard1.primary,1,0.1,0,1,1,0,,,,,0"));
+            rows.push(format!("{t},db,shard1.replica0,1,0.1,0,1,1,0,,,,10,0"));
+            rows.push(format!("{t},db,*,4,0.25,0,4,6,0,,,,20,1"));
+            rows.push(format!("{t},q,*,1,,2,1,3,1,,,3,,"));
+        }
+        let text = rows.join("\n") + "\n";
+        std::fs::write(&path, text).unwrap();
+        let tier = read_data_tier(&path, 0.5, Some(1.25), 0.5).unwrap();
+        assert_eq!(tier.windows, 3);
+
+        let [c] = &tier.caches[..] else {
+            panic!("{:?}", tier.caches)
+        };
+        assert_eq!(c.series.cols[HITS_PS], [6.0, 0.0, 4.0]);
+        let ratio: Vec<f64> = c.hit_ratio().into_iter().map(|p| p.1).collect();
+        assert_eq!(ratio[0], 0.75);
+        assert!(ratio[1].is_nan(), "no lookups: a gap");
+        assert_eq!(c.ratio_after(), Some(0.5));
+
+        let [db] = &tier.databases[..] else {
+            panic!("{:?}", tier.databases)
+        };
+        assert_eq!((db.shards.len(), db.replicas), (2, 1));
+        assert_eq!(db.shards[0].series.cols[OPS_PS], [8.0, 8.0, 16.0]);
+        assert_eq!(db.shards[0].series.cols[BUSIEST], [0.6, 0.6, 0.6]);
+        assert_eq!(db.shards[0].ops_after, 8.0);
+        let r = &db.replication;
+        assert_eq!(r.cols[LAG_MEAN], [20.0; 3]);
+        assert_eq!(r.cols[LAG_WORST], [30.0; 3]);
+        assert_eq!(r.cols[LAG_BEST], [10.0; 3]);
+        assert_eq!(r.cols[STALE_PS], [2.0, 2.0, 4.0]);
+        assert_eq!(r.x, [0.25, 0.75, 1.25]);
+
+        let [q] = &tier.queues[..] else {
+            panic!("{:?}", tier.queues)
+        };
+        assert_eq!(q.series.cols[HELD], [3.0; 3]);
+        assert_eq!(q.series.cols[CONSUMED_PS], [6.0, 6.0, 12.0]);
+        assert_eq!(q.series.cols[REFUSED_PS], [2.0, 2.0, 4.0]);
+    }
+
+    #[test]
+    fn a_run_without_a_data_tier_is_read_one_window_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("components.csv");
+        let mut text = crate::report::csv::COMPONENTS_COLUMNS.join(",") + "\n";
+        text.push_str("0,web,*,1,0.5,0,1,4,0,,,,,\n1,web,*,1,0.5,0,1,4,0,,,,,\n");
+        // A broken row past the first window is never reached.
+        text.push_str("2,web,*,1,oops,0,1,4,0,,,,,\n");
+        std::fs::write(&path, text).unwrap();
+        let tier = read_data_tier(&path, 0.0, None, 1.0).unwrap();
+        assert!(tier.caches.is_empty() && tier.databases.is_empty() && tier.queues.is_empty());
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::metrics::Latencies;
 mod chart;
 mod comparison;
 mod data;
+mod data_tier;
 mod run;
 mod style;
 mod text;
@@ -49,13 +50,20 @@ pub struct VariantRun<'a> {
 }
 
 /// Writes `latency.png`, `throughput.png`, `components.png` and
-/// `latency_cdf.png` into the run's folder, atomically.
+/// `latency_cdf.png` into the run's folder, atomically, then the data-tier
+/// plots of the kinds of component the run has (told from
+/// `components.csv`): `hit_ratio.png` with a cache, `shard_load.png` with a
+/// database, `replication_lag.png` with a replicated database,
+/// `queue_backlog.png` with a queue. Returns the paths written, in that
+/// order.
 pub fn write_run_plots(input: &RunPlots) -> io::Result<Vec<PathBuf>> {
     run::write_all(input)
 }
 
 /// Writes `latency_p99.png`, `throughput.png` and `errors.png` with the
-/// variants overlaid into `dir`, atomically.
+/// variants overlaid into `dir`, atomically; then `hit_ratio.png` when a
+/// variant has a cache and `queue_backlog.png` when one has a queue, a
+/// panel per cache or queue.
 pub fn write_comparison_plots(
     dir: &Path,
     scenario: &str,

@@ -20,12 +20,13 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn title(&self, what: &str) -> String {
+    /// A plot's title: what it shows, then the scenario and variant.
+    pub(crate) fn title(&self, what: &str) -> String {
         format!("{what} — {}, variant {}", self.scenario, self.variant)
     }
 
     /// The legend entries every time plot ends with.
-    fn common_entries(&self) -> Vec<Entry> {
+    pub(crate) fn common_entries(&self) -> Vec<Entry> {
         let mut e = Vec::new();
         if self.warmup > 0.0 {
             e.push(Entry::new("warm-up (not in summary)", Swatch::Fill(SHADE)));
@@ -38,7 +39,7 @@ impl Ctx<'_> {
 }
 
 /// How a subtitle describes the points of a downsampled series.
-fn points_note(windows_per_point: f64, how: &str) -> String {
+pub(crate) fn points_note(windows_per_point: f64, how: &str) -> String {
     if windows_per_point > 1.05 {
         format!(
             "; each point is the {how} of about {} windows",
@@ -50,7 +51,7 @@ fn points_note(windows_per_point: f64, how: &str) -> String {
 }
 
 /// Windows per drawn point (about).
-fn per_point(windows: usize, points: usize) -> f64 {
+pub(crate) fn per_point(windows: usize, points: usize) -> f64 {
     if points == 0 {
         1.0
     } else {
@@ -60,7 +61,7 @@ fn per_point(windows: usize, points: usize) -> f64 {
 
 /// Draws title, subtitle and legend; returns the y where panels may start
 /// (the marker strip included).
-fn header(root: &Area, title: &str, subtitle: &str, entries: &[Entry]) -> Drawn<i32> {
+pub(crate) fn header(root: &Area, title: &str, subtitle: &str, entries: &[Entry]) -> Drawn<i32> {
     let mut y = draw_title(root, title, subtitle)?;
     y += 2;
     let left = chart::LEFT as i32 + 8;
@@ -86,15 +87,15 @@ fn two_panels<'b>(root: &Area<'b>, top: i32, share: f64) -> (Area<'b>, Area<'b>)
     (upper, lower)
 }
 
-fn time_label(v: f64) -> String {
+pub(crate) fn time_label(v: f64) -> String {
     fmt_time(v)
 }
 
-fn num_label(v: f64) -> String {
+pub(crate) fn num_label(v: f64) -> String {
     fmt_num(v)
 }
 
-fn pct_label(v: f64) -> String {
+pub(crate) fn pct_label(v: f64) -> String {
     format!("{}%", fmt_num(v * 100.0))
 }
 
@@ -327,7 +328,8 @@ pub(crate) fn components(
         "each pool as a whole (instances combined), averaged over each window{}",
         points_note(per_point(windows, pts), "mean")
     );
-    let any_lb = shown.iter().any(|c| c.no_utilization);
+    let any_lb = shown.iter().any(|c| c.no_utilization && !c.queue);
+    let any_queue = shown.iter().any(|c| c.queue);
     let any_service = shown.iter().any(|c| !c.no_utilization);
     // Fewer time ticks in narrower panels.
     let panel_w = (WIDTH as f64 / cols as f64) - (chart::LEFT + chart::RIGHT) as f64;
@@ -348,6 +350,12 @@ pub(crate) fn components(
             entries.push(Entry::new(
                 "requests outstanding (load balancer)",
                 Swatch::Line(OI_PURPLE, 2),
+            ));
+        }
+        if any_queue {
+            entries.push(Entry::new(
+                "messages held (queue)",
+                Swatch::Line(OI_GREEN, 2),
             ));
         }
         entries.extend(ctx.common_entries());
@@ -376,6 +384,7 @@ pub(crate) fn components(
                 n => format!("{}, {n} instances", comp.name),
             };
             let (caption, shorter) = match (comp.no_utilization, comp.mean_utilization) {
+                (true, _) if comp.queue => (format!("{} (queue)", comp.name), comp.name.clone()),
                 (true, _) => (format!("{} (load balancer)", comp.name), comp.name.clone()),
                 (false, Some(u)) => {
                     let mean = format!("{name}: mean utilisation {:.0}%", u * 100.0);
@@ -428,18 +437,19 @@ fn panel(
         y_desc: desc,
     };
     if comp.no_utilization {
-        let mut c = chart::build(
-            area,
-            axis.coord(),
-            chart::y_linear(s.max(data::IN_SERVICE)),
-            true,
-            true,
-        )?;
+        // A queue's level is the messages it holds, a balancer's the
+        // requests it has passed on and not yet seen answered.
+        let (col, desc, color) = if comp.queue {
+            (data::BACKLOG, "held (messages)", OI_GREEN)
+        } else {
+            (data::IN_SERVICE, "outstanding (requests)", OI_PURPLE)
+        };
+        let mut c = chart::build(area, axis.coord(), chart::y_linear(s.max(col)), true, true)?;
         let f = chart::frame(&c, axis.end);
         shade_warmup(root, &f, ctx.warmup)?;
-        chart::mesh(root, &mut c, &axes("outstanding (requests)", &num_label))?;
+        chart::mesh(root, &mut c, &axes(desc, &num_label))?;
         draw_markers(root, &f, &ctx.markers)?;
-        chart::line(&mut c, s.points(data::IN_SERVICE), |v| v, OI_PURPLE, 2)?;
+        chart::line(&mut c, s.points(col), |v| v, color, 2)?;
         return Ok(());
     }
     let util = chart::Ticked::linear(0.0..1.08, vec![0.0, 0.25, 0.5, 0.75, 1.0]);
@@ -666,7 +676,7 @@ pub(crate) fn write_all(input: &super::RunPlots) -> io::Result<Vec<PathBuf>> {
         axis: TimeAxis::new(duration.max(ts.end_s)),
         markers: marker_secs(input.markers),
     };
-    Ok(vec![
+    let mut written = vec![
         latency(&dir.join("latency.png"), &ctx, &ts, ts.windows)?,
         throughput(&dir.join("throughput.png"), &ctx, &ts, ts.windows)?,
         components(&dir.join("components.png"), &ctx, &comps, ts.windows)?,
@@ -677,5 +687,13 @@ pub(crate) fn write_all(input: &super::RunPlots) -> io::Result<Vec<PathBuf>> {
             input.latency_by_class,
             warmup,
         )?,
-    ])
+    ];
+    let tier = data::read_data_tier(
+        &dir.join("components.csv"),
+        warmup,
+        Some(duration),
+        ts.window_s,
+    )?;
+    written.extend(super::data_tier::write_all(dir, &ctx, &tier)?);
+    Ok(written)
 }

@@ -1,0 +1,265 @@
+//! `kind: cache`: a cache-aside cache. Keys are spread over nodes by hash;
+//! each node has `workers` for lookups, stores and deletes (each takes
+//! `hit_time`) and its own [`Store`] of entries. A read looks its key up; on
+//! a miss the read goes on to `on_miss` and, when the data comes back, stores
+//! it (another `hit_time`) before replying. A write deletes the key, then
+//! goes on to `on_miss`. The cache's workers are busy only for its own
+//! operations, never while `on_miss` works.
+
+pub mod store;
+
+use std::collections::VecDeque;
+
+use super::{ANY_INSTANCE, CallId, Ctx, Event};
+use crate::engine::{SimTime, Stream, name_hash};
+use crate::metrics::{ComponentRow, DataSummary, Level, Outcome};
+use crate::model::{self, ComponentId, Dist, Op, keys::key_hash};
+use store::{Eviction, Store};
+
+/// Phases of a call at the cache, kept in the call's `step`.
+const LOOKUP: u16 = 0;
+const AWAIT_DATA: u16 = 1;
+const STORE: u16 = 2;
+
+/// One cache node.
+struct Node {
+    busy: Level,
+    queue: VecDeque<CallId>,
+    queue_level: Level,
+    entries: Store,
+    completed: u64,
+    hits: u64,
+    misses: u64,
+}
+
+/// A cache of one or more nodes.
+pub struct Cache {
+    id: ComponentId,
+    workers: u64,
+    hit_time: Dist,
+    on_miss: ComponentId,
+    salt: u64,
+    nodes: Vec<Node>,
+    time_stream: Stream,
+    evict_stream: Stream,
+    /// Totals since the warm-up: hits, misses, evictions.
+    measured: [u64; 3],
+}
+
+impl Cache {
+    /// The cache `id`, named `name`, as the model describes it.
+    pub fn new(id: ComponentId, name: &str, m: &model::Cache, seed: u64) -> Cache {
+        let eviction = match m.eviction {
+            model::Eviction::Lru => Eviction::Lru,
+            model::Eviction::Lfu => Eviction::Lfu,
+            model::Eviction::Fifo => Eviction::Fifo,
+            model::Eviction::Random => Eviction::Random,
+        };
+        let capacity = m.capacity.map(|c| c as usize);
+        let ttl = m.ttl.map(|t| t.nanos());
+        Cache {
+            id,
+            workers: m.workers as u64,
+            hit_time: m.hit_time.clone(),
+            on_miss: m.on_miss,
+            salt: name_hash(name),
+            nodes: (0..m.instances)
+                .map(|_| Node {
+                    busy: Level::default(),
+                    queue: VecDeque::new(),
+                    queue_level: Level::default(),
+                    entries: Store::new(capacity, eviction, ttl),
+                    completed: 0,
+                    hits: 0,
+                    misses: 0,
+                })
+                .collect(),
+            time_stream: Stream::new(seed, name, "service"),
+            evict_stream: Stream::new(seed, name, "eviction"),
+            measured: [0; 3],
+        }
+    }
+
+    /// Reacts to a call arriving, an operation done, or `on_miss` replying.
+    // Out of line: keeps the service and balancer hot path small.
+    #[inline(never)]
+    pub fn on(&mut self, event: Event, ctx: &mut Ctx) {
+        match event {
+            Event::Deliver { call } => self.arrive(call, ctx),
+            Event::ServiceDone { call } => self.done(call, ctx),
+            Event::Reply { call, outcome } => self.data_replied(call, outcome, ctx),
+            Event::Arrival | Event::ThinkDone { .. } | Event::Timeout { .. } => {
+                unreachable!("client events are not delivered to caches")
+            }
+        }
+    }
+
+    #[inline]
+    fn arrive(&mut self, call: CallId, ctx: &mut Ctx) {
+        let n = self.nodes.len() as u64;
+        let c = &mut ctx.calls[call];
+        let node = if n == 1 {
+            0
+        } else {
+            (key_hash(c.key.get(), self.salt) % n) as usize
+        };
+        c.instance = node as u32;
+        c.step = LOOKUP;
+        self.enqueue(node, call, ctx);
+    }
+
+    /// Starts an operation on a free worker of `node`, or queues it.
+    #[inline]
+    fn enqueue(&mut self, node: usize, call: CallId, ctx: &mut Ctx) {
+        let n = &mut self.nodes[node];
+        if n.busy.value() < self.workers {
+            n.busy.incr(ctx.now);
+            let t = self.hit_time.sample(&mut self.time_stream);
+            ctx.events
+                .schedule(ctx.now + t, Event::ServiceDone { call });
+        } else {
+            n.queue.push_back(call);
+            n.queue_level.set(ctx.now, n.queue.len() as u64);
+        }
+    }
+
+    /// A worker of `node` is done: it takes the next operation or goes idle.
+    #[inline]
+    fn release(&mut self, node: usize, ctx: &mut Ctx) {
+        let n = &mut self.nodes[node];
+        match n.queue.pop_front() {
+            Some(next) => {
+                n.queue_level.set(ctx.now, n.queue.len() as u64);
+                let t = self.hit_time.sample(&mut self.time_stream);
+                ctx.events
+                    .schedule(ctx.now + t, Event::ServiceDone { call: next });
+            }
+            None => n.busy.decr(ctx.now),
+        }
+    }
+
+    #[inline]
+    fn done(&mut self, call: CallId, ctx: &mut Ctx) {
+        let c = ctx.calls[call];
+        let node = c.instance as usize;
+        let now = ctx.now.nanos();
+        match (c.step, c.op) {
+            (LOOKUP, Op::Read) => {
+                let n = &mut self.nodes[node];
+                if n.entries.lookup(c.key.get(), now) {
+                    n.hits += 1;
+                    n.completed += 1;
+                    self.measured[0] += 1;
+                    ctx.reply(call, Outcome::Ok);
+                } else {
+                    n.misses += 1;
+                    self.measured[1] += 1;
+                    self.fetch(call, ctx);
+                }
+            }
+            (LOOKUP, Op::Write) => {
+                // Cache-aside write: drop the cached copy, then change the data.
+                self.nodes[node].entries.remove(c.key.get());
+                self.fetch(call, ctx);
+            }
+            _ => {
+                let n = &mut self.nodes[node];
+                if n.entries.store(c.key.get(), now, &mut self.evict_stream) {
+                    self.measured[2] += 1;
+                }
+                n.completed += 1;
+                ctx.reply(call, Outcome::Ok);
+            }
+        }
+        self.release(node, ctx);
+    }
+
+    /// Sends the call on to the component that holds the data.
+    #[inline]
+    fn fetch(&mut self, call: CallId, ctx: &mut Ctx) {
+        let c = &mut ctx.calls[call];
+        c.step = AWAIT_DATA;
+        let child = c.child(call, self.on_miss, ANY_INSTANCE);
+        let child = ctx.calls.insert(child);
+        ctx.send(child);
+    }
+
+    #[inline]
+    fn data_replied(&mut self, child: CallId, outcome: Outcome, ctx: &mut Ctx) {
+        let parent = ctx
+            .calls
+            .remove(child)
+            .and_then(|c| c.parent)
+            .expect("a reply to a cache call has a parent");
+        let c = &mut ctx.calls[parent];
+        let node = c.instance as usize;
+        if c.op == Op::Read && outcome == Outcome::Ok {
+            // Cache-aside: the reader stores what it read.
+            c.step = STORE;
+            self.enqueue(node, parent, ctx);
+        } else {
+            if outcome == Outcome::Ok {
+                self.nodes[node].completed += 1;
+            }
+            ctx.reply(parent, outcome);
+        }
+    }
+
+    /// Operations waiting for a worker, all nodes.
+    pub fn queued(&self) -> usize {
+        self.nodes.iter().map(|n| n.queue.len()).sum()
+    }
+
+    /// The warm-up is over.
+    pub fn start_measuring(&mut self) {
+        self.measured = [0; 3];
+    }
+
+    /// Hits, misses and evictions since the warm-up.
+    pub fn summary(&self) -> DataSummary {
+        DataSummary::Cache {
+            component: self.id,
+            hits: self.measured[0],
+            misses: self.measured[1],
+            evictions: self.measured[2],
+        }
+    }
+
+    /// Appends a row per node and one for the cache (`*`).
+    pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
+        let len = end.0 - start.0;
+        let workers = self.workers as f64;
+        let mut all = ComponentRow {
+            in_service: Some(0.0),
+            queue_len: Some(0.0),
+            hits: Some(0),
+            misses: Some(0),
+            ..ComponentRow::empty(start, self.id, None)
+        };
+        for (i, n) in self.nodes.iter_mut().enumerate() {
+            let busy = n.busy.take_average(end, len);
+            let queue = n.queue_level.take_average(end, len);
+            let row = ComponentRow {
+                up: 1,
+                utilization: Some(busy / workers),
+                queue_len: Some(queue),
+                in_service: Some(busy),
+                completed: std::mem::take(&mut n.completed),
+                hits: Some(std::mem::take(&mut n.hits)),
+                misses: Some(std::mem::take(&mut n.misses)),
+                ..ComponentRow::empty(start, self.id, Some(i as u32))
+            };
+            all.up += 1;
+            all.in_service = all.in_service.map(|v| v + busy);
+            all.queue_len = all.queue_len.map(|v| v + queue);
+            all.completed += row.completed;
+            all.hits = all.hits.map(|v| v + row.hits.unwrap_or(0));
+            all.misses = all.misses.map(|v| v + row.misses.unwrap_or(0));
+            out.push(row);
+        }
+        all.utilization = all
+            .in_service
+            .map(|b| b / (workers * self.nodes.len() as f64));
+        out.push(all);
+    }
+}

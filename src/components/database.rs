@@ -1,0 +1,403 @@
+//! `kind: database`: shards, each a primary with `replicas` read replicas;
+//! every node has `workers` and a FCFS queue. Keys pick the shard (by the
+//! partitioner); writes go to the shard's primary, reads where `read_from`
+//! says. A replica applies the primary's writes in the primary's order, each
+//! `lag` after the primary wrote it (and never before the previous one), so
+//! replication lag and stale reads emerge from the writes themselves.
+//!
+//! A write is acknowledged when the primary has written it (`async`), when
+//! every replica has applied it (`sync`) or the first one has (`semi_sync`).
+//! A replica read is stale when the replica has not yet applied the latest
+//! acknowledged write of its key: each shard numbers its writes, remembers
+//! the number of the latest acknowledged write of each key written, and each
+//! replica how far it has applied.
+
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
+
+use super::{CallId, Ctx, Event};
+use crate::engine::{SimTime, Stream, name_hash};
+use crate::metrics::{ComponentRow, DataSummary, Level, Outcome};
+use crate::model::{self, ComponentId, Dist, Op, Partitioner, ReadFrom, ReplicationMode};
+
+/// Phases of a call at the database, kept in the call's `step`.
+const SERVE: u16 = 0;
+const AWAIT_ACK: u16 = 1;
+
+/// One node: a primary or a replica.
+struct Node {
+    busy: Level,
+    queue: VecDeque<CallId>,
+    queue_level: Level,
+    completed: u64,
+    stale: u64,
+    /// Sum and count of apply delays of writes applied in the window.
+    lag_sum_ns: u128,
+    lag_count: u64,
+}
+
+/// A write on its way to one replica.
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    apply_at: u64,
+    seq: u64,
+    committed_at: u64,
+}
+
+/// What one replica has applied.
+#[derive(Default)]
+struct Replica {
+    pending: VecDeque<Pending>,
+    applied: u64,
+    last_apply_at: u64,
+}
+
+/// One shard's replication state.
+#[derive(Default)]
+struct Shard {
+    /// Writes committed by the primary, numbered from 1.
+    committed: u64,
+    /// Per key written: the number of its latest acknowledged write.
+    latest_acked: FxHashMap<u64, u64>,
+    /// Writes waiting for replicas before their acknowledgement, in order.
+    awaiting_ack: VecDeque<u64>,
+    replicas: Vec<Replica>,
+}
+
+/// A sharded, replicated database.
+pub struct Database {
+    id: ComponentId,
+    workers: u64,
+    replicas: u32,
+    read_from: ReadFrom,
+    mode: ReplicationMode,
+    lag: Dist,
+    read_time: Dist,
+    write_time: Dist,
+    partitioner: Partitioner,
+    /// Whether some replica read can be stale, so acknowledgements are
+    /// remembered per key (not with `read_from: primary` or `sync`).
+    track_stale: bool,
+    nodes: Vec<Node>,
+    shards: Vec<Shard>,
+    time_stream: Stream,
+    lag_stream: Stream,
+    routing_stream: Stream,
+    /// Since the warm-up: operations per shard.
+    shard_ops: Vec<u64>,
+    /// Since the warm-up: reads, replica reads, stale reads, writes.
+    measured: [u64; 4],
+}
+
+impl Database {
+    /// The database `id`, named `name`, as the model describes it.
+    pub fn new(id: ComponentId, name: &str, m: &model::Database, seed: u64) -> Database {
+        let replicas = m.replicas;
+        let track_stale = replicas > 0
+            && m.read_from != ReadFrom::Primary
+            && m.replication != ReplicationMode::Sync;
+        Database {
+            id,
+            workers: m.workers as u64,
+            replicas,
+            read_from: m.read_from,
+            mode: m.replication,
+            lag: m.lag.clone(),
+            read_time: m.read_time.clone(),
+            write_time: m.write_time.clone(),
+            partitioner: Partitioner::new(&m.partition, m.shards, name_hash(name)),
+            track_stale,
+            nodes: (0..m.nodes())
+                .map(|_| Node {
+                    busy: Level::default(),
+                    queue: VecDeque::new(),
+                    queue_level: Level::default(),
+                    completed: 0,
+                    stale: 0,
+                    lag_sum_ns: 0,
+                    lag_count: 0,
+                })
+                .collect(),
+            shards: (0..m.shards)
+                .map(|_| Shard {
+                    replicas: (0..replicas).map(|_| Replica::default()).collect(),
+                    ..Shard::default()
+                })
+                .collect(),
+            time_stream: Stream::new(seed, name, "service"),
+            lag_stream: Stream::new(seed, name, "replication"),
+            routing_stream: Stream::new(seed, name, "routing"),
+            shard_ops: vec![0; m.shards as usize],
+            measured: [0; 4],
+        }
+    }
+
+    /// Reacts to a call arriving or a node finishing it.
+    // Out of line: keeps the service and balancer hot path small.
+    #[inline(never)]
+    pub fn on(&mut self, event: Event, ctx: &mut Ctx) {
+        match event {
+            Event::Deliver { call } => self.arrive(call, ctx),
+            Event::ServiceDone { call } => match ctx.calls[call].step {
+                SERVE => self.served(call, ctx),
+                _ => self.acknowledged(call, ctx),
+            },
+            Event::Reply { .. }
+            | Event::Arrival
+            | Event::ThinkDone { .. }
+            | Event::Timeout { .. } => {
+                unreachable!("a database makes no calls")
+            }
+        }
+    }
+
+    /// Node index of replica `r` (0 = primary) of `shard`.
+    #[inline]
+    fn node(&self, shard: u32, r: u32) -> usize {
+        (shard * (1 + self.replicas) + r) as usize
+    }
+
+    #[inline]
+    fn arrive(&mut self, call: CallId, ctx: &mut Ctx) {
+        let c = ctx.calls[call];
+        let shard = self.partitioner.shard_of(c.key.get());
+        let r = match (c.op, self.read_from) {
+            (Op::Write, _) | (Op::Read, ReadFrom::Primary) => 0,
+            (Op::Read, ReadFrom::Replicas) => {
+                1 + self.routing_stream.index(self.replicas as usize) as u32
+            }
+            (Op::Read, ReadFrom::Any) => {
+                self.routing_stream.index(1 + self.replicas as usize) as u32
+            }
+        };
+        let node = self.node(shard, r);
+        let c = &mut ctx.calls[call];
+        c.instance = node as u32;
+        c.step = SERVE;
+        let n = &mut self.nodes[node];
+        if n.busy.value() < self.workers {
+            n.busy.incr(ctx.now);
+            let t = self.time_of(c.op);
+            ctx.events
+                .schedule(ctx.now + t, Event::ServiceDone { call });
+        } else {
+            n.queue.push_back(call);
+            n.queue_level.set(ctx.now, n.queue.len() as u64);
+        }
+    }
+
+    #[inline]
+    fn time_of(&mut self, op: Op) -> crate::engine::SimDuration {
+        match op {
+            Op::Read => self.read_time.sample(&mut self.time_stream),
+            Op::Write => self.write_time.sample(&mut self.time_stream),
+        }
+    }
+
+    /// A node finished serving a call: the worker moves on, and the read or
+    /// write takes effect.
+    #[inline]
+    fn served(&mut self, call: CallId, ctx: &mut Ctx) {
+        let c = ctx.calls[call];
+        let node = c.instance as usize;
+        let per_shard = 1 + self.replicas as usize;
+        let shard = node / per_shard;
+        let r = node % per_shard;
+        // The worker takes the next call in line, or goes idle.
+        let next = self.nodes[node].queue.pop_front();
+        match next {
+            Some(next) => {
+                let n = &mut self.nodes[node];
+                n.queue_level.set(ctx.now, n.queue.len() as u64);
+                let op = ctx.calls[next].op;
+                let t = self.time_of(op);
+                ctx.events
+                    .schedule(ctx.now + t, Event::ServiceDone { call: next });
+            }
+            None => self.nodes[node].busy.decr(ctx.now),
+        }
+        self.shard_ops[shard] += 1;
+        match c.op {
+            Op::Read => {
+                self.measured[0] += 1;
+                if r > 0 {
+                    self.measured[1] += 1;
+                    if self.track_stale && self.is_stale(shard, r - 1, c.key.get(), ctx.now.nanos())
+                    {
+                        self.nodes[node].stale += 1;
+                        self.measured[2] += 1;
+                    }
+                }
+                self.nodes[node].completed += 1;
+                ctx.reply(call, Outcome::Ok);
+            }
+            Op::Write => self.commit(shard, call, ctx),
+        }
+    }
+
+    /// The primary has written `call`'s write: it goes to every replica, and
+    /// is acknowledged now or when the replicas the mode waits for have it.
+    #[inline]
+    fn commit(&mut self, shard: usize, call: CallId, ctx: &mut Ctx) {
+        let now = ctx.now.nanos();
+        let key = ctx.calls[call].key.get();
+        let primary = self.node(shard as u32, 0);
+        let s = &mut self.shards[shard];
+        s.committed += 1;
+        let seq = s.committed;
+        let (mut first, mut last) = (u64::MAX, now);
+        for rep in &mut s.replicas {
+            let lag = self.lag.sample(&mut self.lag_stream).nanos();
+            // In the primary's order: never before the previous write.
+            let at = now.saturating_add(lag).max(rep.last_apply_at);
+            rep.last_apply_at = at;
+            rep.pending.push_back(Pending {
+                apply_at: at,
+                seq,
+                committed_at: now,
+            });
+            first = first.min(at);
+            last = last.max(at);
+        }
+        let ack_at = match self.mode {
+            ReplicationMode::Async => now,
+            ReplicationMode::Sync => last,
+            ReplicationMode::SemiSync => first,
+        };
+        if ack_at == now {
+            if self.track_stale {
+                s.latest_acked.insert(key, seq);
+            }
+            self.measured[3] += 1;
+            self.nodes[primary].completed += 1;
+            ctx.reply(call, Outcome::Ok);
+        } else {
+            // Acknowledgements come in commit order: apply times only grow.
+            s.awaiting_ack.push_back(seq);
+            ctx.calls[call].step = AWAIT_ACK;
+            ctx.events
+                .schedule(SimTime(ack_at), Event::ServiceDone { call });
+        }
+    }
+
+    /// The replicas a synchronous write waits for have applied it.
+    #[inline]
+    fn acknowledged(&mut self, call: CallId, ctx: &mut Ctx) {
+        let c = ctx.calls[call];
+        let node = c.instance as usize;
+        let shard = node / (1 + self.replicas as usize);
+        let s = &mut self.shards[shard];
+        let seq = s
+            .awaiting_ack
+            .pop_front()
+            .expect("an acknowledgement was awaited");
+        if self.track_stale {
+            s.latest_acked.insert(c.key.get(), seq);
+        }
+        self.measured[3] += 1;
+        self.nodes[node].completed += 1;
+        ctx.reply(call, Outcome::Ok);
+    }
+
+    /// Applies what replica `r` of `shard` has applied by `now`.
+    #[inline]
+    fn catch_up(&mut self, shard: usize, r: usize, now: u64) {
+        let node = shard * (1 + self.replicas as usize) + 1 + r;
+        let rep = &mut self.shards[shard].replicas[r];
+        while let Some(p) = rep.pending.front() {
+            if p.apply_at > now {
+                break;
+            }
+            rep.applied = p.seq;
+            let n = &mut self.nodes[node];
+            n.lag_sum_ns += (p.apply_at - p.committed_at) as u128;
+            n.lag_count += 1;
+            rep.pending.pop_front();
+        }
+    }
+
+    #[inline]
+    fn is_stale(&mut self, shard: usize, r: usize, key: u64, now: u64) -> bool {
+        self.catch_up(shard, r, now);
+        let s = &self.shards[shard];
+        s.latest_acked
+            .get(&key)
+            .is_some_and(|&seq| seq > s.replicas[r].applied)
+    }
+
+    /// Calls waiting for a worker, all nodes.
+    pub fn queued(&self) -> usize {
+        self.nodes.iter().map(|n| n.queue.len()).sum()
+    }
+
+    /// The warm-up is over.
+    pub fn start_measuring(&mut self) {
+        self.shard_ops.iter_mut().for_each(|x| *x = 0);
+        self.measured = [0; 4];
+    }
+
+    /// Load per shard, reads, stale reads and writes since the warm-up.
+    pub fn summary(&self) -> DataSummary {
+        DataSummary::Database {
+            component: self.id,
+            shard_ops: self.shard_ops.clone(),
+            reads: self.measured[0],
+            replica_reads: self.measured[1],
+            stale_reads: self.measured[2],
+            writes: self.measured[3],
+        }
+    }
+
+    /// Appends a row per node and one for the database (`*`).
+    pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
+        // Replicas apply up to the window's end, so each applied write's lag
+        // falls in the window where it was applied.
+        let last = end.nanos().saturating_sub(1);
+        for shard in 0..self.shards.len() {
+            for r in 0..self.replicas as usize {
+                self.catch_up(shard, r, last);
+            }
+        }
+        let len = end.0 - start.0;
+        let workers = self.workers as f64;
+        let per_shard = 1 + self.replicas as usize;
+        let mut all = ComponentRow {
+            in_service: Some(0.0),
+            queue_len: Some(0.0),
+            stale_reads: Some(0),
+            ..ComponentRow::empty(start, self.id, None)
+        };
+        let (mut lag_sum, mut lag_count) = (0u128, 0u64);
+        for (i, n) in self.nodes.iter_mut().enumerate() {
+            let busy = n.busy.take_average(end, len);
+            let queue = n.queue_level.take_average(end, len);
+            let replica = i % per_shard > 0;
+            let lag = std::mem::take(&mut n.lag_sum_ns);
+            let count = std::mem::take(&mut n.lag_count);
+            lag_sum += lag;
+            lag_count += count;
+            let row = ComponentRow {
+                up: 1,
+                utilization: Some(busy / workers),
+                queue_len: Some(queue),
+                in_service: Some(busy),
+                completed: std::mem::take(&mut n.completed),
+                lag_ms: (replica && count > 0).then(|| lag as f64 / count as f64 / 1e6),
+                stale_reads: Some(std::mem::take(&mut n.stale)),
+                ..ComponentRow::empty(start, self.id, Some(i as u32))
+            };
+            all.up += 1;
+            all.in_service = all.in_service.map(|v| v + busy);
+            all.queue_len = all.queue_len.map(|v| v + queue);
+            all.completed += row.completed;
+            all.stale_reads = all.stale_reads.map(|v| v + row.stale_reads.unwrap_or(0));
+            out.push(row);
+        }
+        all.lag_ms = (lag_count > 0).then(|| lag_sum as f64 / lag_count as f64 / 1e6);
+        all.utilization = all
+            .in_service
+            .map(|b| b / (workers * self.nodes.len() as f64));
+        out.push(all);
+    }
+}

@@ -1,0 +1,219 @@
+//! `kind: queue`: a durable message queue. A publish takes `publish_time`,
+//! then the message is stored (or refused when the queue holds `capacity`
+//! messages: back pressure) and the publisher is done. The consumer
+//! service's workers take messages in order as they become free; a message
+//! leaves the queue only when its consumer has finished it, and goes back to
+//! the head of the line if the consumer's work failed.
+
+use std::collections::VecDeque;
+
+use super::{ANY_INSTANCE, Call, CallId, Ctx, Event};
+use crate::engine::{SimTime, Stream};
+use crate::metrics::{ComponentRow, DataSummary, Level, Outcome};
+use crate::model::{self, ComponentId, Dist};
+
+/// A message queue and its consumers' free workers.
+pub struct Queue {
+    id: ComponentId,
+    capacity: u64,
+    consumers: ComponentId,
+    publish_time: Dist,
+    /// Publishing takes no time: store at once, without an event.
+    instant_publish: bool,
+    publish_stream: Stream,
+    /// One entry per free consumer worker: the instance it belongs to.
+    free_workers: VecDeque<u32>,
+    waiting: VecDeque<CallId>,
+    waiting_level: Level,
+    in_progress: Level,
+    backlog: Level,
+    rejected: u64,
+    consumed: u64,
+    /// Since the warm-up: published, rejected, consumed.
+    measured: [u64; 3],
+    peak: u64,
+    peak_at: SimTime,
+    drained_at: Option<SimTime>,
+}
+
+impl Queue {
+    /// The queue `id`, named `name`, feeding `consumer_instances` instances
+    /// of `workers` workers.
+    pub fn new(
+        id: ComponentId,
+        name: &str,
+        m: &model::Queue,
+        consumer_instances: u32,
+        workers: u32,
+        seed: u64,
+    ) -> Queue {
+        // Workers of all instances interleaved, so that messages spread.
+        let mut free_workers = VecDeque::new();
+        for _ in 0..workers {
+            free_workers.extend(0..consumer_instances);
+        }
+        Queue {
+            id,
+            capacity: m.capacity.unwrap_or(u64::MAX),
+            consumers: m.consumers,
+            instant_publish: matches!(m.publish_time, Dist::Constant(d) if d.nanos() == 0),
+            publish_time: m.publish_time.clone(),
+            publish_stream: Stream::new(seed, name, "publish"),
+            free_workers,
+            waiting: VecDeque::new(),
+            waiting_level: Level::default(),
+            in_progress: Level::default(),
+            backlog: Level::default(),
+            rejected: 0,
+            consumed: 0,
+            measured: [0; 3],
+            peak: 0,
+            peak_at: SimTime::ZERO,
+            drained_at: None,
+        }
+    }
+
+    /// Reacts to a publish arriving or stored, or a consumer finishing.
+    // Out of line: keeps the service and balancer hot path small.
+    #[inline(never)]
+    pub fn on(&mut self, event: Event, ctx: &mut Ctx) {
+        match event {
+            Event::Deliver { call } => {
+                if self.instant_publish {
+                    self.store(call, ctx);
+                } else {
+                    let t = self.publish_time.sample(&mut self.publish_stream);
+                    ctx.events
+                        .schedule(ctx.now + t, Event::ServiceDone { call });
+                }
+            }
+            Event::ServiceDone { call } => self.store(call, ctx),
+            Event::Reply { call, outcome } => self.consumer_replied(call, outcome, ctx),
+            Event::Arrival | Event::ThinkDone { .. } | Event::Timeout { .. } => {
+                unreachable!("client events are not delivered to queues")
+            }
+        }
+    }
+
+    fn held(&self) -> u64 {
+        self.waiting.len() as u64 + self.in_progress.value()
+    }
+
+    #[inline]
+    fn store(&mut self, call: CallId, ctx: &mut Ctx) {
+        if self.held() >= self.capacity {
+            self.rejected += 1;
+            self.measured[1] += 1;
+            ctx.reply(call, Outcome::Rejected);
+            return;
+        }
+        // The message lives on after the publisher is done: its own call,
+        // made by nobody, that the consumer's work reports back to.
+        let message = Call {
+            parent: None,
+            component: self.id,
+            instance: ANY_INSTANCE,
+            step: 0,
+            ..ctx.calls[call]
+        };
+        let message = ctx.calls.insert(message);
+        self.waiting.push_back(message);
+        self.measured[0] += 1;
+        ctx.reply(call, Outcome::Ok);
+        self.dispatch(ctx);
+        self.levels_changed(ctx.now);
+    }
+
+    /// Hands waiting messages to free consumer workers, in order.
+    #[inline]
+    fn dispatch(&mut self, ctx: &mut Ctx) {
+        while !self.waiting.is_empty() {
+            let Some(instance) = self.free_workers.pop_front() else {
+                break;
+            };
+            let message = self.waiting.pop_front().expect("checked non-empty");
+            let child = ctx.calls[message].child(message, self.consumers, instance);
+            let child = ctx.calls.insert(child);
+            ctx.send(child);
+            self.in_progress.incr(ctx.now);
+        }
+    }
+
+    #[inline]
+    fn consumer_replied(&mut self, child: CallId, outcome: Outcome, ctx: &mut Ctx) {
+        let c = ctx.calls.remove(child).expect("a live call");
+        let message = c.parent.expect("a consumer's call has its message");
+        self.free_workers.push_back(c.instance);
+        self.in_progress.decr(ctx.now);
+        if outcome == Outcome::Ok {
+            ctx.calls.remove(message);
+            self.consumed += 1;
+            self.measured[2] += 1;
+        } else {
+            // Not done: the message goes back to the head of the line.
+            self.waiting.push_front(message);
+        }
+        self.dispatch(ctx);
+        self.levels_changed(ctx.now);
+    }
+
+    /// Keeps the time averages, the peak and the drain time up to date.
+    #[inline]
+    fn levels_changed(&mut self, now: SimTime) {
+        let waiting = self.waiting.len() as u64;
+        self.waiting_level.set(now, waiting);
+        let held = waiting + self.in_progress.value();
+        self.backlog.set(now, held);
+        if held > self.peak {
+            self.peak = held;
+            self.peak_at = now;
+            self.drained_at = None;
+        }
+        if waiting == 0 && self.drained_at.is_none() {
+            self.drained_at = Some(now);
+        }
+    }
+
+    /// Messages waiting for a consumer.
+    pub fn queued(&self) -> usize {
+        self.waiting.len()
+    }
+
+    /// The warm-up is over: totals and the peak count from now.
+    pub fn start_measuring(&mut self, now: SimTime) {
+        self.measured = [0; 3];
+        self.peak = self.held();
+        self.peak_at = now;
+        self.drained_at = self.waiting.is_empty().then_some(now);
+    }
+
+    /// Messages, the peak backlog and when it drained, since the warm-up.
+    pub fn summary(&self) -> DataSummary {
+        DataSummary::Queue {
+            component: self.id,
+            published: self.measured[0],
+            rejected: self.measured[1],
+            consumed: self.measured[2],
+            peak_backlog: self.peak,
+            peak_at: self.peak_at,
+            drained_at: self.drained_at,
+            held_at_end: self.held(),
+        }
+    }
+
+    /// Appends the queue's row (`*`): messages waiting (`queue_len`), being
+    /// consumed (`in_service`), held in all (`backlog`), consumed
+    /// (`completed`) and refused (`rejected`).
+    pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
+        let len = end.0 - start.0;
+        out.push(ComponentRow {
+            up: 1,
+            queue_len: Some(self.waiting_level.take_average(end, len)),
+            in_service: Some(self.in_progress.take_average(end, len)),
+            backlog: Some(self.backlog.take_average(end, len)),
+            completed: std::mem::take(&mut self.consumed),
+            rejected: std::mem::take(&mut self.rejected),
+            ..ComponentRow::empty(start, self.id, None)
+        });
+    }
+}
