@@ -1089,3 +1089,14 @@ fn a_system_overloaded_without_bound_is_stopped_with_an_error() {
                 .is_none()
     );
 }
+
+#[test]
+fn rejects_a_database_with_too_many_nodes_at_its_replicas() {
+    expect_rejected(
+        "bad-too-many-nodes.yaml",
+        12,
+        "100",
+        Some("components.db.replicas"),
+        &["10100000 nodes", "shards x (1 + replicas)"],
+    );
+}

@@ -1294,6 +1294,24 @@ fn compile_database(
         "worker",
     )?;
     let nodes = shards * (1 + replicas);
+    if nodes > MAX_INSTANCES {
+        let at = if d.replicas.is_some() {
+            "replicas"
+        } else {
+            "shards"
+        };
+        return Err(ck
+            .err(
+                &format!("{path}.{at}"),
+                format!(
+                    "{shards} shards of {} nodes each ({nodes} nodes) is too many to simulate",
+                    1 + replicas
+                ),
+            )
+            .expected(format!(
+                "at most {MAX_INSTANCES} nodes (shards x (1 + replicas))"
+            )));
+    }
     if nodes * workers > MAX_POOL_WORKERS {
         return Err(ck
             .err(
