@@ -70,6 +70,14 @@ pub struct RunResult {
     /// Per cache, database and queue, in the order of the model: what the
     /// summary says of it.
     pub data: Vec<DataSummary>,
+    /// Faults, detections, promotions and SLO breaches, in time order
+    /// (`events.csv`).
+    pub log: Vec<crate::metrics::LoggedEvent>,
+    /// One row per fault occurrence, in the order they struck
+    /// (`recovery.csv`).
+    pub recovery: Vec<crate::metrics::RecoveryRow>,
+    /// How the run did against the SLO; `None` without one.
+    pub slo: Option<crate::metrics::SloVerdict>,
 }
 
 /// A run in progress.
@@ -345,6 +353,9 @@ impl<'m> Simulation<'m> {
                 .iter()
                 .filter_map(Component::data_summary)
                 .collect(),
+            log: Vec::new(),
+            recovery: Vec::new(),
+            slo: None,
         }
     }
 }

@@ -198,6 +198,7 @@ impl Queue {
             peak_at: self.peak_at,
             drained_at: self.drained_at,
             held_at_end: self.held(),
+            redelivered: 0,
         }
     }
 

@@ -1,12 +1,14 @@
 //! Measurements: time-weighted levels, latency histograms, request outcomes,
 //! and the rows a run hands to reports as each window closes.
 
+pub mod events;
 pub mod latency;
 pub mod level;
 pub mod requests;
 pub mod rows;
 pub mod window_histogram;
 
+pub use events::{EventKind, LoggedEvent, RecoveryRow, SloVerdict};
 pub use latency::Latencies;
 pub use level::Level;
 pub use requests::{ClassTotals, Outcome, RequestStats, WindowCounts};

@@ -127,6 +127,9 @@ pub enum DataSummary {
         drained_at: Option<SimTime>,
         /// Messages held at the end.
         held_at_end: u64,
+        /// Messages handed to a consumer again after its work on them
+        /// failed or its instance crashed (at-least-once delivery).
+        redelivered: u64,
     },
 }
 

@@ -3,11 +3,13 @@
 //! hot loop never looks anything up.
 
 pub mod distribution;
+pub mod faults;
 pub mod keys;
 pub mod partition;
 pub mod rate;
 
 pub use distribution::Dist;
+pub use faults::{Failover, Fault, FaultKind, HealthCheck, Slo};
 pub use keys::KeyDist;
 pub use partition::{Partition, Partitioner};
 pub use rate::{RateSchedule, RateStep};
@@ -40,6 +42,10 @@ pub struct Model {
     pub traffic: Traffic,
     /// Every component, in the order of the file.
     pub components: Vec<Component>,
+    /// Faults, in the order of the file.
+    pub faults: Vec<Fault>,
+    /// The objective windows are judged against, when there is one.
+    pub slo: Option<Slo>,
 }
 
 impl Model {
@@ -280,6 +286,9 @@ pub struct Database {
     pub write_time: Dist,
     /// The node size, when it has one.
     pub size: Option<Size>,
+    /// What happens when a primary dies; `None`: writes to its shard fail
+    /// until it comes back.
+    pub failover: Option<Failover>,
 }
 
 impl Database {
@@ -366,6 +375,8 @@ pub struct LoadBalancer {
     pub to: ComponentId,
     /// How it picks an instance.
     pub policy: Policy,
+    /// How it finds dead instances; `None`: it keeps sending to them.
+    pub health_check: Option<HealthCheck>,
 }
 
 /// Load-balancing policies.

@@ -284,6 +284,7 @@ pub fn data_lines(model: &Model, result: &RunResult) -> Vec<String> {
                 peak_at,
                 drained_at,
                 held_at_end,
+                redelivered: _,
             } => {
                 let drained = match drained_at {
                     Some(t) if *t == *peak_at => "nothing waiting at the peak".to_string(),

@@ -682,7 +682,11 @@ pub fn compile(
                             .expected(one_of(&["round_robin", "random", "least_connections", "power_of_two"])));
                     }
                 };
-                model::ComponentKind::LoadBalancer(model::LoadBalancer { to: target, policy })
+                model::ComponentKind::LoadBalancer(model::LoadBalancer {
+                    to: target,
+                    policy,
+                    health_check: None,
+                })
             }
             ComponentSpec::Cache(c) => {
                 let instances = c.instances.unwrap_or(1);
@@ -841,6 +845,8 @@ pub fn compile(
             timeout,
         },
         components,
+        faults: Vec::new(),
+        slo: None,
     })
 }
 
@@ -1341,6 +1347,7 @@ fn compile_database(
         read_time,
         write_time,
         size,
+        failover: None,
     }))
 }
 
