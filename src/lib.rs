@@ -3,7 +3,8 @@
 //! A scenario (YAML, see `SCENARIO.md`) is read and checked by [`scenario`],
 //! compiled into a plain [`model::Model`], and simulated request by request by
 //! [`simulation`], on the discrete-event [`engine`], with the [`components`]
-//! of the system reacting to events. [`metrics`] measures, [`report`] writes
+//! of the system reacting to events and [`faults`] breaking them on schedule.
+//! [`metrics`] measures, [`report`] writes
 //! CSV files and the terminal table, and [`cli`] is the command line.
 
 // Scenario errors carry location, key path, expectation and suggestion; they
@@ -13,6 +14,7 @@
 pub mod cli;
 pub mod components;
 pub mod engine;
+pub mod faults;
 pub mod metrics;
 pub mod model;
 pub mod report;

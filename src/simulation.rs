@@ -5,6 +5,7 @@ use crate::components::{
     Cache, Client, Component, Ctx, Database, Event, LoadBalancer, Queue, Service,
 };
 use crate::engine::{Arena, EventList, SimTime};
+use crate::faults::Injector;
 use crate::metrics::{ComponentRow, DataSummary, Sink, SummaryRow, WindowRow};
 use crate::model::{ComponentKind, Model};
 
@@ -16,6 +17,19 @@ const PROGRESS_EVERY: u64 = 1 << 16;
 /// and events, so some 1.5 GB): past this a scenario is overloaded without
 /// bound and would exhaust memory long before it ends.
 pub const MAX_IN_SYSTEM: usize = 10_000_000;
+
+/// Progress checks (of [`PROGRESS_EVERY`] events) in a row at one instant
+/// after which a run is stuck: some 10 million events without time moving.
+const STILL_LIMIT: u32 = 160;
+
+/// Whether a model has faults, health checks or an SLO to look after.
+fn needs_injector(model: &Model) -> bool {
+    !model.faults.is_empty()
+        || model.slo.is_some()
+        || model.components.iter().any(
+            |c| matches!(&c.kind, ComponentKind::LoadBalancer(lb) if lb.health_check.is_some()),
+        )
+}
 
 /// Why a run stopped before its end.
 #[derive(Debug)]
@@ -89,6 +103,8 @@ pub struct Simulation<'m> {
     calls: Arena<crate::components::Call>,
     rows: Vec<ComponentRow>,
     busy_after_warmup: Vec<(f64, f64)>,
+    /// Faults, health checks and the SLO; `None` when the model has none.
+    injector: Option<Injector>,
 }
 
 impl<'m> Simulation<'m> {
@@ -113,6 +129,7 @@ impl<'m> Simulation<'m> {
                         lb.to,
                         s.instances,
                         lb.policy,
+                        lb.health_check,
                         seed,
                     ))
                 }
@@ -144,6 +161,7 @@ impl<'m> Simulation<'m> {
             calls: Arena::new(),
             rows: Vec::new(),
             busy_after_warmup: vec![(0.0, 0.0); model.components.len()],
+            injector: needs_injector(model).then(|| Injector::new(model)),
         }
     }
 
@@ -166,10 +184,15 @@ impl<'m> Simulation<'m> {
                 events: &mut self.events,
                 calls: &mut self.calls,
             };
+            if let Some(inj) = &mut self.injector {
+                inj.start(self.model, &mut ctx);
+            }
             self.client.start(&mut ctx);
         }
 
         let mut next_progress = PROGRESS_EVERY;
+        // Progress checks in a row at one instant: a loop that takes no time.
+        let (mut still_at, mut still_checks) = (SimTime::NEVER, 0u32);
         let warm = SimTime::ZERO + self.model.warmup;
         let mut measuring = false;
         if warm == SimTime::ZERO {
@@ -212,6 +235,20 @@ impl<'m> Simulation<'m> {
                 {
                     return Err(RunError::Unbounded(self.unbounded(now)));
                 }
+                if now == still_at {
+                    still_checks += 1;
+                    if still_checks >= STILL_LIMIT {
+                        return Err(RunError::Unbounded(format!(
+                            "time stands still at {}: more than {} million events happened at that instant \
+                             (work that fails and is retried at once, taking no time, such as a queue's \
+                             consumer with a zero service time whose calls fail). Give that work some time.",
+                            crate::engine::SimDuration(now.nanos()),
+                            (STILL_LIMIT as u64 * PROGRESS_EVERY) / 1_000_000
+                        )));
+                    }
+                } else {
+                    (still_at, still_checks) = (now, 0);
+                }
             }
         }
         while window_start < end {
@@ -240,17 +277,55 @@ impl<'m> Simulation<'m> {
             Event::Arrival | Event::ThinkDone { .. } | Event::Timeout { .. } => {
                 self.client.on(event, &mut ctx)
             }
-            Event::Deliver { call } | Event::ServiceDone { call } => {
-                let c = ctx.calls[call].component;
-                self.components[c as usize].on(event, &mut ctx);
+            Event::Deliver { call } => {
+                // A call failed by a crash (or gone since) is not delivered.
+                let Some(c) = ctx.calls.get(call) else { return };
+                if c.replied {
+                    return;
+                }
+                let comp = c.component;
+                if let Some(inj) = &mut self.injector
+                    && inj.links_active()
+                    && inj.intercept(call, &mut ctx)
+                {
+                    return;
+                }
+                self.components[comp as usize].on(event, &mut ctx);
+            }
+            Event::ServiceDone { call } => {
+                // Work of a call a crash has failed is dropped.
+                let Some(c) = ctx.calls.get(call) else { return };
+                if c.replied {
+                    return;
+                }
+                let comp = c.component;
+                self.components[comp as usize].on(event, &mut ctx);
             }
             Event::Reply { call, .. } => match ctx.calls[call].parent {
                 None => self.client.on(event, &mut ctx),
-                Some(parent) => {
-                    let c = ctx.calls[parent].component;
-                    self.components[c as usize].on(event, &mut ctx);
-                }
+                Some(parent) => match ctx.calls.get(parent) {
+                    Some(p) if !p.replied => {
+                        let c = p.component;
+                        self.components[c as usize].on(event, &mut ctx);
+                    }
+                    // The waiting call was failed by a crash: nobody waits
+                    // for this reply any more.
+                    _ => {
+                        ctx.calls.remove(call);
+                    }
+                },
             },
+            Event::Fault { .. }
+            | Event::FaultEnd { .. }
+            | Event::RandomFlip { .. }
+            | Event::HealthCheck { .. }
+            | Event::Timer { .. } => {
+                let inj = self
+                    .injector
+                    .as_mut()
+                    .expect("fault events come from the injector");
+                inj.on(self.model, event, &mut self.components, &mut ctx);
+            }
         }
     }
 
@@ -287,6 +362,9 @@ impl<'m> Simulation<'m> {
         let in_flight = self.client.stats.in_flight();
         let (counts, latency) = self.client.stats.take_window();
         let quantiles = latency.headline();
+        if let Some(inj) = &mut self.injector {
+            inj.recovery.window(start, end, &counts, latency);
+        }
         latency.clear();
         let row = WindowRow {
             start,
@@ -317,7 +395,11 @@ impl<'m> Simulation<'m> {
         sink.window(&row, &self.rows)
     }
 
-    fn finish(self) -> RunResult {
+    fn finish(mut self) -> RunResult {
+        let (log, recovery, slo) = match self.injector.take() {
+            Some(inj) => inj.finish(),
+            None => (Vec::new(), Vec::new(), None),
+        };
         let measured = (self.model.duration - self.model.warmup).as_secs_f64();
         let stats = &self.client.stats;
         let mut summary: Vec<SummaryRow> = stats
@@ -353,9 +435,9 @@ impl<'m> Simulation<'m> {
                 .iter()
                 .filter_map(Component::data_summary)
                 .collect(),
-            log: Vec::new(),
-            recovery: Vec::new(),
-            slo: None,
+            log,
+            recovery,
+            slo,
         }
     }
 }

@@ -10,7 +10,7 @@ pub mod store;
 
 use std::collections::VecDeque;
 
-use super::{ANY_INSTANCE, CallId, Ctx, Event};
+use super::{ANY_INSTANCE, CallId, Ctx, Event, Impairments};
 use crate::engine::{SimTime, Stream, name_hash};
 use crate::metrics::{ComponentRow, DataSummary, Level, Outcome};
 use crate::model::{self, ComponentId, Dist, Op, keys::key_hash};
@@ -44,6 +44,7 @@ pub struct Cache {
     evict_stream: Stream,
     /// Totals since the warm-up: hits, misses, evictions.
     measured: [u64; 3],
+    faults: Impairments,
 }
 
 impl Cache {
@@ -77,6 +78,7 @@ impl Cache {
             time_stream: Stream::new(seed, name, "service"),
             evict_stream: Stream::new(seed, name, "eviction"),
             measured: [0; 3],
+            faults: Impairments::new(m.instances as usize, Stream::new(seed, name, "faults")),
         }
     }
 
@@ -88,8 +90,8 @@ impl Cache {
             Event::Deliver { call } => self.arrive(call, ctx),
             Event::ServiceDone { call } => self.done(call, ctx),
             Event::Reply { call, outcome } => self.data_replied(call, outcome, ctx),
-            Event::Arrival | Event::ThinkDone { .. } | Event::Timeout { .. } => {
-                unreachable!("client events are not delivered to caches")
+            _ => {
+                unreachable!("only calls, their work and replies reach a cache")
             }
         }
     }
@@ -105,7 +107,30 @@ impl Cache {
         };
         c.instance = node as u32;
         c.step = LOOKUP;
+        if self.faults.active() && self.impaired(node, call, ctx) {
+            return;
+        }
         self.enqueue(node, call, ctx);
+    }
+
+    /// A call reaching a crashed node goes on to `on_miss` as the caller's
+    /// cache client does (a read as a miss, not stored); one an `errors`
+    /// fault picks fails. True if the call was dealt with.
+    #[cold]
+    fn impaired(&mut self, node: usize, call: CallId, ctx: &mut Ctx) -> bool {
+        if !self.faults.is_up(node) {
+            if ctx.calls[call].op == Op::Read {
+                self.nodes[node].misses += 1;
+                self.measured[1] += 1;
+            }
+            self.fetch(call, ctx);
+            return true;
+        }
+        if let Some(outcome) = self.faults.refuse(node) {
+            ctx.reply(call, outcome);
+            return true;
+        }
+        false
     }
 
     /// Starts an operation on a free worker of `node`, or queues it.
@@ -115,6 +140,7 @@ impl Cache {
         if n.busy.value() < self.workers {
             n.busy.incr(ctx.now);
             let t = self.hit_time.sample(&mut self.time_stream);
+            let t = self.faults.scale(node, t);
             ctx.events
                 .schedule(ctx.now + t, Event::ServiceDone { call });
         } else {
@@ -131,6 +157,7 @@ impl Cache {
             Some(next) => {
                 n.queue_level.set(ctx.now, n.queue.len() as u64);
                 let t = self.hit_time.sample(&mut self.time_stream);
+                let t = self.faults.scale(node, t);
                 ctx.events
                     .schedule(ctx.now + t, Event::ServiceDone { call: next });
             }
@@ -163,8 +190,10 @@ impl Cache {
                 self.fetch(call, ctx);
             }
             _ => {
+                let up = self.faults.is_up(node);
                 let n = &mut self.nodes[node];
-                if n.entries.store(c.key.get(), now, &mut self.evict_stream) {
+                // A node that crashed meanwhile stores nothing.
+                if up && n.entries.store(c.key.get(), now, &mut self.evict_stream) {
                     self.measured[2] += 1;
                 }
                 n.completed += 1;
@@ -193,7 +222,7 @@ impl Cache {
             .expect("a reply to a cache call has a parent");
         let c = &mut ctx.calls[parent];
         let node = c.instance as usize;
-        if c.op == Op::Read && outcome == Outcome::Ok {
+        if c.op == Op::Read && outcome == Outcome::Ok && self.faults.is_up(node) {
             // Cache-aside: the reader stores what it read.
             c.step = STORE;
             self.enqueue(node, parent, ctx);
@@ -203,6 +232,29 @@ impl Cache {
             }
             ctx.reply(parent, outcome);
         }
+    }
+
+    /// Node `i` crashes: it loses its entries, and until it is repaired its
+    /// callers go straight to `on_miss`. Operations already at the node end
+    /// as misses.
+    pub fn crash(&mut self, i: usize) {
+        self.faults.crash(i);
+        self.nodes[i].entries.clear();
+    }
+
+    /// Node `i` is repaired (empty); true if it is up again.
+    pub fn restore(&mut self, i: usize) -> bool {
+        self.faults.restore(i)
+    }
+
+    /// Node `i` loses every entry.
+    pub fn flush(&mut self, i: usize) {
+        self.nodes[i].entries.clear();
+    }
+
+    /// What faults do to this cache's nodes.
+    pub fn faults(&mut self) -> &mut Impairments {
+        &mut self.faults
     }
 
     /// Operations waiting for a worker, all nodes.
@@ -239,8 +291,9 @@ impl Cache {
         for (i, n) in self.nodes.iter_mut().enumerate() {
             let busy = n.busy.take_average(end, len);
             let queue = n.queue_level.take_average(end, len);
+            let up = self.faults.take_up(i);
             let row = ComponentRow {
-                up: 1,
+                up,
                 utilization: Some(busy / workers),
                 queue_len: Some(queue),
                 in_service: Some(busy),
@@ -249,7 +302,7 @@ impl Cache {
                 misses: Some(std::mem::take(&mut n.misses)),
                 ..ComponentRow::empty(start, self.id, Some(i as u32))
             };
-            all.up += 1;
+            all.up += up;
             all.in_service = all.in_service.map(|v| v + busy);
             all.queue_len = all.queue_len.map(|v| v + queue);
             all.completed += row.completed;

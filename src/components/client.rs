@@ -137,7 +137,7 @@ impl Client {
             Event::ThinkDone { user } => self.send(user, ctx),
             Event::Timeout { request } => self.timeout(request, ctx),
             Event::Reply { call, outcome } => self.replied(call, outcome, ctx),
-            Event::Deliver { .. } | Event::ServiceDone { .. } => {
+            _ => {
                 unreachable!("the client serves no calls")
             }
         }
@@ -204,6 +204,7 @@ impl Client {
             op: self.ops[class as usize],
             step: 0,
             key,
+            replied: false,
         });
         ctx.send(root);
         if let Some(t) = self.timeout {

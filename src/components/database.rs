@@ -11,15 +11,21 @@
 //! acknowledged write of its key: each shard numbers its writes, remembers
 //! the number of the latest acknowledged write of each key written, and each
 //! replica how far it has applied.
+//!
+//! Faults: a crashed node fails the calls it holds and every call sent to
+//! it. When a primary dies, writes to its shard fail; with `failover`, after
+//! `detect` and `promote` the most up-to-date live replica becomes the
+//! primary, and the acknowledged writes it never received are lost writes.
+//! Reads meant for a dead replica go to the live ones.
 
 use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
-use super::{CallId, Ctx, Event};
+use super::{CallId, Ctx, Event, Impairments};
 use crate::engine::{SimTime, Stream, name_hash};
 use crate::metrics::{ComponentRow, DataSummary, Level, Outcome};
-use crate::model::{self, ComponentId, Dist, Op, Partitioner, ReadFrom, ReplicationMode};
+use crate::model::{self, ComponentId, Dist, Failover, Op, Partitioner, ReadFrom, ReplicationMode};
 
 /// Phases of a call at the database, kept in the call's `step`.
 const SERVE: u16 = 0;
@@ -45,7 +51,8 @@ struct Pending {
     committed_at: u64,
 }
 
-/// What one replica has applied.
+/// What one replica has applied (one per node slot of a shard; the
+/// primary's is unused while it is the primary).
 #[derive(Default)]
 struct Replica {
     pending: VecDeque<Pending>,
@@ -53,16 +60,63 @@ struct Replica {
     last_apply_at: u64,
 }
 
+/// The next step of a shard's failover.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FailoverStep {
+    /// Declare the primary dead.
+    Detect,
+    /// Make a replica the primary.
+    Promote,
+}
+
 /// One shard's replication state.
 #[derive(Default)]
 struct Shard {
     /// Writes committed by the primary, numbered from 1.
     committed: u64,
+    /// The latest write acknowledged (acknowledgements come in order).
+    acked_upto: u64,
     /// Per key written: the number of its latest acknowledged write.
     latest_acked: FxHashMap<u64, u64>,
     /// Writes waiting for replicas before their acknowledgement, in order.
     awaiting_ack: VecDeque<u64>,
-    replicas: Vec<Replica>,
+    /// Per slot (0 = the first primary, then the replicas).
+    slots: Vec<Replica>,
+    /// The slot serving as primary.
+    primary: usize,
+    /// Slot 0 is primary and every slot is up: reads route as without
+    /// faults (same draws).
+    normal: bool,
+    /// While the primary is down awaiting failover: replicas have exactly
+    /// what they had applied when it died.
+    frozen_at: Option<u64>,
+    /// The failover step due, and when.
+    failover: Option<(u64, FailoverStep)>,
+}
+
+/// What a database's failover did, for the run's event log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailoverEvent {
+    /// The primary `node` was declared dead.
+    Detected {
+        /// The node index.
+        node: u32,
+    },
+    /// Replica `node` became its shard's primary; `lost` acknowledged writes
+    /// it never received are gone.
+    Promoted {
+        /// The dead primary's node index.
+        old: u32,
+        /// The promoted node's index.
+        node: u32,
+        /// Lost writes.
+        lost: u64,
+    },
+    /// No live replica could be promoted in place of `node`.
+    NoReplica {
+        /// The dead primary's node index.
+        node: u32,
+    },
 }
 
 /// A sharded, replicated database.
@@ -88,6 +142,8 @@ pub struct Database {
     shard_ops: Vec<u64>,
     /// Since the warm-up: reads, replica reads, stale reads, writes.
     measured: [u64; 4],
+    failover: Option<Failover>,
+    faults: Impairments,
 }
 
 impl Database {
@@ -121,7 +177,8 @@ impl Database {
                 .collect(),
             shards: (0..m.shards)
                 .map(|_| Shard {
-                    replicas: (0..replicas).map(|_| Replica::default()).collect(),
+                    slots: (0..=replicas).map(|_| Replica::default()).collect(),
+                    normal: true,
                     ..Shard::default()
                 })
                 .collect(),
@@ -130,6 +187,8 @@ impl Database {
             routing_stream: Stream::new(seed, name, "routing"),
             shard_ops: vec![0; m.shards as usize],
             measured: [0; 4],
+            failover: m.failover,
+            faults: Impairments::new(m.nodes() as usize, Stream::new(seed, name, "faults")),
         }
     }
 
@@ -143,10 +202,7 @@ impl Database {
                 SERVE => self.served(call, ctx),
                 _ => self.acknowledged(call, ctx),
             },
-            Event::Reply { .. }
-            | Event::Arrival
-            | Event::ThinkDone { .. }
-            | Event::Timeout { .. } => {
+            _ => {
                 unreachable!("a database makes no calls")
             }
         }
@@ -162,23 +218,34 @@ impl Database {
     fn arrive(&mut self, call: CallId, ctx: &mut Ctx) {
         let c = ctx.calls[call];
         let shard = self.partitioner.shard_of(c.key.get());
-        let r = match (c.op, self.read_from) {
-            (Op::Write, _) | (Op::Read, ReadFrom::Primary) => 0,
-            (Op::Read, ReadFrom::Replicas) => {
-                1 + self.routing_stream.index(self.replicas as usize) as u32
+        let r = if self.shards[shard as usize].normal {
+            match (c.op, self.read_from) {
+                (Op::Write, _) | (Op::Read, ReadFrom::Primary) => 0,
+                (Op::Read, ReadFrom::Replicas) => {
+                    1 + self.routing_stream.index(self.replicas as usize) as u32
+                }
+                (Op::Read, ReadFrom::Any) => {
+                    self.routing_stream.index(1 + self.replicas as usize) as u32
+                }
             }
-            (Op::Read, ReadFrom::Any) => {
-                self.routing_stream.index(1 + self.replicas as usize) as u32
-            }
+        } else {
+            self.route_degraded(shard as usize, c.op)
         };
         let node = self.node(shard, r);
         let c = &mut ctx.calls[call];
         c.instance = node as u32;
         c.step = SERVE;
+        let op = c.op;
+        if self.faults.active()
+            && let Some(outcome) = self.faults.refuse(node)
+        {
+            ctx.reply(call, outcome);
+            return;
+        }
         let n = &mut self.nodes[node];
         if n.busy.value() < self.workers {
             n.busy.incr(ctx.now);
-            let t = self.time_of(c.op);
+            let t = self.time_of(op, node);
             ctx.events
                 .schedule(ctx.now + t, Event::ServiceDone { call });
         } else {
@@ -187,12 +254,40 @@ impl Database {
         }
     }
 
+    /// The slot a call goes to when a node of its shard is down or a
+    /// replica has been promoted: writes to the primary (dead or not),
+    /// reads to a live node `read_from` allows (the primary if none is).
+    #[cold]
+    fn route_degraded(&mut self, shard: usize, op: Op) -> u32 {
+        let per_shard = 1 + self.replicas as usize;
+        let base = shard * per_shard;
+        let primary = self.shards[shard].primary;
+        let allowed = |slot: usize, faults: &Impairments| {
+            faults.is_up(base + slot)
+                && match (op, self.read_from) {
+                    (Op::Write, _) | (Op::Read, ReadFrom::Primary) => false,
+                    (Op::Read, ReadFrom::Replicas) => slot != primary,
+                    (Op::Read, ReadFrom::Any) => true,
+                }
+        };
+        let live = (0..per_shard).filter(|&s| allowed(s, &self.faults)).count();
+        if live == 0 {
+            return primary as u32;
+        }
+        let k = self.routing_stream.index(live);
+        (0..per_shard)
+            .filter(|&s| allowed(s, &self.faults))
+            .nth(k)
+            .expect("k < live") as u32
+    }
+
     #[inline]
-    fn time_of(&mut self, op: Op) -> crate::engine::SimDuration {
-        match op {
+    fn time_of(&mut self, op: Op, node: usize) -> crate::engine::SimDuration {
+        let t = match op {
             Op::Read => self.read_time.sample(&mut self.time_stream),
             Op::Write => self.write_time.sample(&mut self.time_stream),
-        }
+        };
+        self.faults.scale(node, t)
     }
 
     /// A node finished serving a call: the worker moves on, and the read or
@@ -211,7 +306,7 @@ impl Database {
                 let n = &mut self.nodes[node];
                 n.queue_level.set(ctx.now, n.queue.len() as u64);
                 let op = ctx.calls[next].op;
-                let t = self.time_of(op);
+                let t = self.time_of(op, node);
                 ctx.events
                     .schedule(ctx.now + t, Event::ServiceDone { call: next });
             }
@@ -221,10 +316,9 @@ impl Database {
         match c.op {
             Op::Read => {
                 self.measured[0] += 1;
-                if r > 0 {
+                if r != self.shards[shard].primary {
                     self.measured[1] += 1;
-                    if self.track_stale && self.is_stale(shard, r - 1, c.key.get(), ctx.now.nanos())
-                    {
+                    if self.track_stale && self.is_stale(shard, r, c.key.get(), ctx.now.nanos()) {
                         self.nodes[node].stale += 1;
                         self.measured[2] += 1;
                     }
@@ -242,12 +336,17 @@ impl Database {
     fn commit(&mut self, shard: usize, call: CallId, ctx: &mut Ctx) {
         let now = ctx.now.nanos();
         let key = ctx.calls[call].key.get();
-        let primary = self.node(shard as u32, 0);
+        let per_shard = 1 + self.replicas as usize;
+        let primary = shard * per_shard + self.shards[shard].primary;
+        let faults = &self.faults;
         let s = &mut self.shards[shard];
         s.committed += 1;
         let seq = s.committed;
         let (mut first, mut last) = (u64::MAX, now);
-        for rep in &mut s.replicas {
+        for (slot, rep) in s.slots.iter_mut().enumerate() {
+            if slot == s.primary {
+                continue;
+            }
             let lag = self.lag.sample(&mut self.lag_stream).nanos();
             // In the primary's order: never before the previous write.
             let at = now.saturating_add(lag).max(rep.last_apply_at);
@@ -257,15 +356,21 @@ impl Database {
                 seq,
                 committed_at: now,
             });
-            first = first.min(at);
-            last = last.max(at);
+            // A dead replica gets the write when it is back; acknowledgements
+            // wait only for live ones.
+            if faults.is_up(shard * per_shard + slot) {
+                first = first.min(at);
+                last = last.max(at);
+            }
         }
         let ack_at = match self.mode {
             ReplicationMode::Async => now,
             ReplicationMode::Sync => last,
+            ReplicationMode::SemiSync if first == u64::MAX => now,
             ReplicationMode::SemiSync => first,
         };
         if ack_at == now {
+            s.acked_upto = seq;
             if self.track_stale {
                 s.latest_acked.insert(key, seq);
             }
@@ -292,6 +397,7 @@ impl Database {
             .awaiting_ack
             .pop_front()
             .expect("an acknowledgement was awaited");
+        s.acked_upto = seq;
         if self.track_stale {
             s.latest_acked.insert(c.key.get(), seq);
         }
@@ -300,11 +406,14 @@ impl Database {
         ctx.reply(call, Outcome::Ok);
     }
 
-    /// Applies what replica `r` of `shard` has applied by `now`.
+    /// Applies what replica slot `r` of `shard` has applied by `now` (by
+    /// its primary's death, while a failover is pending).
     #[inline]
     fn catch_up(&mut self, shard: usize, r: usize, now: u64) {
-        let node = shard * (1 + self.replicas as usize) + 1 + r;
-        let rep = &mut self.shards[shard].replicas[r];
+        let node = shard * (1 + self.replicas as usize) + r;
+        let s = &mut self.shards[shard];
+        let now = s.frozen_at.map_or(now, |f| f.min(now));
+        let rep = &mut s.slots[r];
         while let Some(p) = rep.pending.front() {
             if p.apply_at > now {
                 break;
@@ -323,7 +432,138 @@ impl Database {
         let s = &self.shards[shard];
         s.latest_acked
             .get(&key)
-            .is_some_and(|&seq| seq > s.replicas[r].applied)
+            .is_some_and(|&seq| seq > s.slots[r].applied)
+    }
+
+    /// Node `node` crashes: the calls it holds (`active`) fail now. A dead
+    /// primary's shard starts its failover, if the database has one.
+    pub fn crash(&mut self, node: usize, active: &[CallId], ctx: &mut Ctx) {
+        if !self.faults.crash(node) {
+            return;
+        }
+        for &call in active {
+            ctx.reply(call, Outcome::Failed);
+        }
+        let n = &mut self.nodes[node];
+        n.queue.clear();
+        n.queue_level.set(ctx.now, 0);
+        n.busy.set(ctx.now, 0);
+        let per_shard = 1 + self.replicas as usize;
+        let (shard, slot) = (node / per_shard, node % per_shard);
+        let now = ctx.now.nanos();
+        self.shards[shard].normal = false;
+        if slot != self.shards[shard].primary {
+            return;
+        }
+        // Writes waiting for their acknowledgement were among `active`.
+        self.shards[shard].awaiting_ack.clear();
+        if let Some(f) = self.failover {
+            for r in 0..per_shard {
+                if r != slot {
+                    self.catch_up(shard, r, now);
+                }
+            }
+            let s = &mut self.shards[shard];
+            s.frozen_at = Some(now);
+            let at = now.saturating_add(f.detect.nanos());
+            s.failover = Some((at, FailoverStep::Detect));
+            ctx.events.schedule(
+                SimTime(at),
+                Event::Timer {
+                    component: self.id,
+                    tag: shard as u32,
+                },
+            );
+        }
+    }
+
+    /// Node `node` is repaired; true if it is up again. A primary back
+    /// before its failover ends stays the primary; a replica (or a primary
+    /// replaced meanwhile) catches up with the writes it missed.
+    pub fn restore(&mut self, node: usize) -> bool {
+        if !self.faults.restore(node) {
+            return false;
+        }
+        let per_shard = 1 + self.replicas as usize;
+        let (shard, slot) = (node / per_shard, node % per_shard);
+        let s = &mut self.shards[shard];
+        if slot == s.primary {
+            s.frozen_at = None;
+            s.failover = None;
+        }
+        let base = shard * per_shard;
+        s.normal = s.primary == 0 && (0..per_shard).all(|r| self.faults.is_up(base + r));
+        true
+    }
+
+    /// A failover timer of shard `tag` fired: declares its primary dead or
+    /// promotes a replica. Returns what happened (nothing when the primary
+    /// came back first).
+    pub fn timer(&mut self, tag: u32, ctx: &mut Ctx) -> Option<FailoverEvent> {
+        let shard = tag as usize;
+        let now = ctx.now.nanos();
+        let per_shard = 1 + self.replicas as usize;
+        let base = shard * per_shard;
+        let s = &mut self.shards[shard];
+        let (at, step) = s.failover?;
+        if at != now {
+            return None;
+        }
+        let old = (base + s.primary) as u32;
+        match step {
+            FailoverStep::Detect => {
+                let f = self.failover.expect("a failover was started");
+                let at = now.saturating_add(f.promote.nanos());
+                s.failover = Some((at, FailoverStep::Promote));
+                ctx.events.schedule(
+                    SimTime(at),
+                    Event::Timer {
+                        component: self.id,
+                        tag,
+                    },
+                );
+                Some(FailoverEvent::Detected { node: old })
+            }
+            FailoverStep::Promote => {
+                s.failover = None;
+                s.frozen_at = None;
+                // The most up-to-date live replica (the lowest slot on ties).
+                let mut best: Option<(usize, u64)> = None;
+                for (r, rep) in s.slots.iter().enumerate() {
+                    if r != s.primary
+                        && self.faults.is_up(base + r)
+                        && best.is_none_or(|(_, a)| rep.applied > a)
+                    {
+                        best = Some((r, rep.applied));
+                    }
+                }
+                let Some((slot, applied)) = best else {
+                    return Some(FailoverEvent::NoReplica { node: old });
+                };
+                let lost = s.acked_upto.saturating_sub(applied);
+                s.committed = applied;
+                s.acked_upto = s.acked_upto.min(applied);
+                s.latest_acked.retain(|_, seq| *seq <= applied);
+                for rep in &mut s.slots {
+                    // Every other node resyncs from the new primary.
+                    rep.pending.clear();
+                    rep.applied = applied;
+                    rep.last_apply_at = rep.last_apply_at.max(now);
+                }
+                s.primary = slot;
+                s.normal = false;
+                Some(FailoverEvent::Promoted {
+                    old,
+                    node: (base + slot) as u32,
+                    lost,
+                })
+            }
+        }
+    }
+
+    /// What faults do to this database's nodes.
+    pub fn faults(&mut self) -> &mut Impairments {
+        &mut self.faults
     }
 
     /// Calls waiting for a worker, all nodes.
@@ -355,8 +595,10 @@ impl Database {
         // falls in the window where it was applied.
         let last = end.nanos().saturating_sub(1);
         for shard in 0..self.shards.len() {
-            for r in 0..self.replicas as usize {
-                self.catch_up(shard, r, last);
+            for r in 0..=self.replicas as usize {
+                if r != self.shards[shard].primary {
+                    self.catch_up(shard, r, last);
+                }
             }
         }
         let len = end.0 - start.0;
@@ -372,13 +614,14 @@ impl Database {
         for (i, n) in self.nodes.iter_mut().enumerate() {
             let busy = n.busy.take_average(end, len);
             let queue = n.queue_level.take_average(end, len);
-            let replica = i % per_shard > 0;
+            let replica = i % per_shard != self.shards[i / per_shard].primary;
             let lag = std::mem::take(&mut n.lag_sum_ns);
             let count = std::mem::take(&mut n.lag_count);
             lag_sum += lag;
             lag_count += count;
+            let up = self.faults.take_up(i);
             let row = ComponentRow {
-                up: 1,
+                up,
                 utilization: Some(busy / workers),
                 queue_len: Some(queue),
                 in_service: Some(busy),
@@ -387,7 +630,7 @@ impl Database {
                 stale_reads: Some(std::mem::take(&mut n.stale)),
                 ..ComponentRow::empty(start, self.id, Some(i as u32))
             };
-            all.up += 1;
+            all.up += up;
             all.in_service = all.in_service.map(|v| v + busy);
             all.queue_len = all.queue_len.map(|v| v + queue);
             all.completed += row.completed;

@@ -2,10 +2,10 @@
 //! It takes no time itself; it counts the requests it has outstanding on each
 //! instance, which is what `least_connections` and `power_of_two` look at.
 
-use super::{Call, CallId, Ctx, Event};
+use super::{Call, CallId, Ctx, Event, Impairments};
 use crate::engine::{SimTime, Stream};
-use crate::metrics::{ComponentRow, Level, Outcome};
-use crate::model::{ComponentId, Policy};
+use crate::metrics::{ComponentRow, EventKind, Level, Outcome};
+use crate::model::{ComponentId, HealthCheck, Policy};
 
 /// A load balancer in front of a service.
 pub struct LoadBalancer {
@@ -18,6 +18,15 @@ pub struct LoadBalancer {
     in_flight: Level,
     completed: u64,
     rejected: u64,
+    health_check: Option<HealthCheck>,
+    /// Per instance: marked down by the health check.
+    marked_down: Vec<bool>,
+    /// Per instance: failed checks in a row.
+    failed_checks: Vec<u32>,
+    /// Instances not marked down, in order (kept only while some are).
+    healthy: Vec<u32>,
+    /// What faults do to the balancer itself (one instance).
+    faults: Impairments,
 }
 
 impl LoadBalancer {
@@ -28,6 +37,7 @@ impl LoadBalancer {
         target: ComponentId,
         instances: u32,
         policy: Policy,
+        health_check: Option<HealthCheck>,
         seed: u64,
     ) -> LoadBalancer {
         LoadBalancer {
@@ -40,6 +50,11 @@ impl LoadBalancer {
             in_flight: Level::default(),
             completed: 0,
             rejected: 0,
+            health_check,
+            marked_down: vec![false; instances as usize],
+            failed_checks: vec![0; instances as usize],
+            healthy: Vec::new(),
+            faults: Impairments::new(1, Stream::new(seed, name, "faults")),
         }
     }
 
@@ -49,10 +64,7 @@ impl LoadBalancer {
         match event {
             Event::Deliver { call } => self.forward(call, ctx),
             Event::Reply { call, outcome } => self.replied(call, outcome, ctx),
-            Event::ServiceDone { .. }
-            | Event::Arrival
-            | Event::ThinkDone { .. }
-            | Event::Timeout { .. } => {
+            _ => {
                 unreachable!("a load balancer only forwards calls and replies")
             }
         }
@@ -101,9 +113,78 @@ impl LoadBalancer {
         }
     }
 
+    /// Picks among the instances not marked down (some are): the same
+    /// policies over the healthy ones.
+    #[cold]
+    fn pick_healthy(&mut self) -> usize {
+        let h = &self.healthy;
+        let n = h.len();
+        if n == 1 {
+            return if h[0] == u32::MAX {
+                usize::MAX
+            } else {
+                h[0] as usize
+            };
+        }
+        match self.policy {
+            Policy::RoundRobin => {
+                // The next instance in turn that is not marked down.
+                let total = self.outstanding.len();
+                let mut i = self.next;
+                while self.marked_down[i] {
+                    i = (i + 1) % total;
+                }
+                self.next = (i + 1) % total;
+                i
+            }
+            Policy::Random => h[self.stream.index(n)] as usize,
+            Policy::LeastConnections => {
+                let start = self.next % n;
+                self.next = (self.next + 1) % self.outstanding.len();
+                let mut best = h[start] as usize;
+                for k in 1..n {
+                    let i = h[(start + k) % n] as usize;
+                    if self.outstanding[i] < self.outstanding[best] {
+                        best = i;
+                    }
+                }
+                best
+            }
+            Policy::PowerOfTwo => {
+                let a = self.stream.index(n);
+                let mut b = self.stream.index(n - 1);
+                if b >= a {
+                    b += 1;
+                }
+                let (a, b) = (h[a] as usize, h[b] as usize);
+                if self.outstanding[b] < self.outstanding[a] {
+                    b
+                } else {
+                    a
+                }
+            }
+        }
+    }
+
     #[inline]
     fn forward(&mut self, call: CallId, ctx: &mut Ctx) {
-        let i = self.pick();
+        if self.faults.active()
+            && let Some(outcome) = self.faults.refuse(0)
+        {
+            ctx.reply(call, outcome);
+            return;
+        }
+        let i = if self.healthy.is_empty() {
+            self.pick()
+        } else {
+            self.pick_healthy()
+        };
+        if i == usize::MAX {
+            // Every instance is marked down: nothing to send to.
+            self.rejected += 1;
+            ctx.reply(call, Outcome::Rejected);
+            return;
+        }
         self.outstanding[i] += 1;
         self.in_flight.incr(ctx.now);
         let parent: Call = ctx.calls[call];
@@ -124,12 +205,78 @@ impl LoadBalancer {
         ctx.reply(c.parent.expect("a balancer's call has a parent"), outcome);
     }
 
+    /// The health check's settings, if it has one.
+    pub fn health_check(&self) -> Option<HealthCheck> {
+        self.health_check
+    }
+
+    /// The answer of instance `i` to a health check: marks it down after
+    /// `failures` failed checks in a row, up after a passing one. Returns
+    /// what changed.
+    pub fn checked(&mut self, i: usize, up: bool) -> Option<EventKind> {
+        let hc = self.health_check?;
+        if up {
+            self.failed_checks[i] = 0;
+            if self.marked_down[i] {
+                self.marked_down[i] = false;
+                self.rebuild_healthy();
+                return Some(EventKind::Restored);
+            }
+        } else {
+            self.failed_checks[i] = self.failed_checks[i].saturating_add(1);
+            if !self.marked_down[i] && self.failed_checks[i] >= hc.failures {
+                self.marked_down[i] = true;
+                self.rebuild_healthy();
+                return Some(EventKind::Detected);
+            }
+        }
+        None
+    }
+
+    fn rebuild_healthy(&mut self) {
+        self.healthy.clear();
+        if self.marked_down.iter().any(|&d| d) {
+            self.healthy.extend(
+                (0..self.marked_down.len() as u32).filter(|&i| !self.marked_down[i as usize]),
+            );
+            if self.healthy.is_empty() {
+                // All down: a sentinel the picker turns into a rejection.
+                self.healthy.push(u32::MAX);
+            }
+        }
+    }
+
+    /// The balancer crashes: the calls it holds fail now.
+    pub fn crash(&mut self, active: &[CallId], ctx: &mut Ctx) {
+        if !self.faults.crash(0) {
+            return;
+        }
+        for &call in active {
+            ctx.reply(call, Outcome::Failed);
+        }
+        // Replies to the calls it forwarded will be dropped: nothing is
+        // outstanding any more.
+        self.outstanding.iter_mut().for_each(|o| *o = 0);
+        self.in_flight.set(ctx.now, 0);
+    }
+
+    /// The balancer is repaired.
+    pub fn restore(&mut self) {
+        self.faults.restore(0);
+    }
+
+    /// What faults do to the balancer (calls failed by an `errors` fault).
+    pub fn faults(&mut self) -> &mut Impairments {
+        &mut self.faults
+    }
+
     /// Appends the balancer's row (`*`): requests outstanding on average,
     /// replies passed back, and rejections seen.
     pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
         let outstanding = self.in_flight.take_average(end, end.0 - start.0);
+        let up = self.faults.take_up(0);
         out.push(ComponentRow {
-            up: 1,
+            up,
             in_service: Some(outstanding),
             completed: std::mem::take(&mut self.completed),
             rejected: std::mem::take(&mut self.rejected),

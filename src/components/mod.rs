@@ -11,6 +11,7 @@
 pub mod cache;
 pub mod client;
 pub mod database;
+pub mod impairment;
 pub mod load_balancer;
 pub mod queue;
 pub mod service;
@@ -18,6 +19,7 @@ pub mod service;
 pub use cache::Cache;
 pub use client::Client;
 pub use database::Database;
+pub use impairment::Impairments;
 pub use load_balancer::LoadBalancer;
 pub use queue::Queue;
 pub use service::Service;
@@ -64,6 +66,35 @@ pub enum Event {
         /// How it ended.
         outcome: Outcome,
     },
+    /// A fault of the model strikes (handled by the run's fault injector).
+    Fault {
+        /// Its index in the model's faults.
+        index: u32,
+    },
+    /// A fault of the model is over.
+    FaultEnd {
+        /// Its index in the model's faults.
+        index: u32,
+    },
+    /// An instance under a random fault fails or is repaired.
+    RandomFlip {
+        /// The random fault's index in the model's faults.
+        index: u32,
+        /// Which of its instances (an index into the fault's instances).
+        which: u32,
+    },
+    /// A load balancer checks the health of its service's instances.
+    HealthCheck {
+        /// The balancer.
+        balancer: ComponentId,
+    },
+    /// A timer a component set for itself (a database's failover steps).
+    Timer {
+        /// The component.
+        component: ComponentId,
+        /// What the timer is for, as the component numbers it.
+        tag: u32,
+    },
 }
 
 /// One hop of a request: work asked of one component.
@@ -86,6 +117,9 @@ pub struct Call {
     pub step: u16,
     /// The key the request touches (0 when its class has none).
     pub key: Key,
+    /// The call has replied (or been failed by a crash): events still
+    /// scheduled for it are dropped. Fits in the struct's padding.
+    pub replied: bool,
 }
 
 /// A request's key, stored as two halves so that a [`Call`] keeps 4-byte
@@ -122,6 +156,7 @@ impl Call {
             op: self.op,
             step: 0,
             key: self.key,
+            replied: false,
         }
     }
 }
@@ -147,6 +182,7 @@ impl Ctx<'_> {
     /// Ends a call with `outcome`; its maker hears of it now.
     #[inline]
     pub fn reply(&mut self, call: CallId, outcome: Outcome) {
+        self.calls[call].replied = true;
         self.events.schedule_now(Event::Reply { call, outcome });
     }
 }

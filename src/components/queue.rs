@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 
-use super::{ANY_INSTANCE, Call, CallId, Ctx, Event};
+use super::{ANY_INSTANCE, Call, CallId, Ctx, Event, Impairments};
 use crate::engine::{SimTime, Stream};
 use crate::metrics::{ComponentRow, DataSummary, Level, Outcome};
 use crate::model::{self, ComponentId, Dist};
@@ -34,6 +34,15 @@ pub struct Queue {
     peak: u64,
     peak_at: SimTime,
     drained_at: Option<SimTime>,
+    /// Workers per consumer instance.
+    workers: u32,
+    /// Per consumer instance: crashed (its workers take nothing).
+    consumer_down: Vec<bool>,
+    /// What faults do to the queue itself (one instance).
+    faults: Impairments,
+    /// Since the warm-up: messages handed out again after their consumer
+    /// failed.
+    measured_redelivered: u64,
 }
 
 impl Queue {
@@ -70,6 +79,10 @@ impl Queue {
             peak: 0,
             peak_at: SimTime::ZERO,
             drained_at: None,
+            workers,
+            consumer_down: vec![false; consumer_instances as usize],
+            faults: Impairments::new(1, Stream::new(seed, name, "faults")),
+            measured_redelivered: 0,
         }
     }
 
@@ -79,18 +92,23 @@ impl Queue {
     pub fn on(&mut self, event: Event, ctx: &mut Ctx) {
         match event {
             Event::Deliver { call } => {
-                if self.instant_publish {
+                if self.faults.active()
+                    && let Some(outcome) = self.faults.refuse(0)
+                {
+                    ctx.reply(call, outcome);
+                } else if self.instant_publish {
                     self.store(call, ctx);
                 } else {
                     let t = self.publish_time.sample(&mut self.publish_stream);
+                    let t = self.faults.scale(0, t);
                     ctx.events
                         .schedule(ctx.now + t, Event::ServiceDone { call });
                 }
             }
             Event::ServiceDone { call } => self.store(call, ctx),
             Event::Reply { call, outcome } => self.consumer_replied(call, outcome, ctx),
-            Event::Arrival | Event::ThinkDone { .. } | Event::Timeout { .. } => {
-                unreachable!("client events are not delivered to queues")
+            _ => {
+                unreachable!("only calls, their work and replies reach a queue")
             }
         }
     }
@@ -114,6 +132,7 @@ impl Queue {
             component: self.id,
             instance: ANY_INSTANCE,
             step: 0,
+            replied: false,
             ..ctx.calls[call]
         };
         let message = ctx.calls.insert(message);
@@ -127,6 +146,9 @@ impl Queue {
     /// Hands waiting messages to free consumer workers, in order.
     #[inline]
     fn dispatch(&mut self, ctx: &mut Ctx) {
+        if !self.faults.is_up(0) {
+            return;
+        }
         while !self.waiting.is_empty() {
             let Some(instance) = self.free_workers.pop_front() else {
                 break;
@@ -143,15 +165,20 @@ impl Queue {
     fn consumer_replied(&mut self, child: CallId, outcome: Outcome, ctx: &mut Ctx) {
         let c = ctx.calls.remove(child).expect("a live call");
         let message = c.parent.expect("a consumer's call has its message");
-        self.free_workers.push_back(c.instance);
+        // A crashed consumer's workers pull nothing until it is back.
+        if !self.consumer_down[c.instance as usize] {
+            self.free_workers.push_back(c.instance);
+        }
         self.in_progress.decr(ctx.now);
         if outcome == Outcome::Ok {
             ctx.calls.remove(message);
             self.consumed += 1;
             self.measured[2] += 1;
         } else {
-            // Not done: the message goes back to the head of the line.
+            // Not done: the message goes back to the head of the line, to
+            // be delivered again (at least once).
             self.waiting.push_front(message);
+            self.measured_redelivered += 1;
         }
         self.dispatch(ctx);
         self.levels_changed(ctx.now);
@@ -174,6 +201,52 @@ impl Queue {
         }
     }
 
+    /// Consumer instance `i` crashed: its free workers stop pulling (the
+    /// messages it held come back as failures).
+    pub fn consumer_crashed(&mut self, i: u32) {
+        self.consumer_down[i as usize] = true;
+        self.free_workers.retain(|&x| x != i);
+    }
+
+    /// Consumer instance `i` is back: its workers pull again.
+    pub fn consumer_restored(&mut self, i: u32, ctx: &mut Ctx) {
+        if !std::mem::replace(&mut self.consumer_down[i as usize], false) {
+            return;
+        }
+        for _ in 0..self.workers {
+            self.free_workers.push_back(i);
+        }
+        self.dispatch(ctx);
+        self.levels_changed(ctx.now);
+    }
+
+    /// The queue crashes: publishes in progress (`active`) fail, new ones
+    /// fail at once, nothing is handed out; stored messages are kept.
+    pub fn crash(&mut self, active: &[CallId], ctx: &mut Ctx) {
+        if !self.faults.crash(0) {
+            return;
+        }
+        for &call in active {
+            // Stored messages (made by nobody) survive: the queue is durable.
+            if ctx.calls[call].parent.is_some() {
+                ctx.reply(call, Outcome::Failed);
+            }
+        }
+    }
+
+    /// The queue is repaired and hands out messages again.
+    pub fn restore(&mut self, ctx: &mut Ctx) {
+        if self.faults.restore(0) {
+            self.dispatch(ctx);
+            self.levels_changed(ctx.now);
+        }
+    }
+
+    /// What faults do to the queue (publish times, failed publishes).
+    pub fn faults(&mut self) -> &mut Impairments {
+        &mut self.faults
+    }
+
     /// Messages waiting for a consumer.
     pub fn queued(&self) -> usize {
         self.waiting.len()
@@ -182,6 +255,7 @@ impl Queue {
     /// The warm-up is over: totals and the peak count from now.
     pub fn start_measuring(&mut self, now: SimTime) {
         self.measured = [0; 3];
+        self.measured_redelivered = 0;
         self.peak = self.held();
         self.peak_at = now;
         self.drained_at = self.waiting.is_empty().then_some(now);
@@ -198,7 +272,7 @@ impl Queue {
             peak_at: self.peak_at,
             drained_at: self.drained_at,
             held_at_end: self.held(),
-            redelivered: 0,
+            redelivered: self.measured_redelivered,
         }
     }
 
@@ -207,8 +281,9 @@ impl Queue {
     /// (`completed`) and refused (`rejected`).
     pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
         let len = end.0 - start.0;
+        let up = self.faults.take_up(0);
         out.push(ComponentRow {
-            up: 1,
+            up,
             queue_len: Some(self.waiting_level.take_average(end, len)),
             in_service: Some(self.in_progress.take_average(end, len)),
             backlog: Some(self.backlog.take_average(end, len)),

@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use super::{ANY_INSTANCE, CallId, Ctx, Event};
+use super::{ANY_INSTANCE, CallId, Ctx, Event, Impairments};
 use crate::engine::{SimTime, Stream};
 use crate::metrics::{ComponentRow, Level, Outcome};
 use crate::model::{self, ComponentId, Dist};
@@ -29,6 +29,7 @@ pub struct Service {
     instances: Vec<Instance>,
     service_stream: Stream,
     routing_stream: Stream,
+    faults: Impairments,
 }
 
 impl Service {
@@ -51,6 +52,7 @@ impl Service {
                 .collect(),
             service_stream: Stream::new(seed, name, "service"),
             routing_stream: Stream::new(seed, name, "routing"),
+            faults: Impairments::new(m.instances as usize, Stream::new(seed, name, "faults")),
         }
     }
 
@@ -61,8 +63,8 @@ impl Service {
             Event::Deliver { call } => self.arrive(call, ctx),
             Event::ServiceDone { call } => self.next_call(call, ctx),
             Event::Reply { call, outcome } => self.downstream_replied(call, outcome, ctx),
-            Event::Arrival | Event::ThinkDone { .. } | Event::Timeout { .. } => {
-                unreachable!("client events are not delivered to services")
+            _ => {
+                unreachable!("only calls, their work and replies reach a service")
             }
         }
     }
@@ -80,6 +82,12 @@ impl Service {
             };
         }
         let i = c.instance as usize;
+        if self.faults.active()
+            && let Some(outcome) = self.faults.refuse(i)
+        {
+            ctx.reply(call, outcome);
+            return;
+        }
         let inst = &mut self.instances[i];
         if inst.busy.value() < self.workers {
             self.start(i, call, ctx);
@@ -96,6 +104,7 @@ impl Service {
     fn start(&mut self, i: usize, call: CallId, ctx: &mut Ctx) {
         self.instances[i].busy.incr(ctx.now);
         let t = self.service_time.sample(&mut self.service_stream);
+        let t = self.faults.scale(i, t);
         ctx.events
             .schedule(ctx.now + t, Event::ServiceDone { call });
     }
@@ -146,11 +155,42 @@ impl Service {
                 // The worker goes straight to the next waiting request.
                 inst.queue_level.set(now, inst.queue.len() as u64);
                 let t = self.service_time.sample(&mut self.service_stream);
+                let t = self.faults.scale(i, t);
                 ctx.events
                     .schedule(now + t, Event::ServiceDone { call: next });
             }
             None => inst.busy.decr(now),
         }
+    }
+
+    /// Instance `i` crashes: `active` are the calls it holds (waiting, in
+    /// service, or waiting on a downstream call); they fail now.
+    pub fn crash(&mut self, i: usize, active: &[CallId], ctx: &mut Ctx) {
+        if !self.faults.crash(i) {
+            return;
+        }
+        for &call in active {
+            ctx.reply(call, Outcome::Failed);
+        }
+        let inst = &mut self.instances[i];
+        inst.queue.clear();
+        inst.queue_level.set(ctx.now, 0);
+        inst.busy.set(ctx.now, 0);
+    }
+
+    /// Instance `i` is repaired; true if it is up again.
+    pub fn restore(&mut self, i: usize) -> bool {
+        self.faults.restore(i)
+    }
+
+    /// Instances in the pool.
+    pub fn instances(&self) -> usize {
+        self.instances.len()
+    }
+
+    /// What faults do to this pool's instances.
+    pub fn faults(&mut self) -> &mut Impairments {
+        &mut self.faults
     }
 
     /// Requests waiting in all instances' queues.
@@ -171,8 +211,9 @@ impl Service {
         for (i, inst) in self.instances.iter_mut().enumerate() {
             let busy = inst.busy.take_average(end, len);
             let queue = inst.queue_level.take_average(end, len);
+            let up = self.faults.take_up(i);
             let row = ComponentRow {
-                up: 1,
+                up,
                 utilization: Some(busy / workers),
                 queue_len: Some(queue),
                 in_service: Some(busy),
@@ -180,7 +221,7 @@ impl Service {
                 rejected: std::mem::take(&mut inst.rejected),
                 ..ComponentRow::empty(start, self.id, Some(i as u32))
             };
-            pool.up += 1;
+            pool.up += up;
             pool.in_service = pool.in_service.map(|v| v + busy);
             pool.queue_len = pool.queue_len.map(|v| v + queue);
             pool.completed += row.completed;

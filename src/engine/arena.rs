@@ -117,6 +117,21 @@ impl<T> Arena<T> {
         self.live == 0
     }
 
+    /// Every live value with its handle, in slot order (deterministic).
+    pub fn iter(&self) -> impl Iterator<Item = (Handle, &T)> {
+        self.slots.iter().enumerate().filter_map(|(i, s)| {
+            s.value.as_ref().map(|v| {
+                (
+                    Handle {
+                        index: i as u32,
+                        generation: s.generation,
+                    },
+                    v,
+                )
+            })
+        })
+    }
+
     /// Slots ever allocated: the high-water mark of what was in flight at once.
     pub fn capacity_used(&self) -> usize {
         self.slots.len()

@@ -4,6 +4,7 @@
 pub mod events;
 pub mod latency;
 pub mod level;
+pub mod recovery;
 pub mod requests;
 pub mod rows;
 pub mod window_histogram;
@@ -11,6 +12,7 @@ pub mod window_histogram;
 pub use events::{EventKind, LoggedEvent, RecoveryRow, SloVerdict};
 pub use latency::Latencies;
 pub use level::Level;
+pub use recovery::RecoveryTracker;
 pub use requests::{ClassTotals, Outcome, RequestStats, WindowCounts};
 pub use rows::{ComponentRow, DataSummary, MemorySink, NullSink, Sink, SummaryRow, WindowRow};
 pub use window_histogram::WindowHistogram;

@@ -106,6 +106,20 @@ impl WindowHistogram {
         Some(out)
     }
 
+    /// Adds every latency of `other`.
+    pub fn merge(&mut self, other: &WindowHistogram) {
+        if other.count == 0 {
+            return;
+        }
+        for i in other.lo..=other.hi {
+            self.counts[i] = self.counts[i].saturating_add(other.counts[i]);
+        }
+        self.lo = self.lo.min(other.lo);
+        self.hi = self.hi.max(other.hi);
+        self.count += other.count;
+        self.max = self.max.max(other.max);
+    }
+
     /// Forgets everything, clearing only the buckets that were used.
     pub fn clear(&mut self) {
         if self.count > 0 {

@@ -1,0 +1,714 @@
+//! The fault injector: replays the model's faults on their schedule, draws
+//! random failures, carries load balancers' health checks, fails or delays
+//! calls across partitioned or slowed links, and logs what happened for
+//! `events.csv` and `recovery.csv`.
+//!
+//! It acts only through the components' fault methods (crash, restore,
+//! slow down, fail a share, flush) and the events it schedules; a run without
+//! faults never calls it on the hot path.
+
+use crate::components::{Call, CallId, Component, Ctx, Event, database::FailoverEvent};
+use crate::engine::{Arena, SimTime, Stream};
+use crate::metrics::{EventKind, LoggedEvent, Outcome, RecoveryRow, RecoveryTracker};
+use crate::model::{ComponentId, ComponentKind, Dist, FaultKind, Model};
+
+/// A call's `step` while a `delay` fault holds it back: it is delivered
+/// again, once, when the delay is over.
+const DELAYED: u16 = u16::MAX;
+
+/// A link fault in force.
+struct Link {
+    a: ComponentId,
+    b: ComponentId,
+    /// `None` for a partition, the extra time for a delay.
+    extra: Option<Dist>,
+    fault: u32,
+}
+
+/// One random fault's instances: the occurrence each one is down for.
+struct Random {
+    stream: Stream,
+    down: Vec<Option<u32>>,
+}
+
+/// An occurrence of a fault on some instances, for linking detections and
+/// lost writes to it.
+struct Occurrence {
+    row: u32,
+    component: ComponentId,
+    instances: Vec<u32>,
+    open: bool,
+}
+
+/// Replays faults and health checks.
+pub struct Injector {
+    /// Per component: the queue it consumes from, if any.
+    feeds: Vec<Option<ComponentId>>,
+    links: Vec<Link>,
+    link_stream: Stream,
+    random: Vec<Option<Random>>,
+    /// Per fault of the model: its occurrence (not for random faults).
+    occurrence_of: Vec<Option<usize>>,
+    occurrences: Vec<Occurrence>,
+    log: Vec<LoggedEvent>,
+    /// Recovery and SLO judgement.
+    pub recovery: RecoveryTracker,
+}
+
+/// The handles of the calls `component` holds (on `instance`, or all when
+/// `None`) that have not replied yet, in slot order.
+fn held_calls(calls: &Arena<Call>, component: ComponentId, instance: Option<u32>) -> Vec<CallId> {
+    calls
+        .iter()
+        .filter(|(_, c)| {
+            c.component == component && !c.replied && instance.is_none_or(|i| c.instance == i)
+        })
+        .map(|(h, _)| h)
+        .collect()
+}
+
+/// `component.instance` as outputs and fault targets name it.
+pub fn instance_name(model: &Model, component: ComponentId, i: u32) -> String {
+    let c = &model.components[component as usize];
+    match &c.kind {
+        ComponentKind::Service(_) => format!("{}.{i}", c.name),
+        ComponentKind::Cache(_) => format!("{}.node{i}", c.name),
+        ComponentKind::Database(d) => {
+            let per = 1 + d.replicas;
+            let (shard, slot) = (i / per, i % per);
+            if slot == 0 {
+                format!("{}.shard{shard}.primary", c.name)
+            } else {
+                format!("{}.shard{shard}.replica{}", c.name, slot - 1)
+            }
+        }
+        ComponentKind::LoadBalancer(_) | ComponentKind::Queue(_) => c.name.clone(),
+    }
+}
+
+impl Injector {
+    /// The injector of `model`'s faults.
+    pub fn new(model: &Model) -> Injector {
+        let mut feeds = vec![None; model.components.len()];
+        for (i, c) in model.components.iter().enumerate() {
+            if let ComponentKind::Queue(q) = &c.kind {
+                feeds[q.consumers as usize] = Some(i as ComponentId);
+            }
+        }
+        let random = model
+            .faults
+            .iter()
+            .enumerate()
+            .map(|(i, f)| match &f.kind {
+                FaultKind::RandomCrash { instances, .. } => Some(Random {
+                    stream: Stream::new(model.seed, &format!("faults.{i}"), "random"),
+                    down: vec![None; instances.len()],
+                }),
+                _ => None,
+            })
+            .collect();
+        Injector {
+            feeds,
+            links: Vec::new(),
+            link_stream: Stream::new(model.seed, "faults", "links"),
+            random,
+            occurrence_of: vec![None; model.faults.len()],
+            occurrences: Vec::new(),
+            log: Vec::new(),
+            recovery: RecoveryTracker::new(
+                model.slo,
+                SimTime::ZERO + model.warmup,
+                !model.faults.is_empty(),
+            ),
+        }
+    }
+
+    /// Schedules every fault and health check of `model` (before the first
+    /// arrival, so a fault at an instant comes before that instant's
+    /// requests).
+    pub fn start(&mut self, model: &Model, ctx: &mut Ctx) {
+        let end = SimTime::ZERO + model.duration;
+        for (i, f) in model.faults.iter().enumerate() {
+            if f.at < end {
+                ctx.events.schedule(f.at, Event::Fault { index: i as u32 });
+            }
+        }
+        for (i, c) in model.components.iter().enumerate() {
+            if let ComponentKind::LoadBalancer(lb) = &c.kind
+                && let Some(hc) = lb.health_check
+            {
+                ctx.events.schedule(
+                    SimTime::ZERO + hc.interval,
+                    Event::HealthCheck {
+                        balancer: i as ComponentId,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Whether some link fault is in force (then every delivery is checked).
+    #[inline(always)]
+    pub fn links_active(&self) -> bool {
+        !self.links.is_empty()
+    }
+
+    /// A call is about to be delivered across a link: fails it (partition)
+    /// or holds it back (delay). True if the call was dealt with.
+    #[cold]
+    pub fn intercept(&mut self, call: CallId, ctx: &mut Ctx) -> bool {
+        let c = ctx.calls[call];
+        if c.step == DELAYED {
+            // Back from its delay: deliver it now.
+            ctx.calls[call].step = 0;
+            return false;
+        }
+        let Some(parent) = c.parent else {
+            return false;
+        };
+        let from = ctx.calls[parent].component;
+        let to = c.component;
+        let Some(link) = self
+            .links
+            .iter()
+            .find(|l| (l.a == from && l.b == to) || (l.a == to && l.b == from))
+        else {
+            return false;
+        };
+        match &link.extra {
+            None => ctx.reply(call, Outcome::Failed),
+            Some(extra) => {
+                let t = extra.sample(&mut self.link_stream);
+                ctx.calls[call].step = DELAYED;
+                ctx.events.schedule(ctx.now + t, Event::Deliver { call });
+            }
+        }
+        true
+    }
+
+    fn log(
+        &mut self,
+        time: SimTime,
+        kind: EventKind,
+        target: String,
+        detail: String,
+        fault: Option<u32>,
+    ) {
+        self.log.push(LoggedEvent {
+            time,
+            kind,
+            target,
+            detail,
+            fault,
+        });
+    }
+
+    /// Handles a fault, random failure, health-check or timer event.
+    pub fn on(&mut self, model: &Model, event: Event, components: &mut [Component], ctx: &mut Ctx) {
+        match event {
+            Event::Fault { index } => self.strike(model, index, components, ctx),
+            Event::FaultEnd { index } => self.end(model, index, components, ctx),
+            Event::RandomFlip { index, which } => self.flip(model, index, which, components, ctx),
+            Event::HealthCheck { balancer } => self.health_check(model, balancer, components, ctx),
+            Event::Timer { component, tag } => {
+                let Component::Database(db) = &mut components[component as usize] else {
+                    unreachable!("only databases set timers")
+                };
+                if let Some(step) = db.timer(tag, ctx) {
+                    self.failover(model, component, step, ctx.now);
+                }
+            }
+            _ => unreachable!("not a fault event"),
+        }
+    }
+
+    fn occurrence(
+        &mut self,
+        model: &Model,
+        index: u32,
+        (component, instances): (ComponentId, Vec<u32>),
+        target: String,
+        (now, end): (SimTime, Option<SimTime>),
+    ) -> u32 {
+        let f = &model.faults[index as usize];
+        let lost = matches!(
+            (&f.kind, &model.components[component as usize].kind),
+            (
+                FaultKind::Crash { .. } | FaultKind::RandomCrash { .. },
+                ComponentKind::Database(_)
+            )
+        );
+        let row = self.recovery.fault_started(RecoveryRow {
+            fault: f.label.clone(),
+            target,
+            start: now,
+            end,
+            detected: None,
+            recovered: None,
+            requests_failed: 0,
+            requests_timed_out: 0,
+            lost_writes: lost.then_some(0),
+        });
+        self.occurrences.push(Occurrence {
+            row,
+            component,
+            instances,
+            open: true,
+        });
+        row
+    }
+
+    fn strike(&mut self, model: &Model, index: u32, components: &mut [Component], ctx: &mut Ctx) {
+        let f = &model.faults[index as usize];
+        let now = ctx.now;
+        // A flush is an instant: it ends as it strikes.
+        let end = match f.kind {
+            FaultKind::Flush { .. } => Some(now),
+            _ => f.duration.map(|d| now + d),
+        };
+        if let Some(e) = end
+            && e > now
+            && e < SimTime::ZERO + model.duration
+        {
+            ctx.events.schedule(e, Event::FaultEnd { index });
+        }
+        let (component, instances, detail) = match &f.kind {
+            FaultKind::Crash {
+                component,
+                instances,
+            } => {
+                for &i in instances {
+                    crash(
+                        self.feeds[*component as usize],
+                        *component,
+                        i,
+                        components,
+                        ctx,
+                    );
+                }
+                (
+                    *component,
+                    instances.clone(),
+                    "instances stopped".to_string(),
+                )
+            }
+            FaultKind::Slow {
+                component,
+                instances,
+                factor,
+            } => {
+                for &i in instances {
+                    impairments(&mut components[*component as usize]).set_slow(i as usize, *factor);
+                }
+                (
+                    *component,
+                    instances.clone(),
+                    format!("service times x{factor}"),
+                )
+            }
+            FaultKind::Errors {
+                component,
+                instances,
+                share,
+            } => {
+                for &i in instances {
+                    impairments(&mut components[*component as usize])
+                        .set_errors(i as usize, *share);
+                }
+                (
+                    *component,
+                    instances.clone(),
+                    format!("{}% of calls fail", (share * 1e6).round() / 1e4),
+                )
+            }
+            FaultKind::Flush {
+                component,
+                instances,
+            } => {
+                let Component::Cache(cache) = &mut components[*component as usize] else {
+                    unreachable!("validated: only caches are flushed")
+                };
+                for &i in instances {
+                    cache.flush(i as usize);
+                }
+                (
+                    *component,
+                    instances.clone(),
+                    "every entry dropped".to_string(),
+                )
+            }
+            FaultKind::Partition { a, b } => {
+                self.links.push(Link {
+                    a: *a,
+                    b: *b,
+                    extra: None,
+                    fault: index,
+                });
+                (*a, Vec::new(), "calls between them fail".to_string())
+            }
+            FaultKind::Delay { a, b, extra } => {
+                self.links.push(Link {
+                    a: *a,
+                    b: *b,
+                    extra: Some(extra.clone()),
+                    fault: index,
+                });
+                (*a, Vec::new(), "calls between them delayed".to_string())
+            }
+            FaultKind::RandomCrash {
+                instances, mttf, ..
+            } => {
+                let r = self.random[index as usize]
+                    .as_mut()
+                    .expect("a random fault");
+                for which in 0..instances.len() as u32 {
+                    let t = SimDuration::from_secs_f64(r.stream.exp1() * mttf.as_secs_f64());
+                    ctx.events
+                        .schedule(now + t, Event::RandomFlip { index, which });
+                }
+                return;
+            }
+        };
+        let row = self.occurrence(
+            model,
+            index,
+            (component, instances),
+            f.target.clone(),
+            (now, end),
+        );
+        self.occurrence_of[index as usize] = Some(self.occurrences.len() - 1);
+        self.log(
+            now,
+            EventKind::Fault,
+            f.target.clone(),
+            format!("{}: {detail}", f.label),
+            Some(row),
+        );
+    }
+
+    fn end(&mut self, model: &Model, index: u32, components: &mut [Component], ctx: &mut Ctx) {
+        let f = &model.faults[index as usize];
+        match &f.kind {
+            FaultKind::Crash {
+                component,
+                instances,
+            } => {
+                for &i in instances {
+                    restore(
+                        self.feeds[*component as usize],
+                        *component,
+                        i,
+                        components,
+                        ctx,
+                    );
+                }
+            }
+            FaultKind::Slow {
+                component,
+                instances,
+                ..
+            } => {
+                for &i in instances {
+                    impairments(&mut components[*component as usize]).set_slow(i as usize, 1.0);
+                }
+            }
+            FaultKind::Errors {
+                component,
+                instances,
+                ..
+            } => {
+                for &i in instances {
+                    impairments(&mut components[*component as usize]).set_errors(i as usize, 0.0);
+                }
+            }
+            FaultKind::Partition { .. } | FaultKind::Delay { .. } => {
+                self.links.retain(|l| l.fault != index);
+            }
+            FaultKind::Flush { .. } | FaultKind::RandomCrash { .. } => return,
+        }
+        let occurrence = self.occurrence_of[index as usize].expect("a fault that struck");
+        self.occurrences[occurrence].open = false;
+        let row = self.occurrences[occurrence].row;
+        self.log(
+            ctx.now,
+            EventKind::FaultEnd,
+            f.target.clone(),
+            f.label.clone(),
+            Some(row),
+        );
+    }
+
+    fn flip(
+        &mut self,
+        model: &Model,
+        index: u32,
+        which: u32,
+        components: &mut [Component],
+        ctx: &mut Ctx,
+    ) {
+        let f = &model.faults[index as usize];
+        let FaultKind::RandomCrash {
+            component,
+            instances,
+            mttf,
+            mttr,
+        } = &f.kind
+        else {
+            unreachable!("flips belong to random faults")
+        };
+        let i = instances[which as usize];
+        let name = instance_name(model, *component, i);
+        let now = ctx.now;
+        let r = self.random[index as usize]
+            .as_mut()
+            .expect("a random fault");
+        match r.down[which as usize].take() {
+            None => {
+                let repair = SimDuration::from_secs_f64(r.stream.exp1() * mttr.as_secs_f64());
+                ctx.events
+                    .schedule(now + repair, Event::RandomFlip { index, which });
+                crash(
+                    self.feeds[*component as usize],
+                    *component,
+                    i,
+                    components,
+                    ctx,
+                );
+                let end = Some(now + repair).filter(|e| *e < SimTime::ZERO + model.duration);
+                let row = self.occurrence(
+                    model,
+                    index,
+                    (*component, vec![i]),
+                    name.clone(),
+                    (now, end),
+                );
+                let r = self.random[index as usize]
+                    .as_mut()
+                    .expect("a random fault");
+                r.down[which as usize] = Some(self.occurrences.len() as u32 - 1);
+                self.log(
+                    now,
+                    EventKind::Fault,
+                    name,
+                    "random crash".into(),
+                    Some(row),
+                );
+            }
+            Some(occurrence) => {
+                let fail = SimDuration::from_secs_f64(r.stream.exp1() * mttf.as_secs_f64());
+                ctx.events
+                    .schedule(now + fail, Event::RandomFlip { index, which });
+                restore(
+                    self.feeds[*component as usize],
+                    *component,
+                    i,
+                    components,
+                    ctx,
+                );
+                let o = &mut self.occurrences[occurrence as usize];
+                o.open = false;
+                let row = o.row;
+                self.log(now, EventKind::FaultEnd, name, "repaired".into(), Some(row));
+            }
+        }
+    }
+
+    /// The engine carries each probe to the service and its answer back to
+    /// the balancer.
+    fn health_check(
+        &mut self,
+        model: &Model,
+        balancer: ComponentId,
+        components: &mut [Component],
+        ctx: &mut Ctx,
+    ) {
+        let ComponentKind::LoadBalancer(m) = &model.components[balancer as usize].kind else {
+            unreachable!("only balancers check health")
+        };
+        let target = m.to;
+        let Component::Service(service) = &mut components[target as usize] else {
+            unreachable!("validated: a balancer fronts a service")
+        };
+        let answers: Vec<bool> = (0..service.instances())
+            .map(|i| service.faults().is_up(i))
+            .collect();
+        let Component::LoadBalancer(lb) = &mut components[balancer as usize] else {
+            unreachable!("a balancer")
+        };
+        let hc = lb.health_check().expect("scheduled for a health check");
+        for (i, up) in answers.into_iter().enumerate() {
+            if let Some(kind) = lb.checked(i, up) {
+                let name = instance_name(model, target, i as u32);
+                let detail = match kind {
+                    EventKind::Detected => format!(
+                        "marked down by `{}` after {} failed checks",
+                        model.components[balancer as usize].name, hc.failures
+                    ),
+                    _ => format!(
+                        "marked up by `{}` after a passing check",
+                        model.components[balancer as usize].name
+                    ),
+                };
+                let fault = self.link_detection(target, i as u32, ctx.now, kind);
+                self.log(ctx.now, kind, name, detail, fault);
+            }
+        }
+        let next = ctx.now + hc.interval;
+        if next < SimTime::ZERO + model.duration {
+            ctx.events.schedule(next, Event::HealthCheck { balancer });
+        }
+    }
+
+    /// Ties a detection of `component.instance` to the open crash it
+    /// noticed; returns the occurrence's row.
+    fn link_detection(
+        &mut self,
+        component: ComponentId,
+        instance: u32,
+        now: SimTime,
+        kind: EventKind,
+    ) -> Option<u32> {
+        let o = self.occurrences.iter().rev().find(|o| {
+            o.component == component
+                && o.instances.contains(&instance)
+                && (o.open || kind == EventKind::Restored)
+        })?;
+        if kind == EventKind::Detected {
+            self.recovery.detected(o.row, now);
+        }
+        Some(o.row)
+    }
+
+    fn failover(&mut self, model: &Model, db: ComponentId, step: FailoverEvent, now: SimTime) {
+        match step {
+            FailoverEvent::Detected { node } => {
+                let fault = self.link_detection(db, node, now, EventKind::Detected);
+                self.log(
+                    now,
+                    EventKind::Detected,
+                    instance_name(model, db, node),
+                    "primary declared dead".into(),
+                    fault,
+                );
+            }
+            FailoverEvent::Promoted { old, node, lost } => {
+                let fault = self.link_detection(db, old, now, EventKind::Promoted);
+                if let Some(row) = fault {
+                    self.recovery.lost_writes(row, lost);
+                }
+                let old_name = instance_name(model, db, old);
+                let shard = old_name.rsplit('.').nth(1).unwrap_or_default().to_string();
+                self.log(
+                    now,
+                    EventKind::Promoted,
+                    instance_name(model, db, node),
+                    format!("new primary of {shard} in place of {old_name}; {lost} acknowledged writes lost"),
+                    fault,
+                );
+            }
+            FailoverEvent::NoReplica { node } => {
+                let fault = self.link_detection(db, node, now, EventKind::Promoted);
+                self.log(
+                    now,
+                    EventKind::Detected,
+                    instance_name(model, db, node),
+                    "no live replica to promote: writes fail until it is back".into(),
+                    fault,
+                );
+            }
+        }
+    }
+
+    /// The event log in time order, with the SLO's events; the recovery rows
+    /// and the SLO verdict.
+    pub fn finish(
+        self,
+    ) -> (
+        Vec<LoggedEvent>,
+        Vec<RecoveryRow>,
+        Option<crate::metrics::SloVerdict>,
+    ) {
+        let (rows, slo_log, verdict) = self.recovery.finish();
+        let mut log = self.log;
+        log.extend(slo_log);
+        // Stable: events at one instant keep the order they happened in.
+        log.sort_by_key(|e| e.time);
+        (log, rows, verdict)
+    }
+}
+
+use crate::engine::SimDuration;
+
+/// What faults do to a component's instances.
+fn impairments(c: &mut Component) -> &mut crate::components::Impairments {
+    match c {
+        Component::Service(s) => s.faults(),
+        Component::LoadBalancer(lb) => lb.faults(),
+        Component::Cache(x) => x.faults(),
+        Component::Database(d) => d.faults(),
+        Component::Queue(q) => q.faults(),
+    }
+}
+
+/// Crashes instance `i` of `component`; the calls it holds fail, and a
+/// queue it consumes stops handing it messages.
+fn crash(
+    feeds: Option<ComponentId>,
+    component: ComponentId,
+    i: u32,
+    components: &mut [Component],
+    ctx: &mut Ctx,
+) {
+    match &mut components[component as usize] {
+        Component::Service(s) => {
+            let held = held_calls(ctx.calls, component, Some(i));
+            s.crash(i as usize, &held, ctx);
+            if let Some(q) = feeds
+                && let Component::Queue(q) = &mut components[q as usize]
+            {
+                q.consumer_crashed(i);
+            }
+        }
+        Component::Database(d) => {
+            let held = held_calls(ctx.calls, component, Some(i));
+            d.crash(i as usize, &held, ctx);
+        }
+        Component::Cache(c) => c.crash(i as usize),
+        Component::LoadBalancer(lb) => {
+            let held = held_calls(ctx.calls, component, None);
+            lb.crash(&held, ctx);
+        }
+        Component::Queue(q) => {
+            let held = held_calls(ctx.calls, component, None);
+            q.crash(&held, ctx);
+        }
+    }
+}
+
+/// Repairs instance `i` of `component`.
+fn restore(
+    feeds: Option<ComponentId>,
+    component: ComponentId,
+    i: u32,
+    components: &mut [Component],
+    ctx: &mut Ctx,
+) {
+    match &mut components[component as usize] {
+        Component::Service(s) => {
+            if s.restore(i as usize)
+                && let Some(q) = feeds
+                && let Component::Queue(q) = &mut components[q as usize]
+            {
+                q.consumer_restored(i, ctx);
+            }
+        }
+        Component::Database(d) => {
+            d.restore(i as usize);
+        }
+        Component::Cache(c) => {
+            c.restore(i as usize);
+        }
+        Component::LoadBalancer(lb) => lb.restore(),
+        Component::Queue(q) => q.restore(ctx),
+    }
+}
