@@ -676,27 +676,27 @@ fn rejects_values_too_large_to_simulate() {
     );
 }
 
-// A key of a later capability is located at the key (line 10, `faults`), as
-// an unknown key is, not at its value.
+// A key of a later capability is located at the key (line 10,
+// `replications`), as an unknown key is, not at its value.
 #[test]
 fn rejects_keys_of_later_capabilities_as_not_supported_yet() {
     expect_rejected(
         "bad-later-key.yaml",
         10,
-        "faults",
-        Some("faults"),
-        &["`faults` is not supported yet"],
+        "replications",
+        Some("replications"),
+        &["`replications` is not supported yet"],
     );
 }
 
 #[test]
-fn rejects_keys_of_later_capabilities_inside_data_components() {
+fn rejects_keys_of_later_capabilities_inside_components() {
     expect_rejected(
-        "bad-later-data-key.yaml",
-        13,
-        "failover",
-        Some("components.db.failover"),
-        &["`failover` is not supported yet"],
+        "bad-later-component-key.yaml",
+        11,
+        "autoscale",
+        Some("components.web.autoscale"),
+        &["`autoscale` is not supported yet", "resilience"],
     );
 }
 
@@ -836,6 +836,191 @@ fn rejects_misspelt_enum_values_with_did_you_mean() {
 #[test]
 fn rejects_a_warmup_not_shorter_than_the_run() {
     expect_rejected("bad-warmup.yaml", 3, "10s", Some("warmup"), &["warm-up"]);
+}
+
+// ---------------------------------------------------------------------------
+// Faults, health checks, failover and the SLO [faults].
+// ---------------------------------------------------------------------------
+
+#[test]
+fn validates_a_scenario_with_every_kind_of_fault() {
+    let f = fixture("faults.yaml");
+    let o = capsim(&["validate", &f]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    assert_eq!(o.stderr, "");
+    assert!(o.stdout.starts_with(&format!("ok: {f} ")), "{}", o.stdout);
+}
+
+#[test]
+fn rejects_a_fault_on_an_unknown_component_with_did_you_mean() {
+    expect_rejected(
+        "bad-fault-unknown-target.yaml",
+        12,
+        "chekout.1",
+        Some("faults[0].crash"),
+        &[
+            "no component is called `chekout`",
+            "did you mean `checkout`?",
+        ],
+    );
+}
+
+#[test]
+fn rejects_a_fault_on_an_unknown_instance_listing_the_instances() {
+    expect_rejected(
+        "bad-fault-unknown-instance.yaml",
+        12,
+        "web.9",
+        Some("faults[0].crash"),
+        &["`web` has no instance `9`", "one of `0`, `1`, `2`, `3`"],
+    );
+}
+
+#[test]
+fn rejects_a_fault_on_an_unknown_database_node_with_did_you_mean() {
+    expect_rejected(
+        "bad-fault-unknown-node.yaml",
+        17,
+        "db.shard7.primary",
+        Some("faults[0].crash"),
+        &[
+            "`db` has no instance `shard7.primary`",
+            "did you mean `db.shard1.primary`?",
+            "`shard1.replica0`",
+        ],
+    );
+}
+
+#[test]
+fn rejects_flushing_what_is_not_a_cache() {
+    expect_rejected(
+        "bad-fault-flush-non-cache.yaml",
+        17,
+        "db",
+        Some("faults[0].flush"),
+        &["`db` is a database: only a cache can be flushed"],
+    );
+}
+
+#[test]
+fn rejects_a_fault_after_the_end_of_the_run() {
+    expect_rejected(
+        "bad-fault-after-end.yaml",
+        12,
+        "30s",
+        Some("faults[0].at"),
+        &["the fault would strike after the run ends"],
+    );
+}
+
+#[test]
+fn rejects_a_fault_of_negative_length() {
+    expect_rejected(
+        "bad-fault-negative-for.yaml",
+        12,
+        "-5s",
+        Some("faults[0].for"),
+        &["`-5s` is negative"],
+    );
+}
+
+#[test]
+fn rejects_a_fault_that_lasts_no_time() {
+    expect_rejected(
+        "bad-fault-zero-for.yaml",
+        12,
+        "0s",
+        Some("faults[0].for"),
+        &["a fault that lasts no time", "no `for`"],
+    );
+}
+
+#[test]
+fn rejects_a_health_check_of_no_interval() {
+    expect_rejected(
+        "bad-health-check-interval.yaml",
+        10,
+        "0s",
+        Some("components.lb.health_check.interval"),
+        &["a health-check interval of no time"],
+    );
+}
+
+#[test]
+fn rejects_striking_more_instances_than_the_pool_has() {
+    expect_rejected(
+        "bad-fault-instances.yaml",
+        12,
+        "9",
+        Some("faults[0].instances"),
+        &["9 instances of `web`, which has 4", "from 1 to 4"],
+    );
+}
+
+#[test]
+fn rejects_failover_without_replicas() {
+    expect_rejected(
+        "bad-failover-no-replicas.yaml",
+        14,
+        "failover",
+        Some("components.db.failover"),
+        &[
+            "failover promotes a replica, and `db` has none",
+            "`replicas: 1`",
+        ],
+    );
+}
+
+#[test]
+fn rejects_an_slo_with_neither_bound() {
+    expect_rejected(
+        "bad-slo-no-bound.yaml",
+        11,
+        "{ hold: 5 }",
+        Some("slo"),
+        &["neither `p99` nor `error_rate`"],
+    );
+}
+
+#[test]
+fn rejects_a_fault_of_two_kinds_at_the_second() {
+    expect_rejected(
+        "bad-fault-two-kinds.yaml",
+        13,
+        "slow",
+        Some("faults[1].slow"),
+        &[
+            "one fault with two kinds, `crash` and `slow`",
+            "`partition`, `delay`, `random`",
+        ],
+    );
+}
+
+#[test]
+fn rejects_slowing_a_load_balancer() {
+    expect_rejected(
+        "bad-fault-slow-lb.yaml",
+        15,
+        "lb",
+        Some("faults[0].slow"),
+        &[
+            "a load balancer takes no time, so it cannot be slowed",
+            "`web`",
+        ],
+    );
+}
+
+// A variant's faults replace the base's list; an error in them is reported
+// at the variant's own lines, under `variants.NAME`.
+#[test]
+fn rejects_a_bad_fault_in_a_variant_at_the_variant() {
+    expect_rejected(
+        "bad-variant-fault.yaml",
+        17,
+        "web.4",
+        Some("variants.worse.faults[0].crash"),
+        &["`web` has no instance `4`"],
+    );
 }
 
 #[test]

@@ -3,6 +3,13 @@
 //! check at run time is checked here, with the key path and location of the
 //! offending value.
 
+mod faults;
+
+pub use faults::{
+    DEFAULT_HEALTH_FAILURES, DEFAULT_HOLD, MAX_FAULT_INSTANCES, MAX_FAULTS, MAX_HEALTH_FAILURES,
+    MAX_HOLD, MAX_SLOW_FACTOR,
+};
+
 use indexmap::IndexMap;
 
 use super::de::from_node;
@@ -153,6 +160,12 @@ impl Checker<'_> {
     fn err(&self, path: &str, message: impl Into<String>) -> ScenarioError {
         let (node, _) = self.root.locate(&segs(path));
         ScenarioError::at(node.span, message).path(path)
+    }
+
+    /// The node at `path`, when there is one.
+    fn node(&self, path: &str) -> Option<&Node> {
+        let (node, found) = self.root.locate(&segs(path));
+        found.then_some(node)
     }
 
     /// An error about the key at `path` (the name, not its value).
@@ -682,10 +695,18 @@ pub fn compile(
                             .expected(one_of(&["round_robin", "random", "least_connections", "power_of_two"])));
                     }
                 };
+                let health_check = match &lb.health_check {
+                    None => None,
+                    Some(h) => Some(faults::compile_health_check(
+                        &ck,
+                        &format!("{path}.health_check"),
+                        h,
+                    )?),
+                };
                 model::ComponentKind::LoadBalancer(model::LoadBalancer {
                     to: target,
                     policy,
-                    health_check: None,
+                    health_check,
                 })
             }
             ComponentSpec::Cache(c) => {
@@ -829,8 +850,12 @@ pub fn compile(
     }
     check_cycles(&ck, &names, &edges)?;
     check_keys(&ck, &components, to, &classes, t.requests.is_some())?;
+    let slo = match &spec.slo {
+        None => None,
+        Some(s) => Some(faults::compile_slo(&ck, s)?),
+    };
 
-    Ok(Model {
+    let mut model = Model {
         name,
         variant: variant.to_string(),
         description: spec.description.clone().unwrap_or_default(),
@@ -846,8 +871,13 @@ pub fn compile(
         },
         components,
         faults: Vec::new(),
-        slo: None,
-    })
+        slo,
+    };
+    // Targets name instances, so faults are read once the components are built.
+    if let Some(f) = &spec.faults {
+        model.faults = faults::compile_faults(&ck, &model, f, &lookup)?;
+    }
+    Ok(model)
 }
 
 fn check_count(
@@ -1328,6 +1358,19 @@ fn compile_database(
                 "at most {MAX_POOL_WORKERS} workers in one database"
             )));
     }
+    let failover = match &d.failover {
+        None => None,
+        Some(f) => {
+            let name = path.strip_prefix("components.").unwrap_or(path);
+            Some(faults::compile_failover(
+                ck,
+                &format!("{path}.failover"),
+                name,
+                replicas,
+                f,
+            )?)
+        }
+    };
     let mut read_time = compile_dist(ck, &format!("{path}.read_time"), &d.read_time)?;
     let mut write_time = compile_dist(ck, &format!("{path}.write_time"), &d.write_time)?;
     if let Some(z) = &size
@@ -1347,7 +1390,7 @@ fn compile_database(
         read_time,
         write_time,
         size,
-        failover: None,
+        failover,
     }))
 }
 

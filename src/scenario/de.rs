@@ -485,7 +485,7 @@ impl<'de> de::MapAccess<'de> for MapDe<'de, '_> {
             path: &path,
         })
         .map_err(|e| {
-            // An error about the key itself ("`faults` is not supported yet")
+            // An error about the key itself ("`autoscale` is not supported yet")
             // points at the key, not at its value.
             let about_key = e.span.is_none() && e.message.starts_with(&format!("`{key}` "));
             e.or_at(if about_key { k.span } else { v.span }, || path.render())

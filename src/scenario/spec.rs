@@ -29,10 +29,7 @@ macro_rules! not_yet {
 }
 
 not_yet!(no_usl, "usl", "planning");
-not_yet!(no_slo, "slo", "faults and recovery");
-not_yet!(no_faults, "faults", "faults and recovery");
 not_yet!(no_replications, "replications", "planning");
-not_yet!(no_failover, "failover", "faults and recovery");
 not_yet!(
     no_retries,
     "retries",
@@ -68,7 +65,6 @@ not_yet!(
     "sessions",
     "resilience (retries, breakers, autoscaling)"
 );
-not_yet!(no_health_check, "health_check", "faults and recovery");
 not_yet!(
     no_call_timeout,
     "timeout",
@@ -106,12 +102,12 @@ pub struct ScenarioSpec {
     /// Variants by name; merged over the base in a pass before this one.
     #[serde(default)]
     pub variants: Option<IndexMap<String, IgnoredAny>>,
-    #[serde(default, deserialize_with = "no_slo")]
-    #[doc(hidden)]
-    pub slo: Option<IgnoredAny>,
-    #[serde(default, deserialize_with = "no_faults")]
-    #[doc(hidden)]
-    pub faults: Option<IgnoredAny>,
+    /// The objective windows are judged against.
+    #[serde(default)]
+    pub slo: Option<SloSpec>,
+    /// What breaks, where and when.
+    #[serde(default)]
+    pub faults: Option<Vec<FaultSpec>>,
     #[serde(default, deserialize_with = "no_replications")]
     #[doc(hidden)]
     pub replications: Option<IgnoredAny>,
@@ -395,9 +391,10 @@ pub struct DatabaseSpec {
     /// A node size of the catalogue: sets workers, speed and cost.
     #[serde(default)]
     pub size: Option<String>,
-    #[serde(default, deserialize_with = "no_failover")]
-    #[doc(hidden)]
-    pub failover: Option<IgnoredAny>,
+    /// What happens when a primary dies (writes to its shard fail until it
+    /// comes back).
+    #[serde(default)]
+    pub failover: Option<FailoverSpec>,
 }
 
 /// Partitioning schemes as written.
@@ -475,9 +472,9 @@ pub struct LoadBalancerSpec {
     /// How it picks an instance (round_robin).
     #[serde(default)]
     pub policy: Option<PolicySpec>,
-    #[serde(default, deserialize_with = "no_health_check")]
-    #[doc(hidden)]
-    pub health_check: Option<IgnoredAny>,
+    /// How it finds dead instances (it does not).
+    #[serde(default)]
+    pub health_check: Option<HealthCheckSpec>,
     #[serde(default, deserialize_with = "no_rate_limit")]
     #[doc(hidden)]
     pub rate_limit: Option<IgnoredAny>,
@@ -497,6 +494,136 @@ pub enum PolicySpec {
     PowerOfTwo,
     /// Users go back to their instance (comes with sessions).
     Sticky,
+}
+
+/// `health_check` of a load balancer.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HealthCheckSpec {
+    /// Time between checks of each instance.
+    pub interval: DurationValue,
+    /// Failed checks in a row that mark an instance down (2).
+    #[serde(default)]
+    pub failures: Option<u64>,
+}
+
+/// `failover` of a database.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailoverSpec {
+    /// Time from the crash until the primary is declared dead.
+    pub detect: DurationValue,
+    /// Time from then until a replica serves as the new primary.
+    pub promote: DurationValue,
+}
+
+/// `slo`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SloSpec {
+    /// Highest acceptable p99 of a window.
+    #[serde(default)]
+    pub p99: Option<DurationValue>,
+    /// Highest acceptable error rate of a window.
+    #[serde(default)]
+    pub error_rate: Option<Share>,
+    /// Good windows in a row that count as recovered (3).
+    #[serde(default)]
+    pub hold: Option<u64>,
+}
+
+/// One entry of `faults` as written: one kind key (`crash`, `slow`, ...)
+/// naming what it strikes, and the settings of that kind. Which keys go with
+/// which kind is checked when compiling, so that a misplaced key gets a
+/// message that names its kind.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// When it strikes.
+    #[serde(default)]
+    pub at: Option<DurationValue>,
+    /// `crash: TARGET`.
+    #[serde(default)]
+    pub crash: Option<String>,
+    /// `slow: TARGET`.
+    #[serde(default)]
+    pub slow: Option<String>,
+    /// `errors: TARGET`.
+    #[serde(default)]
+    pub errors: Option<String>,
+    /// `flush: CACHE`.
+    #[serde(default)]
+    pub flush: Option<String>,
+    /// `partition: [A, B]`.
+    #[serde(default)]
+    pub partition: Option<ComponentPair>,
+    /// `delay: [A, B]`.
+    #[serde(default)]
+    pub delay: Option<ComponentPair>,
+    /// `random: crash`.
+    #[serde(default)]
+    pub random: Option<RandomFaultSpec>,
+    /// How long it lasts (for ever).
+    #[serde(default, rename = "for")]
+    pub for_: Option<DurationValue>,
+    /// The first N instances of a whole component (all of them).
+    #[serde(default)]
+    pub instances: Option<u64>,
+    /// `slow`: service times are multiplied by it.
+    #[serde(default)]
+    pub factor: Option<f64>,
+    /// `errors`: the share of calls that fail.
+    #[serde(default)]
+    pub share: Option<Share>,
+    /// `delay`: the time added to each call.
+    #[serde(default)]
+    pub extra: Option<DistSpec>,
+    /// `random`: what may fail.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// `random`: mean time to failure.
+    #[serde(default)]
+    pub mttf: Option<DurationValue>,
+    /// `random`: mean time to repair.
+    #[serde(default)]
+    pub mttr: Option<DurationValue>,
+}
+
+/// What a `random` fault does.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RandomFaultSpec {
+    /// Instances crash and are repaired, again and again.
+    Crash,
+}
+
+/// Two component names, `[A, B]`.
+#[derive(Debug)]
+pub struct ComponentPair(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for ComponentPair {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ComponentPair;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("two components, such as `[web, db]`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ComponentPair, E> {
+                Err(E::custom(format!(
+                    "`{v}` alone: name the two components it is between, such as `[{v}, db]`"
+                )))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ComponentPair, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    out.push(s);
+                }
+                Ok(ComponentPair(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// A downstream call: a component name, or a mapping with options.
