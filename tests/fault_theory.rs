@@ -235,7 +235,7 @@ fn lost_writes_are_those_acknowledged_in_the_last_lag() {
         "writes",
         &est,
         100.0,
-        0.1,
+        0.05,
     );
 }
 
