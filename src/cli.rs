@@ -20,6 +20,9 @@ use crate::report::{atomic, csv, html, markdown, plots, progress::Progress, tabl
 use crate::scenario::{self, LoadFailure, LoadOptions};
 use crate::simulation::{RunError, RunResult, Simulation};
 
+/// Exit status when every output was written but a run missed its SLO in
+/// a window after the warm-up.
+pub const EXIT_SLO_BREACHED: u8 = 1;
 /// Exit status for bad input: a scenario, an option or an output folder.
 pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit status when outputs could not be written.
@@ -203,7 +206,7 @@ fn run(args: &RunArgs) -> ExitCode {
         );
         return ExitCode::from(EXIT_IO);
     }
-    if let Err(e) = write_reports(&scenario_dir, &models) {
+    if let Err(e) = write_reports(&scenario_dir, &models, &done) {
         eprintln!(
             "error: writing the report to `{}` failed: {e}",
             scenario_dir.display()
@@ -215,12 +218,14 @@ fn run(args: &RunArgs) -> ExitCode {
         if compare {
             for (m, r) in models.iter().zip(&done) {
                 print!("{}", table::summary_table(m, r));
+                print!("{}", table::faults_table(m, r));
                 println!();
             }
             println!("comparison ({} variants, same arrivals):", models.len());
             print!("{}", comparison::comparison_table(&rows));
         } else {
             print!("{}", table::summary_table(&models[0], &done[0]));
+            print!("{}", table::faults_table(&models[0], &done[0]));
         }
         let events: u64 = done.iter().map(|r| r.events).sum();
         let requests: u64 = done.iter().map(|r| r.requests_sent).sum();
@@ -232,8 +237,29 @@ fn run(args: &RunArgs) -> ExitCode {
             wall,
             events as f64 / wall.max(1e-9) / 1e6
         );
+    } else {
+        // Quiet, yet a script seeing status 1 should learn why.
+        for (m, r) in models.iter().zip(&done) {
+            if let Some(v) = r.slo.as_ref().filter(|v| v.breached > 0) {
+                eprintln!("{} ({}): {}", m.name, m.variant, table::slo_verdict(m, v));
+            }
+        }
     }
-    ExitCode::SUCCESS
+    ExitCode::from(exit_status(&done))
+}
+
+/// The exit status of runs that all finished and wrote their outputs:
+/// [`EXIT_SLO_BREACHED`] when any of them missed its SLO in a window after
+/// the warm-up, 0 otherwise.
+pub fn exit_status(results: &[RunResult]) -> u8 {
+    if results
+        .iter()
+        .any(|r| r.slo.as_ref().is_some_and(|v| v.breached > 0))
+    {
+        EXIT_SLO_BREACHED
+    } else {
+        0
+    }
 }
 
 /// Writes `comparison/`: `comparison.csv` and the overlaid plots.
@@ -260,12 +286,19 @@ fn write_comparison(
         })
         .collect();
     let base = &models[0];
-    plots::write_comparison_plots(&dir, &base.name, &variants, base.warmup, &markers(base))?;
+    // Detections differ between variants: only the base's planned faults.
+    let mut markers = plots::Marker::rate_changes(base);
+    markers.extend(plots::Marker::planned_faults(base));
+    plots::write_comparison_plots(&dir, &base.name, &variants, base.warmup, &markers)?;
     Ok(())
 }
 
 /// Writes `report.html` and `report.md` for the scenario's runs.
-fn write_reports(scenario_dir: &Path, models: &[Model]) -> std::io::Result<()> {
+fn write_reports(
+    scenario_dir: &Path,
+    models: &[Model],
+    results: &[RunResult],
+) -> std::io::Result<()> {
     let base = &models[0];
     let variants: Vec<String> = models.iter().map(|m| m.variant.clone()).collect();
     let facts: Vec<(String, String)> = vec![
@@ -274,28 +307,25 @@ fn write_reports(scenario_dir: &Path, models: &[Model]) -> std::io::Result<()> {
         ("window".into(), base.window.to_string()),
         ("seed".into(), base.seed.to_string()),
     ];
+    let slo: Vec<(String, String)> = models
+        .iter()
+        .zip(results)
+        .filter_map(|(m, r)| Some((m.variant.clone(), table::slo_verdict(m, r.slo.as_ref()?))))
+        .collect();
     let input = ReportInput {
         scenario_dir,
         scenario: &base.name,
         description: &base.description,
         variants: &variants,
         facts: &facts,
+        slo: &slo,
     };
     html::write_html(&input)?;
     markdown::write_markdown(&input)?;
     Ok(())
 }
 
-/// Rate changes of a model, labelled for plots.
-fn markers(model: &Model) -> Vec<(crate::engine::SimTime, String)> {
-    model
-        .rate_changes()
-        .into_iter()
-        .map(|t| (t, format!("rate change at {t}")))
-        .collect()
-}
-
-/// Simulates `model` and writes its three CSVs and its plots into `dir`,
+/// Simulates `model` and writes its CSVs and its plots into `dir`,
 /// atomically; stops early, writing nothing, when `stop` is set.
 pub fn run_to_dir(
     model: &Model,
@@ -331,19 +361,44 @@ pub fn run_in_group(
     });
     progress.finish();
     let result = result?;
-    let summary = csv::summary_csv(&model.variant, &result.summary, model.cost_per_hour())?;
     sink.commit()?;
+    write_run_outputs(model, &result, dir)?;
+    Ok(result)
+}
+
+/// Writes what a finished run adds to the streamed `timeseries.csv` and
+/// `components.csv` in `dir` (which the plots read): `summary.csv`, with
+/// faults or an SLO `events.csv` and `recovery.csv`, then the plots.
+pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> std::io::Result<()> {
+    let summary = csv::summary_csv(&model.variant, &result.summary, model.cost_per_hour())?;
     atomic::write_atomic(&dir.join("summary.csv"), &summary)?;
+    if csv::writes_fault_files(model) {
+        atomic::write_atomic(&dir.join("events.csv"), &csv::events_csv(&result.log)?)?;
+        atomic::write_atomic(
+            &dir.join("recovery.csv"),
+            &csv::recovery_csv(&result.recovery)?,
+        )?;
+    } else {
+        // Left by an earlier run with faults, they would describe this one.
+        for name in ["events.csv", "recovery.csv"] {
+            match std::fs::remove_file(dir.join(name)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+    }
+    let mut markers = plots::Marker::rate_changes(model);
+    markers.extend(plots::Marker::from_run(&result.log, &result.recovery));
     plots::write_run_plots(&plots::RunPlots {
         dir,
         scenario: &model.name,
         variant: &model.variant,
         warmup: model.warmup,
         duration: model.duration,
-        markers: &markers(model),
+        markers: &markers,
         latency_by_class: &result.latency_by_class,
     })?;
-    Ok(result)
+    Ok(())
 }
 
 fn validate(args: &ValidateArgs) -> ExitCode {

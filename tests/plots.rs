@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use capsim::engine::SimTime;
 use capsim::model::Model;
-use capsim::report::plots::{self, RunPlots, VariantRun};
+use capsim::report::plots::{self, Marker, MarkerKind, RunPlots, VariantRun};
 use capsim::scenario::{self, LoadOptions};
 use capsim::simulation::RunResult;
 use image::RgbImage;
@@ -68,11 +68,8 @@ fn model(yaml: &str, sets: &[&str]) -> Model {
         .unwrap_or_else(|f| panic!("{}", f.render(false)))
 }
 
-fn markers(m: &Model) -> Vec<(SimTime, String)> {
-    m.rate_changes()
-        .into_iter()
-        .map(|t| (t, format!("rate change at {t}")))
-        .collect()
+fn markers(m: &Model) -> Vec<Marker> {
+    Marker::rate_changes(m)
 }
 
 /// Runs `m` into `dir` (CSVs, and plots as the CLI does), then renders the
@@ -251,7 +248,11 @@ latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_p999_ms,latency_max_ms\n",
         variant: "base",
         warmup: capsim::engine::SimDuration::from_secs(10),
         duration: capsim::engine::SimDuration::from_secs(60),
-        markers: &[(SimTime(30_000_000_000), "rate change at 30s".into())],
+        markers: &[Marker::new(
+            SimTime(30_000_000_000),
+            MarkerKind::RateChange,
+            "rate change at 30s",
+        )],
         latency_by_class: &[],
     })
     .expect("empty runs plot too");
@@ -826,4 +827,53 @@ fn render_time_of_a_ten_minute_data_tier_run() {
         "plots of a 10-minute data-tier run (8 plots, 1 s windows, 12 database nodes): {:.0} ms",
         each * 1000.0
     );
+}
+
+/// The colours of a fault's start and of a detection.
+const FAULT_RED: [u8; 3] = [204, 0, 0];
+const DETECTED_ORANGE: [u8; 3] = [230, 120, 0];
+
+#[test]
+fn every_time_plot_marks_faults_and_the_cdf_does_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = model(DATA_TIER, &[]);
+    let (result, written) = run(&m, tmp.path());
+    let before: Vec<RgbImage> = written.iter().map(|p| decode(p)).collect();
+    let at = |share: f64| SimTime((m.duration.nanos() as f64 * share) as u64);
+    let mut with_faults = markers(&m);
+    with_faults.push(Marker::new(
+        at(0.5),
+        MarkerKind::FaultStart,
+        "crash db.shard0.primary",
+    ));
+    with_faults.push(Marker::new(
+        at(0.6),
+        MarkerKind::Detected,
+        "down db.shard0.primary",
+    ));
+    let again = plots::write_run_plots(&RunPlots {
+        dir: tmp.path(),
+        scenario: &m.name,
+        variant: &m.variant,
+        warmup: m.warmup,
+        duration: m.duration,
+        markers: &with_faults,
+        latency_by_class: &result.latency_by_class,
+    })
+    .unwrap();
+    assert_eq!(again, written);
+    for (path, before) in again.iter().zip(&before) {
+        let img = decode(path);
+        let whole = (0, 0, 1600, 900);
+        for c in [FAULT_RED, DETECTED_ORANGE] {
+            assert_eq!(count_color(before, c, 0, whole), 0, "{}", path.display());
+            let n = count_color(&img, c, 0, whole);
+            if path.ends_with("latency_cdf.png") {
+                // No time axis: nothing to mark.
+                assert_eq!(n, 0);
+            } else {
+                assert!(n > 300, "{}: {n} pixels of {c:?}", path.display());
+            }
+        }
+    }
 }

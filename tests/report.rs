@@ -108,6 +108,7 @@ fn input<'a>(
         description: "Two ways to add capacity.\n\nSame cost, same arrivals.",
         variants,
         facts,
+        slo: &[],
     }
 }
 
@@ -777,4 +778,133 @@ fn a_data_tier_run_reports_its_plots() {
     for f in linked_files(&html) {
         assert!(dir.join(&f).is_file(), "links {f}, which does not exist");
     }
+}
+
+const RECOVERY: &str = "fault,target,start_s,end_s,detected_s,recovered_s,time_to_detect_s,\
+time_to_recover_s,requests_failed,requests_timed_out,lost_writes
+crash,web,240,360,245,303.5,5,63.5,1234,56,
+crash,db.shard0.primary,300,,310,,10,,88,0,37
+";
+
+#[test]
+fn a_run_with_faults_has_a_faults_and_recovery_section() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    two_variants(dir);
+    // base had faults and an SLO; scale-up is as before.
+    write(&dir.join("base/recovery.csv"), RECOVERY);
+    write(
+        &dir.join("base/events.csv"),
+        "time_s,kind,target,detail\n240,fault,web,crash\n",
+    );
+    let variants = strings(&["base", "scale-up"]);
+    let facts = facts();
+    let slo = vec![(
+        "base".to_string(),
+        "SLO p99 <= 300 ms, errors <= 1%: breached in 37 of 570 windows after warm-up \
+         (first at 4m03s)"
+            .to_string(),
+    )];
+    let inp = ReportInput {
+        slo: &slo,
+        ..input(dir, "scale", &variants, &facts)
+    };
+    let html = render_html(&inp).unwrap();
+    let md = render_markdown(&inp).unwrap();
+    let section = |text: &str, from: &str, to: &str| -> String {
+        let start = text.find(from).unwrap();
+        let end = text[start..].find(to).map_or(text.len(), |e| start + e);
+        text[start..end].to_string()
+    };
+
+    // In base only, after its summary and before its plots.
+    assert_eq!(html.matches("<h3>Faults and recovery</h3>").count(), 1);
+    assert_eq!(md.matches("\n### Faults and recovery\n").count(), 1);
+    let base_html = section(&html, "id=\"variant-base\"", "</section>");
+    let at = base_html.find("<h3>Faults and recovery</h3>").unwrap();
+    assert!(base_html.find("<h3>Summary</h3>").unwrap() < at);
+    assert!(at < base_html.find("<h3>Plots</h3>").unwrap());
+    let base_md = section(&md, "## Variant: base", "## Variant: scale-up");
+    let at = base_md.find("### Faults and recovery").unwrap();
+    assert!(base_md.find("### Summary").unwrap() < at && at < base_md.find("### Plots").unwrap());
+
+    // The table is recovery.csv as written, empty cells as dashes.
+    let tables = html_tables(&html);
+    assert_eq!(
+        tables.len(),
+        4,
+        "comparison, base summary, recovery, scale-up"
+    );
+    let (header, rows) = csv_rows(RECOVERY);
+    let want: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| shown(c)).collect())
+        .collect();
+    assert_eq!(tables[2], (header.clone(), want.clone()));
+    let md_recovery = &md_tables(&md)[2];
+    assert_eq!(
+        md_recovery[0],
+        header.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>()
+    );
+    assert_eq!(md_recovery[2..], want[..]);
+
+    // The verdict, and links to both files.
+    assert!(base_html.contains(
+        "<p class=\"verdict\">SLO p99 &lt;= 300 ms, errors &lt;= 1%: breached in 37 of 570 \
+         windows after warm-up (first at 4m03s)</p>"
+    ));
+    assert!(base_md.contains("**SLO p99 \\<= 300 ms, errors \\<= 1%: breached in 37 of 570"));
+    let linked = linked_files(&html);
+    for f in ["base/recovery.csv", "base/events.csv"] {
+        assert!(linked.iter().any(|l| l == f), "{f} is not linked");
+        assert!(md_links(&md).iter().any(|l| l == f), "{f} is not linked");
+    }
+    // The seconds are explained.
+    assert!(html.contains("<code>…_s</code> are seconds since the start of the run"));
+
+    // Without recovery.csv, no section, whatever the SLO list says.
+    let plain = tempfile::tempdir().unwrap();
+    two_variants(plain.path());
+    let inp = ReportInput {
+        slo: &slo,
+        ..input(plain.path(), "scale", &variants, &facts)
+    };
+    for text in [render_html(&inp).unwrap(), render_markdown(&inp).unwrap()] {
+        assert!(!text.contains("Faults and recovery"));
+        assert!(!text.contains("SLO p99"));
+        assert!(!text.contains("are seconds"));
+    }
+}
+
+#[test]
+fn a_long_recovery_table_is_cut_and_an_empty_one_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let mut csv = RECOVERY.lines().next().unwrap().to_string() + "\n";
+    for i in 0..130 {
+        csv.push_str(&format!(
+            "random crash,web.{},{i},{},,,,,0,0,\n",
+            i % 4,
+            i + 1
+        ));
+    }
+    write(&dir.join("base/summary.csv"), summary(BASE_SUMMARY));
+    write(&dir.join("base/recovery.csv"), &csv);
+    write(
+        &dir.join("calm/recovery.csv"),
+        RECOVERY.lines().next().unwrap(),
+    );
+    let variants = strings(&["base", "calm"]);
+    let inp = input(dir, "chaos", &variants, &[]);
+    let html = render_html(&inp).unwrap();
+    let md = render_markdown(&inp).unwrap();
+    let tables = html_tables(&html);
+    assert_eq!(tables[1].1.len(), 100, "the first 100 rows");
+    assert!(html.contains("\u{2026} and 30 more rows in <a href=\"base/recovery.csv\">"));
+    assert!(md.contains("\u{2026} and 30 more rows in [`base/recovery.csv`](base/recovery.csv)."));
+    assert_eq!(md_tables(&md)[1].len(), 102);
+    // A run whose faults never struck has no table, and says why.
+    assert_eq!(tables.len(), 2);
+    assert!(html.contains("No fault struck during the run (<a href=\"calm/recovery.csv\">"));
+    assert!(md.contains("No fault struck during the run ([`calm/recovery.csv`]"));
 }

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use super::atomic::AtomicFile;
 use crate::engine::{SimDuration, format_seconds};
-use crate::metrics::{ComponentRow, Sink, SummaryRow, WindowRow};
+use crate::metrics::{ComponentRow, LoggedEvent, RecoveryRow, Sink, SummaryRow, WindowRow};
+use crate::model::Model;
 
 /// Columns of `timeseries.csv`.
 pub const TIMESERIES_COLUMNS: &[&str] = &[
@@ -67,6 +68,30 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "cost_per_hour",
     "cost_per_million",
 ];
+
+/// Columns of `events.csv`.
+pub const EVENTS_COLUMNS: &[&str] = &["time_s", "kind", "target", "detail"];
+
+/// Columns of `recovery.csv`.
+pub const RECOVERY_COLUMNS: &[&str] = &[
+    "fault",
+    "target",
+    "start_s",
+    "end_s",
+    "detected_s",
+    "recovered_s",
+    "time_to_detect_s",
+    "time_to_recover_s",
+    "requests_failed",
+    "requests_timed_out",
+    "lost_writes",
+];
+
+/// Whether a run of `model` writes `events.csv` and `recovery.csv`: only
+/// with faults or an SLO, so that other scenarios write what they always did.
+pub fn writes_fault_files(model: &Model) -> bool {
+    !model.faults.is_empty() || model.slo.is_some()
+}
 
 /// `x` with at most `decimals` decimals (up to 9), rounded half away from
 /// zero, trailing zeros trimmed (`1.5`, `2`). Integer arithmetic: float
@@ -268,9 +293,138 @@ pub fn summary_csv(
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }
 
+/// `events.csv` as bytes: one row per event, in the order given.
+pub fn events_csv(log: &[LoggedEvent]) -> io::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(EVENTS_COLUMNS)?;
+    for e in log {
+        w.write_record([
+            format_seconds(e.time.nanos()).as_str(),
+            e.kind.name(),
+            &e.target,
+            &e.detail,
+        ])?;
+    }
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// `recovery.csv` as bytes: one row per fault occurrence, empty cells for
+/// what did not happen (no end, no detection, no recovery, no lost writes).
+pub fn recovery_csv(rows: &[RecoveryRow]) -> io::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(RECOVERY_COLUMNS)?;
+    let at = |t: Option<crate::engine::SimTime>| t.map(|t| format_seconds(t.nanos()));
+    // Exact nanoseconds, not the float seconds of `time_to_detect`.
+    let after = |r: &RecoveryRow, t: Option<crate::engine::SimTime>| {
+        t.map(|t| format_seconds((t - r.start).nanos()))
+    };
+    for r in rows {
+        w.write_record([
+            r.fault.clone(),
+            r.target.clone(),
+            format_seconds(r.start.nanos()),
+            at(r.end).unwrap_or_default(),
+            at(r.detected).unwrap_or_default(),
+            at(r.recovered).unwrap_or_default(),
+            after(r, r.detected).unwrap_or_default(),
+            after(r, r.recovered).unwrap_or_default(),
+            r.requests_failed.to_string(),
+            r.requests_timed_out.to_string(),
+            r.lost_writes.map(|n| n.to_string()).unwrap_or_default(),
+        ])?;
+    }
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::SimTime;
+    use crate::metrics::EventKind;
+
+    fn secs(s: f64) -> SimTime {
+        SimTime((s * 1e9).round() as u64)
+    }
+
+    #[test]
+    fn events_csv_lists_events_in_order_and_quotes_what_needs_it() {
+        let log = vec![
+            LoggedEvent {
+                time: secs(240.0),
+                kind: EventKind::Fault,
+                target: "web.3".into(),
+                detail: "crash".into(),
+                fault: Some(0),
+            },
+            LoggedEvent {
+                time: secs(245.5),
+                kind: EventKind::Detected,
+                target: "lb <-> web".into(),
+                detail: "2 failed checks, \"timeout\"".into(),
+                fault: None,
+            },
+            LoggedEvent {
+                time: secs(0.001),
+                kind: EventKind::SloRecovered,
+                target: "slo".into(),
+                detail: String::new(),
+                fault: None,
+            },
+        ];
+        let text = String::from_utf8(events_csv(&log).unwrap()).unwrap();
+        assert_eq!(
+            text,
+            "time_s,kind,target,detail\n\
+             240,fault,web.3,crash\n\
+             245.5,detected,lb <-> web,\"2 failed checks, \"\"timeout\"\"\"\n\
+             0.001,slo_recovered,slo,\n"
+        );
+        assert_eq!(
+            String::from_utf8(events_csv(&[]).unwrap()).unwrap(),
+            "time_s,kind,target,detail\n"
+        );
+    }
+
+    #[test]
+    fn recovery_csv_leaves_what_did_not_happen_empty() {
+        let rows = vec![
+            RecoveryRow {
+                fault: "crash".into(),
+                target: "db.shard0.primary".into(),
+                start: secs(300.0),
+                end: Some(secs(420.0)),
+                detected: Some(secs(310.0)),
+                recovered: Some(secs(333.25)),
+                requests_failed: 1234,
+                requests_timed_out: 56,
+                lost_writes: Some(37),
+            },
+            RecoveryRow {
+                fault: "random crash".into(),
+                target: "web.2".into(),
+                start: secs(12.5),
+                end: None,
+                detected: None,
+                recovered: None,
+                requests_failed: 0,
+                requests_timed_out: 0,
+                lost_writes: None,
+            },
+        ];
+        let text = String::from_utf8(recovery_csv(&rows).unwrap()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "fault,target,start_s,end_s,detected_s,recovered_s,time_to_detect_s,\
+             time_to_recover_s,requests_failed,requests_timed_out,lost_writes"
+        );
+        assert_eq!(
+            lines[1],
+            "crash,db.shard0.primary,300,420,310,333.25,10,33.25,1234,56,37"
+        );
+        assert_eq!(lines[2], "random crash,web.2,12.5,,,,,,0,0,");
+        assert_eq!(lines.len(), 3);
+    }
 
     #[test]
     fn numbers_print_fixed_and_trimmed() {

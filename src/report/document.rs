@@ -1,7 +1,8 @@
 //! What `report.html` and `report.md` show, gathered once from a scenario's
 //! output folder: the comparison table and plots when there are variants,
-//! then each variant's summary table, plots (those of the data tier apart)
-//! and data files. Only files that
+//! then each variant's summary table, faults and recovery (when it wrote
+//! `recovery.csv`), plots (those of the data tier apart) and data files.
+//! Only files that
 //! exist are listed, in a fixed order, so that the same folder always gives
 //! the same report, byte for byte.
 //!
@@ -25,7 +26,14 @@ pub struct ReportInput<'a> {
     pub variants: &'a [String],
     /// Facts of the run, e.g. `[("duration", "10m"), ("seed", "7")]`.
     pub facts: &'a [(String, String)],
+    /// Per variant with an SLO: its name and verdict, e.g. `("base", "SLO
+    /// p99 <= 300 ms: held in all 570 windows after warm-up")`. (The
+    /// verdict counts windows no output file lists.)
+    pub slo: &'a [(String, String)],
 }
+
+/// Rows of `recovery.csv` the report shows; the rest are in the file.
+pub const RECOVERY_ROWS_SHOWN: usize = 100;
 
 /// The run plots, in the order they are shown, with what each shows.
 const RUN_PLOTS: &[(&str, &str)] = &[
@@ -210,6 +218,14 @@ pub fn legend(tables: &[&Table]) -> Vec<Inline> {
     if has(&|h| h.ends_with("_rps")) {
         parts.push(vec![code("…_rps"), text(" are per second (req/s)")]);
     }
+    if has(&|h| h.ends_with("_s") && h != "time_s") {
+        parts.push(vec![
+            code("…_s"),
+            text(" are seconds since the start of the run, "),
+            code("time_to_…_s"),
+            text(" since the fault struck"),
+        ]);
+    }
     let fractions: Vec<&str> = ["error_rate", "max_utilization", "utilization"]
         .into_iter()
         .filter(|n| has(&|h| h == *n))
@@ -336,12 +352,25 @@ pub struct VariantPart {
     pub found: bool,
     /// Its `summary.csv`, when it exists.
     pub summary: Option<Sourced>,
+    /// Its faults and recovery, when it wrote `recovery.csv`.
+    pub faults: Option<FaultsPart>,
     /// Its plots that exist (those of the data tier apart).
     pub plots: Vec<Link>,
     /// Its data-tier plots that exist: caches, databases, queues.
     pub data_tier: Vec<Link>,
     /// Its data files that exist.
     pub data: Vec<Link>,
+}
+
+/// How a variant coped with its faults.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultsPart {
+    /// `recovery.csv`, its first [`RECOVERY_ROWS_SHOWN`] rows.
+    pub recovery: Sourced,
+    /// Rows of the file not shown.
+    pub more: usize,
+    /// The SLO verdict, when the run had an SLO.
+    pub slo: Option<String>,
 }
 
 /// Everything a report shows.
@@ -395,11 +424,28 @@ impl Document {
             let anchor = unique_anchor(&format!("variant-{}", anchor_text(name)), &anchors);
             anchors.push(anchor.clone());
             let (plots, data_tier) = plots(dir, name, RUN_PLOTS, RUN_DATA_TIER_PLOTS)?;
+            let faults = Table::read(&dir.join(name).join("recovery.csv"))?.map(|mut t| {
+                let more = t.rows.len().saturating_sub(RECOVERY_ROWS_SHOWN);
+                t.rows.truncate(RECOVERY_ROWS_SHOWN);
+                FaultsPart {
+                    recovery: Sourced {
+                        source: format!("{name}/recovery.csv"),
+                        table: t,
+                    },
+                    more,
+                    slo: input
+                        .slo
+                        .iter()
+                        .find(|(v, _)| v == name)
+                        .map(|(_, s)| s.clone()),
+                }
+            });
             variants.push(VariantPart {
                 name: name.clone(),
                 anchor,
                 found: dir.join(name).is_dir(),
                 summary,
+                faults,
                 plots,
                 data_tier,
                 data: files(dir, name, RUN_DATA)?,
@@ -409,6 +455,11 @@ impl Document {
             .iter()
             .filter_map(|c| c.table.as_ref())
             .chain(variants.iter().filter_map(|v| v.summary.as_ref()))
+            .chain(
+                variants
+                    .iter()
+                    .filter_map(|v| v.faults.as_ref().map(|f| &f.recovery)),
+            )
             .map(|s| &s.table)
             .collect();
         let legend = legend(&tables);

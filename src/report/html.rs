@@ -11,7 +11,9 @@ use std::path::PathBuf;
 
 use super::atomic::write_atomic;
 pub use super::document::ReportInput;
-use super::document::{Document, EMPTY, Inline, Link, Sourced, Table, url_path};
+use super::document::{
+    Document, EMPTY, FaultsPart, Inline, Link, Sourced, Table, VariantPart, url_path,
+};
 
 /// Writes `report.html` into the scenario's folder, atomically; returns its
 /// path.
@@ -60,6 +62,7 @@ nav a { margin-right: 14px; }
 .note { margin: 0 0 8px; }
 .legend { margin: 14px 0 0; max-width: 110ch; }
 .missing { color: #9a6700; }
+.verdict { margin: 10px 0 0; font-weight: 600; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; font-size: .8rem; font-variant-numeric: tabular-nums; }
 th, td { padding: 4px 5px; border-bottom: 1px solid #e4e8ec; }
@@ -179,6 +182,9 @@ fn render(doc: &Document) -> String {
                     "<p class=\"missing\">No <code>summary.csv</code> in this run's folder.</p>\n",
                 ),
             }
+            if let Some(f) = &v.faults {
+                faults(&mut h, f, v, doc);
+            }
             if !v.plots.is_empty() {
                 h.push_str("<h3>Plots</h3>\n");
                 figures(&mut h, &v.plots);
@@ -194,6 +200,44 @@ fn render(doc: &Document) -> String {
          and are linked by relative paths: keep the folder together.</footer>\n</body>\n</html>\n",
     );
     h
+}
+
+/// A variant's faults: the recovery table, then the SLO verdict.
+fn faults(h: &mut String, f: &FaultsPart, v: &VariantPart, doc: &Document) {
+    h.push_str("<h3>Faults and recovery</h3>\n");
+    let events = v
+        .data
+        .iter()
+        .find(|l| l.name == "events.csv")
+        .map(|l| format!("; every event in {}", file_link(&l.path)))
+        .unwrap_or_default();
+    if f.recovery.table.rows.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">No fault struck during the run ({}{events}).</p>",
+            file_link(&f.recovery.source)
+        );
+    } else {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">One row per fault: when it struck and ended, how long until \
+             something noticed it and until the service recovered, and the requests that failed \
+             or timed out meanwhile. From {}{events}.</p>",
+            file_link(&f.recovery.source)
+        );
+        table(h, &f.recovery, doc);
+        if f.more > 0 {
+            let _ = writeln!(
+                h,
+                "<p class=\"note\">\u{2026} and {} more rows in {}.</p>",
+                f.more,
+                file_link(&f.recovery.source)
+            );
+        }
+    }
+    if let Some(slo) = &f.slo {
+        let _ = writeln!(h, "<p class=\"verdict\">{}</p>", esc(slo));
+    }
 }
 
 /// A CSV's table.

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use super::atomic::write_atomic;
 pub use super::document::ReportInput;
-use super::document::{Document, EMPTY, Inline, Link, Sourced, url_path};
+use super::document::{Document, EMPTY, FaultsPart, Inline, Link, Sourced, VariantPart, url_path};
 
 /// Writes `report.md` into the scenario's folder, atomically; returns its
 /// path.
@@ -84,6 +84,9 @@ fn render(doc: &Document) -> String {
             }
             None => blocks.push("No `summary.csv` in this run's folder.".into()),
         }
+        if let Some(f) = &v.faults {
+            faults(&mut blocks, f, v);
+        }
         if !v.plots.is_empty() {
             blocks.push("### Plots".into());
             images(&mut blocks, &v.plots);
@@ -95,6 +98,41 @@ fn render(doc: &Document) -> String {
     let mut out = blocks.join("\n\n");
     out.push('\n');
     out
+}
+
+/// A variant's faults: the recovery table, then the SLO verdict.
+fn faults(blocks: &mut Vec<String>, f: &FaultsPart, v: &VariantPart) {
+    blocks.push("### Faults and recovery".into());
+    let events = v
+        .data
+        .iter()
+        .find(|l| l.name == "events.csv")
+        .map(|l| format!("; every event in {}", file_link(&l.path)))
+        .unwrap_or_default();
+    if f.recovery.table.rows.is_empty() {
+        blocks.push(format!(
+            "No fault struck during the run ({}{events}).",
+            file_link(&f.recovery.source)
+        ));
+    } else {
+        blocks.push(format!(
+            "One row per fault: when it struck and ended, how long until something noticed it \
+             and until the service recovered, and the requests that failed or timed out meanwhile. \
+             From {}{events}.",
+            file_link(&f.recovery.source)
+        ));
+        table(blocks, &f.recovery);
+        if f.more > 0 {
+            blocks.push(format!(
+                "\u{2026} and {} more rows in {}.",
+                f.more,
+                file_link(&f.recovery.source)
+            ));
+        }
+    }
+    if let Some(slo) = &f.slo {
+        blocks.push(format!("**{}**", text(slo)));
+    }
 }
 
 /// A CSV's table; in the `all` row of a summary, `all` is in bold.

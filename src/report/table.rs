@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::csv::fixed;
 use crate::engine::SimDuration;
-use crate::metrics::{DataSummary, SummaryRow};
+use crate::metrics::{DataSummary, RecoveryRow, SloVerdict, SummaryRow};
 use crate::model::Model;
 use crate::simulation::RunResult;
 
@@ -52,8 +52,37 @@ fn pct(x: f64) -> String {
     }
 }
 
+/// A time since the start, or a span, for the terminal: `0.25s`, `37s`,
+/// `4m03s`, `1h02m`, `1h00m07.5s` (tenths of a second past a minute).
+pub fn clock(nanos: u64) -> String {
+    if nanos < 59_950_000_000 {
+        let s = nanos as f64 / 1e9;
+        return format!("{}s", fixed(s, if s < 1.0 { 3 } else { 1 }));
+    }
+    let tenths = (nanos + 50_000_000) / 100_000_000;
+    let (h, m, st) = (tenths / 36_000, tenths / 600 % 60, tenths % 600);
+    let sec = if st % 10 == 0 {
+        format!("{:02}", st / 10)
+    } else {
+        format!("{:02}.{}", st / 10, st % 10)
+    };
+    match (h, st) {
+        (0, 0) => format!("{m}m"),
+        (0, _) => format!("{m}m{sec}s"),
+        (_, 0) if m == 0 => format!("{h}h"),
+        (_, 0) => format!("{h}h{m:02}m"),
+        _ => format!("{h}h{m:02}m{sec}s"),
+    }
+}
+
 /// Lays out rows of cells with the first column left-aligned, the rest right.
 pub fn layout(rows: &[Vec<String>]) -> String {
+    layout_left(rows, 1)
+}
+
+/// Lays out rows of cells with the first `left` columns left-aligned, the
+/// rest right.
+pub fn layout_left(rows: &[Vec<String>], left: usize) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {
@@ -70,6 +99,10 @@ pub fn layout(rows: &[Vec<String>]) -> String {
         for (c, cell) in r.iter().enumerate() {
             let pad = widths[c] - cell.chars().count();
             if c == 0 {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad));
+            } else if c < left {
+                line.push_str("  ");
                 line.push_str(cell);
                 line.push_str(&" ".repeat(pad));
             } else {
@@ -203,6 +236,131 @@ pub fn summary_table(model: &Model, result: &RunResult) -> String {
     out
 }
 
+/// Recovery rows shown on the terminal; the others are in `recovery.csv`.
+pub const RECOVERY_ROWS_SHOWN: usize = 20;
+
+/// How a run did under its faults, for the terminal (after its summary
+/// table): a row per fault (the first [`RECOVERY_ROWS_SHOWN`]), then the SLO
+/// verdict. Empty for a scenario without faults or an SLO.
+pub fn faults_table(model: &Model, result: &RunResult) -> String {
+    let mut out = String::new();
+    if !model.faults.is_empty() || !result.recovery.is_empty() {
+        out.push('\n');
+        if result.recovery.is_empty() {
+            out.push_str("faults and recovery: no fault struck during the run\n");
+        } else {
+            out.push_str("faults and recovery:\n");
+            out.push_str(&recovery_rows(&result.recovery));
+        }
+    }
+    if let Some(v) = &result.slo {
+        let _ = write!(out, "\n{}", slo_verdict(model, v));
+        if v.breached > 0 {
+            out.push_str(": exit status 1");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn recovery_rows(rows: &[RecoveryRow]) -> String {
+    let mut cells = vec![
+        [
+            "fault",
+            "target",
+            "at",
+            "ended",
+            "detected after",
+            "recovered after",
+            "failed",
+            "timed out",
+            "lost writes",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>(),
+    ];
+    for r in rows.iter().take(RECOVERY_ROWS_SHOWN) {
+        let ended = match r.end {
+            // An instant (a flush): nothing to end.
+            Some(e) if e == r.start => "\u{2014}".to_string(),
+            Some(e) => clock(e.nanos()),
+            None if r.fault == "flush" => "\u{2014}".to_string(),
+            None => "never".to_string(),
+        };
+        cells.push(vec![
+            r.fault.clone(),
+            r.target.clone(),
+            clock(r.start.nanos()),
+            ended,
+            r.detected
+                .map(|d| clock((d - r.start).nanos()))
+                .unwrap_or_else(|| "not detected".into()),
+            r.recovered
+                .map(|d| clock((d - r.start).nanos()))
+                .unwrap_or_else(|| "not recovered".into()),
+            count(r.requests_failed),
+            count(r.requests_timed_out),
+            r.lost_writes.map(count).unwrap_or_default(),
+        ]);
+    }
+    let mut out = layout_left(&cells, 2);
+    if rows.len() > RECOVERY_ROWS_SHOWN {
+        let _ = writeln!(
+            out,
+            "... and {} more in recovery.csv",
+            count((rows.len() - RECOVERY_ROWS_SHOWN) as u64)
+        );
+    }
+    out
+}
+
+/// The SLO verdict of a run in a sentence: `SLO p99 <= 300 ms, errors <=
+/// 1%: breached in 37 of 570 windows after warm-up (first at 4m03s)`, or
+/// `... held in all 570 windows after warm-up`.
+pub fn slo_verdict(model: &Model, v: &SloVerdict) -> String {
+    let mut bounds = Vec::new();
+    if let Some(slo) = &model.slo {
+        if let Some(p99) = slo.p99 {
+            bounds.push(format!("p99 <= {} ms", ms(Some(p99))));
+        }
+        if let Some(e) = slo.error_rate {
+            bounds.push(format!("errors <= {}", pct(e)));
+        }
+    }
+    let what = if bounds.is_empty() {
+        "SLO".to_string()
+    } else {
+        format!("SLO {}", bounds.join(", "))
+    };
+    let after = if model.warmup.nanos() > 0 {
+        " after warm-up"
+    } else {
+        ""
+    };
+    let windows = |n: u64| if n == 1 { "window" } else { "windows" };
+    if v.windows == 0 {
+        format!("{what}: no window{after} to judge")
+    } else if v.breached == 0 {
+        format!(
+            "{what}: held in all {} {}{after}",
+            count(v.windows),
+            windows(v.windows)
+        )
+    } else {
+        let first = v
+            .first_breach
+            .map(|t| format!(" (first at {})", clock(t.nanos())))
+            .unwrap_or_default();
+        format!(
+            "{what}: breached in {} of {} {}{after}{first}",
+            count(v.breached),
+            count(v.windows),
+            windows(v.windows)
+        )
+    }
+}
+
 /// One line per cache, database and queue: hit ratio; hottest shard's
 /// share of the load and stale reads; peak backlog and drain time.
 pub fn data_lines(model: &Model, result: &RunResult) -> Vec<String> {
@@ -321,5 +479,29 @@ mod tests {
             vec!["long".into(), "100".into()],
         ]);
         assert_eq!(t, "a       1\nlong  100\n");
+        let t = layout_left(
+            &[
+                vec!["a".into(), "b".into(), "1".into()],
+                vec!["aa".into(), "bbb".into(), "100".into()],
+            ],
+            2,
+        );
+        assert_eq!(t, "a   b      1\naa  bbb  100\n");
+    }
+
+    #[test]
+    fn clock_reads_like_a_stopwatch() {
+        let s = 1_000_000_000;
+        assert_eq!(clock(0), "0s");
+        assert_eq!(clock(250_000_000), "0.25s");
+        assert_eq!(clock(37 * s), "37s");
+        assert_eq!(clock(37 * s + 450_000_000), "37.5s");
+        assert_eq!(clock(60 * s), "1m");
+        assert_eq!(clock(243 * s), "4m03s");
+        assert_eq!(clock(243 * s + 500_000_000), "4m03.5s");
+        assert_eq!(clock(3600 * s), "1h");
+        assert_eq!(clock(3720 * s), "1h02m");
+        assert_eq!(clock(3607 * s), "1h00m07s");
+        assert_eq!(clock(59_999_000_000), "1m");
     }
 }

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use super::chart::{self, Axes};
 use super::data::{self, Timeseries};
+use super::markers::{Marker, Marks, draw_markers, draw_strip};
 use super::style::*;
-use crate::engine::{SimDuration, SimTime};
+use crate::engine::SimDuration;
 
 /// How the y axis of an overlay reads.
 enum YAxis {
@@ -26,7 +27,7 @@ struct Overlay<'a> {
     /// Per variant: name and points (NaN y is a gap).
     series: Vec<(&'a str, Vec<(f64, f64)>)>,
     warmup: f64,
-    markers: &'a [(f64, String)],
+    markers: &'a Marks,
     axis: &'a TimeAxis,
 }
 
@@ -67,9 +68,7 @@ fn overlay(path: &Path, o: &Overlay) -> io::Result<PathBuf> {
         if o.warmup > 0.0 {
             entries.push(Entry::new("warm-up (not in summary)", Swatch::Fill(SHADE)));
         }
-        if !o.markers.is_empty() {
-            entries.push(Entry::new("rate change", Swatch::Dashed(MARKER)));
-        }
+        entries.extend(o.markers.entries());
         let mut top = draw_title(root, &o.title, &o.subtitle)? + 2;
         top += draw_legend(
             root,
@@ -148,7 +147,7 @@ pub(crate) fn write_all(
     scenario: &str,
     variants: &[super::VariantRun],
     warmup: SimDuration,
-    markers: &[(SimTime, String)],
+    markers: &[Marker],
 ) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let runs: Vec<Timeseries> = variants
@@ -158,7 +157,7 @@ pub(crate) fn write_all(
     let end = runs.iter().map(|r| r.end_s).fold(0.0, f64::max);
     let axis = TimeAxis::new(end);
     let warmup = warmup.as_secs_f64();
-    let markers = marker_secs(markers);
+    let markers = Marks::new(markers, axis.end, "base/events.csv");
     let names: Vec<&str> = variants.iter().map(|v| v.name).collect();
     let column = |col: usize| -> Vec<(&str, Vec<(f64, f64)>)> {
         names
@@ -398,7 +397,7 @@ struct Stacked<'a> {
     /// What a variant without a line lacks, for its legend entry.
     noun: &'a str,
     warmup: f64,
-    markers: &'a [(f64, String)],
+    markers: &'a Marks,
     axis: &'a TimeAxis,
     y: YAxis,
     y_desc: &'a str,
@@ -428,9 +427,7 @@ fn stacked_overlay(path: &Path, o: &Stacked) -> io::Result<PathBuf> {
         if o.warmup > 0.0 {
             entries.push(Entry::new("warm-up (not in summary)", Swatch::Fill(SHADE)));
         }
-        if !o.markers.is_empty() {
-            entries.push(Entry::new("rate change", Swatch::Dashed(MARKER)));
-        }
+        entries.extend(o.markers.entries());
         let mut top = draw_title(root, &o.title, &o.subtitle)? + 2;
         top += draw_legend(
             root,

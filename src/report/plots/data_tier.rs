@@ -14,6 +14,7 @@ use plotters::prelude::*;
 
 use super::chart::{self, Axes, Chart, Ticked};
 use super::data::{self, CacheSeries, DataTier, DatabaseSeries, QueueSeries, Series};
+use super::markers::{draw_markers, draw_strip};
 use super::run::{Ctx, header, num_label, pct_label, per_point, points_note, time_label};
 use super::style::*;
 
@@ -142,7 +143,7 @@ struct Place {
 type TimePanel<'a, 'b, RY> = (Chart<'a, 'b, Ticked<RangedCoordf64>, Ticked<RY>>, Frame);
 
 /// A time panel on `area`: built, warm-up shaded, grid and labels drawn,
-/// markers dashed across it.
+/// markers drawn across it.
 fn time_panel<'a, 'b, RY: Ranged<ValueType = f64>>(
     root: &Area,
     area: &'a Area<'b>,

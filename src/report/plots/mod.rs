@@ -10,16 +10,19 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::engine::{SimDuration, SimTime};
+use crate::engine::SimDuration;
 use crate::metrics::Latencies;
 
 mod chart;
 mod comparison;
 mod data;
 mod data_tier;
+mod markers;
 mod run;
 mod style;
 mod text;
+
+pub use markers::{Marker, MarkerKind};
 
 /// What the plots of one run are drawn from: the run's folder (its
 /// `timeseries.csv` and `components.csv` are read back, downsampled) and the
@@ -35,8 +38,9 @@ pub struct RunPlots<'a> {
     pub warmup: SimDuration,
     /// Length of the run.
     pub duration: SimDuration,
-    /// Instants to mark, with a short label (rate changes).
-    pub markers: &'a [(SimTime, String)],
+    /// Instants to mark: rate changes, and the faults of the run's log
+    /// with their detections, promotions and restorations.
+    pub markers: &'a [Marker],
     /// Response times after warm-up per class, then `all`.
     pub latency_by_class: &'a [(String, Latencies)],
 }
@@ -63,13 +67,14 @@ pub fn write_run_plots(input: &RunPlots) -> io::Result<Vec<PathBuf>> {
 /// Writes `latency_p99.png`, `throughput.png` and `errors.png` with the
 /// variants overlaid into `dir`, atomically; then `hit_ratio.png` when a
 /// variant has a cache and `queue_backlog.png` when one has a queue, a
-/// panel per cache or queue.
+/// panel per cache or queue. `markers` are the base's rate changes and
+/// planned faults (detections differ between variants).
 pub fn write_comparison_plots(
     dir: &Path,
     scenario: &str,
     variants: &[VariantRun],
     warmup: SimDuration,
-    markers: &[(SimTime, String)],
+    markers: &[Marker],
 ) -> io::Result<Vec<PathBuf>> {
     comparison::write_all(dir, scenario, variants, warmup, markers)
 }

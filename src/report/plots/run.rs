@@ -7,6 +7,7 @@ use plotters::prelude::*;
 
 use super::chart::{self, Axes, BOTTOM, Side};
 use super::data::{self, ComponentSeries, Timeseries};
+use super::markers::{Marks, draw_markers, draw_strip};
 use super::style::*;
 use crate::metrics::Latencies;
 
@@ -16,7 +17,7 @@ pub(crate) struct Ctx<'a> {
     pub(crate) variant: &'a str,
     pub(crate) warmup: f64,
     pub(crate) axis: TimeAxis,
-    pub(crate) markers: Vec<(f64, String)>,
+    pub(crate) markers: Marks,
 }
 
 impl Ctx<'_> {
@@ -31,9 +32,7 @@ impl Ctx<'_> {
         if self.warmup > 0.0 {
             e.push(Entry::new("warm-up (not in summary)", Swatch::Fill(SHADE)));
         }
-        if !self.markers.is_empty() {
-            e.push(Entry::new("rate change", Swatch::Dashed(MARKER)));
-        }
+        e.extend(self.markers.entries());
         e
     }
 }
@@ -669,12 +668,13 @@ pub(crate) fn write_all(input: &super::RunPlots) -> io::Result<Vec<PathBuf>> {
     let warmup = input.warmup.as_secs_f64();
     let ts = data::read_timeseries(&dir.join("timeseries.csv"), Some(duration))?;
     let comps = data::read_components(&dir.join("components.csv"), warmup, Some(duration))?;
+    let axis = TimeAxis::new(duration.max(ts.end_s));
     let ctx = Ctx {
         scenario: input.scenario,
         variant: input.variant,
         warmup,
-        axis: TimeAxis::new(duration.max(ts.end_s)),
-        markers: marker_secs(input.markers),
+        markers: Marks::new(input.markers, axis.end, "events.csv"),
+        axis,
     };
     let mut written = vec![
         latency(&dir.join("latency.png"), &ctx, &ts, ts.windows)?,

@@ -1,5 +1,5 @@
 //! What every plot shares: size, font, colours, axes, the legend band, the
-//! warm-up shading and the markers, and writing the PNG atomically.
+//! warm-up shading, and writing the PNG atomically.
 
 use std::error::Error;
 use std::io;
@@ -182,6 +182,8 @@ pub(crate) enum Swatch {
     Line(RGBColor, u32),
     /// A dashed line.
     Dashed(RGBColor),
+    /// A line of this colour, pattern and width (a marker's).
+    Rule(RGBColor, Dash, u32),
     /// A filled square.
     Fill(RGBColor),
 }
@@ -254,6 +256,7 @@ pub(crate) fn draw_legend(root: &Area, entries: &[Entry], x: Range<i32>, top: i3
                     ))?;
                 }
                 Swatch::Dashed(c) => dashed_hline(root, cx, cx + SWATCH_W, cy, c)?,
+                Swatch::Rule(c, dash, w) => rule(root, (cx, cy), (cx + SWATCH_W, cy), c, dash, w)?,
                 Swatch::Fill(c) => {
                     root.draw(&Rectangle::new(
                         [(cx + 4, cy - 8), (cx + SWATCH_W - 4, cy + 8)],
@@ -289,7 +292,7 @@ fn dashed_hline(root: &Area, x0: i32, x1: i32, y: i32, c: RGBColor) -> Drawn {
 }
 
 /// A dashed vertical line from `y.start` to `y.end`.
-fn dashed_vline(root: &Area, x: i32, y: Range<i32>, c: RGBColor) -> Drawn {
+pub(crate) fn dashed_vline(root: &Area, x: i32, y: Range<i32>, c: RGBColor) -> Drawn {
     let mut y0 = y.start;
     while y0 < y.end {
         root.draw(&PathElement::new(
@@ -297,6 +300,47 @@ fn dashed_vline(root: &Area, x: i32, y: Range<i32>, c: RGBColor) -> Drawn {
             c.stroke_width(1),
         ))?;
         y0 += 10;
+    }
+    Ok(())
+}
+
+/// The pattern of a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dash {
+    Solid,
+    Dashed,
+    Dotted,
+}
+
+/// A horizontal or vertical line from `a` to `b` in `dash`, `width` pixels
+/// across.
+pub(crate) fn rule(
+    root: &Area,
+    a: (i32, i32),
+    b: (i32, i32),
+    c: RGBColor,
+    dash: Dash,
+    width: u32,
+) -> Drawn {
+    let style = c.stroke_width(width);
+    let (on, period) = match dash {
+        Dash::Solid => {
+            root.draw(&PathElement::new(vec![a, b], style))?;
+            return Ok(());
+        }
+        Dash::Dashed => (6, 10),
+        Dash::Dotted => (2, 5),
+    };
+    let len = (b.0 - a.0).abs().max((b.1 - a.1).abs());
+    let (dx, dy) = ((b.0 - a.0).signum(), (b.1 - a.1).signum());
+    let mut s = 0;
+    while s < len {
+        let e = (s + on).min(len);
+        root.draw(&PathElement::new(
+            vec![(a.0 + dx * s, a.1 + dy * s), (a.0 + dx * e, a.1 + dy * e)],
+            style,
+        ))?;
+        s += period;
     }
     Ok(())
 }
@@ -599,82 +643,9 @@ pub(crate) fn shade_warmup(root: &Area, f: &Frame, warmup: f64) -> Drawn {
     Ok(())
 }
 
-/// Draws each marker as a dashed vertical line across the panel.
-pub(crate) fn draw_markers(root: &Area, f: &Frame, markers: &[(f64, String)]) -> Drawn {
-    for (t, _) in markers {
-        if *t >= 0.0 && *t <= f.end {
-            dashed_vline(root, f.px(*t), f.y.clone(), MARKER)?;
-        }
-    }
-    Ok(())
-}
-
 /// Height of the strip above the top panel that labels the warm-up and the
 /// markers.
 pub(crate) const STRIP: i32 = 22;
-
-/// Labels the warm-up and the markers in the strip just above a panel,
-/// leaving out labels that would overlap one already drawn (the line is
-/// drawn regardless).
-pub(crate) fn draw_strip(root: &Area, f: &Frame, warmup: f64, markers: &[(f64, String)]) -> Drawn {
-    let y = f.y.start - 5;
-    let mut taken: Vec<Range<i32>> = Vec::new();
-    if warmup > 0.0 {
-        let x1 = f.px(warmup.min(f.end));
-        let w = width("warm-up", NOTE_SIZE);
-        let mid = (f.x.start + x1) / 2;
-        let left = (mid - w / 2).max(f.x.start);
-        label(
-            root,
-            "warm-up",
-            NOTE_SIZE,
-            MUTED,
-            (left, y),
-            HPos::Left,
-            VPos::Bottom,
-        )?;
-        taken.push(left - 6..left + w + 6);
-    }
-    for (t, text) in markers {
-        if *t < 0.0 || *t > f.end {
-            continue;
-        }
-        let x = f.px(*t);
-        let w = width(text, NOTE_SIZE);
-        // Right of the line, or left of it near the right edge.
-        let span = if x + 4 + w <= f.x.end {
-            x + 4..x + 4 + w
-        } else {
-            x - 4 - w..x - 4
-        };
-        if span.start < f.x.start
-            || taken
-                .iter()
-                .any(|r| r.start < span.end && span.start < r.end)
-        {
-            continue;
-        }
-        label(
-            root,
-            text,
-            NOTE_SIZE,
-            MARKER,
-            (span.start, y),
-            HPos::Left,
-            VPos::Bottom,
-        )?;
-        taken.push(span.start - 8..span.end + 8);
-    }
-    Ok(())
-}
-
-/// The markers in seconds.
-pub(crate) fn marker_secs(markers: &[(crate::engine::SimTime, String)]) -> Vec<(f64, String)> {
-    markers
-        .iter()
-        .map(|(t, l)| (t.as_secs_f64(), l.clone()))
-        .collect()
-}
 
 /// Writes `text` centred in a frame (for an empty panel).
 pub(crate) fn note_in(root: &Area, f: &Frame, text: &str) -> Drawn {

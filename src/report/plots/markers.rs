@@ -1,0 +1,440 @@
+//! Instants marked across every time plot: rate changes, and faults with
+//! what noticed and repaired them, each kind with its own line and colour,
+//! labelled in the strip above the top panel.
+
+use std::ops::Range;
+
+use plotters::prelude::*;
+
+use super::style::*;
+use crate::engine::SimTime;
+use crate::metrics::{EventKind, LoggedEvent, RecoveryRow};
+use crate::model::{FaultKind, Model};
+
+/// What a marker marks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MarkerKind {
+    /// The offered rate changes: a grey dashed line.
+    RateChange,
+    /// A fault strikes: a solid red line.
+    FaultStart,
+    /// A fault ends: a dashed red line.
+    FaultEnd,
+    /// Something is marked down (a health check, a failover's detection):
+    /// a dotted orange line.
+    Detected,
+    /// A replica becomes its shard's primary: a dotted purple line.
+    Promoted,
+    /// An instance is marked up again: a dotted green line.
+    Restored,
+}
+
+/// An instant to mark on the time plots.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marker {
+    /// When.
+    pub time: SimTime,
+    /// What happened, which sets the line's look.
+    pub kind: MarkerKind,
+    /// A short label for the strip above the plot (`crash web.3`).
+    pub label: String,
+}
+
+impl Marker {
+    /// A marker.
+    pub fn new(time: SimTime, kind: MarkerKind, label: impl Into<String>) -> Marker {
+        Marker {
+            time,
+            kind,
+            label: label.into(),
+        }
+    }
+
+    /// The rate changes of `model`'s traffic.
+    pub fn rate_changes(model: &Model) -> Vec<Marker> {
+        model
+            .rate_changes()
+            .into_iter()
+            .map(|t| Marker::new(t, MarkerKind::RateChange, format!("rate change at {t}")))
+            .collect()
+    }
+
+    /// Fault starts and ends, detections, promotions and restorations of a
+    /// run's log (SLO events are not marked); `recovery` names the faults.
+    pub fn from_run(log: &[LoggedEvent], recovery: &[RecoveryRow]) -> Vec<Marker> {
+        log.iter()
+            .filter_map(|e| {
+                let kind = match e.kind {
+                    EventKind::Fault => MarkerKind::FaultStart,
+                    EventKind::FaultEnd => MarkerKind::FaultEnd,
+                    EventKind::Detected => MarkerKind::Detected,
+                    EventKind::Promoted => MarkerKind::Promoted,
+                    EventKind::Restored => MarkerKind::Restored,
+                    EventKind::SloBreach | EventKind::SloRecovered => return None,
+                };
+                let label = match kind {
+                    MarkerKind::FaultStart => {
+                        // The fault's kind as written (`slow`), not its detail (`factor 5`).
+                        let what = e
+                            .fault
+                            .and_then(|i| recovery.get(i as usize))
+                            .map(|r| r.fault.as_str())
+                            .or(Some(e.detail.as_str()).filter(|d| !d.is_empty()))
+                            .unwrap_or("fault");
+                        format!("{what} {}", e.target)
+                    }
+                    MarkerKind::FaultEnd => format!("end {}", e.target),
+                    MarkerKind::Detected => format!("down {}", e.target),
+                    MarkerKind::Promoted => format!("promoted {}", e.target),
+                    MarkerKind::Restored => format!("up {}", e.target),
+                    MarkerKind::RateChange => unreachable!("not from a log"),
+                };
+                Some(Marker::new(e.time, kind, label))
+            })
+            .collect()
+    }
+
+    /// The starts and ends of the faults `model` plans (`at`, `at + for`).
+    /// Random faults are left out: when they strike is up to the run.
+    pub fn planned_faults(model: &Model) -> Vec<Marker> {
+        let mut out = Vec::new();
+        for f in &model.faults {
+            if matches!(f.kind, FaultKind::RandomCrash { .. }) {
+                continue;
+            }
+            out.push(Marker::new(
+                f.at,
+                MarkerKind::FaultStart,
+                format!("{} {}", f.label, f.target),
+            ));
+            if let Some(d) = f.duration
+                && !matches!(f.kind, FaultKind::Flush { .. })
+            {
+                out.push(Marker::new(
+                    f.at + d,
+                    MarkerKind::FaultEnd,
+                    format!("end {}", f.target),
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Fault markers (every kind but rate changes) past which a plot draws them
+/// as short unlabelled ticks: a line and a label each would bury the data.
+pub(crate) const MAX_LABELLED_FAULTS: usize = 30;
+
+/// Height of a fault tick at the top of a panel.
+const TICK: i32 = 8;
+
+pub(crate) const FAULT_RED: RGBColor = RGBColor(204, 0, 0);
+pub(crate) const DETECTED_ORANGE: RGBColor = RGBColor(230, 120, 0);
+pub(crate) const PROMOTED_PURPLE: RGBColor = RGBColor(120, 40, 170);
+pub(crate) const RESTORED_GREEN: RGBColor = RGBColor(0, 140, 60);
+
+/// How a kind of marker is drawn.
+struct Look {
+    color: RGBColor,
+    dash: Dash,
+    width: u32,
+    legend: &'static str,
+}
+
+fn look(kind: MarkerKind) -> Look {
+    let (color, dash, width, legend) = match kind {
+        MarkerKind::RateChange => (MARKER, Dash::Dashed, 1, "rate change"),
+        MarkerKind::FaultStart => (FAULT_RED, Dash::Solid, 2, "fault"),
+        MarkerKind::FaultEnd => (FAULT_RED, Dash::Dashed, 2, "fault ends"),
+        MarkerKind::Detected => (DETECTED_ORANGE, Dash::Dotted, 2, "detected (marked down)"),
+        MarkerKind::Promoted => (PROMOTED_PURPLE, Dash::Dotted, 2, "replica promoted"),
+        MarkerKind::Restored => (RESTORED_GREEN, Dash::Dotted, 2, "restored (marked up)"),
+    };
+    Look {
+        color,
+        dash,
+        width,
+        legend,
+    }
+}
+
+/// Which labels win a place in the strip first.
+fn rank(kind: MarkerKind) -> u8 {
+    match kind {
+        MarkerKind::FaultStart => 0,
+        MarkerKind::RateChange => 1,
+        MarkerKind::Promoted => 2,
+        MarkerKind::Detected => 3,
+        MarkerKind::FaultEnd => 4,
+        MarkerKind::Restored => 5,
+    }
+}
+
+/// A marker in seconds.
+#[derive(Clone, Debug)]
+pub(crate) struct Mark {
+    pub(crate) t: f64,
+    pub(crate) kind: MarkerKind,
+    pub(crate) label: String,
+}
+
+/// The markers of a set of plots, in seconds, ready to draw.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Marks {
+    /// Within the plots' time range, in the order labels are placed.
+    list: Vec<Mark>,
+    /// How many are faults (every kind but rate changes).
+    faults: usize,
+    /// Where the faults are listed, for the note of a dense plot.
+    source: &'static str,
+}
+
+impl Marks {
+    /// The markers between 0 and `end` seconds; `source` is the file that
+    /// lists the faults (`events.csv`).
+    pub(crate) fn new(markers: &[Marker], end: f64, source: &'static str) -> Marks {
+        let mut list: Vec<Mark> = markers
+            .iter()
+            .map(|m| Mark {
+                t: m.time.as_secs_f64(),
+                kind: m.kind,
+                label: m.label.clone(),
+            })
+            .filter(|m| m.t >= 0.0 && m.t <= end)
+            .collect();
+        list.sort_by(|a, b| rank(a.kind).cmp(&rank(b.kind)).then(a.t.total_cmp(&b.t)));
+        let faults = list
+            .iter()
+            .filter(|m| m.kind != MarkerKind::RateChange)
+            .count();
+        Marks {
+            list,
+            faults,
+            source,
+        }
+    }
+
+    /// Too many faults to label: they are drawn as ticks.
+    pub(crate) fn dense(&self) -> bool {
+        self.faults > MAX_LABELLED_FAULTS
+    }
+
+    /// Legend entries of the kinds present, in a fixed order.
+    pub(crate) fn entries(&self) -> Vec<Entry> {
+        let mut kinds: Vec<MarkerKind> = self.list.iter().map(|m| m.kind).collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+            .into_iter()
+            .map(|k| {
+                let l = look(k);
+                let swatch = match k {
+                    // As rate changes always looked.
+                    MarkerKind::RateChange => Swatch::Dashed(MARKER),
+                    _ => Swatch::Rule(l.color, l.dash, l.width),
+                };
+                Entry::new(l.legend, swatch)
+            })
+            .collect()
+    }
+}
+
+/// Draws each marker across the panel: rate changes as grey dashed lines,
+/// faults in their kind's line; when there are too many faults to label,
+/// short ticks at the panel's top instead (one per pixel column and kind).
+pub(crate) fn draw_markers(root: &Area, f: &Frame, marks: &Marks) -> Drawn {
+    let dense = marks.dense();
+    // Sorted by kind then time: a tick is a repeat only of the one before.
+    let mut last_tick: Option<(i32, MarkerKind)> = None;
+    // Reversed: fault starts are drawn last, over the others.
+    for m in marks.list.iter().rev() {
+        if m.t < 0.0 || m.t > f.end {
+            continue;
+        }
+        let x = f.px(m.t);
+        let l = look(m.kind);
+        if m.kind == MarkerKind::RateChange {
+            dashed_vline(root, x, f.y.clone(), MARKER)?;
+        } else if dense {
+            if last_tick == Some((x, m.kind)) {
+                continue;
+            }
+            last_tick = Some((x, m.kind));
+            let y1 = (f.y.start + TICK).min(f.y.end);
+            rule(root, (x, f.y.start), (x, y1), l.color, Dash::Solid, 1)?;
+        } else {
+            rule(root, (x, f.y.start), (x, f.y.end), l.color, l.dash, l.width)?;
+        }
+    }
+    Ok(())
+}
+
+/// Labels the warm-up and the markers in the strip just above a panel,
+/// fault starts first, leaving out labels that would overlap one already
+/// drawn (the line is drawn regardless). With too many faults to label,
+/// says how many there are instead.
+pub(crate) fn draw_strip(root: &Area, f: &Frame, warmup: f64, marks: &Marks) -> Drawn {
+    let y = f.y.start - 5;
+    let mut taken: Vec<Range<i32>> = Vec::new();
+    if warmup > 0.0 {
+        let x1 = f.px(warmup.min(f.end));
+        let w = width("warm-up", NOTE_SIZE);
+        let mid = (f.x.start + x1) / 2;
+        let left = (mid - w / 2).max(f.x.start);
+        label(
+            root,
+            "warm-up",
+            NOTE_SIZE,
+            MUTED,
+            (left, y),
+            HPos::Left,
+            VPos::Bottom,
+        )?;
+        taken.push(left - 6..left + w + 6);
+    }
+    let dense = marks.dense();
+    if dense {
+        let text = format!(
+            "{} fault events (see {})",
+            fmt_count(marks.faults as u64),
+            marks.source
+        );
+        let w = width(&text, NOTE_SIZE);
+        let left = (f.x.end - w).max(f.x.start);
+        label(
+            root,
+            &text,
+            NOTE_SIZE,
+            FAULT_RED,
+            (left, y),
+            HPos::Left,
+            VPos::Bottom,
+        )?;
+        taken.push(left - 8..f.x.end);
+    }
+    for m in &marks.list {
+        if m.t < 0.0 || m.t > f.end || (dense && m.kind != MarkerKind::RateChange) {
+            continue;
+        }
+        let x = f.px(m.t);
+        let w = width(&m.label, NOTE_SIZE);
+        // Right of the line, or left of it near the right edge.
+        let span = if x + 4 + w <= f.x.end {
+            x + 4..x + 4 + w
+        } else {
+            x - 4 - w..x - 4
+        };
+        if span.start < f.x.start
+            || taken
+                .iter()
+                .any(|r| r.start < span.end && span.start < r.end)
+        {
+            continue;
+        }
+        label(
+            root,
+            &m.label,
+            NOTE_SIZE,
+            look(m.kind).color,
+            (span.start, y),
+            HPos::Left,
+            VPos::Bottom,
+        )?;
+        taken.push(span.start - 8..span.end + 8);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(s: u64, kind: EventKind, target: &str, detail: &str, fault: Option<u32>) -> LoggedEvent {
+        LoggedEvent {
+            time: SimTime(s * 1_000_000_000),
+            kind,
+            target: target.into(),
+            detail: detail.into(),
+            fault,
+        }
+    }
+
+    #[test]
+    fn a_run_log_gives_fault_markers_but_not_slo_events() {
+        let row = RecoveryRow {
+            fault: "slow".into(),
+            target: "cache".into(),
+            start: SimTime(0),
+            end: None,
+            detected: None,
+            recovered: None,
+            requests_failed: 0,
+            requests_timed_out: 0,
+            lost_writes: None,
+        };
+        let log = vec![
+            ev(10, EventKind::Fault, "cache", "factor 5", Some(0)),
+            ev(11, EventKind::SloBreach, "slo", "", None),
+            ev(12, EventKind::Detected, "web.1", "", None),
+            ev(
+                20,
+                EventKind::Promoted,
+                "db.shard0.replica1",
+                "3 writes lost",
+                None,
+            ),
+            ev(30, EventKind::FaultEnd, "cache", "", Some(0)),
+            ev(31, EventKind::Restored, "web.1", "", None),
+            ev(32, EventKind::SloRecovered, "slo", "", None),
+            ev(40, EventKind::Fault, "web", "crash", None),
+        ];
+        let m = Marker::from_run(&log, &[row]);
+        let got: Vec<(u64, MarkerKind, &str)> = m
+            .iter()
+            .map(|m| (m.time.nanos() / 1_000_000_000, m.kind, m.label.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (10, MarkerKind::FaultStart, "slow cache"),
+                (12, MarkerKind::Detected, "down web.1"),
+                (20, MarkerKind::Promoted, "promoted db.shard0.replica1"),
+                (30, MarkerKind::FaultEnd, "end cache"),
+                (31, MarkerKind::Restored, "up web.1"),
+                (40, MarkerKind::FaultStart, "crash web"),
+            ]
+        );
+    }
+
+    #[test]
+    fn marks_keep_the_range_put_faults_first_and_turn_dense_past_the_limit() {
+        let mut markers = vec![
+            Marker::new(SimTime(5_000_000_000), MarkerKind::RateChange, "rate"),
+            Marker::new(SimTime(99_000_000_000), MarkerKind::FaultStart, "late"),
+        ];
+        for i in 0..MAX_LABELLED_FAULTS {
+            markers.push(Marker::new(
+                SimTime(i as u64 * 1_000_000_000),
+                MarkerKind::Detected,
+                "down",
+            ));
+        }
+        let marks = Marks::new(&markers, 60.0, "events.csv");
+        assert_eq!(
+            marks.faults, MAX_LABELLED_FAULTS,
+            "the one past the end is left out"
+        );
+        assert!(!marks.dense());
+        assert_eq!(marks.list[0].kind, MarkerKind::RateChange);
+        markers.push(Marker::new(
+            SimTime(7_000_000_000),
+            MarkerKind::FaultStart,
+            "crash web",
+        ));
+        let marks = Marks::new(&markers, 60.0, "events.csv");
+        assert!(marks.dense());
+        assert_eq!(marks.list[0].label, "crash web", "fault starts label first");
+        let legend: Vec<String> = marks.entries().into_iter().map(|e| e.label).collect();
+        assert_eq!(legend, ["rate change", "fault", "detected (marked down)"]);
+    }
+}
