@@ -303,11 +303,24 @@ where
                 width + 1,
                 color.filled(),
             )))?;
-        } else {
+        } else if width < 3 {
             chart.draw_series(LineSeries::new(
                 run.into_iter().map(|(x, y)| (x, fix(y))),
                 color.stroke_width(width),
             ))?;
+        } else {
+            // A thick polyline is drawn with mitred joins, which shoot far
+            // out of the chart at sharp turns (a one-window dip): draw it as
+            // separate segments, the joints filled by dots.
+            let pts: Vec<(f64, f64)> = run.into_iter().map(|(x, y)| (x, fix(y))).collect();
+            chart.draw_series(
+                pts.windows(2)
+                    .map(|w| PathElement::new(vec![w[0], w[1]], color.stroke_width(width))),
+            )?;
+            chart.draw_series(
+                pts.iter()
+                    .map(|&p| Circle::new(p, width / 2, color.filled())),
+            )?;
         }
     }
     Ok(())
