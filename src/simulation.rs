@@ -104,7 +104,7 @@ pub struct Simulation<'m> {
     rows: Vec<ComponentRow>,
     busy_after_warmup: Vec<(f64, f64)>,
     /// Faults, health checks and the SLO; `None` when the model has none.
-    injector: Option<Injector>,
+    injector: Option<Box<Injector>>,
 }
 
 impl<'m> Simulation<'m> {
@@ -161,7 +161,7 @@ impl<'m> Simulation<'m> {
             calls: Arena::new(),
             rows: Vec::new(),
             busy_after_warmup: vec![(0.0, 0.0); model.components.len()],
-            injector: needs_injector(model).then(|| Injector::new(model)),
+            injector: needs_injector(model).then(|| Box::new(Injector::new(model))),
         }
     }
 
@@ -397,7 +397,7 @@ impl<'m> Simulation<'m> {
 
     fn finish(mut self) -> RunResult {
         let (log, recovery, slo) = match self.injector.take() {
-            Some(inj) => inj.finish(),
+            Some(inj) => (*inj).finish(),
             None => (Vec::new(), Vec::new(), None),
         };
         let measured = (self.model.duration - self.model.warmup).as_secs_f64();

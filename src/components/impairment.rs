@@ -57,8 +57,9 @@ impl Impairments {
     }
 
     /// How a call arriving at instance `i` ends at once, if it does: failed
-    /// on a crashed instance, or failed by an `errors` fault's draw.
-    #[inline]
+    /// on a crashed instance, or failed by an `errors` fault's draw. Out of
+    /// line: callers check [`Impairments::active`] first.
+    #[inline(never)]
     pub fn refuse(&mut self, i: usize) -> Option<Outcome> {
         if !self.active {
             return None;
@@ -72,11 +73,16 @@ impl Impairments {
     }
 
     /// A service time `t` on instance `i`, slowed if it is.
-    #[inline]
+    #[inline(always)]
     pub fn scale(&self, i: usize, t: SimDuration) -> SimDuration {
         if !self.active {
             return t;
         }
+        self.scale_slow(i, t)
+    }
+
+    #[inline(never)]
+    fn scale_slow(&self, i: usize, t: SimDuration) -> SimDuration {
         let f = self.per[i].slow;
         if f == 1.0 {
             t

@@ -156,6 +156,7 @@ impl Injector {
     /// A call is about to be delivered across a link: fails it (partition)
     /// or holds it back (delay). True if the call was dealt with.
     #[cold]
+    #[inline(never)]
     pub fn intercept(&mut self, call: CallId, ctx: &mut Ctx) -> bool {
         let c = ctx.calls[call];
         if c.step == DELAYED {
@@ -204,6 +205,10 @@ impl Injector {
     }
 
     /// Handles a fault, random failure, health-check or timer event.
+    // Out of line and cold: keeps the engine's dispatch small for runs
+    // without faults.
+    #[cold]
+    #[inline(never)]
     pub fn on(&mut self, model: &Model, event: Event, components: &mut [Component], ctx: &mut Ctx) {
         match event {
             Event::Fault { index } => self.strike(model, index, components, ctx),
