@@ -1285,3 +1285,56 @@ fn rejects_a_database_with_too_many_nodes_at_its_replicas() {
         &["10100000 nodes", "shards x (1 + replicas)"],
     );
 }
+
+#[test]
+fn run_exits_1_on_a_breached_slo_with_every_output_written_and_0_when_it_holds() {
+    let scenario = fixture("faults.yaml");
+    // The fixture's faults fail requests: its 1% error-rate SLO is breached.
+    let (_tmp, out) = fresh_out();
+    let o = capsim(&[
+        "run".as_ref(),
+        scenario.as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "-q".as_ref(),
+    ]);
+    assert_eq!(o.code, Some(1), "{}", o.stderr);
+    let base = out.join("faults/base");
+    for f in [
+        "timeseries.csv",
+        "components.csv",
+        "summary.csv",
+        "events.csv",
+        "recovery.csv",
+    ] {
+        assert!(base.join(f).is_file(), "{f} missing after a breach");
+    }
+    let events = fs::read_to_string(base.join("events.csv")).unwrap();
+    assert!(events.contains(",slo_breach,"), "{events}");
+
+    // The same faults against an SLO loose enough to hold: status 0.
+    let (_tmp2, out2) = fresh_out();
+    let o = capsim(&[
+        "run".as_ref(),
+        scenario.as_ref(),
+        "--set".as_ref(),
+        "slo={ p99: 1h, error_rate: 100% }".as_ref(),
+        "--out".as_ref(),
+        out2.as_os_str(),
+        "-q".as_ref(),
+    ]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let events = fs::read_to_string(out2.join("faults/base/events.csv")).unwrap();
+    assert!(!events.contains(",slo_breach,"), "{events}");
+}
+
+#[test]
+fn rejects_a_partition_between_components_no_call_connects() {
+    expect_rejected(
+        "bad-fault-partition-no-call.yaml",
+        19,
+        "[web, db]",
+        Some("faults[0].partition"),
+        &["no call goes between `web` and `db`: this partition would change nothing"],
+    );
+}

@@ -526,6 +526,21 @@ fn compile_fault(
                 &f.delay
             };
             let (a, b) = compile_pair(ck, &kind_path, kind, pair.as_ref(), lookup)?;
+            // A link no call crosses would silently do nothing.
+            if !calls_between(model, a, b) {
+                let (na, nb) = (
+                    &model.components[a as usize].name,
+                    &model.components[b as usize].name,
+                );
+                return Err(ck
+                    .err(
+                        &kind_path,
+                        format!("no call goes between `{na}` and `{nb}`: this {kind} would change nothing"),
+                    )
+                    .expected(
+                        "two components one of which calls the other (`calls`, a balancer's `to`, a cache's `on_miss`, a queue's `consumers`)",
+                    ));
+            }
             let target = format!(
                 "{} <-> {}",
                 model.components[a as usize].name, model.components[b as usize].name
@@ -601,6 +616,19 @@ fn compile_fault(
         },
         target,
     })
+}
+
+/// Whether `a` calls `b` or `b` calls `a`: a balancer's `to`, a service's
+/// `calls`, a cache's `on_miss`, a queue's `consumers`.
+fn calls_between(model: &Model, a: ComponentId, b: ComponentId) -> bool {
+    let calls = |from: ComponentId, to: ComponentId| match &model.components[from as usize].kind {
+        ComponentKind::Service(s) => s.calls.iter().any(|c| c.to == to),
+        ComponentKind::LoadBalancer(lb) => lb.to == to,
+        ComponentKind::Cache(c) => c.on_miss == to,
+        ComponentKind::Queue(q) => q.consumers == to,
+        ComponentKind::Database(_) => false,
+    };
+    calls(a, b) || calls(b, a)
 }
 
 /// The two different whole components of a `partition` or `delay`.
@@ -987,7 +1015,7 @@ faults:
                 "`instances` does not apply to `random`",
             ),
             (
-                "[{ at: 1s, partition: [web, db], instances: 1 }]",
+                "[{ at: 1s, partition: [web, cache], instances: 1 }]",
                 "faults[0].instances",
                 "between whole components",
             ),
@@ -1003,7 +1031,7 @@ faults:
                 "missing key `share`",
             ),
             (
-                "[{ at: 1s, delay: [web, db] }]",
+                "[{ at: 1s, delay: [web, cache] }]",
                 "faults[0]",
                 "missing key `extra`",
             ),
@@ -1083,7 +1111,7 @@ faults:
                 "no component is called `dbb`",
             ),
             (
-                "[{ at: 1s, delay: [web, db], extra: { exponential: { mean: 0s } } }]",
+                "[{ at: 1s, delay: [web, cache], extra: { exponential: { mean: 0s } } }]",
                 "faults[0].extra.exponential.mean",
                 "is zero",
             ),
@@ -1101,6 +1129,16 @@ faults:
                 "[{ at: 1s, crsh: web }]",
                 "faults[0].crsh",
                 "unknown key `crsh`",
+            ),
+            (
+                "[{ at: 1s, partition: [web, db] }]",
+                "faults[0].partition",
+                "no call goes between `web` and `db`",
+            ),
+            (
+                "[{ at: 1s, delay: [jobs, lb], extra: 1ms }]",
+                "faults[0].delay",
+                "this delay would change nothing",
             ),
         ];
         for (faults, path, phrase) in cases {
