@@ -1285,3 +1285,50 @@ fn rejects_a_database_with_too_many_nodes_at_its_replicas() {
         &["10100000 nodes", "shards x (1 + replicas)"],
     );
 }
+
+#[test]
+fn rejects_sticky_balancing_without_users() {
+    expect_rejected(
+        "bad-sticky-no-users.yaml",
+        10,
+        "sticky",
+        Some("components.lb.policy"),
+        &["`policy: sticky`", "no `users`", "traffic.users"],
+    );
+}
+
+#[test]
+fn rejects_a_session_store_that_does_not_exist_with_did_you_mean() {
+    expect_rejected(
+        "bad-sessions-store-unknown.yaml",
+        12,
+        "sesions",
+        Some("components.web.sessions.store"),
+        &[
+            "no component is called `sesions`",
+            "did you mean `sessions`?",
+        ],
+    );
+}
+
+#[test]
+fn rejects_a_session_store_that_is_not_a_cache_or_database() {
+    expect_rejected(
+        "bad-sessions-store-kind.yaml",
+        12,
+        "auth",
+        Some("components.web.sessions.store"),
+        &["`auth` is a service", "a cache or a database"],
+    );
+}
+
+#[test]
+fn rejects_zero_users() {
+    expect_rejected(
+        "bad-users-zero.yaml",
+        6,
+        "0",
+        Some("traffic.users"),
+        &["no users"],
+    );
+}
