@@ -32,7 +32,7 @@ const COMPONENTS_HEADER: &str = "time_s,component,instance,up,utilization,queue_
 in_service,completed,rejected,hits,misses,backlog,lag_ms,stale_reads";
 const SUMMARY_HEADER: &str = "variant,class,requests,ok,rejected,timed_out,failed,error_rate,\
 throughput_rps,goodput_rps,latency_mean_ms,latency_p50_ms,latency_p90_ms,latency_p99_ms,\
-latency_p999_ms,latency_max_ms,cost_per_hour,cost_per_million";
+latency_p999_ms,latency_max_ms,cost_per_hour,cost_per_million,sessions_lost";
 
 /// The [data] columns of `components.csv`: empty for services and load
 /// balancers ("empty where a kind has none").
