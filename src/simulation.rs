@@ -1,6 +1,7 @@
 //! A run: the model's components wired together, the event loop, and the
 //! windows of the time series closing as simulated time passes.
 
+use crate::components::sessions::RequestUsers;
 use crate::components::{
     Cache, Client, Component, Ctx, Database, Event, LoadBalancer, Queue, Service,
 };
@@ -105,6 +106,8 @@ pub struct Simulation<'m> {
     busy_after_warmup: Vec<(f64, f64)>,
     /// Faults, health checks and the SLO; `None` when the model has none.
     injector: Option<Box<Injector>>,
+    /// Who sent each request (filled only when the model tracks users).
+    users: RequestUsers,
 }
 
 impl<'m> Simulation<'m> {
@@ -155,13 +158,20 @@ impl<'m> Simulation<'m> {
             .collect();
         Simulation {
             model,
-            client: Client::new(&model.traffic, seed, SimTime::ZERO + model.warmup),
+            client: {
+                let mut c = Client::new(&model.traffic, seed, SimTime::ZERO + model.warmup);
+                if model.tracks_users() {
+                    c.track_users(&model.traffic, seed);
+                }
+                c
+            },
             components,
             events: EventList::new(),
             calls: Arena::new(),
             rows: Vec::new(),
             busy_after_warmup: vec![(0.0, 0.0); model.components.len()],
             injector: needs_injector(model).then(|| Box::new(Injector::new(model))),
+            users: RequestUsers::default(),
         }
     }
 
@@ -183,6 +193,7 @@ impl<'m> Simulation<'m> {
                 now: SimTime::ZERO,
                 events: &mut self.events,
                 calls: &mut self.calls,
+                users: &mut self.users,
             };
             if let Some(inj) = &mut self.injector {
                 inj.start(self.model, &mut ctx);
@@ -272,6 +283,7 @@ impl<'m> Simulation<'m> {
             now,
             events: &mut self.events,
             calls: &mut self.calls,
+            users: &mut self.users,
         };
         match event {
             Event::Arrival | Event::ThinkDone { .. } | Event::Timeout { .. } => {
@@ -409,7 +421,18 @@ impl<'m> Simulation<'m> {
             .map(|(t, c)| summary_row(&c.name, t, measured))
             .collect();
         let all = stats.all();
-        summary.push(summary_row("all", &all, measured));
+        summary.push(SummaryRow {
+            sessions_lost: self.model.has_sessions().then(|| {
+                self.components
+                    .iter()
+                    .filter_map(|c| match c {
+                        Component::Service(s) => s.sessions_lost(),
+                        _ => None,
+                    })
+                    .sum()
+            }),
+            ..summary_row("all", &all, measured)
+        });
         let mut latency_by_class: Vec<(String, crate::metrics::Latencies)> = stats
             .classes()
             .iter()
@@ -462,6 +485,7 @@ fn summary_row(class: &str, t: &crate::metrics::ClassTotals, measured_secs: f64)
         goodput_rps: t.ok as f64 / measured_secs,
         latency_mean: l.mean(),
         latency: l.headline(),
+        sessions_lost: None,
     }
 }
 

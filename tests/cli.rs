@@ -32,7 +32,7 @@ const COMPONENTS_HEADER: &str = "time_s,component,instance,up,utilization,queue_
 in_service,completed,rejected,hits,misses,backlog,lag_ms,stale_reads";
 const SUMMARY_HEADER: &str = "variant,class,requests,ok,rejected,timed_out,failed,error_rate,\
 throughput_rps,goodput_rps,latency_mean_ms,latency_p50_ms,latency_p90_ms,latency_p99_ms,\
-latency_p999_ms,latency_max_ms,cost_per_hour,cost_per_million";
+latency_p999_ms,latency_max_ms,cost_per_hour,cost_per_million,sessions_lost";
 
 /// The [data] columns of `components.csv`: empty for services and load
 /// balancers ("empty where a kind has none").
@@ -1336,5 +1336,52 @@ fn rejects_a_partition_between_components_no_call_connects() {
         "[web, db]",
         Some("faults[0].partition"),
         &["no call goes between `web` and `db`: this partition would change nothing"],
+    );
+}
+
+#[test]
+fn rejects_sticky_balancing_without_users() {
+    expect_rejected(
+        "bad-sticky-no-users.yaml",
+        10,
+        "sticky",
+        Some("components.lb.policy"),
+        &["`policy: sticky`", "no `users`", "traffic.users"],
+    );
+}
+
+#[test]
+fn rejects_a_session_store_that_does_not_exist_with_did_you_mean() {
+    expect_rejected(
+        "bad-sessions-store-unknown.yaml",
+        12,
+        "sesions",
+        Some("components.web.sessions.store"),
+        &[
+            "no component is called `sesions`",
+            "did you mean `sessions`?",
+        ],
+    );
+}
+
+#[test]
+fn rejects_a_session_store_that_is_not_a_cache_or_database() {
+    expect_rejected(
+        "bad-sessions-store-kind.yaml",
+        12,
+        "auth",
+        Some("components.web.sessions.store"),
+        &["`auth` is a service", "a cache or a database"],
+    );
+}
+
+#[test]
+fn rejects_zero_users() {
+    expect_rejected(
+        "bad-users-zero.yaml",
+        6,
+        "0",
+        Some("traffic.users"),
+        &["no users"],
     );
 }

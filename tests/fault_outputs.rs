@@ -104,6 +104,7 @@ fn recovery_row(fault: &str, target: &str, start: f64) -> RecoveryRow {
         requests_failed: 0,
         requests_timed_out: 0,
         lost_writes: None,
+        sessions_lost: None,
     }
 }
 
@@ -191,9 +192,9 @@ fn fault_files_are_written_exactly_when_the_scenario_has_faults_or_an_slo() {
     assert_eq!(
         recovery,
         "fault,target,start_s,end_s,detected_s,recovered_s,time_to_detect_s,\
-         time_to_recover_s,requests_failed,requests_timed_out,lost_writes\n\
-         crash,web,20,35,25,44,5,24,1234,56,\n\
-         slow,web.2,30,35,,,,,0,7,\n"
+         time_to_recover_s,requests_failed,requests_timed_out,lost_writes,sessions_lost\n\
+         crash,web,20,35,25,44,5,24,1234,56,,\n\
+         slow,web.2,30,35,,,,,0,7,,\n"
     );
 
     // An SLO alone is enough; the files then hold headers only.

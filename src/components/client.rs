@@ -52,6 +52,9 @@ pub struct Client {
     requests: Arena<Request>,
     /// What happened to the requests.
     pub stats: RequestStats,
+    /// Records who sent each request (sticky balancing, sessions): open
+    /// arrivals draw a user uniformly among this many from this stream.
+    users: Option<(u32, Stream)>,
 }
 
 impl Client {
@@ -109,7 +112,15 @@ impl Client {
             think_stream: Stream::new(seed, "traffic", "think"),
             requests: Arena::new(),
             stats: RequestStats::new(traffic.classes.len(), warmup_end),
+            users: None,
         }
+    }
+
+    /// Records the user of every request from now on (its own stream, so
+    /// that runs without users keep all their draws).
+    pub fn track_users(&mut self, traffic: &Traffic, seed: u64) {
+        let n = traffic.users.unwrap_or(0);
+        self.users = Some((n, Stream::new(seed, "traffic", "users")));
     }
 
     /// Schedules the first arrivals.
@@ -191,6 +202,15 @@ impl Client {
             user,
         });
         self.stats.sent(class, measured);
+        if let Some((n, stream)) = &mut self.users {
+            // Open arrivals: any of the users, uniformly; closed: the sender.
+            let user = if user == u32::MAX && *n > 0 {
+                stream.index(*n as usize) as u32
+            } else {
+                user
+            };
+            ctx.users.set(request, user);
+        }
         let key = match self.keys.get_mut(class as usize) {
             Some(Some((dist, stream))) => dist.sample(stream).into(),
             _ => Default::default(),

@@ -27,6 +27,9 @@ pub struct LoadBalancer {
     healthy: Vec<u32>,
     /// What faults do to the balancer itself (one instance).
     faults: Impairments,
+    /// `sticky`: per user, the instance it was last sent to (the balancer's
+    /// own affinity table, as a cookie names a server; grown on demand).
+    sticky: Vec<u32>,
 }
 
 impl LoadBalancer {
@@ -55,6 +58,7 @@ impl LoadBalancer {
             failed_checks: vec![0; instances as usize],
             healthy: Vec::new(),
             faults: Impairments::new(1, Stream::new(seed, name, "faults")),
+            sticky: Vec::new(),
         }
     }
 
@@ -84,7 +88,8 @@ impl LoadBalancer {
                 i
             }
             Policy::Random => self.stream.index(n),
-            Policy::LeastConnections => {
+            // Sticky places new users by least connections.
+            Policy::LeastConnections | Policy::Sticky => {
                 // Scan from a rotating start so that ties do not always favour
                 // the first instance.
                 let start = self.next;
@@ -138,7 +143,7 @@ impl LoadBalancer {
                 i
             }
             Policy::Random => h[self.stream.index(n)] as usize,
-            Policy::LeastConnections => {
+            Policy::LeastConnections | Policy::Sticky => {
                 let start = self.next % n;
                 self.next = (self.next + 1) % self.outstanding.len();
                 let mut best = h[start] as usize;
@@ -166,6 +171,36 @@ impl LoadBalancer {
         }
     }
 
+    /// `sticky`: the instance the call's user was sent to before, unless it
+    /// is marked down; otherwise (a new user, a dead instance, a call
+    /// without a user) the least connected instance, remembered for the user.
+    #[inline(never)]
+    fn pick_sticky(&mut self, call: CallId, ctx: &mut Ctx) -> usize {
+        let user = ctx.users.get(ctx.calls[call].request);
+        if let Some(u) = user
+            && let Some(&i) = self.sticky.get(u as usize)
+            && i != u32::MAX
+            && !self.marked_down[i as usize]
+        {
+            return i as usize;
+        }
+        let i = if self.healthy.is_empty() {
+            self.pick()
+        } else {
+            self.pick_healthy()
+        };
+        if let Some(u) = user
+            && i != usize::MAX
+        {
+            let u = u as usize;
+            if u >= self.sticky.len() {
+                self.sticky.resize(u + 1, u32::MAX);
+            }
+            self.sticky[u] = i as u32;
+        }
+        i
+    }
+
     #[inline]
     fn forward(&mut self, call: CallId, ctx: &mut Ctx) {
         if self.faults.active()
@@ -174,7 +209,9 @@ impl LoadBalancer {
             ctx.reply(call, outcome);
             return;
         }
-        let i = if self.healthy.is_empty() {
+        let i = if self.policy == Policy::Sticky {
+            self.pick_sticky(call, ctx)
+        } else if self.healthy.is_empty() {
             self.pick()
         } else {
             self.pick_healthy()

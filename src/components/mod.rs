@@ -15,6 +15,7 @@ pub mod impairment;
 pub mod load_balancer;
 pub mod queue;
 pub mod service;
+pub mod sessions;
 
 pub use cache::Cache;
 pub use client::Client;
@@ -170,6 +171,8 @@ pub struct Ctx<'a> {
     pub events: &'a mut EventList<Event>,
     /// Calls in flight.
     pub calls: &'a mut Arena<Call>,
+    /// Who sent each request, when something needs to know.
+    pub users: &'a mut sessions::RequestUsers,
 }
 
 impl Ctx<'_> {
@@ -229,7 +232,8 @@ impl Component {
     /// The warm-up is over: totals for the summary count from now on.
     pub fn start_measuring(&mut self, now: SimTime) {
         match self {
-            Component::Service(_) | Component::LoadBalancer(_) => {}
+            Component::Service(s) => s.start_measuring(),
+            Component::LoadBalancer(_) => {}
             Component::Cache(c) => c.start_measuring(),
             Component::Database(d) => d.start_measuring(),
             Component::Queue(q) => q.start_measuring(now),

@@ -5,6 +5,7 @@
 
 use std::collections::VecDeque;
 
+use super::sessions::{LocalSessions, SESSION_KEYS};
 use super::{ANY_INSTANCE, CallId, Ctx, Event, Impairments};
 use crate::engine::{SimTime, Stream};
 use crate::metrics::{ComponentRow, Level, Outcome};
@@ -30,7 +31,20 @@ pub struct Service {
     service_stream: Stream,
     routing_stream: Stream,
     faults: Impairments,
+    /// Its users' sessions; `None` (the common case) when it keeps none.
+    sessions: Option<Box<Sessions>>,
 }
+
+/// Where a pool keeps its users' sessions.
+enum Sessions {
+    /// On its instances.
+    Local(LocalSessions),
+    /// In a shared cache or database, read before each request's work.
+    Store(ComponentId),
+}
+
+/// A call's `step` while it waits for its session to be read from the store.
+const SESSION_READ: u16 = u16::MAX - 1;
 
 impl Service {
     /// The pool `id`, named `name`, as the model describes it.
@@ -53,6 +67,14 @@ impl Service {
             service_stream: Stream::new(seed, name, "service"),
             routing_stream: Stream::new(seed, name, "routing"),
             faults: Impairments::new(m.instances as usize, Stream::new(seed, name, "faults")),
+            sessions: m.sessions.map(|s| {
+                Box::new(match s {
+                    model::Sessions::Local => {
+                        Sessions::Local(LocalSessions::new(m.instances as usize))
+                    }
+                    model::Sessions::Store(store) => Sessions::Store(store),
+                })
+            }),
         }
     }
 
@@ -103,10 +125,61 @@ impl Service {
     #[inline]
     fn start(&mut self, i: usize, call: CallId, ctx: &mut Ctx) {
         self.instances[i].busy.incr(ctx.now);
+        self.begin(i, call, ctx);
+    }
+
+    /// A worker of instance `i` takes `call`: its session first, if the
+    /// pool keeps sessions, then its service time.
+    #[inline(always)]
+    fn begin(&mut self, i: usize, call: CallId, ctx: &mut Ctx) {
+        if self.sessions.is_some() && self.session(i, call, ctx) {
+            return;
+        }
+        self.work(i, call, ctx);
+    }
+
+    #[inline(always)]
+    fn work(&mut self, i: usize, call: CallId, ctx: &mut Ctx) {
         let t = self.service_time.sample(&mut self.service_stream);
         let t = self.faults.scale(i, t);
         ctx.events
             .schedule(ctx.now + t, Event::ServiceDone { call });
+    }
+
+    /// Finds or creates the session of the call's user on instance `i`
+    /// (local), or reads it from the store: true if the call now waits for
+    /// that read.
+    #[inline(never)]
+    fn session(&mut self, i: usize, call: CallId, ctx: &mut Ctx) -> bool {
+        let c = ctx.calls[call];
+        // Work a crash orphaned has no user any more: no session either.
+        let Some(user) = ctx.users.get(c.request) else {
+            return false;
+        };
+        match self.sessions.as_deref_mut() {
+            Some(Sessions::Local(local)) => {
+                local.serve(user, i);
+                false
+            }
+            Some(Sessions::Store(store)) => {
+                ctx.calls[call].step = SESSION_READ;
+                let mut read = c.child(call, *store, ANY_INSTANCE);
+                read.op = model::Op::Read;
+                read.key = (SESSION_KEYS + user as u64).into();
+                let read = ctx.calls.insert(read);
+                ctx.send(read);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The store answered a call's session read: its own work starts.
+    #[cold]
+    fn session_read(&mut self, call: CallId, ctx: &mut Ctx) {
+        ctx.calls[call].step = 0;
+        let i = ctx.calls[call].instance as usize;
+        self.work(i, call, ctx);
     }
 
     /// Makes the next downstream call that applies to this request, or
@@ -135,6 +208,9 @@ impl Service {
             .and_then(|c| c.parent)
             .expect("a reply to a service call has a parent");
         match outcome {
+            Outcome::Ok if self.sessions.is_some() && ctx.calls[parent].step == SESSION_READ => {
+                self.session_read(parent, ctx)
+            }
             Outcome::Ok => self.next_call(parent, ctx),
             // A failed dependency fails the request; the worker is freed.
             _ => self.finish(parent, outcome, ctx),
@@ -154,10 +230,7 @@ impl Service {
             Some(next) => {
                 // The worker goes straight to the next waiting request.
                 inst.queue_level.set(now, inst.queue.len() as u64);
-                let t = self.service_time.sample(&mut self.service_stream);
-                let t = self.faults.scale(i, t);
-                ctx.events
-                    .schedule(now + t, Event::ServiceDone { call: next });
+                self.begin(i, next, ctx);
             }
             None => inst.busy.decr(now),
         }
@@ -176,6 +249,31 @@ impl Service {
         inst.queue.clear();
         inst.queue_level.set(ctx.now, 0);
         inst.busy.set(ctx.now, 0);
+    }
+
+    /// Instance `i` is gone (crashed, or removed by a scale-in): the
+    /// sessions it holds are lost. Returns how many (0 when the pool keeps
+    /// no local sessions).
+    pub fn drop_sessions(&mut self, i: usize) -> u64 {
+        match self.sessions.as_deref_mut() {
+            Some(Sessions::Local(local)) => local.drop_instance(i),
+            _ => 0,
+        }
+    }
+
+    /// Sessions lost since the warm-up; `None` when the pool keeps none.
+    pub fn sessions_lost(&self) -> Option<u64> {
+        match self.sessions.as_deref()? {
+            Sessions::Local(local) => Some(local.lost()),
+            Sessions::Store(_) => Some(0),
+        }
+    }
+
+    /// The warm-up is over: sessions lost count from now on.
+    pub fn start_measuring(&mut self) {
+        if let Some(Sessions::Local(local)) = self.sessions.as_deref_mut() {
+            local.start_measuring();
+        }
     }
 
     /// Instance `i` is repaired; true if it is up again.

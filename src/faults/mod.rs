@@ -253,6 +253,7 @@ impl Injector {
             requests_failed: 0,
             requests_timed_out: 0,
             lost_writes: lost.then_some(0),
+            sessions_lost: keeps_local_sessions(model, component, &f.kind).then_some(0),
         });
         self.occurrences.push(Occurrence {
             row,
@@ -277,13 +278,14 @@ impl Injector {
         {
             ctx.events.schedule(e, Event::FaultEnd { index });
         }
+        let mut sessions_lost = 0;
         let (component, instances, detail) = match &f.kind {
             FaultKind::Crash {
                 component,
                 instances,
             } => {
                 for &i in instances {
-                    crash(
+                    sessions_lost += crash(
                         self.feeds[*component as usize],
                         *component,
                         i,
@@ -382,6 +384,9 @@ impl Injector {
             (now, end),
         );
         self.occurrence_of[index as usize] = Some(self.occurrences.len() - 1);
+        if sessions_lost > 0 {
+            self.recovery.sessions_lost(row, sessions_lost);
+        }
         self.log(
             now,
             EventKind::Fault,
@@ -472,7 +477,7 @@ impl Injector {
                 let repair = SimDuration::from_secs_f64(r.stream.exp1() * mttr.as_secs_f64());
                 ctx.events
                     .schedule(now + repair, Event::RandomFlip { index, which });
-                crash(
+                let sessions_lost = crash(
                     self.feeds[*component as usize],
                     *component,
                     i,
@@ -491,6 +496,9 @@ impl Injector {
                     .as_mut()
                     .expect("a random fault");
                 r.down[which as usize] = Some(self.occurrences.len() as u32 - 1);
+                if sessions_lost > 0 {
+                    self.recovery.sessions_lost(row, sessions_lost);
+                }
                 self.log(
                     now,
                     EventKind::Fault,
@@ -655,24 +663,39 @@ fn impairments(c: &mut Component) -> &mut crate::components::Impairments {
     }
 }
 
+/// Whether a fault of `kind` on `component` can lose sessions: a crash of a
+/// service that keeps them on its instances.
+fn keeps_local_sessions(model: &Model, component: ComponentId, kind: &FaultKind) -> bool {
+    matches!(
+        kind,
+        FaultKind::Crash { .. } | FaultKind::RandomCrash { .. }
+    ) && matches!(
+        &model.components[component as usize].kind,
+        ComponentKind::Service(s) if s.sessions == Some(crate::model::Sessions::Local)
+    )
+}
+
 /// Crashes instance `i` of `component`; the calls it holds fail, and a
-/// queue it consumes stops handing it messages.
+/// queue it consumes stops handing it messages. Returns the sessions lost
+/// with it (those a service kept on the instance).
 fn crash(
     feeds: Option<ComponentId>,
     component: ComponentId,
     i: u32,
     components: &mut [Component],
     ctx: &mut Ctx,
-) {
+) -> u64 {
     match &mut components[component as usize] {
         Component::Service(s) => {
             let held = held_calls(ctx.calls, component, Some(i));
             s.crash(i as usize, &held, ctx);
+            let lost = s.drop_sessions(i as usize);
             if let Some(q) = feeds
                 && let Component::Queue(q) = &mut components[q as usize]
             {
                 q.consumer_crashed(i);
             }
+            return lost;
         }
         Component::Database(d) => {
             let held = held_calls(ctx.calls, component, Some(i));
@@ -688,6 +711,7 @@ fn crash(
             q.crash(&held, ctx);
         }
     }
+    0
 }
 
 /// Repairs instance `i` of `component`.

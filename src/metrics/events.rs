@@ -80,6 +80,9 @@ pub struct RecoveryRow {
     /// Acknowledged writes lost when a replica was promoted in its place
     /// (database primaries only; `None` for every other fault).
     pub lost_writes: Option<u64>,
+    /// Sessions the crashed instances held, lost at the crash (services
+    /// that keep local sessions only; `None` for every other fault).
+    pub sessions_lost: Option<u64>,
 }
 
 impl RecoveryRow {

@@ -121,6 +121,12 @@ impl RecoveryTracker {
         r.lost_writes = Some(r.lost_writes.unwrap_or(0) + n);
     }
 
+    /// Fault `idx` lost `n` sessions.
+    pub fn sessions_lost(&mut self, idx: u32, n: u64) {
+        let r = &mut self.rows[idx as usize];
+        r.sessions_lost = Some(r.sessions_lost.unwrap_or(0) + n);
+    }
+
     /// The rows so far (faults still open have no recovery yet).
     pub fn rows(&self) -> &[RecoveryRow] {
         &self.rows
@@ -283,6 +289,7 @@ mod tests {
             requests_failed: 0,
             requests_timed_out: 0,
             lost_writes: None,
+            sessions_lost: None,
         }
     }
 

@@ -158,6 +158,10 @@ pub struct SummaryRow {
     pub latency_mean: Option<SimDuration>,
     /// Quantiles p50, p90, p99, p99.9, max.
     pub latency: Option<[SimDuration; 5]>,
+    /// Sessions lost after warm-up, on the `all` row of a run whose
+    /// services keep sessions; `None` otherwise (sessions are users', not
+    /// a class's).
+    pub sessions_lost: Option<u64>,
 }
 
 /// Where a run sends rows as windows close: CSV files, or memory in tests.

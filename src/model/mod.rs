@@ -104,6 +104,25 @@ impl Model {
         }
     }
 
+    /// Whether some component needs to know which user sent a request (a
+    /// sticky balancer or a service that keeps sessions): only then does
+    /// the client record it.
+    pub fn tracks_users(&self) -> bool {
+        self.components.iter().any(|c| match &c.kind {
+            ComponentKind::Service(s) => s.sessions.is_some(),
+            ComponentKind::LoadBalancer(lb) => lb.policy == Policy::Sticky,
+            _ => false,
+        })
+    }
+
+    /// Whether some service keeps sessions (the summary then counts those
+    /// lost).
+    pub fn has_sessions(&self) -> bool {
+        self.components
+            .iter()
+            .any(|c| matches!(&c.kind, ComponentKind::Service(s) if s.sessions.is_some()))
+    }
+
     /// The instants at which the offered rate starts to change (steps and
     /// ramps), for marking plots.
     pub fn rate_changes(&self) -> Vec<crate::engine::SimTime> {
@@ -138,6 +157,10 @@ pub struct Traffic {
     pub classes: Vec<RequestClass>,
     /// The client gives up on a request after this long.
     pub timeout: Option<SimDuration>,
+    /// Open arrivals: the distinct users requests come from (each request
+    /// from one drawn uniformly); `None` without `users` or for closed
+    /// arrivals (whose users are in [`Arrivals::Closed`]).
+    pub users: Option<u32>,
 }
 
 /// How requests arrive.
@@ -324,6 +347,19 @@ pub struct Service {
     pub calls: Vec<Call>,
     /// The instance size, when the service has one.
     pub size: Option<Size>,
+    /// Where its users' sessions live; `None`: it keeps none.
+    pub sessions: Option<Sessions>,
+}
+
+/// Where a service keeps its users' sessions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sessions {
+    /// On the instance that served the user: a crash (or scale-in) of that
+    /// instance loses them.
+    Local,
+    /// In a shared cache or database: each request reads its session there
+    /// first, and no crash of the service loses one.
+    Store(ComponentId),
 }
 
 /// An instance size of the catalogue.
@@ -390,6 +426,9 @@ pub enum Policy {
     LeastConnections,
     /// Two instances at random, the one with fewer outstanding.
     PowerOfTwo,
+    /// A user goes back to the instance it was sent to before; a new user,
+    /// or one whose instance is marked down, is placed by least connections.
+    Sticky,
 }
 
 impl Policy {
@@ -400,6 +439,7 @@ impl Policy {
             Policy::Random => "random",
             Policy::LeastConnections => "least_connections",
             Policy::PowerOfTwo => "power_of_two",
+            Policy::Sticky => "sticky",
         }
     }
 }

@@ -67,6 +67,7 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "latency_max_ms",
     "cost_per_hour",
     "cost_per_million",
+    "sessions_lost",
 ];
 
 /// Columns of `events.csv`.
@@ -85,6 +86,7 @@ pub const RECOVERY_COLUMNS: &[&str] = &[
     "requests_failed",
     "requests_timed_out",
     "lost_writes",
+    "sessions_lost",
 ];
 
 /// Whether a run of `model` writes `events.csv` and `recovery.csv`: only
@@ -288,6 +290,7 @@ pub fn summary_csv(
             } else {
                 String::new()
             },
+            &r.sessions_lost.map(|n| n.to_string()).unwrap_or_default(),
         ])?;
     }
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
@@ -331,6 +334,7 @@ pub fn recovery_csv(rows: &[RecoveryRow]) -> io::Result<Vec<u8>> {
             r.requests_failed.to_string(),
             r.requests_timed_out.to_string(),
             r.lost_writes.map(|n| n.to_string()).unwrap_or_default(),
+            r.sessions_lost.map(|n| n.to_string()).unwrap_or_default(),
         ])?;
     }
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
@@ -398,6 +402,7 @@ mod tests {
                 requests_failed: 1234,
                 requests_timed_out: 56,
                 lost_writes: Some(37),
+                sessions_lost: None,
             },
             RecoveryRow {
                 fault: "random crash".into(),
@@ -409,6 +414,7 @@ mod tests {
                 requests_failed: 0,
                 requests_timed_out: 0,
                 lost_writes: None,
+                sessions_lost: Some(1250),
             },
         ];
         let text = String::from_utf8(recovery_csv(&rows).unwrap()).unwrap();
@@ -416,13 +422,13 @@ mod tests {
         assert_eq!(
             lines[0],
             "fault,target,start_s,end_s,detected_s,recovered_s,time_to_detect_s,\
-             time_to_recover_s,requests_failed,requests_timed_out,lost_writes"
+             time_to_recover_s,requests_failed,requests_timed_out,lost_writes,sessions_lost"
         );
         assert_eq!(
             lines[1],
-            "crash,db.shard0.primary,300,420,310,333.25,10,33.25,1234,56,37"
+            "crash,db.shard0.primary,300,420,310,333.25,10,33.25,1234,56,37,"
         );
-        assert_eq!(lines[2], "random crash,web.2,12.5,,,,,,0,0,");
+        assert_eq!(lines[2], "random crash,web.2,12.5,,,,,,0,0,,1250");
         assert_eq!(lines.len(), 3);
     }
 

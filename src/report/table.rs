@@ -233,6 +233,9 @@ pub fn summary_table(model: &Model, result: &RunResult) -> String {
     if result.in_flight > 0 {
         let _ = writeln!(out, "in flight at the end: {}", count(result.in_flight));
     }
+    if let Some(lost) = result.summary.last().and_then(|r| r.sessions_lost) {
+        let _ = writeln!(out, "sessions lost after warm-up: {}", count(lost));
+    }
     out
 }
 
@@ -280,6 +283,11 @@ fn recovery_rows(rows: &[RecoveryRow]) -> String {
         .map(|s| s.to_string())
         .collect::<Vec<_>>(),
     ];
+    // Sessions only where some service keeps them on its instances.
+    let sessions = rows.iter().any(|r| r.sessions_lost.is_some());
+    if sessions {
+        cells[0].push("sessions lost".into());
+    }
     for r in rows.iter().take(RECOVERY_ROWS_SHOWN) {
         let ended = match r.end {
             // An instant (a flush): nothing to end.
@@ -303,6 +311,10 @@ fn recovery_rows(rows: &[RecoveryRow]) -> String {
             count(r.requests_timed_out),
             r.lost_writes.map(count).unwrap_or_default(),
         ]);
+        if sessions {
+            let row = cells.last_mut().expect("just pushed");
+            row.push(r.sessions_lost.map(count).unwrap_or_default());
+        }
     }
     let mut out = layout_left(&cells, 2);
     if rows.len() > RECOVERY_ROWS_SHOWN {

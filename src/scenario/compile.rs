@@ -4,6 +4,7 @@
 //! offending value.
 
 mod faults;
+mod resilience_sessions;
 
 pub use faults::{
     DEFAULT_HEALTH_FAILURES, DEFAULT_HOLD, MAX_FAULT_INSTANCES, MAX_FAULTS, MAX_HEALTH_FAILURES,
@@ -387,10 +388,6 @@ pub fn compile(
     let arrivals_kind = t.arrivals.unwrap_or(ArrivalsKind::Poisson);
     let arrivals = match arrivals_kind {
         ArrivalsKind::Poisson | ArrivalsKind::Uniform => {
-            if t.users.is_some() {
-                return Err(ck.err_key("traffic.users", "`users` with open arrivals is not supported yet: it comes with capsim's resilience capability (sessions)")
-                    .help("for a fixed population of users, set `arrivals: closed` with `think_time`"));
-            }
             if t.think_time.is_some() {
                 return Err(ck
                     .err_key(
@@ -447,6 +444,12 @@ pub fn compile(
                 think_time: compile_dist(&ck, "traffic.think_time", think)?,
             }
         }
+    };
+
+    // Open arrivals with `users`: who sent each request (sessions, sticky).
+    let open_users = match (arrivals_kind, t.users) {
+        (ArrivalsKind::Closed, _) | (_, None) => None,
+        (_, Some(u)) => Some(resilience_sessions::compile_open_users(&ck, u)?),
     };
 
     let mut classes = Vec::new();
@@ -658,6 +661,30 @@ pub fn compile(
                     };
                     calls.push(model::Call { to: target, when });
                 }
+                let sessions = match &s.sessions {
+                    None => None,
+                    Some(ss) => {
+                        let store_kind = |id: ComponentId| match kind_of(id) {
+                            ComponentSpec::Cache(_) | ComponentSpec::Database(_) => {
+                                resilience_sessions::StoreKind::Data
+                            }
+                            other => resilience_sessions::StoreKind::Other(other.a_kind()),
+                        };
+                        let sessions = resilience_sessions::compile_sessions(
+                            &ck,
+                            &path,
+                            ss,
+                            &names,
+                            &store_kind,
+                            consumed_by[idx],
+                        )?;
+                        if let model::Sessions::Store(store) = sessions {
+                            // The store call is a call like the others: no cycles.
+                            edges[idx].push((store, format!("{path}.sessions.store")));
+                        }
+                        Some(sessions)
+                    }
+                };
                 model::ComponentKind::Service(model::Service {
                     instances: instances as u32,
                     workers: workers as u32,
@@ -665,6 +692,7 @@ pub fn compile(
                     service_time,
                     calls,
                     size,
+                    sessions,
                 })
             }
             ComponentSpec::LoadBalancer(lb) => {
@@ -690,10 +718,7 @@ pub fn compile(
                     PolicySpec::Random => model::Policy::Random,
                     PolicySpec::LeastConnections => model::Policy::LeastConnections,
                     PolicySpec::PowerOfTwo => model::Policy::PowerOfTwo,
-                    PolicySpec::Sticky => {
-                        return Err(ck.err(&format!("{path}.policy"), "`policy: sticky` is not supported yet: it comes with capsim's resilience capability (sessions)")
-                            .expected(one_of(&["round_robin", "random", "least_connections", "power_of_two"])));
-                    }
+                    PolicySpec::Sticky => model::Policy::Sticky,
                 };
                 let health_check = match &lb.health_check {
                     None => None,
@@ -868,11 +893,13 @@ pub fn compile(
             arrivals,
             classes,
             timeout,
+            users: open_users,
         },
         components,
         faults: Vec::new(),
         slo,
     };
+    resilience_sessions::check_users(&ck, &model)?;
     // Targets name instances, so faults are read once the components are built.
     if let Some(f) = &spec.faults {
         model.faults = faults::compile_faults(&ck, &model, f, &lookup)?;

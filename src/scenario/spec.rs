@@ -61,11 +61,6 @@ not_yet!(
     "resilience (retries, breakers, autoscaling)"
 );
 not_yet!(
-    no_sessions,
-    "sessions",
-    "resilience (retries, breakers, autoscaling)"
-);
-not_yet!(
     no_call_timeout,
     "timeout",
     "resilience (retries, breakers, autoscaling)"
@@ -141,7 +136,7 @@ pub struct TrafficSpec {
     /// Requests per second (open arrivals).
     #[serde(default)]
     pub rate: Option<RateSpec>,
-    /// The closed population.
+    /// The closed population, or the distinct users of open arrivals.
     #[serde(default)]
     pub users: Option<u64>,
     /// Think time between a user's requests (closed arrivals).
@@ -311,9 +306,18 @@ pub struct ServiceSpec {
     #[serde(default, deserialize_with = "no_rate_limit")]
     #[doc(hidden)]
     pub rate_limit: Option<IgnoredAny>,
-    #[serde(default, deserialize_with = "no_sessions")]
-    #[doc(hidden)]
-    pub sessions: Option<IgnoredAny>,
+    /// Where users' sessions live: `local` or a store component.
+    #[serde(default)]
+    pub sessions: Option<SessionsSpec>,
+}
+
+/// `sessions` of a service.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionsSpec {
+    /// `local` (on the instance that served the user) or the name of the
+    /// cache or database that keeps them shared.
+    pub store: String,
 }
 
 /// `kind: cache`.
@@ -492,7 +496,7 @@ pub enum PolicySpec {
     LeastConnections,
     /// Best of two random picks.
     PowerOfTwo,
-    /// Users go back to their instance (comes with sessions).
+    /// Users go back to the instance that served them.
     Sticky,
 }
 

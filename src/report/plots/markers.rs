@@ -371,6 +371,7 @@ mod tests {
             requests_failed: 0,
             requests_timed_out: 0,
             lost_writes: None,
+            sessions_lost: None,
         };
         let log = vec![
             ev(10, EventKind::Fault, "cache", "factor 5", Some(0)),
