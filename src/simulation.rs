@@ -92,6 +92,9 @@ pub struct RunResult {
     pub recovery: Vec<crate::metrics::RecoveryRow>,
     /// How the run did against the SLO; `None` without one.
     pub slo: Option<crate::metrics::SloVerdict>,
+    /// Attempts the client sent again, warm-up included (attempts are
+    /// `requests_sent + retries`).
+    pub retries: u64,
 }
 
 /// A run in progress.
@@ -274,9 +277,10 @@ impl<'m> Simulation<'m> {
             calls: &mut self.calls,
         };
         match event {
-            Event::Arrival | Event::ThinkDone { .. } | Event::Timeout { .. } => {
-                self.client.on(event, &mut ctx)
-            }
+            Event::Arrival
+            | Event::ThinkDone { .. }
+            | Event::Timeout { .. }
+            | Event::Retry { .. } => self.client.on(event, &mut ctx),
             Event::Deliver { call } => {
                 // A call failed by a crash (or gone since) is not delivered.
                 let Some(c) = ctx.calls.get(call) else { return };
@@ -292,7 +296,9 @@ impl<'m> Simulation<'m> {
                 }
                 self.components[comp as usize].on(event, &mut ctx);
             }
-            Event::ServiceDone { call } => {
+            Event::ServiceDone { call }
+            | Event::CallTimeout { call }
+            | Event::CallRetry { call } => {
                 // Work of a call a crash has failed is dropped.
                 let Some(c) = ctx.calls.get(call) else { return };
                 if c.replied {
@@ -396,10 +402,19 @@ impl<'m> Simulation<'m> {
     }
 
     fn finish(mut self) -> RunResult {
-        let (log, recovery, slo) = match self.injector.take() {
+        let (mut log, recovery, slo) = match self.injector.take() {
             Some(inj) => (*inj).finish(),
             None => (Vec::new(), Vec::new(), None),
         };
+        if self.model.has_breakers() {
+            for c in &mut self.components {
+                if let Component::Service(s) = c {
+                    log.extend(s.take_breaker_log());
+                }
+            }
+            // Stable: events at one instant keep the order they were logged in.
+            log.sort_by_key(|e| e.time);
+        }
         let measured = (self.model.duration - self.model.warmup).as_secs_f64();
         let stats = &self.client.stats;
         let mut summary: Vec<SummaryRow> = stats
@@ -438,6 +453,7 @@ impl<'m> Simulation<'m> {
             log,
             recovery,
             slo,
+            retries: stats.retries_total,
         }
     }
 }

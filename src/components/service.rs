@@ -3,6 +3,8 @@
 //! its worker for its service time, then for each downstream call in turn,
 //! then replies.
 
+mod guarded;
+
 use std::collections::VecDeque;
 
 use super::{ANY_INSTANCE, CallId, Ctx, Event, Impairments};
@@ -30,6 +32,9 @@ pub struct Service {
     service_stream: Stream,
     routing_stream: Stream,
     faults: Impairments,
+    /// Timeouts, retries and breakers of its calls; `None` when no call has
+    /// any (then replies and sends take the plain path).
+    guarded: Option<Box<guarded::Guarded>>,
 }
 
 impl Service {
@@ -53,6 +58,7 @@ impl Service {
             service_stream: Stream::new(seed, name, "service"),
             routing_stream: Stream::new(seed, name, "routing"),
             faults: Impairments::new(m.instances as usize, Stream::new(seed, name, "faults")),
+            guarded: guarded::Guarded::new(&m.calls, name, seed),
         }
     }
 
@@ -63,6 +69,8 @@ impl Service {
             Event::Deliver { call } => self.arrive(call, ctx),
             Event::ServiceDone { call } => self.next_call(call, ctx),
             Event::Reply { call, outcome } => self.downstream_replied(call, outcome, ctx),
+            Event::CallTimeout { call } => self.call_timed_out(call, ctx),
+            Event::CallRetry { call } => self.call_retry(call, ctx),
             _ => {
                 unreachable!("only calls, their work and replies reach a service")
             }
@@ -119,6 +127,9 @@ impl Service {
             step += 1;
             if spec.when.as_ref().is_none_or(|w| w.matches(c.class, c.op)) {
                 ctx.calls[call].step = step as u16;
+                if self.guarded.is_some() {
+                    return self.guarded_send(call, step - 1, ctx);
+                }
                 let child = ctx.calls.insert(c.child(call, spec.to, ANY_INSTANCE));
                 ctx.send(child);
                 return;
@@ -129,6 +140,9 @@ impl Service {
 
     #[inline]
     fn downstream_replied(&mut self, child: CallId, outcome: Outcome, ctx: &mut Ctx) {
+        if self.guarded.is_some() {
+            return self.guarded_reply(child, outcome, ctx);
+        }
         let parent = ctx
             .calls
             .remove(child)

@@ -27,6 +27,7 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
     "latency_p99_ms",
     "latency_p999_ms",
     "latency_max_ms",
+    "attempts_rps",
 ];
 
 /// Columns of `components.csv`.
@@ -90,7 +91,7 @@ pub const RECOVERY_COLUMNS: &[&str] = &[
 /// Whether a run of `model` writes `events.csv` and `recovery.csv`: only
 /// with faults or an SLO, so that other scenarios write what they always did.
 pub fn writes_fault_files(model: &Model) -> bool {
-    !model.faults.is_empty() || model.slo.is_some()
+    !model.faults.is_empty() || model.slo.is_some() || model.has_breakers()
 }
 
 /// `x` with at most `decimals` decimals (up to 9), rounded half away from
@@ -216,6 +217,7 @@ impl Sink for CsvSink {
             &lat[2],
             &lat[3],
             &lat[4],
+            &rate(row.counts.offered + row.counts.retries),
         ])?;
         for c in components {
             let instance = match c.instance {

@@ -4,6 +4,7 @@
 //! offending value.
 
 mod faults;
+mod resilience;
 
 pub use faults::{
     DEFAULT_HEALTH_FAILURES, DEFAULT_HOLD, MAX_FAULT_INSTANCES, MAX_FAULTS, MAX_HEALTH_FAILURES,
@@ -516,6 +517,17 @@ pub fn compile(
         }
         Some(d) => Some(d.0),
     };
+    let retry = match &t.client {
+        None => None,
+        Some(c) => resilience::compile_retry(
+            &ck,
+            "traffic.client",
+            timeout,
+            c.retries,
+            c.backoff.as_ref(),
+            c.retry_budget,
+        )?,
+    };
 
     let kind_of = |id: ComponentId| {
         specs
@@ -622,7 +634,7 @@ pub fn compile(
                 let mut calls = Vec::new();
                 for (i, c) in s.calls.iter().flatten().enumerate() {
                     let cpath = format!("{path}.calls[{i}]");
-                    let to_path = if c.when.is_some() {
+                    let to_path = if c.when.is_some() || c.options.is_some() {
                         format!("{cpath}.to")
                     } else {
                         cpath.clone()
@@ -656,7 +668,18 @@ pub fn compile(
                             &class_names,
                         )?),
                     };
-                    calls.push(model::Call { to: target, when });
+                    let guard = resilience::compile_call_guard(
+                        &ck,
+                        &cpath,
+                        c.options.as_deref(),
+                        cname,
+                        &c.to,
+                    )?;
+                    calls.push(model::Call {
+                        to: target,
+                        when,
+                        guard,
+                    });
                 }
                 model::ComponentKind::Service(model::Service {
                     instances: instances as u32,
@@ -868,6 +891,7 @@ pub fn compile(
             arrivals,
             classes,
             timeout,
+            retry,
         },
         components,
         faults: Vec::new(),
