@@ -277,10 +277,9 @@ impl<'m> Simulation<'m> {
             calls: &mut self.calls,
         };
         match event {
-            Event::Arrival
-            | Event::ThinkDone { .. }
-            | Event::Timeout { .. }
-            | Event::Retry { .. } => self.client.on(event, &mut ctx),
+            Event::Arrival | Event::ThinkDone { .. } | Event::Timeout { .. } => {
+                self.client.on(event, &mut ctx)
+            }
             Event::Deliver { call } => {
                 // A call failed by a crash (or gone since) is not delivered.
                 let Some(c) = ctx.calls.get(call) else { return };
@@ -296,9 +295,7 @@ impl<'m> Simulation<'m> {
                 }
                 self.components[comp as usize].on(event, &mut ctx);
             }
-            Event::ServiceDone { call }
-            | Event::CallTimeout { call }
-            | Event::CallRetry { call } => {
+            Event::ServiceDone { call } => {
                 // Work of a call a crash has failed is dropped.
                 let Some(c) = ctx.calls.get(call) else { return };
                 if c.replied {
@@ -321,6 +318,9 @@ impl<'m> Simulation<'m> {
                     }
                 },
             },
+            Event::Retry { .. } | Event::CallTimeout { .. } | Event::CallRetry { .. } => {
+                self.dispatch_retries(now, event)
+            }
             Event::Fault { .. }
             | Event::FaultEnd { .. }
             | Event::RandomFlip { .. }
@@ -332,6 +332,32 @@ impl<'m> Simulation<'m> {
                     .expect("fault events come from the injector");
                 inj.on(self.model, event, &mut self.components, &mut ctx);
             }
+        }
+    }
+
+    /// Retries' and guarded calls' timers, out of line: runs without them
+    /// never come here.
+    #[cold]
+    #[inline(never)]
+    fn dispatch_retries(&mut self, now: SimTime, event: Event) {
+        let mut ctx = Ctx {
+            now,
+            events: &mut self.events,
+            calls: &mut self.calls,
+        };
+        match event {
+            Event::Retry { request } => self.client.retry(request, &mut ctx),
+            Event::CallTimeout { call } | Event::CallRetry { call } => {
+                // The caller was failed by a crash (or is gone): nothing waits.
+                let Some(c) = ctx.calls.get(call) else { return };
+                if c.replied {
+                    return;
+                }
+                if let Component::Service(s) = &mut self.components[c.component as usize] {
+                    s.on_guarded(event, &mut ctx);
+                }
+            }
+            _ => unreachable!("not a retry timer"),
         }
     }
 

@@ -173,7 +173,6 @@ impl Client {
             Event::ThinkDone { user } => self.send(user, ctx),
             Event::Timeout { request } => self.timeout(request, ctx),
             Event::Reply { call, outcome } => self.replied(call, outcome, ctx),
-            Event::Retry { request } => self.resend(request, ctx),
             _ => {
                 unreachable!("the client serves no calls")
             }
@@ -325,9 +324,15 @@ impl Client {
         };
     }
 
-    /// `request`'s backoff is over (or there was none): its next attempt goes.
+    /// `request`'s backoff is over: its next attempt goes. (Not an arm of
+    /// [`Client::on`]: the engine's dispatch keeps retries out of line.)
     #[cold]
     #[inline(never)]
+    pub fn retry(&mut self, request: Handle, ctx: &mut Ctx) {
+        self.resend(request, ctx);
+    }
+
+    /// `request`'s next attempt goes now.
     fn resend(&mut self, request: Handle, ctx: &mut Ctx) {
         let r = self.requests[request];
         let timeout = self.retrying.as_ref().expect("a retrying client").timeout;

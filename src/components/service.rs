@@ -69,8 +69,6 @@ impl Service {
             Event::Deliver { call } => self.arrive(call, ctx),
             Event::ServiceDone { call } => self.next_call(call, ctx),
             Event::Reply { call, outcome } => self.downstream_replied(call, outcome, ctx),
-            Event::CallTimeout { call } => self.call_timed_out(call, ctx),
-            Event::CallRetry { call } => self.call_retry(call, ctx),
             _ => {
                 unreachable!("only calls, their work and replies reach a service")
             }

@@ -203,9 +203,14 @@ impl Sink for CsvSink {
             Some(q) => q.map(ms),
             None => Default::default(),
         };
+        let offered = rate(row.counts.offered);
+        // Without retries attempts are the offered requests: no second
+        // formatting per window for runs that never retry.
+        let attempts =
+            (row.counts.retries > 0).then(|| rate(row.counts.offered + row.counts.retries));
         self.timeseries.write_record([
             time.as_str(),
-            &rate(row.counts.offered),
+            &offered,
             &rate(row.counts.completed),
             &rate(row.counts.goodput),
             &rate(row.counts.rejected),
@@ -217,7 +222,7 @@ impl Sink for CsvSink {
             &lat[2],
             &lat[3],
             &lat[4],
-            &rate(row.counts.offered + row.counts.retries),
+            attempts.as_deref().unwrap_or(&offered),
         ])?;
         for c in components {
             let instance = match c.instance {

@@ -104,6 +104,19 @@ impl Service {
             .collect()
     }
 
+    /// Reacts to a guarded call's timeout or the end of its backoff (kept
+    /// apart from [`Service::on`], so that services without guarded calls
+    /// never see these arms).
+    #[cold]
+    #[inline(never)]
+    pub fn on_guarded(&mut self, event: Event, ctx: &mut Ctx) {
+        match event {
+            Event::CallTimeout { call } => self.call_timed_out(call, ctx),
+            Event::CallRetry { call } => self.call_retry(call, ctx),
+            _ => unreachable!("only guarded calls' timers come here"),
+        }
+    }
+
     /// `call` makes its downstream call `entry` (first attempt).
     #[cold]
     #[inline(never)]
@@ -205,9 +218,7 @@ impl Service {
 
     /// `call`'s per-call timeout may have come: it ends the current attempt
     /// only if that attempt's deadline is now.
-    #[cold]
-    #[inline(never)]
-    pub(super) fn call_timed_out(&mut self, call: CallId, ctx: &mut Ctx) {
+    fn call_timed_out(&mut self, call: CallId, ctx: &mut Ctx) {
         let g = self.guarded();
         let p = g.pending(call);
         if p.child.is_none() || p.deadline != ctx.now {
@@ -226,9 +237,7 @@ impl Service {
     }
 
     /// `call`'s backoff is over: the next attempt goes.
-    #[cold]
-    #[inline(never)]
-    pub(super) fn call_retry(&mut self, call: CallId, ctx: &mut Ctx) {
+    fn call_retry(&mut self, call: CallId, ctx: &mut Ctx) {
         let entry = ctx.calls[call].step as usize - 1;
         self.attempt(call, entry, ctx);
     }
