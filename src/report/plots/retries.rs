@@ -57,10 +57,15 @@ fn read(path: &Path) -> io::Result<(Series<2>, usize)> {
     Ok((ds.finish(w / 2.0), windows))
 }
 
+/// Spans of time, `(start, end)` in seconds.
+type Periods = Vec<(f64, f64)>;
+
 /// Each breaker's open periods, `(start, end)` in seconds (`end` the end of
 /// the run when it never closed), by breaker in order of first opening.
-fn open_periods(log: &[LoggedEvent], end: f64) -> Vec<(String, Vec<(f64, f64)>)> {
-    let mut out: Vec<(String, Vec<(f64, f64)>, Option<f64>)> = Vec::new();
+fn open_periods(log: &[LoggedEvent], end: f64) -> Vec<(String, Periods)> {
+    // Per breaker: its name, its closed-off open periods, and since when it
+    // has been open.
+    let mut out: Vec<(String, Periods, Option<f64>)> = Vec::new();
     for e in log {
         if !matches!(e.kind, EventKind::CircuitOpen | EventKind::CircuitClosed) {
             continue;
