@@ -389,7 +389,7 @@ pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> std::
     }
     let mut markers = plots::Marker::rate_changes(model);
     markers.extend(plots::Marker::from_run(&result.log, &result.recovery));
-    plots::write_run_plots(&plots::RunPlots {
+    let input = plots::RunPlots {
         dir,
         scenario: &model.name,
         variant: &model.variant,
@@ -397,7 +397,10 @@ pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> std::
         duration: model.duration,
         markers: &markers,
         latency_by_class: &result.latency_by_class,
-    })?;
+    };
+    plots::write_run_plots(&input)?;
+    let retrying = model.has_retries_or_breakers();
+    plots::write_retries_plot(&input, retrying.then_some(&result.log[..]))?;
     Ok(())
 }
 

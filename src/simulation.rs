@@ -93,6 +93,9 @@ pub struct RunResult {
     pub recovery: Vec<crate::metrics::RecoveryRow>,
     /// How the run did against the SLO; `None` without one.
     pub slo: Option<crate::metrics::SloVerdict>,
+    /// Attempts the client sent again, warm-up included (attempts are
+    /// `requests_sent + retries`).
+    pub retries: u64,
 }
 
 /// A run in progress.
@@ -327,6 +330,9 @@ impl<'m> Simulation<'m> {
                     }
                 },
             },
+            Event::Retry { .. } | Event::CallTimeout { .. } | Event::CallRetry { .. } => {
+                self.dispatch_retries(now, event)
+            }
             Event::Fault { .. }
             | Event::FaultEnd { .. }
             | Event::RandomFlip { .. }
@@ -338,6 +344,33 @@ impl<'m> Simulation<'m> {
                     .expect("fault events come from the injector");
                 inj.on(self.model, event, &mut self.components, &mut ctx);
             }
+        }
+    }
+
+    /// Retries' and guarded calls' timers, out of line: runs without them
+    /// never come here.
+    #[cold]
+    #[inline(never)]
+    fn dispatch_retries(&mut self, now: SimTime, event: Event) {
+        let mut ctx = Ctx {
+            now,
+            events: &mut self.events,
+            calls: &mut self.calls,
+            users: &mut self.users,
+        };
+        match event {
+            Event::Retry { request } => self.client.retry(request, &mut ctx),
+            Event::CallTimeout { call } | Event::CallRetry { call } => {
+                // The caller was failed by a crash (or is gone): nothing waits.
+                let Some(c) = ctx.calls.get(call) else { return };
+                if c.replied {
+                    return;
+                }
+                if let Component::Service(s) = &mut self.components[c.component as usize] {
+                    s.on_guarded(event, &mut ctx);
+                }
+            }
+            _ => unreachable!("not a retry timer"),
         }
     }
 
@@ -408,10 +441,19 @@ impl<'m> Simulation<'m> {
     }
 
     fn finish(mut self) -> RunResult {
-        let (log, recovery, slo) = match self.injector.take() {
+        let (mut log, recovery, slo) = match self.injector.take() {
             Some(inj) => (*inj).finish(),
             None => (Vec::new(), Vec::new(), None),
         };
+        if self.model.has_breakers() {
+            for c in &mut self.components {
+                if let Component::Service(s) = c {
+                    log.extend(s.take_breaker_log());
+                }
+            }
+            // Stable: events at one instant keep the order they were logged in.
+            log.sort_by_key(|e| e.time);
+        }
         let measured = (self.model.duration - self.model.warmup).as_secs_f64();
         let stats = &self.client.stats;
         let mut summary: Vec<SummaryRow> = stats
@@ -461,6 +503,7 @@ impl<'m> Simulation<'m> {
             log,
             recovery,
             slo,
+            retries: stats.retries_total,
         }
     }
 }

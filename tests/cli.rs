@@ -27,7 +27,7 @@ const BAD_INPUT: i32 = 2;
 // Column lists copied from SCENARIO.md, "What a run writes".
 const TIMESERIES_HEADER: &str = "time_s,offered_rps,completed_rps,goodput_rps,rejected_rps,\
 timed_out_rps,failed_rps,in_flight,latency_p50_ms,latency_p90_ms,latency_p99_ms,\
-latency_p999_ms,latency_max_ms";
+latency_p999_ms,latency_max_ms,attempts_rps";
 const COMPONENTS_HEADER: &str = "time_s,component,instance,up,utilization,queue_len,\
 in_service,completed,rejected,hits,misses,backlog,lag_ms,stale_reads";
 const SUMMARY_HEADER: &str = "variant,class,requests,ok,rejected,timed_out,failed,error_rate,\
@@ -1383,5 +1383,99 @@ fn rejects_zero_users() {
         "0",
         Some("traffic.users"),
         &["no users"],
+    );
+}
+
+// Retries and circuit breakers: a retry needs a per-attempt timeout, a
+// budget is a share of first tries, a backoff grows from a positive base to
+// a cap at least as large, a breaker opens at an error share in (0, 100%]
+// over a positive window for a positive time.
+#[test]
+fn rejects_retries_without_a_timeout() {
+    expect_rejected(
+        "bad-retries-no-timeout.yaml",
+        7,
+        "retries",
+        Some("traffic.client.retries"),
+        &["`retries` without a `timeout`", "add `timeout`"],
+    );
+    expect_rejected(
+        "bad-call-retries-no-timeout.yaml",
+        11,
+        "retries",
+        Some("components.api.calls[0].retries"),
+        &["`retries` without a `timeout`"],
+    );
+}
+
+#[test]
+fn rejects_a_retry_budget_above_100_percent() {
+    expect_rejected(
+        "bad-retry-budget.yaml",
+        9,
+        "150%",
+        Some("traffic.client.retry_budget"),
+        &["a retry budget of 150%", "from 0% to 100%"],
+    );
+}
+
+#[test]
+fn rejects_a_zero_or_negative_backoff_base_and_a_cap_below_it() {
+    expect_rejected(
+        "bad-backoff-base.yaml",
+        9,
+        "0s",
+        Some("traffic.client.backoff.base"),
+        &["a backoff base of no time"],
+    );
+    expect_rejected(
+        "bad-backoff-negative.yaml",
+        9,
+        "-100ms",
+        Some("traffic.client.backoff.base"),
+        &["negative"],
+    );
+    expect_rejected(
+        "bad-backoff-max.yaml",
+        9,
+        "100ms",
+        Some("traffic.client.backoff.max"),
+        &["below the base of 500ms", "`max` at least `base`"],
+    );
+}
+
+#[test]
+fn rejects_an_unknown_jitter_with_did_you_mean() {
+    expect_rejected(
+        "bad-jitter.yaml",
+        9,
+        "ful ",
+        Some("traffic.client.backoff.jitter"),
+        &["unknown value `ful`", "did you mean `full`?"],
+    );
+}
+
+#[test]
+fn rejects_a_breaker_error_share_outside_0_to_100_and_zero_times() {
+    expect_rejected(
+        "bad-breaker-errors.yaml",
+        12,
+        "0%",
+        Some("components.api.calls[0].circuit_breaker.errors"),
+        &["an error share of 0%", "above 0% and at most 100%"],
+    );
+    expect_rejected(
+        "bad-breaker-window.yaml",
+        12,
+        "0s",
+        Some("components.api.calls[0].circuit_breaker.window"),
+        &["a window of no time"],
+    );
+    expect_rejected(
+        "bad-breaker-open-for.yaml",
+        12,
+        "0s ",
+        Some("components.api.calls[0].circuit_breaker.open_for"),
+        &["an open time of no time"],
     );
 }

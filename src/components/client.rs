@@ -3,7 +3,8 @@
 //! requests), picks each request's class, enforces the client timeout, and
 //! records every request's single outcome.
 
-use super::{ANY_INSTANCE, Call, CallId, Ctx, Event};
+use super::retry::Retrier;
+use super::{ANY_INSTANCE, Call, CallId, Ctx, Event, Key};
 use crate::engine::{Arena, Handle, SimDuration, SimTime, Stream};
 use crate::metrics::{Outcome, RequestStats};
 use crate::model::{Arrivals, ClassId, Dist, KeyDist, Op, RateSchedule, Traffic};
@@ -55,6 +56,34 @@ pub struct Client {
     /// Records who sent each request (sticky balancing, sessions): open
     /// arrivals draw a user uniformly among this many from this stream.
     users: Option<(u32, Stream)>,
+    /// Retries; `None` when the client never retries (the common case pays
+    /// one check per send, timeout and reply).
+    retrying: Option<Box<Retrying>>,
+}
+
+/// The attempts of one request of a retrying client.
+#[derive(Clone, Copy, Debug, Default)]
+struct Attempts {
+    /// Attempts sent so far.
+    made: u32,
+    /// The root call of the attempt being waited for; `None` between
+    /// attempts (backing off) and after the last.
+    current: Option<CallId>,
+    /// When the current attempt times out.
+    deadline: SimTime,
+    /// Root calls of this request not yet replied to (abandoned attempts'
+    /// work goes on): the request's slot lives until they are all back.
+    outstanding: u32,
+    /// The request's key, sent again with every attempt.
+    key: Key,
+}
+
+/// A retrying client's state.
+struct Retrying {
+    retrier: Retrier,
+    timeout: SimDuration,
+    /// By request slot index.
+    attempts: Vec<Attempts>,
 }
 
 impl Client {
@@ -113,6 +142,13 @@ impl Client {
             requests: Arena::new(),
             stats: RequestStats::new(traffic.classes.len(), warmup_end),
             users: None,
+            retrying: traffic.retry.as_ref().map(|p| {
+                Box::new(Retrying {
+                    retrier: Retrier::new(p, Stream::new(seed, "traffic", "backoff")),
+                    timeout: traffic.timeout.expect("validated: retries need a timeout"),
+                    attempts: Vec::new(),
+                })
+            }),
         }
     }
 
@@ -230,6 +266,9 @@ impl Client {
         if let Some(t) = self.timeout {
             ctx.events.schedule(ctx.now + t, Event::Timeout { request });
         }
+        if self.retrying.is_some() {
+            self.first_attempt(request, root, key, ctx.now);
+        }
     }
 
     #[inline]
@@ -250,13 +289,22 @@ impl Client {
     fn timeout(&mut self, request: Handle, ctx: &mut Ctx) {
         // The request may have ended (and its slot been reused) long ago.
         match self.requests.get(request) {
-            Some(r) if !r.ended => self.end(request, Outcome::TimedOut, ctx),
+            Some(r) if !r.ended => {
+                if self.retrying.is_some() {
+                    self.attempt_timed_out(request, ctx);
+                } else {
+                    self.end(request, Outcome::TimedOut, ctx);
+                }
+            }
             _ => {}
         }
     }
 
     #[inline]
     fn replied(&mut self, call: CallId, outcome: Outcome, ctx: &mut Ctx) {
+        if self.retrying.is_some() {
+            return self.attempt_replied(call, outcome, ctx);
+        }
         let c = ctx.calls.remove(call).expect("a live call");
         let r = self.requests[c.request];
         if r.ended {
@@ -268,6 +316,128 @@ impl Client {
             self.end(c.request, outcome, ctx);
         }
         self.requests.remove(c.request);
+    }
+
+    /// The attempts of `request`, by its slot.
+    fn attempts(&mut self, request: Handle) -> &mut Attempts {
+        let r = self.retrying.as_mut().expect("a retrying client");
+        let i = request.index();
+        if i >= r.attempts.len() {
+            r.attempts.resize(i + 1, Attempts::default());
+        }
+        &mut r.attempts[i]
+    }
+
+    /// A retrying client sent `request`'s first attempt, `root`.
+    #[cold]
+    #[inline(never)]
+    fn first_attempt(&mut self, request: Handle, root: CallId, key: Key, now: SimTime) {
+        let r = self.retrying.as_mut().expect("a retrying client");
+        r.retrier.first_try(now);
+        let deadline = now + r.timeout;
+        *self.attempts(request) = Attempts {
+            made: 1,
+            current: Some(root),
+            deadline,
+            outstanding: 1,
+            key,
+        };
+    }
+
+    /// `request`'s backoff is over: its next attempt goes. (Not an arm of
+    /// [`Client::on`]: the engine's dispatch keeps retries out of line.)
+    #[cold]
+    #[inline(never)]
+    pub fn retry(&mut self, request: Handle, ctx: &mut Ctx) {
+        self.resend(request, ctx);
+    }
+
+    /// `request`'s next attempt goes now.
+    fn resend(&mut self, request: Handle, ctx: &mut Ctx) {
+        let r = self.requests[request];
+        let timeout = self.retrying.as_ref().expect("a retrying client").timeout;
+        let a = *self.attempts(request);
+        let root = ctx.calls.insert(Call {
+            request,
+            parent: None,
+            component: self.to,
+            instance: ANY_INSTANCE,
+            class: r.class,
+            op: self.ops[r.class as usize],
+            step: 0,
+            key: a.key,
+            replied: false,
+        });
+        ctx.send(root);
+        let deadline = ctx.now + timeout;
+        ctx.events.schedule(deadline, Event::Timeout { request });
+        *self.attempts(request) = Attempts {
+            made: a.made + 1,
+            current: Some(root),
+            deadline,
+            outstanding: a.outstanding + 1,
+            key: a.key,
+        };
+    }
+
+    /// `request`'s current attempt ended badly: retry it after its backoff,
+    /// or end the request with that attempt's outcome.
+    fn attempt_failed(&mut self, request: Handle, outcome: Outcome, ctx: &mut Ctx) {
+        let made = self.attempts(request).made;
+        let r = self.retrying.as_mut().expect("a retrying client");
+        match r.retrier.retry(ctx.now, made) {
+            None => self.end(request, outcome, ctx),
+            Some(wait) => {
+                self.stats.retried();
+                if wait == SimDuration::ZERO {
+                    self.resend(request, ctx);
+                } else {
+                    ctx.events
+                        .schedule(ctx.now + wait, Event::Retry { request });
+                }
+            }
+        }
+    }
+
+    /// A request's timeout fired: it ends its current attempt only if that
+    /// attempt's deadline is now (earlier attempts' timeouts are stale).
+    #[cold]
+    #[inline(never)]
+    fn attempt_timed_out(&mut self, request: Handle, ctx: &mut Ctx) {
+        let a = self.attempts(request);
+        if a.current.is_none() || a.deadline != ctx.now {
+            return;
+        }
+        a.current = None;
+        self.attempt_failed(request, Outcome::TimedOut, ctx);
+    }
+
+    /// A reply to one of a retrying client's attempts. Only the current
+    /// attempt's reply counts; a late success of an abandoned attempt is work
+    /// done for nobody (counted in `completed`, as a late reply is).
+    #[cold]
+    #[inline(never)]
+    fn attempt_replied(&mut self, call: CallId, outcome: Outcome, ctx: &mut Ctx) {
+        let c = ctx.calls.remove(call).expect("a live call");
+        let request = c.request;
+        let r = self.requests[request];
+        let a = self.attempts(request);
+        a.outstanding -= 1;
+        if r.ended || a.current != Some(call) {
+            if outcome == Outcome::Ok {
+                self.stats.late_ok(r.class, r.measured);
+            }
+        } else {
+            a.current = None;
+            if outcome == Outcome::Ok {
+                self.end(request, outcome, ctx);
+            } else {
+                self.attempt_failed(request, outcome, ctx);
+            }
+        }
+        if self.requests[request].ended && self.attempts(request).outstanding == 0 {
+            self.requests.remove(request);
+        }
     }
 
     /// Requests whose work is still going on (ended or not).

@@ -8,12 +8,14 @@
 //! call to each downstream component in turn. Each call knows the call that
 //! waits for it (`parent`), so a reply finds its way back up the chain.
 
+pub mod breaker;
 pub mod cache;
 pub mod client;
 pub mod database;
 pub mod impairment;
 pub mod load_balancer;
 pub mod queue;
+pub mod retry;
 pub mod service;
 pub mod sessions;
 
@@ -95,6 +97,22 @@ pub enum Event {
         component: ComponentId,
         /// What the timer is for, as the component numbers it.
         tag: u32,
+    },
+    /// A client request's backoff is over: its next attempt goes.
+    Retry {
+        /// The client's request.
+        request: Handle,
+    },
+    /// A service's wait for the current attempt of a guarded downstream
+    /// call may be over (its per-call timeout).
+    CallTimeout {
+        /// The caller's call, waiting on the downstream call.
+        call: CallId,
+    },
+    /// A guarded downstream call's backoff is over: its next attempt goes.
+    CallRetry {
+        /// The caller's call.
+        call: CallId,
     },
 }
 

@@ -3,6 +3,8 @@
 //! its worker for its service time, then for each downstream call in turn,
 //! then replies.
 
+mod guarded;
+
 use std::collections::VecDeque;
 
 use super::sessions::{LocalSessions, SESSION_KEYS};
@@ -33,6 +35,9 @@ pub struct Service {
     faults: Impairments,
     /// Its users' sessions; `None` (the common case) when it keeps none.
     sessions: Option<Box<Sessions>>,
+    /// Timeouts, retries and breakers of its calls; `None` when no call has
+    /// any (then replies and sends take the plain path).
+    guarded: Option<Box<guarded::Guarded>>,
 }
 
 /// Where a pool keeps its users' sessions.
@@ -75,6 +80,7 @@ impl Service {
                     model::Sessions::Store(store) => Sessions::Store(store),
                 })
             }),
+            guarded: guarded::Guarded::new(&m.calls, name, seed),
         }
     }
 
@@ -192,6 +198,9 @@ impl Service {
             step += 1;
             if spec.when.as_ref().is_none_or(|w| w.matches(c.class, c.op)) {
                 ctx.calls[call].step = step as u16;
+                if self.guarded.is_some() {
+                    return self.guarded_send(call, step - 1, ctx);
+                }
                 let child = ctx.calls.insert(c.child(call, spec.to, ANY_INSTANCE));
                 ctx.send(child);
                 return;
@@ -202,6 +211,9 @@ impl Service {
 
     #[inline]
     fn downstream_replied(&mut self, child: CallId, outcome: Outcome, ctx: &mut Ctx) {
+        if self.guarded.is_some() {
+            return self.guarded_reply(child, outcome, ctx);
+        }
         let parent = ctx
             .calls
             .remove(child)

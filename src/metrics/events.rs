@@ -20,6 +20,10 @@ pub enum EventKind {
     SloBreach,
     /// The SLO held again for `hold` windows.
     SloRecovered,
+    /// A circuit breaker opened: its calls fail at once.
+    CircuitOpen,
+    /// A circuit breaker closed after a successful probe.
+    CircuitClosed,
 }
 
 impl EventKind {
@@ -33,6 +37,8 @@ impl EventKind {
             EventKind::Promoted => "promoted",
             EventKind::SloBreach => "slo_breach",
             EventKind::SloRecovered => "slo_recovered",
+            EventKind::CircuitOpen => "circuit_open",
+            EventKind::CircuitClosed => "circuit_closed",
         }
     }
 }

@@ -83,6 +83,9 @@ pub struct WindowCounts {
     pub timed_out: u64,
     /// Requests failed.
     pub failed: u64,
+    /// Attempts sent again after a failed one (client retries): attempts
+    /// are `offered + retries`.
+    pub retries: u64,
 }
 
 /// Request statistics of a run.
@@ -97,6 +100,8 @@ pub struct RequestStats {
     pub sent_total: u64,
     /// Every request ended, warm-up included, by outcome.
     pub ended_total: [u64; 4],
+    /// Every retry the client sent, warm-up included.
+    pub retries_total: u64,
 }
 
 impl RequestStats {
@@ -111,6 +116,7 @@ impl RequestStats {
             classes: (0..classes).map(|_| ClassTotals::new()).collect(),
             sent_total: 0,
             ended_total: [0; 4],
+            retries_total: 0,
         }
     }
 
@@ -172,6 +178,13 @@ impl RequestStats {
                 }
             }
         }
+    }
+
+    /// A failed attempt is tried again.
+    #[inline]
+    pub fn retried(&mut self) {
+        self.window.retries += 1;
+        self.retries_total += 1;
     }
 
     /// A successful reply came after the client had given up on the request.

@@ -7,12 +7,14 @@ pub mod faults;
 pub mod keys;
 pub mod partition;
 pub mod rate;
+pub mod resilience;
 
 pub use distribution::Dist;
 pub use faults::{Failover, Fault, FaultKind, HealthCheck, Slo};
 pub use keys::KeyDist;
 pub use partition::{Partition, Partitioner};
 pub use rate::{RateSchedule, RateStep};
+pub use resilience::{Backoff, Breaker, CallGuard, Jitter, RetryPolicy};
 
 use crate::engine::SimDuration;
 
@@ -161,6 +163,8 @@ pub struct Traffic {
     /// from one drawn uniformly); `None` without `users` or for closed
     /// arrivals (whose users are in [`Arrivals::Closed`]).
     pub users: Option<u32>,
+    /// How the client retries a failed attempt; `None`: never.
+    pub retry: Option<RetryPolicy>,
 }
 
 /// How requests arrive.
@@ -382,6 +386,8 @@ pub struct Call {
     pub to: ComponentId,
     /// Which requests make the call; `None` is all.
     pub when: Option<CallFilter>,
+    /// Timeout, retries and breaker; `None` for a plain call.
+    pub guard: Option<Box<CallGuard>>,
 }
 
 /// Which requests make a call.

@@ -27,6 +27,7 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
     "latency_p99_ms",
     "latency_p999_ms",
     "latency_max_ms",
+    "attempts_rps",
 ];
 
 /// Columns of `components.csv`.
@@ -92,7 +93,7 @@ pub const RECOVERY_COLUMNS: &[&str] = &[
 /// Whether a run of `model` writes `events.csv` and `recovery.csv`: only
 /// with faults or an SLO, so that other scenarios write what they always did.
 pub fn writes_fault_files(model: &Model) -> bool {
-    !model.faults.is_empty() || model.slo.is_some()
+    !model.faults.is_empty() || model.slo.is_some() || model.has_breakers()
 }
 
 /// `x` with at most `decimals` decimals (up to 9), rounded half away from
@@ -204,9 +205,14 @@ impl Sink for CsvSink {
             Some(q) => q.map(ms),
             None => Default::default(),
         };
+        let offered = rate(row.counts.offered);
+        // Without retries attempts are the offered requests: no second
+        // formatting per window for runs that never retry.
+        let attempts =
+            (row.counts.retries > 0).then(|| rate(row.counts.offered + row.counts.retries));
         self.timeseries.write_record([
             time.as_str(),
-            &rate(row.counts.offered),
+            &offered,
             &rate(row.counts.completed),
             &rate(row.counts.goodput),
             &rate(row.counts.rejected),
@@ -218,6 +224,7 @@ impl Sink for CsvSink {
             &lat[2],
             &lat[3],
             &lat[4],
+            attempts.as_deref().unwrap_or(&offered),
         ])?;
         for c in components {
             let instance = match c.instance {

@@ -53,6 +53,10 @@ const RUN_PLOTS: &[(&str, &str)] = &[
         "latency_cdf.png",
         "Distribution of response times after the warm-up, per class: cumulative, and the tail.",
     ),
+    (
+        "retries.png",
+        "Attempts per second against first tries (the retry amplification), their ratio, and each circuit breaker's state (with retries or breakers only).",
+    ),
 ];
 
 /// The plots of a run's data tier, shown under their own heading; each

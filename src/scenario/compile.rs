@@ -5,6 +5,7 @@
 
 mod faults;
 mod resilience_sessions;
+mod resilience;
 
 pub use faults::{
     DEFAULT_HEALTH_FAILURES, DEFAULT_HOLD, MAX_FAULT_INSTANCES, MAX_FAULTS, MAX_HEALTH_FAILURES,
@@ -519,6 +520,17 @@ pub fn compile(
         }
         Some(d) => Some(d.0),
     };
+    let retry = match &t.client {
+        None => None,
+        Some(c) => resilience::compile_retry(
+            &ck,
+            "traffic.client",
+            timeout,
+            c.retries,
+            c.backoff.as_ref(),
+            c.retry_budget,
+        )?,
+    };
 
     let kind_of = |id: ComponentId| {
         specs
@@ -625,7 +637,7 @@ pub fn compile(
                 let mut calls = Vec::new();
                 for (i, c) in s.calls.iter().flatten().enumerate() {
                     let cpath = format!("{path}.calls[{i}]");
-                    let to_path = if c.when.is_some() {
+                    let to_path = if c.when.is_some() || c.options.is_some() {
                         format!("{cpath}.to")
                     } else {
                         cpath.clone()
@@ -659,7 +671,18 @@ pub fn compile(
                             &class_names,
                         )?),
                     };
-                    calls.push(model::Call { to: target, when });
+                    let guard = resilience::compile_call_guard(
+                        &ck,
+                        &cpath,
+                        c.options.as_deref(),
+                        cname,
+                        &c.to,
+                    )?;
+                    calls.push(model::Call {
+                        to: target,
+                        when,
+                        guard,
+                    });
                 }
                 let sessions = match &s.sessions {
                     None => None,
@@ -894,6 +917,7 @@ pub fn compile(
             classes,
             timeout,
             users: open_users,
+            retry,
         },
         components,
         faults: Vec::new(),

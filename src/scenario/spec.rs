@@ -31,26 +31,6 @@ macro_rules! not_yet {
 not_yet!(no_usl, "usl", "planning");
 not_yet!(no_replications, "replications", "planning");
 not_yet!(
-    no_retries,
-    "retries",
-    "resilience (retries, breakers, autoscaling)"
-);
-not_yet!(
-    no_backoff,
-    "backoff",
-    "resilience (retries, breakers, autoscaling)"
-);
-not_yet!(
-    no_retry_budget,
-    "retry_budget",
-    "resilience (retries, breakers, autoscaling)"
-);
-not_yet!(
-    no_circuit_breaker,
-    "circuit_breaker",
-    "resilience (retries, breakers, autoscaling)"
-);
-not_yet!(
     no_rate_limit,
     "rate_limit",
     "resilience (retries, breakers, autoscaling)"
@@ -58,11 +38,6 @@ not_yet!(
 not_yet!(
     no_autoscale,
     "autoscale",
-    "resilience (retries, breakers, autoscaling)"
-);
-not_yet!(
-    no_call_timeout,
-    "timeout",
     "resilience (retries, breakers, autoscaling)"
 );
 
@@ -266,15 +241,91 @@ pub struct ClientSpec {
     /// The client gives up after this long.
     #[serde(default)]
     pub timeout: Option<DurationValue>,
-    #[serde(default, deserialize_with = "no_retries")]
-    #[doc(hidden)]
-    pub retries: Option<IgnoredAny>,
-    #[serde(default, deserialize_with = "no_backoff")]
-    #[doc(hidden)]
-    pub backoff: Option<IgnoredAny>,
-    #[serde(default, deserialize_with = "no_retry_budget")]
-    #[doc(hidden)]
-    pub retry_budget: Option<IgnoredAny>,
+    /// Attempts after the first, at most (none).
+    #[serde(default)]
+    pub retries: Option<u64>,
+    /// The wait before each retry (none: at once).
+    #[serde(default)]
+    pub backoff: Option<BackoffSpec>,
+    /// Retries at most this share of first tries (no limit).
+    #[serde(default)]
+    pub retry_budget: Option<PercentValue>,
+}
+
+/// `backoff: { base, max, jitter }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackoffSpec {
+    /// The wait before the first retry.
+    pub base: DurationValue,
+    /// The longest wait (no cap).
+    #[serde(default)]
+    pub max: Option<DurationValue>,
+    /// How the wait is randomised (`none`).
+    #[serde(default)]
+    pub jitter: Option<JitterSpec>,
+}
+
+/// Backoff jitter as written.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum JitterSpec {
+    /// The wait as computed.
+    None,
+    /// Uniform from zero to the wait.
+    Full,
+    /// Half the wait plus uniform up to the other half.
+    Equal,
+}
+
+/// `circuit_breaker: { errors, window, open_for, min_calls }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakerSpec {
+    /// Error share over `window` that opens it.
+    pub errors: PercentValue,
+    /// How far back it looks.
+    pub window: DurationValue,
+    /// How long it stays open before a probe.
+    pub open_for: DurationValue,
+    /// Calls over `window` below which it never opens (20).
+    #[serde(default)]
+    pub min_calls: Option<u64>,
+}
+
+/// A percentage `25%` or a fraction `0.25`, of any size: the compiler
+/// checks the range, so that the message can say what the value is for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PercentValue(pub f64);
+
+impl<'de> Deserialize<'de> for PercentValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = PercentValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a percentage such as `10%` or a fraction such as `0.1`")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<PercentValue, E> {
+                Ok(PercentValue(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<PercentValue, E> {
+                Ok(PercentValue(v as f64))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<PercentValue, E> {
+                Ok(PercentValue(v as f64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<PercentValue, E> {
+                match v.trim().strip_suffix('%').map(|n| n.trim().parse::<f64>()) {
+                    Some(Ok(p)) if p.is_finite() => Ok(PercentValue(p / 100.0)),
+                    _ => Err(E::custom(format!(
+                        "`{v}` is not a percentage: write one such as `10%`, or a fraction such as `0.1`"
+                    ))),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `kind: service`.
@@ -637,6 +688,23 @@ pub struct CallSpec {
     pub to: String,
     /// Which requests make it.
     pub when: Option<Vec<String>>,
+    /// Timeout, retries and breaker; `None` when written as a bare name.
+    pub options: Option<Box<CallOptionsSpec>>,
+}
+
+/// The resilience options of a call, as written.
+#[derive(Debug, Default)]
+pub struct CallOptionsSpec {
+    /// The worker stops waiting for an attempt after this long.
+    pub timeout: Option<DurationValue>,
+    /// Attempts after the first, at most.
+    pub retries: Option<u64>,
+    /// The wait before each retry.
+    pub backoff: Option<BackoffSpec>,
+    /// Retries at most this share of first tries.
+    pub retry_budget: Option<PercentValue>,
+    /// Fails calls fast while the callee is failing.
+    pub circuit_breaker: Option<BreakerSpec>,
 }
 
 #[derive(Deserialize)]
@@ -645,15 +713,16 @@ struct CallMap {
     to: String,
     #[serde(default)]
     when: Option<StringOrList>,
-    #[serde(default, deserialize_with = "no_call_timeout")]
-    #[allow(dead_code)]
-    timeout: Option<IgnoredAny>,
-    #[serde(default, deserialize_with = "no_retries")]
-    #[allow(dead_code)]
-    retries: Option<IgnoredAny>,
-    #[serde(default, deserialize_with = "no_circuit_breaker")]
-    #[allow(dead_code)]
-    circuit_breaker: Option<IgnoredAny>,
+    #[serde(default)]
+    timeout: Option<DurationValue>,
+    #[serde(default)]
+    retries: Option<u64>,
+    #[serde(default)]
+    backoff: Option<BackoffSpec>,
+    #[serde(default)]
+    retry_budget: Option<PercentValue>,
+    #[serde(default)]
+    circuit_breaker: Option<BreakerSpec>,
 }
 
 /// One name or a list of names.
@@ -695,13 +764,28 @@ impl<'de> Deserialize<'de> for CallSpec {
                 Ok(CallSpec {
                     to: v.to_string(),
                     when: None,
+                    options: None,
                 })
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<CallSpec, A::Error> {
                 let m = CallMap::deserialize(MapAccessDeserializer::new(map))?;
+                let any = m.timeout.is_some()
+                    || m.retries.is_some()
+                    || m.backoff.is_some()
+                    || m.retry_budget.is_some()
+                    || m.circuit_breaker.is_some();
                 Ok(CallSpec {
                     to: m.to,
                     when: m.when.map(|w| w.0),
+                    options: any.then(|| {
+                        Box::new(CallOptionsSpec {
+                            timeout: m.timeout,
+                            retries: m.retries,
+                            backoff: m.backoff,
+                            retry_budget: m.retry_budget,
+                            circuit_breaker: m.circuit_breaker,
+                        })
+                    }),
                 })
             }
         }

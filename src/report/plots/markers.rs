@@ -70,7 +70,11 @@ impl Marker {
                     EventKind::Detected => MarkerKind::Detected,
                     EventKind::Promoted => MarkerKind::Promoted,
                     EventKind::Restored => MarkerKind::Restored,
-                    EventKind::SloBreach | EventKind::SloRecovered => return None,
+                    // Breakers may flip often: `retries.png` draws their state.
+                    EventKind::SloBreach
+                    | EventKind::SloRecovered
+                    | EventKind::CircuitOpen
+                    | EventKind::CircuitClosed => return None,
                 };
                 let label = match kind {
                     MarkerKind::FaultStart => {

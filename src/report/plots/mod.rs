@@ -18,6 +18,7 @@ mod comparison;
 mod data;
 mod data_tier;
 mod markers;
+mod retries;
 mod run;
 mod style;
 mod text;
@@ -62,6 +63,32 @@ pub struct VariantRun<'a> {
 /// order.
 pub fn write_run_plots(input: &RunPlots) -> io::Result<Vec<PathBuf>> {
     run::write_all(input)
+}
+
+/// Writes `retries.png` into the run's folder when `log` is given (the run
+/// has retries or circuit breakers; `log` is its event log, for the
+/// breakers' states), and removes one left by an earlier run otherwise.
+/// Returns the path written.
+pub fn write_retries_plot(
+    input: &RunPlots,
+    log: Option<&[crate::metrics::LoggedEvent]>,
+) -> io::Result<Option<PathBuf>> {
+    let path = input.dir.join("retries.png");
+    let Some(log) = log else {
+        return match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(None),
+        };
+    };
+    let axis = style::TimeAxis::new(input.duration.as_secs_f64());
+    let ctx = run::Ctx {
+        scenario: input.scenario,
+        variant: input.variant,
+        warmup: input.warmup.as_secs_f64(),
+        markers: markers::Marks::new(input.markers, axis.end, "events.csv"),
+        axis,
+    };
+    retries::write(input.dir, &ctx, log).map(Some)
 }
 
 /// Writes `latency_p99.png`, `throughput.png` and `errors.png` with the
