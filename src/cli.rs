@@ -370,7 +370,12 @@ pub fn run_in_group(
 /// `components.csv` in `dir` (which the plots read): `summary.csv`, with
 /// faults or an SLO `events.csv` and `recovery.csv`, then the plots.
 pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> std::io::Result<()> {
-    let summary = csv::summary_csv(&model.variant, &result.summary, model.cost_per_hour())?;
+    let summary = csv::summary_csv(
+        &model.variant,
+        &result.summary,
+        result.cost_per_hour,
+        result.cost_total,
+    )?;
     atomic::write_atomic(&dir.join("summary.csv"), &summary)?;
     if csv::writes_fault_files(model) {
         atomic::write_atomic(&dir.join("events.csv"), &csv::events_csv(&result.log)?)?;
@@ -389,7 +394,7 @@ pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> std::
     }
     let mut markers = plots::Marker::rate_changes(model);
     markers.extend(plots::Marker::from_run(&result.log, &result.recovery));
-    plots::write_run_plots(&plots::RunPlots {
+    let plots = plots::RunPlots {
         dir,
         scenario: &model.name,
         variant: &model.variant,
@@ -397,7 +402,17 @@ pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> std::
         duration: model.duration,
         markers: &markers,
         latency_by_class: &result.latency_by_class,
-    })?;
+    };
+    plots::write_run_plots(&plots)?;
+    if !result.scaling.is_empty() {
+        plots::write_autoscale_plot(&plots, &result.scaling)?;
+    } else {
+        // Left by an earlier run that scaled, it would describe this one.
+        match std::fs::remove_file(dir.join("autoscale.png")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
     Ok(())
 }
 

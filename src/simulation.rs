@@ -26,9 +26,12 @@ const STILL_LIMIT: u32 = 160;
 fn needs_injector(model: &Model) -> bool {
     !model.faults.is_empty()
         || model.slo.is_some()
-        || model.components.iter().any(
-            |c| matches!(&c.kind, ComponentKind::LoadBalancer(lb) if lb.health_check.is_some()),
-        )
+        || model.components.iter().any(|c| match &c.kind {
+            ComponentKind::LoadBalancer(lb) => lb.health_check.is_some(),
+            // The autoscaler's decisions are timers the injector carries.
+            ComponentKind::Service(s) => s.autoscale.is_some(),
+            _ => false,
+        })
 }
 
 /// Why a run stopped before its end.
@@ -92,6 +95,14 @@ pub struct RunResult {
     pub recovery: Vec<crate::metrics::RecoveryRow>,
     /// How the run did against the SLO; `None` without one.
     pub slo: Option<crate::metrics::SloVerdict>,
+    /// Per autoscaled service, its instances over time (`autoscale.png`).
+    pub scaling: Vec<crate::components::autoscaler::ScalingTrace>,
+    /// What the sized services and databases cost per hour on average over
+    /// the run (autoscaled pools billed from provisioning to removal);
+    /// `None` when nothing has a size.
+    pub cost_per_hour: Option<f64>,
+    /// What they cost over the whole run, warm-up included.
+    pub cost_total: Option<f64>,
 }
 
 /// A run in progress.
@@ -123,15 +134,22 @@ impl<'m> Simulation<'m> {
                     let ComponentKind::Service(s) = &model.components[lb.to as usize].kind else {
                         unreachable!("validated: a balancer fronts a service")
                     };
-                    Component::LoadBalancer(LoadBalancer::new(
+                    let mut balancer = LoadBalancer::new(
                         i as u32,
                         &c.name,
                         lb.to,
-                        s.instances,
+                        s.slots(),
                         lb.policy,
                         lb.health_check,
                         seed,
-                    ))
+                    );
+                    if s.autoscale.is_some() {
+                        balancer = balancer.with_serving(s.instances);
+                    }
+                    if lb.rate_limit.is_some() {
+                        balancer = balancer.with_rate_limit(lb.rate_limit);
+                    }
+                    Component::LoadBalancer(balancer)
                 }
                 ComponentKind::Cache(m) => Component::Cache(Cache::new(i as u32, &c.name, m, seed)),
                 ComponentKind::Database(m) => {
@@ -152,7 +170,27 @@ impl<'m> Simulation<'m> {
                     ))
                 }
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let mut components = components;
+        // An autoscaled pool tells the balancers in front of it who serves.
+        for (i, c) in model.components.iter().enumerate() {
+            if let ComponentKind::Service(s) = &c.kind
+                && s.autoscale.is_some()
+                && let Component::Service(service) = &mut components[i]
+            {
+                service.set_balancers(
+                    model
+                        .components
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| {
+                            matches!(&b.kind, ComponentKind::LoadBalancer(lb) if lb.to as usize == i)
+                        })
+                        .map(|(b, _)| b as u32)
+                        .collect(),
+                );
+            }
+        }
         Simulation {
             model,
             client: Client::new(&model.traffic, seed, SimTime::ZERO + model.warmup),
@@ -326,6 +364,9 @@ impl<'m> Simulation<'m> {
                     .expect("fault events come from the injector");
                 inj.on(self.model, event, &mut self.components, &mut ctx);
             }
+            Event::Serving { to, .. } | Event::Released { to, .. } => {
+                self.components[to as usize].on(event, &mut ctx);
+            }
         }
     }
 
@@ -396,10 +437,27 @@ impl<'m> Simulation<'m> {
     }
 
     fn finish(mut self) -> RunResult {
-        let (log, recovery, slo) = match self.injector.take() {
+        let end = SimTime::ZERO + self.model.duration;
+        let mut scaling = Vec::new();
+        let mut scaling_log = Vec::new();
+        for c in &mut self.components {
+            if let Component::Service(s) = c
+                && let Some((log, trace)) = s.finish_scaling(end)
+            {
+                scaling_log.extend(log);
+                scaling.push(trace);
+            }
+        }
+        let (cost_per_hour, cost_total) = run_cost(self.model, &scaling);
+        let (mut log, recovery, slo) = match self.injector.take() {
             Some(inj) => (*inj).finish(),
             None => (Vec::new(), Vec::new(), None),
         };
+        if !scaling_log.is_empty() {
+            log.extend(scaling_log);
+            // Stable: each source's events at one instant keep their order.
+            log.sort_by_key(|e| e.time);
+        }
         let measured = (self.model.duration - self.model.warmup).as_secs_f64();
         let stats = &self.client.stats;
         let mut summary: Vec<SummaryRow> = stats
@@ -438,8 +496,44 @@ impl<'m> Simulation<'m> {
             log,
             recovery,
             slo,
+            scaling,
+            cost_per_hour,
+            cost_total,
         }
     }
+}
+
+/// What the sized services and databases cost per hour on average over the
+/// run and in total: an autoscaled pool's billed instance-time (provisioning
+/// to removal, from its trace), every other instance for the whole run.
+/// Without autoscaling the hourly figure is the model's, to the bit.
+fn run_cost(
+    model: &Model,
+    scaling: &[crate::components::autoscaler::ScalingTrace],
+) -> (Option<f64>, Option<f64>) {
+    let hours = model.duration.as_secs_f64() / 3600.0;
+    let per_hour = model.cost_per_hour();
+    if scaling.is_empty() {
+        return (per_hour, per_hour.map(|c| c * hours));
+    }
+    let mut total = None;
+    let mut traces = scaling.iter();
+    for c in &model.components {
+        let (size, instance_hours) = match &c.kind {
+            ComponentKind::Service(s) if s.autoscale.is_some() => {
+                let t = traces.next().expect("a trace per autoscaled service");
+                (&s.size, t.billed_ns as f64 / 3.6e12)
+            }
+            ComponentKind::Service(s) => (&s.size, s.instances as f64 * hours),
+            ComponentKind::Database(d) => (&d.size, d.nodes() as f64 * hours),
+            _ => continue,
+        };
+        if let Some(size) = size {
+            *total.get_or_insert(0.0) += instance_hours * size.cost_per_hour;
+        }
+    }
+    let per_hour = total.map(|t: f64| if hours > 0.0 { t / hours } else { 0.0 });
+    (per_hour, total)
 }
 
 fn summary_row(class: &str, t: &crate::metrics::ClassTotals, measured_secs: f64) -> SummaryRow {

@@ -8,12 +8,14 @@
 //! call to each downstream component in turn. Each call knows the call that
 //! waits for it (`parent`), so a reply finds its way back up the chain.
 
+pub mod autoscaler;
 pub mod cache;
 pub mod client;
 pub mod database;
 pub mod impairment;
 pub mod load_balancer;
 pub mod queue;
+pub mod rate_limit;
 pub mod service;
 
 pub use cache::Cache;
@@ -94,6 +96,24 @@ pub enum Event {
         component: ComponentId,
         /// What the timer is for, as the component numbers it.
         tag: u32,
+    },
+    /// An autoscaled pool tells a balancer in front of it that an instance
+    /// starts (done provisioning) or stops (draining) taking traffic.
+    Serving {
+        /// The balancer.
+        to: ComponentId,
+        /// The pool's instance.
+        instance: u32,
+        /// Whether it takes traffic from now.
+        serving: bool,
+    },
+    /// A balancer tells the pool it no longer sends to a draining instance:
+    /// once idle, the instance can go.
+    Released {
+        /// The pool.
+        to: ComponentId,
+        /// The pool's instance.
+        instance: u32,
     },
 }
 

@@ -20,6 +20,15 @@ pub enum EventKind {
     SloBreach,
     /// The SLO held again for `hold` windows.
     SloRecovered,
+    /// An autoscaler decided to start instances.
+    ScaleOut,
+    /// An autoscaler decided to stop instances (they drain first).
+    ScaleIn,
+    /// An instance finished provisioning and takes traffic.
+    Ready,
+    /// An instance drained (or was cancelled while provisioning) and
+    /// stopped: it is no longer billed.
+    Removed,
 }
 
 impl EventKind {
@@ -33,6 +42,10 @@ impl EventKind {
             EventKind::Promoted => "promoted",
             EventKind::SloBreach => "slo_breach",
             EventKind::SloRecovered => "slo_recovered",
+            EventKind::ScaleOut => "scale_out",
+            EventKind::ScaleIn => "scale_in",
+            EventKind::Ready => "ready",
+            EventKind::Removed => "removed",
         }
     }
 }

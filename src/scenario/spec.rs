@@ -51,16 +51,6 @@ not_yet!(
     "resilience (retries, breakers, autoscaling)"
 );
 not_yet!(
-    no_rate_limit,
-    "rate_limit",
-    "resilience (retries, breakers, autoscaling)"
-);
-not_yet!(
-    no_autoscale,
-    "autoscale",
-    "resilience (retries, breakers, autoscaling)"
-);
-not_yet!(
     no_sessions,
     "sessions",
     "resilience (retries, breakers, autoscaling)"
@@ -305,12 +295,12 @@ pub struct ServiceSpec {
     /// An instance size of the catalogue: sets workers and speed.
     #[serde(default)]
     pub size: Option<String>,
-    #[serde(default, deserialize_with = "no_autoscale")]
-    #[doc(hidden)]
-    pub autoscale: Option<IgnoredAny>,
-    #[serde(default, deserialize_with = "no_rate_limit")]
-    #[doc(hidden)]
-    pub rate_limit: Option<IgnoredAny>,
+    /// Target-tracking autoscaling of the pool.
+    #[serde(default)]
+    pub autoscale: Option<AutoscaleSpec>,
+    /// A token bucket per instance.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitSpec>,
     #[serde(default, deserialize_with = "no_sessions")]
     #[doc(hidden)]
     pub sessions: Option<IgnoredAny>,
@@ -475,9 +465,38 @@ pub struct LoadBalancerSpec {
     /// How it finds dead instances (it does not).
     #[serde(default)]
     pub health_check: Option<HealthCheckSpec>,
-    #[serde(default, deserialize_with = "no_rate_limit")]
-    #[doc(hidden)]
-    pub rate_limit: Option<IgnoredAny>,
+    /// One token bucket for everything the balancer receives.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitSpec>,
+}
+
+/// `autoscale` of a service.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoscaleSpec {
+    /// Fewest instances.
+    pub min: u64,
+    /// Most instances.
+    pub max: u64,
+    /// Mean utilisation to size the pool for, in (0, 1].
+    pub target_utilization: Share,
+    /// Time between decisions.
+    pub every: DurationValue,
+    /// Time from starting an instance to its first request.
+    pub provision: DurationValue,
+    /// Time after a change with no decision (0s).
+    #[serde(default)]
+    pub cooldown: Option<DurationValue>,
+}
+
+/// `rate_limit` of a load balancer or service: a token bucket.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSpec {
+    /// Tokens added per second.
+    pub rps: f64,
+    /// The bucket's capacity (and its content at the start).
+    pub burst: i64,
 }
 
 /// Load-balancing policies as written.

@@ -70,7 +70,13 @@ impl Marker {
                     EventKind::Detected => MarkerKind::Detected,
                     EventKind::Promoted => MarkerKind::Promoted,
                     EventKind::Restored => MarkerKind::Restored,
-                    EventKind::SloBreach | EventKind::SloRecovered => return None,
+                    // Scaling is drawn in its own plot (`autoscale.png`).
+                    EventKind::SloBreach
+                    | EventKind::SloRecovered
+                    | EventKind::ScaleOut
+                    | EventKind::ScaleIn
+                    | EventKind::Ready
+                    | EventKind::Removed => return None,
                 };
                 let label = match kind {
                     MarkerKind::FaultStart => {

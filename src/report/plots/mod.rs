@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::engine::SimDuration;
 use crate::metrics::Latencies;
 
+mod autoscale;
 mod chart;
 mod comparison;
 mod data;
@@ -62,6 +63,19 @@ pub struct VariantRun<'a> {
 /// order.
 pub fn write_run_plots(input: &RunPlots) -> io::Result<Vec<PathBuf>> {
     run::write_all(input)
+}
+
+/// Writes `autoscale.png` (instances serving and provisioning over time,
+/// beside the utilisation each decision measured and the target) into the
+/// run's folder, atomically; nothing when no service autoscales.
+pub fn write_autoscale_plot(
+    input: &RunPlots,
+    traces: &[crate::components::autoscaler::ScalingTrace],
+) -> io::Result<Option<PathBuf>> {
+    if traces.is_empty() {
+        return Ok(None);
+    }
+    autoscale::write(input.dir, input, traces).map(Some)
 }
 
 /// Writes `latency_p99.png`, `throughput.png` and `errors.png` with the
