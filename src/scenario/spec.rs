@@ -61,6 +61,14 @@ not_yet!(
     "resilience (retries, breakers, autoscaling)"
 );
 
+/// Refuses `autoscale` on a component that is not a service.
+#[allow(clippy::unnecessary_wraps)]
+fn autoscale_on_non_service<'de, D: Deserializer<'de>>(_: D) -> Result<Option<IgnoredAny>, D::Error> {
+    Err(de::Error::custom(
+        "`autoscale` is a service's key: only a pool of service instances grows and shrinks",
+    ))
+}
+
 /// A whole scenario file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -331,6 +339,9 @@ pub struct CacheSpec {
     pub hit_time: DistSpec,
     /// The component holding the data.
     pub on_miss: String,
+    #[serde(default, deserialize_with = "autoscale_on_non_service")]
+    #[doc(hidden)]
+    pub autoscale: Option<IgnoredAny>,
 }
 
 /// Eviction policies as written.
@@ -385,6 +396,9 @@ pub struct DatabaseSpec {
     /// comes back).
     #[serde(default)]
     pub failover: Option<FailoverSpec>,
+    #[serde(default, deserialize_with = "autoscale_on_non_service")]
+    #[doc(hidden)]
+    pub autoscale: Option<IgnoredAny>,
 }
 
 /// Partitioning schemes as written.
@@ -449,6 +463,9 @@ pub struct QueueSpec {
     /// Time to store a published message (0s).
     #[serde(default)]
     pub publish_time: Option<DistSpec>,
+    #[serde(default, deserialize_with = "autoscale_on_non_service")]
+    #[doc(hidden)]
+    pub autoscale: Option<IgnoredAny>,
 }
 
 /// `kind: load_balancer`.
@@ -468,6 +485,9 @@ pub struct LoadBalancerSpec {
     /// One token bucket for everything the balancer receives.
     #[serde(default)]
     pub rate_limit: Option<RateLimitSpec>,
+    #[serde(default, deserialize_with = "autoscale_on_non_service")]
+    #[doc(hidden)]
+    pub autoscale: Option<IgnoredAny>,
 }
 
 /// `autoscale` of a service.
