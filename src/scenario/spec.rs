@@ -63,7 +63,9 @@ not_yet!(
 
 /// Refuses `autoscale` on a component that is not a service.
 #[allow(clippy::unnecessary_wraps)]
-fn autoscale_on_non_service<'de, D: Deserializer<'de>>(_: D) -> Result<Option<IgnoredAny>, D::Error> {
+fn autoscale_on_non_service<'de, D: Deserializer<'de>>(
+    _: D,
+) -> Result<Option<IgnoredAny>, D::Error> {
     Err(de::Error::custom(
         "`autoscale` is a service's key: only a pool of service instances grows and shrinks",
     ))
