@@ -53,6 +53,10 @@ const RUN_PLOTS: &[(&str, &str)] = &[
         "latency_cdf.png",
         "Distribution of response times after the warm-up, per class: cumulative, and the tail.",
     ),
+    (
+        "autoscale.png",
+        "Instances serving, and serving or provisioning, over time; below, the utilisation each autoscaling decision measured against the target.",
+    ),
 ];
 
 /// The plots of a run's data tier, shown under their own heading; each
