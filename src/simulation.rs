@@ -364,9 +364,43 @@ impl<'m> Simulation<'m> {
                     .expect("fault events come from the injector");
                 inj.on(self.model, event, &mut self.components, &mut ctx);
             }
-            Event::Serving { to, .. } | Event::Released { to, .. } => {
-                self.components[to as usize].on(event, &mut ctx);
+            Event::Serving { .. } | Event::Released { .. } => self.scaling_event(now, event),
+        }
+    }
+
+    /// An autoscaled pool and its balancers telling each other who serves.
+    /// Out of line and cold, and straight to the method concerned (not
+    /// through [`Component::on`], which stays inlined in one place only):
+    /// runs without autoscaling never come here.
+    #[cold]
+    #[inline(never)]
+    fn scaling_event(&mut self, now: SimTime, event: Event) {
+        let mut ctx = Ctx {
+            now,
+            events: &mut self.events,
+            calls: &mut self.calls,
+        };
+        match (event, &mut self.components[..]) {
+            (
+                Event::Serving {
+                    to,
+                    instance,
+                    serving,
+                },
+                comps,
+            ) => {
+                let Component::LoadBalancer(lb) = &mut comps[to as usize] else {
+                    unreachable!("a pool tells its balancers")
+                };
+                lb.set_serving(instance as usize, serving, &mut ctx);
             }
+            (Event::Released { to, instance }, comps) => {
+                let Component::Service(s) = &mut comps[to as usize] else {
+                    unreachable!("a balancer answers its pool")
+                };
+                s.released(instance as usize, now);
+            }
+            _ => unreachable!("a scaling event"),
         }
     }
 

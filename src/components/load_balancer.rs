@@ -85,10 +85,10 @@ impl LoadBalancer {
     /// The pool says instance `i` starts or stops taking traffic. When it
     /// stops, the balancer answers that it no longer sends to it (the pool
     /// removes a draining instance only then). Sessions pinned to `i` would
-    /// be released here.
+    /// be released here. The engine carries [`Event::Serving`] here.
     #[cold]
     #[inline(never)]
-    fn set_serving(&mut self, i: usize, serving: bool, ctx: &mut Ctx) {
+    pub fn set_serving(&mut self, i: usize, serving: bool, ctx: &mut Ctx) {
         self.inactive[i] = !serving;
         self.rebuild_healthy();
         if !serving {
@@ -113,9 +113,6 @@ impl LoadBalancer {
         match event {
             Event::Deliver { call } => self.forward(call, ctx),
             Event::Reply { call, outcome } => self.replied(call, outcome, ctx),
-            Event::Serving {
-                instance, serving, ..
-            } => self.set_serving(instance as usize, serving, ctx),
             _ => {
                 unreachable!("a load balancer only forwards calls and replies")
             }

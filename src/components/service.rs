@@ -87,7 +87,6 @@ impl Service {
             Event::Deliver { call } => self.arrive(call, ctx),
             Event::ServiceDone { call } => self.next_call(call, ctx),
             Event::Reply { call, outcome } => self.downstream_replied(call, outcome, ctx),
-            Event::Released { instance, .. } => self.released(instance as usize, ctx.now),
             _ => {
                 unreachable!("only calls, their work and replies reach a service")
             }
@@ -258,10 +257,11 @@ impl Service {
         }
     }
 
-    /// A balancer has stopped sending to instance `i`.
+    /// A balancer has stopped sending to instance `i` (the engine carries
+    /// [`Event::Released`] here).
     #[cold]
     #[inline(never)]
-    fn released(&mut self, i: usize, now: SimTime) {
+    pub fn released(&mut self, i: usize, now: SimTime) {
         if let Some(a) = &mut self.scaling
             && a.released(i)
         {
