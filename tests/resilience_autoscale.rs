@@ -82,14 +82,14 @@ fn a_steady_load_settles_at_the_count_the_rule_implies() {
     // settled pool never moves.
     let cases = [
         // (rate, min, max, expected)
-        (500.0, 2, 20, 9),
+        (500.0_f64, 2, 20, 9),
         // Clamped at max: 6 instances (24 workers) carry the 20.
         (500.0, 2, 6, 6),
         // Clamped at min: 50/s is 2 busy workers, 1 instance by the rule.
         (50.0, 3, 20, 3),
     ];
     for (rate, min, max, want) in cases {
-        let implied = ((rate * 0.040 / (4.0 * 0.6)) as f64).ceil() as u32;
+        let implied = (rate * 0.040 / (4.0 * 0.6)).ceil() as u32;
         assert_eq!(implied.clamp(min, max), want);
         for lb in [true, false] {
             let r = common::run(&pool("30m", &rate.to_string(), min, max, "0s", lb), 7);
