@@ -206,6 +206,13 @@ fn run(args: &RunArgs) -> ExitCode {
         );
         return ExitCode::from(EXIT_IO);
     }
+    if compare && let Err(e) = write_scaling_comparison(&scenario_dir, &models, &done) {
+        eprintln!(
+            "error: writing the comparison to `{}` failed: {e}",
+            scenario_dir.display()
+        );
+        return ExitCode::from(EXIT_IO);
+    }
     if let Err(e) = write_reports(&scenario_dir, &models, &done) {
         eprintln!(
             "error: writing the report to `{}` failed: {e}",
@@ -290,6 +297,53 @@ fn write_comparison(
     let mut markers = plots::Marker::rate_changes(base);
     markers.extend(plots::Marker::planned_faults(base));
     plots::write_comparison_plots(&dir, &base.name, &variants, base.warmup, &markers)?;
+    Ok(())
+}
+
+/// Writes `comparison/instances.png` when a variant autoscales: the
+/// instances serving of the first autoscaled pool, variant by variant.
+fn write_scaling_comparison(
+    scenario_dir: &Path,
+    models: &[Model],
+    results: &[RunResult],
+) -> std::io::Result<()> {
+    let dir = scenario_dir.join("comparison");
+    let Some(pool) = results
+        .iter()
+        .find_map(|r| r.scaling.first())
+        .map(|t| t.component.clone())
+    else {
+        // Left by an earlier run that scaled, it would describe this one.
+        return match std::fs::remove_file(dir.join("instances.png")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        };
+    };
+    let variants: Vec<plots::ScalingVariant> = models
+        .iter()
+        .zip(results)
+        .map(|(m, r)| plots::ScalingVariant {
+            name: &m.variant,
+            traces: &r.scaling,
+            fixed: m.components.iter().find_map(|c| match &c.kind {
+                crate::model::ComponentKind::Service(s) if c.name == pool => Some(s.instances),
+                _ => None,
+            }),
+            cost_total: r.cost_total,
+        })
+        .collect();
+    let base = &models[0];
+    let mut markers = plots::Marker::rate_changes(base);
+    markers.extend(plots::Marker::planned_faults(base));
+    plots::write_scaling_comparison(
+        &dir,
+        &base.name,
+        &pool,
+        &variants,
+        base.warmup,
+        base.duration,
+        &markers,
+    )?;
     Ok(())
 }
 

@@ -94,6 +94,10 @@ const COMPARISON_PLOTS: &[(&str, &str)] = &[
         "errors.png",
         "Error rate per window: (rejected + timed out + failed) / offered, by variant.",
     ),
+    (
+        "instances.png",
+        "Instances of the autoscaled pool serving over time, by variant (flat where a variant does not scale), with each variant's total cost.",
+    ),
 ];
 
 /// The comparison plots of the data tier, shown under their own heading.

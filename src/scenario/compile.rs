@@ -607,6 +607,16 @@ pub fn compile(
                         Some(a)
                     }
                 };
+                if s.rate_limit.is_some()
+                    && let Some(queue) = consumed_by[idx]
+                {
+                    return Err(ck
+                        .err_key(
+                            &format!("{path}.rate_limit"),
+                            format!("a rate limit on the consumers of a queue (`{queue}`) is not supported yet: they pull their work"),
+                        )
+                        .expected("a `rate_limit` on a load balancer or a service that is called"));
+                }
                 let rate_limit = match &s.rate_limit {
                     None => None,
                     Some(r) => Some(resilience_scaling::compile_rate_limit(

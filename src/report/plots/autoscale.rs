@@ -199,3 +199,92 @@ pub(crate) fn write(
         Ok(())
     })
 }
+
+/// One variant in `comparison/instances.png`: its name, its autoscaled
+/// pools' traces (none for a variant that does not scale: then `fixed`,
+/// the instances of the pools that were autoscaled elsewhere), and what it
+/// cost in total.
+pub struct ScalingVariant<'a> {
+    /// Variant name.
+    pub name: &'a str,
+    /// Its autoscaled pools (those of the first name are drawn).
+    pub traces: &'a [ScalingTrace],
+    /// Instances of the pool when this variant does not scale it.
+    pub fixed: Option<u32>,
+    /// The run's total cost, when something has a size.
+    pub cost_total: Option<f64>,
+}
+
+/// Writes `comparison/instances.png`: the instances serving over time in
+/// each variant (the first autoscaled pool), with each variant's total cost
+/// in the legend.
+pub(crate) fn write_comparison(
+    dir: &Path,
+    scenario: &str,
+    pool: &str,
+    variants: &[ScalingVariant],
+    warmup: f64,
+    duration: f64,
+    markers: &[super::Marker],
+) -> io::Result<PathBuf> {
+    let axis = TimeAxis::new(duration);
+    let marks = Marks::new(markers, axis.end, "events.csv");
+    let lines: Vec<Vec<(f64, f64)>> = variants
+        .iter()
+        .map(|v| match v.traces.iter().find(|t| t.component == pool) {
+            Some(t) => steps(t, duration, |s, _| s),
+            None => {
+                let n = v.fixed.unwrap_or(0) as f64;
+                vec![(0.0, n), (duration, n)]
+            }
+        })
+        .collect();
+    let top = lines
+        .iter()
+        .flat_map(|l| l.iter().map(|p| p.1))
+        .fold(1.0, f64::max);
+    write_png(&dir.join("instances.png"), |root| {
+        let mut entries: Vec<Entry> = variants
+            .iter()
+            .enumerate()
+            .map(|(k, v)| {
+                let cost = v
+                    .cost_total
+                    .map(|c| format!(" (total cost {c:.2})"))
+                    .unwrap_or_default();
+                Entry::new(
+                    format!("{}{cost}", v.name),
+                    Swatch::Line(series_color(k), 3),
+                )
+            })
+            .collect();
+        if warmup > 0.0 {
+            entries.push(Entry::new("warm-up (not in summary)", Swatch::Fill(SHADE)));
+        }
+        entries.extend(marks.entries());
+        let title = format!("Instances of `{pool}` serving, by variant — {scenario}");
+        let top_y = header(
+            root,
+            &title,
+            "instances taking traffic (provisioning and draining ones not counted)",
+            &entries,
+        )?;
+        let area = root
+            .clone()
+            .shrink((0, top_y), (WIDTH, (HEIGHT as i32 - top_y - 8) as u32));
+        let mut c = chart::build(&area, axis.coord(), chart::y_linear(Some(top)), true, false)?;
+        let f = chart::frame(&c, axis.end);
+        shade_warmup(root, &f, warmup)?;
+        chart::mesh(
+            root,
+            &mut c,
+            &time_axes(true, "instances serving", &num_label),
+        )?;
+        draw_markers(root, &f, &marks)?;
+        draw_strip(root, &f, warmup, &marks)?;
+        for (k, l) in lines.into_iter().enumerate() {
+            chart::line(&mut c, l.into_iter(), |v| v, series_color(k), 3)?;
+        }
+        Ok(())
+    })
+}

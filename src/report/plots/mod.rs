@@ -23,6 +23,7 @@ mod run;
 mod style;
 mod text;
 
+pub use autoscale::ScalingVariant;
 pub use markers::{Marker, MarkerKind};
 
 /// What the plots of one run are drawn from: the run's folder (its
@@ -76,6 +77,29 @@ pub fn write_autoscale_plot(
         return Ok(None);
     }
     autoscale::write(input.dir, input, traces).map(Some)
+}
+
+/// Writes `comparison/instances.png` into `dir` when some variant
+/// autoscales: the instances of the first autoscaled pool (`pool`) serving
+/// over time in each variant, its total cost in the legend.
+pub fn write_scaling_comparison(
+    dir: &Path,
+    scenario: &str,
+    pool: &str,
+    variants: &[ScalingVariant],
+    warmup: SimDuration,
+    duration: SimDuration,
+    markers: &[Marker],
+) -> io::Result<PathBuf> {
+    autoscale::write_comparison(
+        dir,
+        scenario,
+        pool,
+        variants,
+        warmup.as_secs_f64(),
+        duration.as_secs_f64(),
+        markers,
+    )
 }
 
 /// Writes `latency_p99.png`, `throughput.png` and `errors.png` with the
