@@ -215,6 +215,12 @@ pub struct ScalingVariant<'a> {
     pub cost_total: Option<f64>,
 }
 
+/// A variant's line width: widest first, so that where variants coincide
+/// every one still shows.
+fn line_width(k: usize) -> u32 {
+    (6 - 2 * k.min(2)) as u32
+}
+
 /// Writes `comparison/instances.png`: the instances serving over time in
 /// each variant (the first autoscaled pool), with each variant's total cost
 /// in the legend.
@@ -254,7 +260,7 @@ pub(crate) fn write_comparison(
                     .unwrap_or_default();
                 Entry::new(
                     format!("{}{cost}", v.name),
-                    Swatch::Line(series_color(k), 3),
+                    Swatch::Line(series_color(k), line_width(k)),
                 )
             })
             .collect();
@@ -283,7 +289,7 @@ pub(crate) fn write_comparison(
         draw_markers(root, &f, &marks)?;
         draw_strip(root, &f, warmup, &marks)?;
         for (k, l) in lines.into_iter().enumerate() {
-            chart::line(&mut c, l.into_iter(), |v| v, series_color(k), 3)?;
+            chart::line(&mut c, l.into_iter(), |v| v, series_color(k), line_width(k))?;
         }
         Ok(())
     })
