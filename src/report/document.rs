@@ -266,6 +266,12 @@ pub fn legend(tables: &[&Table]) -> Vec<Inline> {
             text(" is per million successful replies in time"),
         ]);
     }
+    if has(&|h| h == "cost_total") {
+        parts.push(vec![
+            code("cost_total"),
+            text(" is what the whole run cost, warm-up included (an autoscaled instance from its provisioning to its removal)"),
+        ]);
+    }
     let mut out = vec![text(
         "The columns keep the names of the CSV files (see \"What a run writes\" in capsim's README).",
     )];
