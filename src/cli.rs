@@ -206,6 +206,13 @@ fn run(args: &RunArgs) -> ExitCode {
         );
         return ExitCode::from(EXIT_IO);
     }
+    if compare && let Err(e) = write_scaling_comparison(&scenario_dir, &models, &done) {
+        eprintln!(
+            "error: writing the comparison to `{}` failed: {e}",
+            scenario_dir.display()
+        );
+        return ExitCode::from(EXIT_IO);
+    }
     if let Err(e) = write_reports(&scenario_dir, &models, &done) {
         eprintln!(
             "error: writing the report to `{}` failed: {e}",
@@ -293,6 +300,53 @@ fn write_comparison(
     Ok(())
 }
 
+/// Writes `comparison/instances.png` when a variant autoscales: the
+/// instances serving of the first autoscaled pool, variant by variant.
+fn write_scaling_comparison(
+    scenario_dir: &Path,
+    models: &[Model],
+    results: &[RunResult],
+) -> std::io::Result<()> {
+    let dir = scenario_dir.join("comparison");
+    let Some(pool) = results
+        .iter()
+        .find_map(|r| r.scaling.first())
+        .map(|t| t.component.clone())
+    else {
+        // Left by an earlier run that scaled, it would describe this one.
+        return match std::fs::remove_file(dir.join("instances.png")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        };
+    };
+    let variants: Vec<plots::ScalingVariant> = models
+        .iter()
+        .zip(results)
+        .map(|(m, r)| plots::ScalingVariant {
+            name: &m.variant,
+            traces: &r.scaling,
+            fixed: m.components.iter().find_map(|c| match &c.kind {
+                crate::model::ComponentKind::Service(s) if c.name == pool => Some(s.instances),
+                _ => None,
+            }),
+            cost_total: r.cost_total,
+        })
+        .collect();
+    let base = &models[0];
+    let mut markers = plots::Marker::rate_changes(base);
+    markers.extend(plots::Marker::planned_faults(base));
+    plots::write_scaling_comparison(
+        &dir,
+        &base.name,
+        &pool,
+        &variants,
+        base.warmup,
+        base.duration,
+        &markers,
+    )?;
+    Ok(())
+}
+
 /// Writes `report.html` and `report.md` for the scenario's runs.
 fn write_reports(
     scenario_dir: &Path,
@@ -370,7 +424,12 @@ pub fn run_in_group(
 /// `components.csv` in `dir` (which the plots read): `summary.csv`, with
 /// faults or an SLO `events.csv` and `recovery.csv`, then the plots.
 pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> std::io::Result<()> {
-    let summary = csv::summary_csv(&model.variant, &result.summary, model.cost_per_hour())?;
+    let summary = csv::summary_csv(
+        &model.variant,
+        &result.summary,
+        result.cost_per_hour,
+        result.cost_total,
+    )?;
     atomic::write_atomic(&dir.join("summary.csv"), &summary)?;
     if csv::writes_fault_files(model) {
         atomic::write_atomic(&dir.join("events.csv"), &csv::events_csv(&result.log)?)?;
@@ -401,6 +460,15 @@ pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> std::
     plots::write_run_plots(&input)?;
     let retrying = model.has_retries_or_breakers();
     plots::write_retries_plot(&input, retrying.then_some(&result.log[..]))?;
+    if !result.scaling.is_empty() {
+        plots::write_autoscale_plot(&input, &result.scaling)?;
+    } else {
+        // Left by an earlier run that scaled, it would describe this one.
+        match std::fs::remove_file(dir.join("autoscale.png")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
     Ok(())
 }
 

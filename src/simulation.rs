@@ -27,9 +27,12 @@ const STILL_LIMIT: u32 = 160;
 fn needs_injector(model: &Model) -> bool {
     !model.faults.is_empty()
         || model.slo.is_some()
-        || model.components.iter().any(
-            |c| matches!(&c.kind, ComponentKind::LoadBalancer(lb) if lb.health_check.is_some()),
-        )
+        || model.components.iter().any(|c| match &c.kind {
+            ComponentKind::LoadBalancer(lb) => lb.health_check.is_some(),
+            // The autoscaler's decisions are timers the injector carries.
+            ComponentKind::Service(s) => s.autoscale.is_some(),
+            _ => false,
+        })
 }
 
 /// Why a run stopped before its end.
@@ -96,6 +99,14 @@ pub struct RunResult {
     /// Attempts the client sent again, warm-up included (attempts are
     /// `requests_sent + retries`).
     pub retries: u64,
+    /// Per autoscaled service, its instances over time (`autoscale.png`).
+    pub scaling: Vec<crate::components::autoscaler::ScalingTrace>,
+    /// What the sized services and databases cost per hour on average over
+    /// the run (autoscaled pools billed from provisioning to removal);
+    /// `None` when nothing has a size.
+    pub cost_per_hour: Option<f64>,
+    /// What they cost over the whole run, warm-up included.
+    pub cost_total: Option<f64>,
 }
 
 /// A run in progress.
@@ -129,15 +140,22 @@ impl<'m> Simulation<'m> {
                     let ComponentKind::Service(s) = &model.components[lb.to as usize].kind else {
                         unreachable!("validated: a balancer fronts a service")
                     };
-                    Component::LoadBalancer(LoadBalancer::new(
+                    let mut balancer = LoadBalancer::new(
                         i as u32,
                         &c.name,
                         lb.to,
-                        s.instances,
+                        s.slots(),
                         lb.policy,
                         lb.health_check,
                         seed,
-                    ))
+                    );
+                    if s.autoscale.is_some() {
+                        balancer = balancer.with_serving(s.instances);
+                    }
+                    if lb.rate_limit.is_some() {
+                        balancer = balancer.with_rate_limit(lb.rate_limit);
+                    }
+                    Component::LoadBalancer(balancer)
                 }
                 ComponentKind::Cache(m) => Component::Cache(Cache::new(i as u32, &c.name, m, seed)),
                 ComponentKind::Database(m) => {
@@ -158,7 +176,27 @@ impl<'m> Simulation<'m> {
                     ))
                 }
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let mut components = components;
+        // An autoscaled pool tells the balancers in front of it who serves.
+        for (i, c) in model.components.iter().enumerate() {
+            if let ComponentKind::Service(s) = &c.kind
+                && s.autoscale.is_some()
+                && let Component::Service(service) = &mut components[i]
+            {
+                service.set_balancers(
+                    model
+                        .components
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| {
+                            matches!(&b.kind, ComponentKind::LoadBalancer(lb) if lb.to as usize == i)
+                        })
+                        .map(|(b, _)| b as u32)
+                        .collect(),
+                );
+            }
+        }
         Simulation {
             model,
             client: {
@@ -344,6 +382,44 @@ impl<'m> Simulation<'m> {
                     .expect("fault events come from the injector");
                 inj.on(self.model, event, &mut self.components, &mut ctx);
             }
+            Event::Serving { .. } | Event::Released { .. } => self.scaling_event(now, event),
+        }
+    }
+
+    /// An autoscaled pool and its balancers telling each other who serves.
+    /// Out of line and cold, and straight to the method concerned (not
+    /// through [`Component::on`], which stays inlined in one place only):
+    /// runs without autoscaling never come here.
+    #[cold]
+    #[inline(never)]
+    fn scaling_event(&mut self, now: SimTime, event: Event) {
+        let mut ctx = Ctx {
+            now,
+            events: &mut self.events,
+            calls: &mut self.calls,
+            users: &mut self.users,
+        };
+        match (event, &mut self.components[..]) {
+            (
+                Event::Serving {
+                    to,
+                    instance,
+                    serving,
+                },
+                comps,
+            ) => {
+                let Component::LoadBalancer(lb) = &mut comps[to as usize] else {
+                    unreachable!("a pool tells its balancers")
+                };
+                lb.set_serving(instance as usize, serving, &mut ctx);
+            }
+            (Event::Released { to, instance }, comps) => {
+                let Component::Service(s) = &mut comps[to as usize] else {
+                    unreachable!("a balancer answers its pool")
+                };
+                s.released(instance as usize, now);
+            }
+            _ => unreachable!("a scaling event"),
         }
     }
 
@@ -441,6 +517,18 @@ impl<'m> Simulation<'m> {
     }
 
     fn finish(mut self) -> RunResult {
+        let end = SimTime::ZERO + self.model.duration;
+        let mut scaling = Vec::new();
+        let mut scaling_log = Vec::new();
+        for c in &mut self.components {
+            if let Component::Service(s) = c
+                && let Some((log, trace)) = s.finish_scaling(end)
+            {
+                scaling_log.extend(log);
+                scaling.push(trace);
+            }
+        }
+        let (cost_per_hour, cost_total) = run_cost(self.model, &scaling);
         let (mut log, recovery, slo) = match self.injector.take() {
             Some(inj) => (*inj).finish(),
             None => (Vec::new(), Vec::new(), None),
@@ -451,7 +539,10 @@ impl<'m> Simulation<'m> {
                     log.extend(s.take_breaker_log());
                 }
             }
-            // Stable: events at one instant keep the order they were logged in.
+        }
+        if self.model.has_breakers() || !scaling_log.is_empty() {
+            log.extend(scaling_log);
+            // Stable: each source's events at one instant keep their order.
             log.sort_by_key(|e| e.time);
         }
         let measured = (self.model.duration - self.model.warmup).as_secs_f64();
@@ -504,8 +595,44 @@ impl<'m> Simulation<'m> {
             recovery,
             slo,
             retries: stats.retries_total,
+            scaling,
+            cost_per_hour,
+            cost_total,
         }
     }
+}
+
+/// What the sized services and databases cost per hour on average over the
+/// run and in total: an autoscaled pool's billed instance-time (provisioning
+/// to removal, from its trace), every other instance for the whole run.
+/// Without autoscaling the hourly figure is the model's, to the bit.
+fn run_cost(
+    model: &Model,
+    scaling: &[crate::components::autoscaler::ScalingTrace],
+) -> (Option<f64>, Option<f64>) {
+    let hours = model.duration.as_secs_f64() / 3600.0;
+    let per_hour = model.cost_per_hour();
+    if scaling.is_empty() {
+        return (per_hour, per_hour.map(|c| c * hours));
+    }
+    let mut total = None;
+    let mut traces = scaling.iter();
+    for c in &model.components {
+        let (size, instance_hours) = match &c.kind {
+            ComponentKind::Service(s) if s.autoscale.is_some() => {
+                let t = traces.next().expect("a trace per autoscaled service");
+                (&s.size, t.billed_ns as f64 / 3.6e12)
+            }
+            ComponentKind::Service(s) => (&s.size, s.instances as f64 * hours),
+            ComponentKind::Database(d) => (&d.size, d.nodes() as f64 * hours),
+            _ => continue,
+        };
+        if let Some(size) = size {
+            *total.get_or_insert(0.0) += instance_hours * size.cost_per_hour;
+        }
+    }
+    let per_hour = total.map(|t: f64| if hours > 0.0 { t / hours } else { 0.0 });
+    (per_hour, total)
 }
 
 fn summary_row(class: &str, t: &crate::metrics::ClassTotals, measured_secs: f64) -> SummaryRow {

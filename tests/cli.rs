@@ -32,7 +32,7 @@ const COMPONENTS_HEADER: &str = "time_s,component,instance,up,utilization,queue_
 in_service,completed,rejected,hits,misses,backlog,lag_ms,stale_reads";
 const SUMMARY_HEADER: &str = "variant,class,requests,ok,rejected,timed_out,failed,error_rate,\
 throughput_rps,goodput_rps,latency_mean_ms,latency_p50_ms,latency_p90_ms,latency_p99_ms,\
-latency_p999_ms,latency_max_ms,cost_per_hour,cost_per_million,sessions_lost";
+latency_p999_ms,latency_max_ms,cost_per_hour,cost_per_million,cost_total,sessions_lost";
 
 /// The [data] columns of `components.csv`: empty for services and load
 /// balancers ("empty where a kind has none").
@@ -690,13 +690,13 @@ fn rejects_keys_of_later_capabilities_as_not_supported_yet() {
 }
 
 #[test]
-fn rejects_keys_of_later_capabilities_inside_components() {
+fn rejects_keys_of_later_capabilities_nested_in_others() {
     expect_rejected(
         "bad-later-component-key.yaml",
-        11,
-        "autoscale",
-        Some("components.web.autoscale"),
-        &["`autoscale` is not supported yet", "resilience"],
+        10,
+        "usl",
+        Some("sizes.big.usl"),
+        &["`usl` is not supported yet", "planning"],
     );
 }
 
@@ -1477,5 +1477,108 @@ fn rejects_a_breaker_error_share_outside_0_to_100_and_zero_times() {
         "0s ",
         Some("components.api.calls[0].circuit_breaker.open_for"),
         &["an open time of no time"],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Bad input: autoscaling and rate limits.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn rejects_an_autoscale_min_above_its_max() {
+    expect_rejected(
+        "bad-autoscale-min-above-max.yaml",
+        10,
+        "8, max",
+        Some("components.web.autoscale.min"),
+        &["`min: 8` is above `max: 4`"],
+    );
+}
+
+#[test]
+fn rejects_a_target_utilisation_of_zero() {
+    expect_rejected(
+        "bad-autoscale-target-zero.yaml",
+        10,
+        "0, every",
+        Some("components.web.autoscale.target_utilization"),
+        &["a target utilisation of 0", "above 0 and at most 1"],
+    );
+}
+
+#[test]
+fn rejects_a_target_utilisation_above_one() {
+    expect_rejected(
+        "bad-autoscale-target-above-one.yaml",
+        10,
+        "150%",
+        Some("components.web.autoscale.target_utilization"),
+        &["`150%` is not a share"],
+    );
+}
+
+#[test]
+fn rejects_autoscale_decisions_with_no_time_between_them() {
+    expect_rejected(
+        "bad-autoscale-every-zero.yaml",
+        10,
+        "0s, provision",
+        Some("components.web.autoscale.every"),
+        &["no time between decisions"],
+    );
+}
+
+#[test]
+fn rejects_a_negative_provisioning_delay() {
+    expect_rejected(
+        "bad-autoscale-provision-negative.yaml",
+        10,
+        "-90s",
+        Some("components.web.autoscale.provision"),
+        &["negative"],
+    );
+}
+
+#[test]
+fn rejects_starting_instances_outside_the_autoscalers_range() {
+    expect_rejected(
+        "bad-autoscale-instances-outside.yaml",
+        10,
+        "12",
+        Some("components.web.instances"),
+        &["12 instances to start with, outside the autoscaler's 2..8"],
+    );
+}
+
+#[test]
+fn rejects_autoscale_on_what_is_not_a_service() {
+    expect_rejected(
+        "bad-autoscale-not-service.yaml",
+        10,
+        "autoscale",
+        Some("components.lb.autoscale"),
+        &["`autoscale` is a service's key"],
+    );
+}
+
+#[test]
+fn rejects_a_rate_limit_of_no_rate() {
+    expect_rejected(
+        "bad-rate-limit-rps.yaml",
+        10,
+        "0, burst",
+        Some("components.web.rate_limit.rps"),
+        &["admits nothing"],
+    );
+}
+
+#[test]
+fn rejects_a_rate_limit_burst_below_one() {
+    expect_rejected(
+        "bad-rate-limit-burst.yaml",
+        10,
+        "0 }",
+        Some("components.lb.rate_limit.burst"),
+        &["a burst of 0 tokens", "from 1 to"],
     );
 }

@@ -87,14 +87,15 @@ fn the_comparison_has_a_row_per_variant_with_fixed_columns_and_costs() {
     assert_eq!(
         lines.next().unwrap(),
         "variant,requests,error_rate,throughput_rps,goodput_rps,latency_p50_ms,latency_p90_ms,\
-         latency_p99_ms,latency_p999_ms,max_utilization,busiest,cost_per_hour,cost_per_million"
+         latency_p99_ms,latency_p999_ms,max_utilization,busiest,cost_per_hour,cost_per_million,\
+         cost_total"
     );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(
         rows.iter().map(|r| r[0]).collect::<Vec<_>>(),
         ["base", "up", "out", "same"]
     );
-    assert!(rows.iter().all(|r| r.len() == 13));
+    assert!(rows.iter().all(|r| r.len() == 14));
     // Common random numbers: every variant sees the same arrivals.
     assert!(rows.iter().all(|r| r[1] == rows[0][1]), "{rows:?}");
     // Built-in catalogue: 4 x xlarge = 4 x 0.192; 1 x 4xlarge = 0.768; 8 x large = 8 x 0.096.
@@ -107,6 +108,8 @@ fn the_comparison_has_a_row_per_variant_with_fixed_columns_and_costs() {
             (per_million - 0.768 / (goodput * 3600.0) * 1e6).abs() < 1e-4,
             "{r:?}"
         );
+        // The run's total: 40 s at 0.768 per hour.
+        assert_eq!(r[13], "0.0085", "{r:?}");
     }
     // Utilisation of the one pool: the variants have the same cores, so about equal.
     let util: Vec<f64> = rows.iter().map(|r| r[9].parse().unwrap()).collect();
@@ -117,6 +120,7 @@ fn the_comparison_has_a_row_per_variant_with_fixed_columns_and_costs() {
         let cells: Vec<&str> = line.split(',').collect();
         assert_eq!(cells[16], "0.768");
         assert_eq!(cells[17].is_empty(), cells[1] != "all", "{line}");
+        assert_eq!(cells[18], "0.0085", "{line}");
     }
 }
 

@@ -2,10 +2,11 @@
 //! It takes no time itself; it counts the requests it has outstanding on each
 //! instance, which is what `least_connections` and `power_of_two` look at.
 
+use super::rate_limit::TokenBucket;
 use super::{Call, CallId, Ctx, Event, Impairments};
 use crate::engine::{SimTime, Stream};
 use crate::metrics::{ComponentRow, EventKind, Level, Outcome};
-use crate::model::{ComponentId, HealthCheck, Policy};
+use crate::model::{ComponentId, HealthCheck, Policy, RateLimit};
 
 /// A load balancer in front of a service.
 pub struct LoadBalancer {
@@ -30,6 +31,11 @@ pub struct LoadBalancer {
     /// `sticky`: per user, the instance it was last sent to (the balancer's
     /// own affinity table, as a cookie names a server; grown on demand).
     sticky: Vec<u32>,
+    /// Per instance: not taking traffic (not started, provisioning or
+    /// draining in an autoscaled pool), as the pool has told it.
+    inactive: Vec<bool>,
+    /// One token bucket for everything the balancer receives.
+    limit: Option<Box<TokenBucket>>,
 }
 
 impl LoadBalancer {
@@ -59,7 +65,50 @@ impl LoadBalancer {
             healthy: Vec::new(),
             faults: Impairments::new(1, Stream::new(seed, name, "faults")),
             sticky: Vec::new(),
+            inactive: vec![false; instances as usize],
+            limit: None,
         }
+    }
+
+    /// Fronts an autoscaled pool whose instances `serving..` do not take
+    /// traffic at the start.
+    pub fn with_serving(mut self, serving: u32) -> LoadBalancer {
+        for (i, off) in self.inactive.iter_mut().enumerate() {
+            *off = i as u32 >= serving;
+        }
+        self.rebuild_healthy();
+        self
+    }
+
+    /// Puts a token bucket in front of everything it receives.
+    pub fn with_rate_limit(mut self, limit: Option<RateLimit>) -> LoadBalancer {
+        self.limit = limit.map(|l| Box::new(TokenBucket::new(l)));
+        self
+    }
+
+    /// The pool says instance `i` starts or stops taking traffic. When it
+    /// stops, the balancer answers that it no longer sends to it (the pool
+    /// removes a draining instance only then). Sessions pinned to `i` would
+    /// be released here. The engine carries [`Event::Serving`] here.
+    #[cold]
+    #[inline(never)]
+    pub fn set_serving(&mut self, i: usize, serving: bool, ctx: &mut Ctx) {
+        self.inactive[i] = !serving;
+        self.rebuild_healthy();
+        if !serving {
+            ctx.events.schedule_now(Event::Released {
+                to: self.target,
+                instance: i as u32,
+            });
+        }
+    }
+
+    /// Takes a token for a call; false when the bucket is empty (the call
+    /// is rejected).
+    #[cold]
+    #[inline(never)]
+    fn admit(&mut self, now: SimTime) -> bool {
+        self.limit.as_mut().is_none_or(|b| b.admit(now))
     }
 
     /// Reacts to a call arriving or a reply from an instance.
@@ -136,7 +185,7 @@ impl LoadBalancer {
                 // The next instance in turn that is not marked down.
                 let total = self.outstanding.len();
                 let mut i = self.next;
-                while self.marked_down[i] {
+                while self.marked_down[i] || self.inactive[i] {
                     i = (i + 1) % total;
                 }
                 self.next = (i + 1) % total;
@@ -181,6 +230,7 @@ impl LoadBalancer {
             && let Some(&i) = self.sticky.get(u as usize)
             && i != u32::MAX
             && !self.marked_down[i as usize]
+            && !self.inactive[i as usize]
         {
             return i as usize;
         }
@@ -207,6 +257,11 @@ impl LoadBalancer {
             && let Some(outcome) = self.faults.refuse(0)
         {
             ctx.reply(call, outcome);
+            return;
+        }
+        if self.limit.is_some() && !self.admit(ctx.now) {
+            self.rejected += 1;
+            ctx.reply(call, Outcome::Rejected);
             return;
         }
         let i = if self.policy == Policy::Sticky {
@@ -272,10 +327,12 @@ impl LoadBalancer {
 
     fn rebuild_healthy(&mut self) {
         self.healthy.clear();
-        if self.marked_down.iter().any(|&d| d) {
-            self.healthy.extend(
-                (0..self.marked_down.len() as u32).filter(|&i| !self.marked_down[i as usize]),
-            );
+        // Instances that do not take traffic are left out like those marked
+        // down: the same pickers serve both.
+        let out = |i: usize| self.marked_down[i] || self.inactive[i];
+        if (0..self.marked_down.len()).any(out) {
+            self.healthy
+                .extend((0..self.marked_down.len() as u32).filter(|&i| !out(i as usize)));
             if self.healthy.is_empty() {
                 // All down: a sentinel the picker turns into a rejection.
                 self.healthy.push(u32::MAX);

@@ -8,6 +8,7 @@
 //! call to each downstream component in turn. Each call knows the call that
 //! waits for it (`parent`), so a reply finds its way back up the chain.
 
+pub mod autoscaler;
 pub mod breaker;
 pub mod cache;
 pub mod client;
@@ -15,6 +16,7 @@ pub mod database;
 pub mod impairment;
 pub mod load_balancer;
 pub mod queue;
+pub mod rate_limit;
 pub mod retry;
 pub mod service;
 pub mod sessions;
@@ -113,6 +115,24 @@ pub enum Event {
     CallRetry {
         /// The caller's call.
         call: CallId,
+    },
+    /// An autoscaled pool tells a balancer in front of it that an instance
+    /// starts (done provisioning) or stops (draining) taking traffic.
+    Serving {
+        /// The balancer.
+        to: ComponentId,
+        /// The pool's instance.
+        instance: u32,
+        /// Whether it takes traffic from now.
+        serving: bool,
+    },
+    /// A balancer tells the pool it no longer sends to a draining instance:
+    /// once idle, the instance can go.
+    Released {
+        /// The pool.
+        to: ComponentId,
+        /// The pool's instance.
+        instance: u32,
     },
 }
 

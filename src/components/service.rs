@@ -7,10 +7,12 @@ mod guarded;
 
 use std::collections::VecDeque;
 
+use super::autoscaler::{self, Autoscaler, ScalingTrace};
+use super::rate_limit::TokenBucket;
 use super::sessions::{LocalSessions, SESSION_KEYS};
 use super::{ANY_INSTANCE, CallId, Ctx, Event, Impairments};
 use crate::engine::{SimTime, Stream};
-use crate::metrics::{ComponentRow, Level, Outcome};
+use crate::metrics::{ComponentRow, Level, LoggedEvent, Outcome};
 use crate::model::{self, ComponentId, Dist};
 
 /// One instance of the pool.
@@ -38,6 +40,12 @@ pub struct Service {
     /// Timeouts, retries and breakers of its calls; `None` when no call has
     /// any (then replies and sends take the plain path).
     guarded: Option<Box<guarded::Guarded>>,
+    /// Autoscaling or a rate limit: arrivals take the slow path.
+    extras: bool,
+    /// The autoscaler, when the pool scales.
+    scaling: Option<Box<Autoscaler>>,
+    /// Per instance, its token bucket (empty without a `rate_limit`).
+    limits: Vec<TokenBucket>,
 }
 
 /// Where a pool keeps its users' sessions.
@@ -60,7 +68,7 @@ impl Service {
             queue_cap: m.queue.map(|q| q as usize).unwrap_or(usize::MAX),
             service_time: m.service_time.clone(),
             calls: m.calls.clone(),
-            instances: (0..m.instances)
+            instances: (0..m.slots())
                 .map(|_| Instance {
                     busy: Level::default(),
                     queue: VecDeque::new(),
@@ -71,16 +79,32 @@ impl Service {
                 .collect(),
             service_stream: Stream::new(seed, name, "service"),
             routing_stream: Stream::new(seed, name, "routing"),
-            faults: Impairments::new(m.instances as usize, Stream::new(seed, name, "faults")),
             sessions: m.sessions.map(|s| {
                 Box::new(match s {
                     model::Sessions::Local => {
-                        Sessions::Local(LocalSessions::new(m.instances as usize))
+                        Sessions::Local(LocalSessions::new(m.slots() as usize))
                     }
                     model::Sessions::Store(store) => Sessions::Store(store),
                 })
             }),
             guarded: guarded::Guarded::new(&m.calls, name, seed),
+            faults: Impairments::new(m.slots() as usize, Stream::new(seed, name, "faults")),
+            extras: m.autoscale.is_some() || m.rate_limit.is_some(),
+            scaling: m
+                .autoscale
+                .map(|a| Box::new(Autoscaler::new(name, a, m.workers, m.instances))),
+            limits: m
+                .rate_limit
+                .map(|r| vec![TokenBucket::new(r); m.slots() as usize])
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Wires the balancers in front of the pool: they are told which
+    /// instances take traffic as the autoscaler changes it.
+    pub fn set_balancers(&mut self, balancers: Vec<model::ComponentId>) {
+        if let Some(a) = &mut self.scaling {
+            a.balancers = balancers;
         }
     }
 
@@ -99,6 +123,9 @@ impl Service {
 
     #[inline]
     fn arrive(&mut self, call: CallId, ctx: &mut Ctx) {
+        if self.extras && self.arrive_extras(call, ctx) {
+            return;
+        }
         let n = self.instances.len();
         let c = &mut ctx.calls[call];
         if c.instance == ANY_INSTANCE {
@@ -244,8 +271,190 @@ impl Service {
                 inst.queue_level.set(now, inst.queue.len() as u64);
                 self.begin(i, next, ctx);
             }
-            None => inst.busy.decr(now),
+            None => {
+                inst.busy.decr(now);
+                if self.extras && inst.busy.value() == 0 {
+                    self.drained(i, now);
+                }
+            }
         }
+    }
+
+    /// An arrival at a pool that scales or limits its rate: picks a serving
+    /// instance when no balancer has, and takes a token from the instance's
+    /// bucket. True if the call was rejected.
+    #[cold]
+    #[inline(never)]
+    fn arrive_extras(&mut self, call: CallId, ctx: &mut Ctx) -> bool {
+        let c = &mut ctx.calls[call];
+        if let Some(a) = &mut self.scaling {
+            if c.instance == ANY_INSTANCE {
+                // No balancer in front: a random one of those serving.
+                let n = a.serving.len();
+                if n == 0 {
+                    ctx.reply(call, Outcome::Rejected);
+                    return true;
+                }
+                c.instance = if n == 1 {
+                    a.serving[0]
+                } else {
+                    a.serving[self.routing_stream.index(n)]
+                };
+            } else {
+                a.revive(c.instance as usize, ctx.now);
+            }
+        }
+        if self.limits.is_empty() {
+            return false;
+        }
+        let i = if c.instance == ANY_INSTANCE {
+            let n = self.instances.len();
+            let i = if n == 1 {
+                0
+            } else {
+                self.routing_stream.index(n) as u32
+            };
+            c.instance = i;
+            i as usize
+        } else {
+            c.instance as usize
+        };
+        if self.limits[i].admit(ctx.now) {
+            return false;
+        }
+        self.instances[i].rejected += 1;
+        ctx.reply(call, Outcome::Rejected);
+        true
+    }
+
+    /// Instance `i` may have drained: removes it when it is draining, idle,
+    /// and no balancer may still send to it.
+    #[cold]
+    #[inline(never)]
+    fn drained(&mut self, i: usize, now: SimTime) {
+        let inst = &self.instances[i];
+        if let Some(a) = &mut self.scaling
+            && a.may_remove(i)
+            && inst.busy.value() == 0
+            && inst.queue.is_empty()
+        {
+            a.remove(i, now);
+            // Its local sessions go with it: their users log in again.
+            self.drop_sessions(i);
+        }
+    }
+
+    /// A balancer has stopped sending to instance `i` (the engine carries
+    /// [`Event::Released`] here).
+    #[cold]
+    #[inline(never)]
+    pub fn released(&mut self, i: usize, now: SimTime) {
+        if let Some(a) = &mut self.scaling
+            && a.released(i)
+        {
+            self.drained(i, now);
+        }
+    }
+
+    /// An autoscaler timer: a decision ([`autoscaler::DECIDE`]) or instance
+    /// `tag` done provisioning. Tells the balancers in front what changed.
+    pub fn timer(&mut self, tag: u32, ctx: &mut Ctx) {
+        let now = ctx.now;
+        let Some(a) = &mut self.scaling else {
+            unreachable!("only an autoscaled pool sets timers")
+        };
+        if tag != autoscaler::DECIDE {
+            if a.ready(tag as usize, now) {
+                for &b in &a.balancers {
+                    ctx.events.schedule_now(Event::Serving {
+                        to: b,
+                        instance: tag,
+                        serving: true,
+                    });
+                }
+            }
+            return;
+        }
+        let busy: u128 = self.instances.iter().map(|i| i.busy.area_to(now)).sum();
+        let actions = a.decide(now, busy);
+        for &(i, at) in &actions.started {
+            ctx.events.schedule(
+                at,
+                Event::Timer {
+                    component: self.id,
+                    tag: i,
+                },
+            );
+        }
+        for &i in &actions.draining {
+            for &b in &a.balancers {
+                ctx.events.schedule_now(Event::Serving {
+                    to: b,
+                    instance: i,
+                    serving: false,
+                });
+            }
+        }
+        ctx.events.schedule(
+            now + a.every(),
+            Event::Timer {
+                component: self.id,
+                tag: autoscaler::DECIDE,
+            },
+        );
+        for i in actions.draining {
+            self.drained(i as usize, now);
+        }
+    }
+
+    /// The autoscaler's log and trace at the end of the run (`end`); `None`
+    /// when the pool does not scale.
+    pub fn finish_scaling(&mut self, end: SimTime) -> Option<(Vec<LoggedEvent>, ScalingTrace)> {
+        self.scaling.as_mut().map(|a| a.finish(end))
+    }
+
+    /// The pool's rows when it scales: every slot, `up` only for those that
+    /// took traffic for the whole window; the pool's utilisation is over the
+    /// instances that could hold work.
+    #[cold]
+    #[inline(never)]
+    fn report_scaled(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
+        let len = end.0 - start.0;
+        let workers = self.workers as f64;
+        let a = self.scaling.as_mut().expect("a scaled pool");
+        let busy_area: u128 = self.instances.iter().map(|i| i.busy.area_to(end)).sum();
+        let active = a.close_window(end, len, busy_area);
+        let mut pool = ComponentRow {
+            queue_len: Some(0.0),
+            in_service: Some(0.0),
+            ..ComponentRow::empty(start, self.id, None)
+        };
+        for (i, inst) in self.instances.iter_mut().enumerate() {
+            let busy = inst.busy.take_average(end, len);
+            let queue = inst.queue_level.take_average(end, len);
+            let up = self.faults.take_up(i) * a.take_serving(i) as u32;
+            let row = ComponentRow {
+                up,
+                utilization: Some(busy / workers),
+                queue_len: Some(queue),
+                in_service: Some(busy),
+                completed: std::mem::take(&mut inst.completed),
+                rejected: std::mem::take(&mut inst.rejected),
+                ..ComponentRow::empty(start, self.id, Some(i as u32))
+            };
+            pool.up += up;
+            pool.in_service = pool.in_service.map(|v| v + busy);
+            pool.queue_len = pool.queue_len.map(|v| v + queue);
+            pool.completed += row.completed;
+            pool.rejected += row.rejected;
+            out.push(row);
+        }
+        pool.utilization = Some(if active > 0.0 {
+            pool.in_service.unwrap_or(0.0) / (workers * active)
+        } else {
+            0.0
+        });
+        out.push(pool);
     }
 
     /// Instance `i` crashes: `active` are the calls it holds (waiting, in
@@ -261,6 +470,9 @@ impl Service {
         inst.queue.clear();
         inst.queue_level.set(ctx.now, 0);
         inst.busy.set(ctx.now, 0);
+        if self.extras {
+            self.drained(i, ctx.now);
+        }
     }
 
     /// Instance `i` is gone (crashed, or removed by a scale-in): the
@@ -310,6 +522,9 @@ impl Service {
 
     /// Appends a row per instance and one for the pool (`*`).
     pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
+        if self.scaling.is_some() {
+            return self.report_scaled(start, end, out);
+        }
         let len = end.0 - start.0;
         let workers = self.workers as f64;
         let mut pool = ComponentRow {

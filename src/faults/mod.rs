@@ -134,6 +134,17 @@ impl Injector {
             }
         }
         for (i, c) in model.components.iter().enumerate() {
+            if let ComponentKind::Service(s) = &c.kind
+                && let Some(a) = s.autoscale
+            {
+                ctx.events.schedule(
+                    SimTime::ZERO + a.every,
+                    Event::Timer {
+                        component: i as ComponentId,
+                        tag: crate::components::autoscaler::DECIDE,
+                    },
+                );
+            }
             if let ComponentKind::LoadBalancer(lb) = &c.kind
                 && let Some(hc) = lb.health_check
             {
@@ -215,14 +226,17 @@ impl Injector {
             Event::FaultEnd { index } => self.end(model, index, components, ctx),
             Event::RandomFlip { index, which } => self.flip(model, index, which, components, ctx),
             Event::HealthCheck { balancer } => self.health_check(model, balancer, components, ctx),
-            Event::Timer { component, tag } => {
-                let Component::Database(db) = &mut components[component as usize] else {
-                    unreachable!("only databases set timers")
-                };
-                if let Some(step) = db.timer(tag, ctx) {
-                    self.failover(model, component, step, ctx.now);
+            Event::Timer { component, tag } => match &mut components[component as usize] {
+                Component::Database(db) => {
+                    if let Some(step) = db.timer(tag, ctx) {
+                        self.failover(model, component, step, ctx.now);
+                    }
                 }
-            }
+                // An autoscaler's decision or an instance done provisioning;
+                // the service keeps its own log, gathered at the end.
+                Component::Service(s) => s.timer(tag, ctx),
+                _ => unreachable!("only databases and autoscaled services set timers"),
+            },
             _ => unreachable!("not a fault event"),
         }
     }

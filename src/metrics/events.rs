@@ -24,6 +24,15 @@ pub enum EventKind {
     CircuitOpen,
     /// A circuit breaker closed after a successful probe.
     CircuitClosed,
+    /// An autoscaler decided to start instances.
+    ScaleOut,
+    /// An autoscaler decided to stop instances (they drain first).
+    ScaleIn,
+    /// An instance finished provisioning and takes traffic.
+    Ready,
+    /// An instance drained (or was cancelled while provisioning) and
+    /// stopped: it is no longer billed.
+    Removed,
 }
 
 impl EventKind {
@@ -39,6 +48,10 @@ impl EventKind {
             EventKind::SloRecovered => "slo_recovered",
             EventKind::CircuitOpen => "circuit_open",
             EventKind::CircuitClosed => "circuit_closed",
+            EventKind::ScaleOut => "scale_out",
+            EventKind::ScaleIn => "scale_in",
+            EventKind::Ready => "ready",
+            EventKind::Removed => "removed",
         }
     }
 }

@@ -40,6 +40,13 @@ impl Level {
         self.set(now, v);
     }
 
+    /// The area (value x nanoseconds) since the last
+    /// [`Level::take_average`] (or the start) up to `now`, without changing
+    /// anything: for readers that keep their own running totals.
+    pub fn area_to(&self, now: SimTime) -> u128 {
+        self.area + self.value as u128 * (now.0 - self.since.0) as u128
+    }
+
     /// The average since the last call (or the start) up to `end`, over a
     /// window of `len_ns`; starts the next window at `end`.
     pub fn take_average(&mut self, end: SimTime, len_ns: u64) -> f64 {

@@ -90,7 +90,7 @@ impl Model {
     /// a load balancer or a queue (they report only `*`).
     pub fn instance_names(&self, id: ComponentId) -> Vec<String> {
         match &self.components[id as usize].kind {
-            ComponentKind::Service(s) => (0..s.instances).map(|i| i.to_string()).collect(),
+            ComponentKind::Service(s) => (0..s.slots()).map(|i| i.to_string()).collect(),
             ComponentKind::Cache(c) => (0..c.instances).map(|i| format!("node{i}")).collect(),
             ComponentKind::Database(d) => {
                 let mut out = Vec::with_capacity(d.nodes() as usize);
@@ -353,6 +353,19 @@ pub struct Service {
     pub size: Option<Size>,
     /// Where its users' sessions live; `None`: it keeps none.
     pub sessions: Option<Sessions>,
+    /// How the pool grows and shrinks with its load; `None`: `instances`
+    /// for the whole run.
+    pub autoscale: Option<Autoscale>,
+    /// A token bucket each instance enforces on the requests it receives.
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl Service {
+    /// Instance slots the pool needs: `autoscale.max` when it scales,
+    /// else `instances`. Ids stay stable, so outputs list every slot.
+    pub fn slots(&self) -> u32 {
+        self.autoscale.map_or(self.instances, |a| a.max)
+    }
 }
 
 /// Where a service keeps its users' sessions.
@@ -364,6 +377,32 @@ pub enum Sessions {
     /// In a shared cache or database: each request reads its session there
     /// first, and no crash of the service loses one.
     Store(ComponentId),
+}
+
+/// `autoscale` of a service: target tracking on mean utilisation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Autoscale {
+    /// Fewest instances serving or provisioning (at least 1).
+    pub min: u32,
+    /// Most instances serving or provisioning.
+    pub max: u32,
+    /// The mean utilisation the pool is sized for, in (0, 1].
+    pub target: f64,
+    /// Time between decisions (positive).
+    pub every: SimDuration,
+    /// Time from starting an instance to its first request.
+    pub provision: SimDuration,
+    /// Time after a change during which no decision is made.
+    pub cooldown: SimDuration,
+}
+
+/// `rate_limit: { rps, burst }`: a token bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Refill rate in thousandths of a token per second (`rps` x 1000).
+    pub milli_rps: u64,
+    /// Capacity in tokens; the bucket starts full.
+    pub burst: u64,
 }
 
 /// An instance size of the catalogue.
@@ -419,6 +458,8 @@ pub struct LoadBalancer {
     pub policy: Policy,
     /// How it finds dead instances; `None`: it keeps sending to them.
     pub health_check: Option<HealthCheck>,
+    /// One token bucket for every request the balancer receives.
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// Load-balancing policies.

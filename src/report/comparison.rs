@@ -23,6 +23,7 @@ pub const COMPARISON_COLUMNS: &[&str] = &[
     "busiest",
     "cost_per_hour",
     "cost_per_million",
+    "cost_total",
 ];
 
 /// One variant's headline figures.
@@ -34,8 +35,12 @@ pub struct ComparisonRow {
     pub all: crate::metrics::SummaryRow,
     /// The busiest component's mean utilisation after warm-up, and its name.
     pub max_utilization: Option<(f64, String)>,
-    /// What the sized services cost per hour.
+    /// What the sized services cost per hour (the run's average).
     pub cost_per_hour: Option<f64>,
+    /// What they cost over the whole run.
+    pub cost_total: Option<f64>,
+    /// Whether the variant autoscales (the terminal then shows the total).
+    pub scaled: bool,
 }
 
 impl ComparisonRow {
@@ -51,7 +56,9 @@ impl ComparisonRow {
             variant: model.variant.clone(),
             all: result.summary.last().expect("an `all` row").clone(),
             max_utilization,
-            cost_per_hour: model.cost_per_hour(),
+            cost_per_hour: result.cost_per_hour,
+            cost_total: result.cost_total,
+            scaled: !result.scaling.is_empty(),
         }
     }
 
@@ -97,6 +104,7 @@ pub fn comparison_csv(rows: &[ComparisonRow]) -> io::Result<Vec<u8>> {
             &r.cost_per_million()
                 .map(|c| fixed(c, 4))
                 .unwrap_or_default(),
+            &r.cost_total.map(|c| fixed(c, 4)).unwrap_or_default(),
         ])?;
     }
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
@@ -134,6 +142,18 @@ pub fn comparison_table(rows: &[ComparisonRow]) -> String {
                 .map(|c| format!("{c:.3}"))
                 .unwrap_or_else(|| "-".into()),
         ]);
+    }
+    // The run's total only where a variant autoscales: elsewhere it is the
+    // hourly figure times the run's length.
+    if rows.iter().any(|r| r.scaled) {
+        cells[0].push("$ total".into());
+        for (row, r) in cells[1..].iter_mut().zip(rows) {
+            row.push(
+                r.cost_total
+                    .map(|c| format!("{c:.2}"))
+                    .unwrap_or_else(|| "-".into()),
+            );
+        }
     }
     layout(&cells)
 }

@@ -68,6 +68,7 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "latency_max_ms",
     "cost_per_hour",
     "cost_per_million",
+    "cost_total",
     "sessions_lost",
 ];
 
@@ -93,7 +94,12 @@ pub const RECOVERY_COLUMNS: &[&str] = &[
 /// Whether a run of `model` writes `events.csv` and `recovery.csv`: only
 /// with faults or an SLO, so that other scenarios write what they always did.
 pub fn writes_fault_files(model: &Model) -> bool {
-    !model.faults.is_empty() || model.slo.is_some() || model.has_breakers()
+    !model.faults.is_empty()
+        || model.slo.is_some()
+        || model.has_breakers()
+        || model.components.iter().any(
+            |c| matches!(&c.kind, crate::model::ComponentKind::Service(s) if s.autoscale.is_some()),
+        )
 }
 
 /// `x` with at most `decimals` decimals (up to 9), rounded half away from
@@ -259,11 +265,14 @@ impl Sink for CsvSink {
 /// `summary.csv` as bytes. `cost_per_hour` is what the sized services cost
 /// (the same on every row; empty when no service has a size);
 /// `cost_per_million` is per million successful replies in time, on the `all`
-/// row only (a shared system's cost is not split between classes).
+/// row only (a shared system's cost is not split between classes);
+/// `cost_total` is what the run cost, warm-up included (the same on every
+/// row). With autoscaling `cost_per_hour` is the run's average.
 pub fn summary_csv(
     variant: &str,
     rows: &[SummaryRow],
     cost_per_hour: Option<f64>,
+    cost_total: Option<f64>,
 ) -> io::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(SUMMARY_COLUMNS)?;
@@ -297,6 +306,7 @@ pub fn summary_csv(
             } else {
                 String::new()
             },
+            &cost_total.map(|c| fixed(c, 4)).unwrap_or_default(),
             &r.sessions_lost.map(|n| n.to_string()).unwrap_or_default(),
         ])?;
     }

@@ -57,6 +57,10 @@ const RUN_PLOTS: &[(&str, &str)] = &[
         "retries.png",
         "Attempts per second against first tries (the retry amplification), their ratio, and each circuit breaker's state (with retries or breakers only).",
     ),
+    (
+        "autoscale.png",
+        "Instances serving, and serving or provisioning, over time; below, the utilisation each autoscaling decision measured against the target.",
+    ),
 ];
 
 /// The plots of a run's data tier, shown under their own heading; each
@@ -93,6 +97,10 @@ const COMPARISON_PLOTS: &[(&str, &str)] = &[
     (
         "errors.png",
         "Error rate per window: (rejected + timed out + failed) / offered, by variant.",
+    ),
+    (
+        "instances.png",
+        "Instances of the autoscaled pool serving over time, by variant (flat where a variant does not scale), with each variant's total cost.",
     ),
 ];
 
@@ -260,6 +268,12 @@ pub fn legend(tables: &[&Table]) -> Vec<Inline> {
         parts.push(vec![
             code("cost_per_million"),
             text(" is per million successful replies in time"),
+        ]);
+    }
+    if has(&|h| h == "cost_total") {
+        parts.push(vec![
+            code("cost_total"),
+            text(" is what the whole run cost, warm-up included (an autoscaled instance from its provisioning to its removal)"),
         ]);
     }
     let mut out = vec![text(

@@ -196,15 +196,17 @@ pub fn summary_table(model: &Model, result: &RunResult) -> String {
             let _ = writeln!(out, "  {line}");
         }
     }
-    if let Some(cost) = model.cost_per_hour() {
+    if let Some(cost) = result.cost_per_hour {
         let sized: Vec<String> = model
             .components
             .iter()
             .filter_map(|c| match &c.kind {
-                crate::model::ComponentKind::Service(s) => s
-                    .size
-                    .as_ref()
-                    .map(|z| format!("{} {} x {}", c.name, s.instances, z.name)),
+                crate::model::ComponentKind::Service(s) => {
+                    s.size.as_ref().map(|z| match s.autoscale {
+                        Some(a) => format!("{} {}..{} x {}", c.name, a.min, a.max, z.name),
+                        None => format!("{} {} x {}", c.name, s.instances, z.name),
+                    })
+                }
                 crate::model::ComponentKind::Database(d) => d
                     .size
                     .as_ref()
@@ -216,9 +218,17 @@ pub fn summary_table(model: &Model, result: &RunResult) -> String {
         let per_million = super::comparison::cost_per_million(Some(cost), all.goodput_rps)
             .map(|c| format!(", {c:.3} per million requests served in time"))
             .unwrap_or_default();
+        // An autoscaled pool's hourly cost is the run's average: its total
+        // says what the run cost.
+        let total = match result.cost_total {
+            Some(t) if !result.scaling.is_empty() => {
+                format!(", {t:.2} in total over {}", model.duration)
+            }
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
-            "cost: {cost:.2} per hour ({}){per_million}",
+            "cost: {cost:.2} per hour ({}){per_million}{total}",
             sized.join(", ")
         );
         let uncosted = model.uncosted_services();

@@ -4,8 +4,9 @@
 //! offending value.
 
 mod faults;
-mod resilience_sessions;
 mod resilience;
+mod resilience_scaling;
+mod resilience_sessions;
 
 pub use faults::{
     DEFAULT_HEALTH_FAILURES, DEFAULT_HOLD, MAX_FAULT_INSTANCES, MAX_FAULTS, MAX_HEALTH_FAILURES,
@@ -587,7 +588,7 @@ pub fn compile(
                     None => None,
                     Some(name) => Some(find_size(&format!("{path}.size"), name)?),
                 };
-                let instances = s.instances.unwrap_or(1);
+                let mut instances = s.instances.unwrap_or(1);
                 // A size sets the workers to its cores; an explicit `workers`
                 // (a thread pool smaller than the machine) wins.
                 let workers = s
@@ -600,6 +601,47 @@ pub fn compile(
                     MAX_INSTANCES,
                     "instance",
                 )?;
+                let autoscale = match &s.autoscale {
+                    None => None,
+                    Some(a) => {
+                        if let Some(queue) = consumed_by[idx] {
+                            return Err(ck
+                                .err_key(
+                                    &format!("{path}.autoscale"),
+                                    format!("autoscaling the consumers of a queue (`{queue}`) is not supported yet"),
+                                )
+                                .expected("a fixed `instances` for a queue's consumers"));
+                        }
+                        let (a, start) = resilience_scaling::compile_autoscale(
+                            &ck,
+                            &format!("{path}.autoscale"),
+                            a,
+                            s.instances,
+                        )?;
+                        instances = start;
+                        Some(a)
+                    }
+                };
+                if s.rate_limit.is_some()
+                    && let Some(queue) = consumed_by[idx]
+                {
+                    return Err(ck
+                        .err_key(
+                            &format!("{path}.rate_limit"),
+                            format!("a rate limit on the consumers of a queue (`{queue}`) is not supported yet: they pull their work"),
+                        )
+                        .expected("a `rate_limit` on a load balancer or a service that is called"));
+                }
+                let rate_limit = match &s.rate_limit {
+                    None => None,
+                    Some(r) => Some(resilience_scaling::compile_rate_limit(
+                        &ck,
+                        &format!("{path}.rate_limit"),
+                        r,
+                    )?),
+                };
+                // The pool's workers at its largest.
+                let slots = autoscale.map_or(instances, |a| a.max as u64);
                 check_count(
                     &ck,
                     &format!("{path}.workers"),
@@ -607,12 +649,12 @@ pub fn compile(
                     MAX_WORKERS,
                     "worker",
                 )?;
-                if instances * workers > MAX_POOL_WORKERS {
+                if slots * workers > MAX_POOL_WORKERS {
                     return Err(ck
                         .err(
                             &format!("{path}.workers"),
                             format!(
-                                "{instances} instances of {workers} workers is too many to simulate"
+                                "{slots} instances of {workers} workers is too many to simulate"
                             ),
                         )
                         .expected(format!("at most {MAX_POOL_WORKERS} workers in one pool")));
@@ -716,6 +758,8 @@ pub fn compile(
                     calls,
                     size,
                     sessions,
+                    autoscale,
+                    rate_limit,
                 })
             }
             ComponentSpec::LoadBalancer(lb) => {
@@ -751,10 +795,19 @@ pub fn compile(
                         h,
                     )?),
                 };
+                let rate_limit = match &lb.rate_limit {
+                    None => None,
+                    Some(r) => Some(resilience_scaling::compile_rate_limit(
+                        &ck,
+                        &format!("{path}.rate_limit"),
+                        r,
+                    )?),
+                };
                 model::ComponentKind::LoadBalancer(model::LoadBalancer {
                     to: target,
                     policy,
                     health_check,
+                    rate_limit,
                 })
             }
             ComponentSpec::Cache(c) => {

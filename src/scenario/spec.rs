@@ -30,16 +30,16 @@ macro_rules! not_yet {
 
 not_yet!(no_usl, "usl", "planning");
 not_yet!(no_replications, "replications", "planning");
-not_yet!(
-    no_rate_limit,
-    "rate_limit",
-    "resilience (retries, breakers, autoscaling)"
-);
-not_yet!(
-    no_autoscale,
-    "autoscale",
-    "resilience (retries, breakers, autoscaling)"
-);
+
+/// Refuses `autoscale` on a component that is not a service.
+#[allow(clippy::unnecessary_wraps)]
+fn autoscale_on_non_service<'de, D: Deserializer<'de>>(
+    _: D,
+) -> Result<Option<IgnoredAny>, D::Error> {
+    Err(de::Error::custom(
+        "`autoscale` is a service's key: only a pool of service instances grows and shrinks",
+    ))
+}
 
 /// A whole scenario file.
 #[derive(Debug, Deserialize)]
@@ -351,12 +351,12 @@ pub struct ServiceSpec {
     /// An instance size of the catalogue: sets workers and speed.
     #[serde(default)]
     pub size: Option<String>,
-    #[serde(default, deserialize_with = "no_autoscale")]
-    #[doc(hidden)]
-    pub autoscale: Option<IgnoredAny>,
-    #[serde(default, deserialize_with = "no_rate_limit")]
-    #[doc(hidden)]
-    pub rate_limit: Option<IgnoredAny>,
+    /// Target-tracking autoscaling of the pool.
+    #[serde(default)]
+    pub autoscale: Option<AutoscaleSpec>,
+    /// A token bucket per instance.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitSpec>,
     /// Where users' sessions live: `local` or a store component.
     #[serde(default)]
     pub sessions: Option<SessionsSpec>,
@@ -396,6 +396,9 @@ pub struct CacheSpec {
     pub hit_time: DistSpec,
     /// The component holding the data.
     pub on_miss: String,
+    #[serde(default, deserialize_with = "autoscale_on_non_service")]
+    #[doc(hidden)]
+    pub autoscale: Option<IgnoredAny>,
 }
 
 /// Eviction policies as written.
@@ -450,6 +453,9 @@ pub struct DatabaseSpec {
     /// comes back).
     #[serde(default)]
     pub failover: Option<FailoverSpec>,
+    #[serde(default, deserialize_with = "autoscale_on_non_service")]
+    #[doc(hidden)]
+    pub autoscale: Option<IgnoredAny>,
 }
 
 /// Partitioning schemes as written.
@@ -514,6 +520,9 @@ pub struct QueueSpec {
     /// Time to store a published message (0s).
     #[serde(default)]
     pub publish_time: Option<DistSpec>,
+    #[serde(default, deserialize_with = "autoscale_on_non_service")]
+    #[doc(hidden)]
+    pub autoscale: Option<IgnoredAny>,
 }
 
 /// `kind: load_balancer`.
@@ -530,9 +539,41 @@ pub struct LoadBalancerSpec {
     /// How it finds dead instances (it does not).
     #[serde(default)]
     pub health_check: Option<HealthCheckSpec>,
-    #[serde(default, deserialize_with = "no_rate_limit")]
+    /// One token bucket for everything the balancer receives.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitSpec>,
+    #[serde(default, deserialize_with = "autoscale_on_non_service")]
     #[doc(hidden)]
-    pub rate_limit: Option<IgnoredAny>,
+    pub autoscale: Option<IgnoredAny>,
+}
+
+/// `autoscale` of a service.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoscaleSpec {
+    /// Fewest instances.
+    pub min: u64,
+    /// Most instances.
+    pub max: u64,
+    /// Mean utilisation to size the pool for, in (0, 1].
+    pub target_utilization: Share,
+    /// Time between decisions.
+    pub every: DurationValue,
+    /// Time from starting an instance to its first request.
+    pub provision: DurationValue,
+    /// Time after a change with no decision (0s).
+    #[serde(default)]
+    pub cooldown: Option<DurationValue>,
+}
+
+/// `rate_limit` of a load balancer or service: a token bucket.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSpec {
+    /// Tokens added per second.
+    pub rps: f64,
+    /// The bucket's capacity (and its content at the start).
+    pub burst: i64,
 }
 
 /// Load-balancing policies as written.

@@ -70,11 +70,16 @@ impl Marker {
                     EventKind::Detected => MarkerKind::Detected,
                     EventKind::Promoted => MarkerKind::Promoted,
                     EventKind::Restored => MarkerKind::Restored,
-                    // Breakers may flip often: `retries.png` draws their state.
+                    // Breakers may flip often: `retries.png` draws their
+                    // state; scaling has its own plot (`autoscale.png`).
                     EventKind::SloBreach
                     | EventKind::SloRecovered
                     | EventKind::CircuitOpen
-                    | EventKind::CircuitClosed => return None,
+                    | EventKind::CircuitClosed
+                    | EventKind::ScaleOut
+                    | EventKind::ScaleIn
+                    | EventKind::Ready
+                    | EventKind::Removed => return None,
                 };
                 let label = match kind {
                     MarkerKind::FaultStart => {

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::engine::SimDuration;
 use crate::metrics::Latencies;
 
+mod autoscale;
 mod chart;
 mod comparison;
 mod data;
@@ -23,6 +24,7 @@ mod run;
 mod style;
 mod text;
 
+pub use autoscale::ScalingVariant;
 pub use markers::{Marker, MarkerKind};
 
 /// What the plots of one run are drawn from: the run's folder (its
@@ -89,6 +91,42 @@ pub fn write_retries_plot(
         axis,
     };
     retries::write(input.dir, &ctx, log).map(Some)
+}
+
+/// Writes `autoscale.png` (instances serving and provisioning over time,
+/// beside the utilisation each decision measured and the target) into the
+/// run's folder, atomically; nothing when no service autoscales.
+pub fn write_autoscale_plot(
+    input: &RunPlots,
+    traces: &[crate::components::autoscaler::ScalingTrace],
+) -> io::Result<Option<PathBuf>> {
+    if traces.is_empty() {
+        return Ok(None);
+    }
+    autoscale::write(input.dir, input, traces).map(Some)
+}
+
+/// Writes `comparison/instances.png` into `dir` when some variant
+/// autoscales: the instances of the first autoscaled pool (`pool`) serving
+/// over time in each variant, its total cost in the legend.
+pub fn write_scaling_comparison(
+    dir: &Path,
+    scenario: &str,
+    pool: &str,
+    variants: &[ScalingVariant],
+    warmup: SimDuration,
+    duration: SimDuration,
+    markers: &[Marker],
+) -> io::Result<PathBuf> {
+    autoscale::write_comparison(
+        dir,
+        scenario,
+        pool,
+        variants,
+        warmup.as_secs_f64(),
+        duration.as_secs_f64(),
+        markers,
+    )
 }
 
 /// Writes `latency_p99.png`, `throughput.png` and `errors.png` with the
