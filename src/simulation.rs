@@ -487,12 +487,24 @@ impl<'m> Simulation<'m> {
             inj.recovery.window(start, end, &counts, latency);
         }
         latency.clear();
+        let sessions_lost = if self.model.has_sessions() {
+            let mut n = 0;
+            for c in &mut self.components {
+                if let Component::Service(s) = c {
+                    n += s.take_sessions_lost_window().unwrap_or(0);
+                }
+            }
+            Some(n)
+        } else {
+            None
+        };
         let row = WindowRow {
             start,
             len,
             counts,
             in_flight,
             latency: quantiles,
+            sessions_lost,
         };
         self.rows.clear();
         for c in &mut self.components {

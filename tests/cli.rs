@@ -27,7 +27,7 @@ const BAD_INPUT: i32 = 2;
 // Column lists copied from SCENARIO.md, "What a run writes".
 const TIMESERIES_HEADER: &str = "time_s,offered_rps,completed_rps,goodput_rps,rejected_rps,\
 timed_out_rps,failed_rps,in_flight,latency_p50_ms,latency_p90_ms,latency_p99_ms,\
-latency_p999_ms,latency_max_ms,attempts_rps";
+latency_p999_ms,latency_max_ms,attempts_rps,sessions_lost";
 const COMPONENTS_HEADER: &str = "time_s,component,instance,up,utilization,queue_len,\
 in_service,completed,rejected,hits,misses,backlog,lag_ms,stale_reads";
 const SUMMARY_HEADER: &str = "variant,class,requests,ok,rejected,timed_out,failed,error_rate,\

@@ -273,3 +273,81 @@ fn sessions_are_deterministic_and_leave_other_draws_alone() {
     assert_eq!(all(&p).sessions_lost, None);
     assert!(all(&w).sessions_lost.unwrap() > 0);
 }
+
+/// `timeseries.csv`'s `sessions_lost`: each loss lands in the window it
+/// happened in (the crashes at 60 s and 120 s: 13 and 50), and the windows
+/// add up to the run's total. A scenario without sessions has no series.
+#[test]
+fn sessions_lost_per_window_fall_in_the_crash_windows() {
+    let y = sticky(
+        "150s",
+        100.0,
+        50,
+        "sticky",
+        "local",
+        "faults:\n  - { at: 60s, crash: web.0 }\n  - { at: 120s, crash: web }",
+    );
+    let (r, rows) = common::run_rows(&y, 1);
+    let lost: Vec<(f64, u64)> = rows
+        .windows
+        .iter()
+        .filter_map(|w| {
+            let n = w.sessions_lost.expect("a pool keeps sessions");
+            (n > 0).then(|| (w.start.nanos() as f64 / 1e9, n))
+        })
+        .collect();
+    println!("windows with sessions lost: {lost:?} (expected [(60, 13), (120, 50)])");
+    assert_eq!(lost, vec![(60.0, 13), (120.0, 50)]);
+    assert_eq!(
+        rows.windows
+            .iter()
+            .map(|w| w.sessions_lost.unwrap())
+            .sum::<u64>(),
+        all(&r).sessions_lost.unwrap()
+    );
+    let plain = y
+        .replace("    sessions: { store: local }\n", "")
+        .replace("policy: sticky", "policy: round_robin");
+    let (_, rows) = common::run_rows(&plain, 1);
+    assert!(rows.windows.iter().all(|w| w.sessions_lost.is_none()));
+}
+
+/// A scale-in removes instances, and the local sessions on them are lost
+/// at the removal, in that window, once.
+#[test]
+fn a_scale_in_loses_the_sessions_of_the_instances_it_removes() {
+    let y = r#"
+duration: 200s
+traffic:
+  to: lb
+  arrivals: uniform
+  rate: [{ at: 0s, rps: 400 }, { at: 60s, rps: 10 }]
+  users: 40
+components:
+  lb: { kind: load_balancer, to: web, policy: sticky }
+  web:
+    kind: service
+    instances: 4
+    workers: 1
+    service_time: 2ms
+    sessions: { store: local }
+    autoscale: { min: 1, max: 4, target_utilization: 0.5, every: 30s, provision: 10s }
+"#;
+    let (r, rows) = common::run_rows(y, 1);
+    let lost: u64 = rows.windows.iter().map(|w| w.sessions_lost.unwrap()).sum();
+    let when: Vec<(u64, u64)> = rows
+        .windows
+        .iter()
+        .filter(|w| w.sessions_lost.unwrap() > 0)
+        .map(|w| (w.start.nanos() / 1_000_000_000, w.sessions_lost.unwrap()))
+        .collect();
+    println!("sessions lost with a scale-in from 4 to 1: {lost} of 40 users, by window {when:?}");
+    // 400/s x 2 ms is 0.8 busy workers: at 30 s the rule keeps
+    // ceil(0.8 / 0.5) = 2 and drains web.2 and web.3, whose 20 users (10
+    // each: new users are placed in turn) lose their sessions at once; they
+    // start again on web.0 and web.1 (20 each). The decision at 90 s, over
+    // 30 s at 10/s, keeps 1: web.1's 20 go then.
+    assert_eq!(when, vec![(30, 20), (90, 20)]);
+    assert_eq!(all(&r).sessions_lost, Some(lost));
+    conserved(&r);
+}

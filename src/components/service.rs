@@ -485,6 +485,15 @@ impl Service {
         }
     }
 
+    /// Sessions lost in the window now closing, warm-up or not; `None` when
+    /// the pool keeps none.
+    pub fn take_sessions_lost_window(&mut self) -> Option<u64> {
+        match self.sessions.as_deref_mut()? {
+            Sessions::Local(local) => Some(local.take_window_lost()),
+            Sessions::Store(_) => Some(0),
+        }
+    }
+
     /// Sessions lost since the warm-up; `None` when the pool keeps none.
     pub fn sessions_lost(&self) -> Option<u64> {
         match self.sessions.as_deref()? {

@@ -59,6 +59,8 @@ pub struct LocalSessions {
     /// away from their session).
     lost: u64,
     measuring: bool,
+    /// Lost in the window now open, warm-up or not (`timeseries.csv`).
+    window_lost: u64,
 }
 
 impl LocalSessions {
@@ -69,6 +71,7 @@ impl LocalSessions {
             held: vec![0; instances],
             lost: 0,
             measuring: false,
+            window_lost: 0,
         }
     }
 
@@ -113,6 +116,7 @@ impl LocalSessions {
     }
 
     fn count_lost(&mut self, n: u64) {
+        self.window_lost += n;
         if self.measuring {
             self.lost += n;
         }
@@ -121,6 +125,11 @@ impl LocalSessions {
     /// The warm-up is over: losses count from now on.
     pub fn start_measuring(&mut self) {
         self.measuring = true;
+    }
+
+    /// Sessions lost in the window now closing; starts the next.
+    pub fn take_window_lost(&mut self) -> u64 {
+        std::mem::take(&mut self.window_lost)
     }
 
     /// Sessions lost since the warm-up.

@@ -18,6 +18,8 @@ pub struct WindowRow {
     pub in_flight: u64,
     /// Latency quantiles of successful replies: p50, p90, p99, p99.9, max.
     pub latency: Option<[SimDuration; 5]>,
+    /// Sessions lost in the window; `None` when no service keeps sessions.
+    pub sessions_lost: Option<u64>,
 }
 
 /// One window of one component instance (or the whole pool).

@@ -28,6 +28,7 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
     "latency_p999_ms",
     "latency_max_ms",
     "attempts_rps",
+    "sessions_lost",
 ];
 
 /// Columns of `components.csv`.
@@ -231,6 +232,7 @@ impl Sink for CsvSink {
             &lat[3],
             &lat[4],
             attempts.as_deref().unwrap_or(&offered),
+            &row.sessions_lost.map(|n| n.to_string()).unwrap_or_default(),
         ])?;
         for c in components {
             let instance = match c.instance {

@@ -102,6 +102,10 @@ const COMPARISON_PLOTS: &[(&str, &str)] = &[
         "instances.png",
         "Instances of the autoscaled pool serving over time, by variant (flat where a variant does not scale), with each variant's total cost.",
     ),
+    (
+        "sessions_lost.png",
+        "Local sessions lost since the start, by variant: a crash or a scale-in is a step, users moved between instances a slope.",
+    ),
 ];
 
 /// The comparison plots of the data tier, shown under their own heading.

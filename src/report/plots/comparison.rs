@@ -141,6 +141,58 @@ fn overlay(path: &Path, o: &Overlay) -> io::Result<PathBuf> {
     })
 }
 
+/// The running total of `sessions_lost` in a run's `timeseries.csv`, at
+/// each window's end (at most about [`data::MAX_POINTS`] points); `None`
+/// when the column is empty (no service keeps sessions).
+fn cumulative_sessions_lost(path: &Path) -> io::Result<Option<Vec<(f64, f64)>>> {
+    let bad = |e: csv::Error| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: {e}", path.display()),
+        )
+    };
+    let mut rdr = csv::Reader::from_path(path).map_err(bad)?;
+    let headers = rdr.headers().map_err(bad)?.clone();
+    let (Some(t_col), Some(s_col)) = (
+        headers.iter().position(|h| h == "time_s"),
+        headers.iter().position(|h| h == "sessions_lost"),
+    ) else {
+        return Ok(None);
+    };
+    let mut rows: Vec<(f64, f64)> = Vec::new();
+    let mut total = 0.0;
+    let mut any = false;
+    for rec in rdr.records() {
+        let rec = rec.map_err(bad)?;
+        let t: f64 = rec
+            .get(t_col)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN);
+        if let Some(n) = rec.get(s_col).filter(|v| !v.is_empty()) {
+            any = true;
+            total += n.parse::<f64>().unwrap_or(0.0);
+        }
+        rows.push((t, total));
+    }
+    if !any {
+        return Ok(None);
+    }
+    // Each point is plotted at its window's end: the total reached by then.
+    let window = match rows.as_slice() {
+        [a, b, ..] => b.0 - a.0,
+        _ => 0.0,
+    };
+    let step = rows.len().div_ceil(data::MAX_POINTS).max(1);
+    let last = rows.len().saturating_sub(1);
+    Ok(Some(
+        rows.iter()
+            .enumerate()
+            .filter(|(i, _)| i % step == 0 || *i == last)
+            .map(|(_, &(t, v))| (t + window, v))
+            .collect(),
+    ))
+}
+
 /// Writes the comparison plots of `variants` into `dir`.
 pub(crate) fn write_all(
     dir: &Path,
@@ -257,6 +309,31 @@ pub(crate) fn write_all(
             ),
         )?,
     ];
+    // Sessions: drawn when some variant keeps them, as a running total so
+    // that a crash's loss shows as a step and steady losses as a slope.
+    let sessions: Vec<Option<Vec<(f64, f64)>>> = variants
+        .iter()
+        .map(|v| cumulative_sessions_lost(&v.dir.join("timeseries.csv")))
+        .collect::<io::Result<_>>()?;
+    if sessions.iter().any(Option::is_some) {
+        let series = names
+            .iter()
+            .zip(sessions)
+            .map(|(n, s)| (*n, s.unwrap_or_default()))
+            .collect();
+        written.push(overlay(
+            &dir.join("sessions_lost.png"),
+            &base(
+                "Sessions lost",
+                YAxis::Rate,
+                "sessions lost since the start",
+                "local sessions lost so far (a crash, a scale-in, or a user sent to another instance); \
+                 none for a shared store or a variant without sessions"
+                    .to_string(),
+                series,
+            ),
+        )?);
+    }
     // The data tier: read only as far as the first window of each variant
     // without one.
     let tiers: Vec<data::DataTier> = variants
