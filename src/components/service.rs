@@ -413,50 +413,6 @@ impl Service {
         self.scaling.as_mut().map(|a| a.finish(end))
     }
 
-    /// The pool's rows when it scales: every slot, `up` only for those that
-    /// took traffic for the whole window; the pool's utilisation is over the
-    /// instances that could hold work.
-    #[cold]
-    #[inline(never)]
-    fn report_scaled(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
-        let len = end.0 - start.0;
-        let workers = self.workers as f64;
-        let a = self.scaling.as_mut().expect("a scaled pool");
-        let busy_area: u128 = self.instances.iter().map(|i| i.busy.area_to(end)).sum();
-        let active = a.close_window(end, len, busy_area);
-        let mut pool = ComponentRow {
-            queue_len: Some(0.0),
-            in_service: Some(0.0),
-            ..ComponentRow::empty(start, self.id, None)
-        };
-        for (i, inst) in self.instances.iter_mut().enumerate() {
-            let busy = inst.busy.take_average(end, len);
-            let queue = inst.queue_level.take_average(end, len);
-            let up = self.faults.take_up(i) * a.take_serving(i) as u32;
-            let row = ComponentRow {
-                up,
-                utilization: Some(busy / workers),
-                queue_len: Some(queue),
-                in_service: Some(busy),
-                completed: std::mem::take(&mut inst.completed),
-                rejected: std::mem::take(&mut inst.rejected),
-                ..ComponentRow::empty(start, self.id, Some(i as u32))
-            };
-            pool.up += up;
-            pool.in_service = pool.in_service.map(|v| v + busy);
-            pool.queue_len = pool.queue_len.map(|v| v + queue);
-            pool.completed += row.completed;
-            pool.rejected += row.rejected;
-            out.push(row);
-        }
-        pool.utilization = Some(if active > 0.0 {
-            pool.in_service.unwrap_or(0.0) / (workers * active)
-        } else {
-            0.0
-        });
-        out.push(pool);
-    }
-
     /// Instance `i` crashes: `active` are the calls it holds (waiting, in
     /// service, or waiting on a downstream call); they fail now.
     pub fn crash(&mut self, i: usize, active: &[CallId], ctx: &mut Ctx) {
@@ -529,15 +485,18 @@ impl Service {
         self.instances.iter().map(|i| i.queue.len()).sum()
     }
 
-    /// Appends a row per instance and one for the pool (`*`).
+    /// Appends a row per instance and one for the pool (`*`). An autoscaled
+    /// pool has a row for every slot, `up` only for those that took traffic
+    /// for the whole window, and its utilisation is over the instances that
+    /// could hold work.
     pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
-        if self.scaling.is_some() {
-            return self.report_scaled(start, end, out);
-        }
         let len = end.0 - start.0;
         let workers = self.workers as f64;
+        let active = self.scaling.as_mut().map(|a| {
+            let busy_area: u128 = self.instances.iter().map(|i| i.busy.area_to(end)).sum();
+            a.close_window(end, len, busy_area)
+        });
         let mut pool = ComponentRow {
-            utilization: Some(0.0),
             queue_len: Some(0.0),
             in_service: Some(0.0),
             ..ComponentRow::empty(start, self.id, None)
@@ -545,7 +504,10 @@ impl Service {
         for (i, inst) in self.instances.iter_mut().enumerate() {
             let busy = inst.busy.take_average(end, len);
             let queue = inst.queue_level.take_average(end, len);
-            let up = self.faults.take_up(i);
+            let mut up = self.faults.take_up(i);
+            if let Some(a) = self.scaling.as_mut() {
+                up *= a.take_serving(i) as u32;
+            }
             let row = ComponentRow {
                 up,
                 utilization: Some(busy / workers),
@@ -562,9 +524,12 @@ impl Service {
             pool.rejected += row.rejected;
             out.push(row);
         }
-        pool.utilization = pool
-            .in_service
-            .map(|b| b / (workers * self.instances.len() as f64));
+        let in_service = pool.in_service.unwrap_or(0.0);
+        pool.utilization = Some(match active {
+            Some(active) if active > 0.0 => in_service / (workers * active),
+            Some(_) => 0.0,
+            None => in_service / (workers * self.instances.len() as f64),
+        });
         out.push(pool);
     }
 }

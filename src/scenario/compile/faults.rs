@@ -219,7 +219,7 @@ fn resolve_target<'a>(
 }
 
 /// A positive duration of at most ten years, or an error at `path`.
-fn positive(
+pub(super) fn positive(
     ck: &Checker,
     path: &str,
     d: DurationValue,
@@ -235,7 +235,11 @@ fn positive(
 }
 
 /// A duration of at most ten years, or an error at `path`.
-fn at_most_max(ck: &Checker, path: &str, d: DurationValue) -> Result<SimDuration, ScenarioError> {
+pub(super) fn at_most_max(
+    ck: &Checker,
+    path: &str,
+    d: DurationValue,
+) -> Result<SimDuration, ScenarioError> {
     if d.0 > MAX_DURATION {
         return Err(ck
             .err(path, format!("{} is too long to simulate", d.0))

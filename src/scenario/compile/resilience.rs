@@ -2,41 +2,19 @@
 //! and `circuit_breaker`: checked and compiled into the model's retry
 //! policies, call guards and breakers.
 
+use super::faults::positive;
 use super::{Checker, MAX_DURATION};
 use crate::engine::SimDuration;
 use crate::model::{
     Backoff, Breaker, CallGuard, Jitter, RetryPolicy, resilience::BREAKER_MIN_CALLS,
 };
 use crate::scenario::error::ScenarioError;
-use crate::scenario::spec::{
-    BackoffSpec, BreakerSpec, CallOptionsSpec, DurationValue, JitterSpec, PercentValue,
-};
+use crate::scenario::spec::{BackoffSpec, BreakerSpec, CallOptionsSpec, JitterSpec, PercentValue};
 
 /// Most retries of one attempt: past a few, retries only add load.
 pub const MAX_RETRIES: u64 = 100;
 /// Most calls a breaker may wait for before judging.
 pub const MAX_MIN_CALLS: u64 = 1_000_000;
-
-/// A positive duration of at most ten years, or an error at `path`.
-fn positive(
-    ck: &Checker,
-    path: &str,
-    d: DurationValue,
-    zero: &str,
-    example: &str,
-) -> Result<SimDuration, ScenarioError> {
-    if d.0 == SimDuration::ZERO {
-        return Err(ck
-            .err(path, zero.to_string())
-            .expected(format!("a positive duration, such as {example}")));
-    }
-    if d.0 > MAX_DURATION {
-        return Err(ck
-            .err(path, format!("{} is too long to simulate", d.0))
-            .expected("at most 10 years"));
-    }
-    Ok(d.0)
-}
 
 /// The retry policy of `retries`, `backoff` and `retry_budget` under `path`
 /// (`traffic.client` or a call); `timeout` is the attempt's timeout, which

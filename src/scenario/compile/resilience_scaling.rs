@@ -1,11 +1,12 @@
 //! A service's `autoscale` and a balancer's or service's `rate_limit`:
 //! checked and compiled into the model's [`Autoscale`] and [`RateLimit`].
 
-use super::{Checker, MAX_DURATION, MAX_INSTANCES};
+use super::faults::{at_most_max, positive};
+use super::{Checker, MAX_INSTANCES};
 use crate::engine::SimDuration;
 use crate::model::{Autoscale, RateLimit};
 use crate::scenario::error::ScenarioError;
-use crate::scenario::spec::{AutoscaleSpec, DurationValue, RateLimitSpec};
+use crate::scenario::spec::{AutoscaleSpec, RateLimitSpec};
 
 /// Highest `rate_limit.rps` (the highest arrival rate capsim simulates).
 pub const MAX_LIMIT_RPS: f64 = 100_000_000.0;
@@ -13,27 +14,6 @@ pub const MAX_LIMIT_RPS: f64 = 100_000_000.0;
 pub const MIN_LIMIT_RPS: f64 = 0.001;
 /// Largest `rate_limit.burst`.
 pub const MAX_BURST: i64 = 1_000_000_000;
-
-/// A duration of at most ten years at `path`; zero only when `zero_ok`.
-fn duration(
-    ck: &Checker,
-    path: &str,
-    d: DurationValue,
-    zero_ok: bool,
-    example: &str,
-) -> Result<SimDuration, ScenarioError> {
-    if !zero_ok && d.0 == SimDuration::ZERO {
-        return Err(ck
-            .err(path, "no time between decisions")
-            .expected(format!("a positive duration, such as {example}")));
-    }
-    if d.0 > MAX_DURATION {
-        return Err(ck
-            .err(path, format!("{} is too long to simulate", d.0))
-            .expected("at most 10 years"));
-    }
-    Ok(d.0)
-}
 
 /// Compiles a service's `autoscale` at `path`; `instances` is the pool's
 /// `instances` when written. Returns the settings and the instances the
@@ -79,11 +59,17 @@ pub(super) fn compile_autoscale(
             )
             .expected("a share above 0 and at most 1, such as `60%` or `0.6`"));
     }
-    let every = duration(ck, &format!("{path}.every"), a.every, false, "`30s`")?;
-    let provision = duration(ck, &format!("{path}.provision"), a.provision, true, "`90s`")?;
+    let every = positive(
+        ck,
+        &format!("{path}.every"),
+        a.every,
+        "no time between decisions",
+        "`30s`",
+    )?;
+    let provision = at_most_max(ck, &format!("{path}.provision"), a.provision)?;
     let cooldown = match a.cooldown {
         None => SimDuration::ZERO,
-        Some(c) => duration(ck, &format!("{path}.cooldown"), c, true, "`5m`")?,
+        Some(c) => at_most_max(ck, &format!("{path}.cooldown"), c)?,
     };
     let start = instances.unwrap_or(a.min);
     if start < a.min || start > a.max {
