@@ -14,11 +14,14 @@ use rayon::prelude::*;
 
 use crate::metrics::Sink;
 use crate::model::Model;
+use crate::planning::replications::{Replicated, Sample};
 use crate::report::comparison::{self, ComparisonRow};
 use crate::report::document::ReportInput;
 use crate::report::{atomic, csv, html, markdown, plots, progress::Progress, table};
 use crate::scenario::{self, LoadFailure, LoadOptions};
 use crate::simulation::{RunError, RunResult, Simulation};
+
+pub mod series;
 
 /// Exit status when every output was written but a run missed its SLO in
 /// a window after the warm-up.
@@ -49,6 +52,20 @@ pub enum Command {
     Run(RunArgs),
     /// Check scenario files without running them.
     Validate(ValidateArgs),
+    /// Combine the shares of a run made with `--shard i/n` on several
+    /// machines into the outputs one machine would have written.
+    Merge(MergeArgs),
+}
+
+/// `capsim merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The `--out` folders of the shares (every share of a run, once).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where the merged outputs go: OUT/<name>/<variant>/.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// Options shared by commands that read a scenario.
@@ -78,6 +95,15 @@ pub struct RunArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub scenario: ScenarioArgs,
+    /// Independent runs of each variant, on all cores; `summary.csv` then
+    /// gives 95% confidence intervals (overrides the file's `replications`).
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u32>,
+    /// Run only share I of N of the replications (I from 0 to N-1, as
+    /// `$SLURM_ARRAY_TASK_ID` or `$JOB_COMPLETION_INDEX`); combine the
+    /// shares' folders with `capsim merge`.
+    #[arg(long, value_name = "I/N", value_parser = series::parse_share)]
+    pub shard: Option<crate::planning::replications::Share>,
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
@@ -100,6 +126,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => run(&args),
         Command::Validate(args) => validate(&args),
+        Command::Merge(args) => series::merge(&args),
     }
 }
 
@@ -130,10 +157,32 @@ fn run(args: &RunArgs) -> ExitCode {
         seed: args.seed,
         variants: args.variants.clone(),
     };
-    let models = match load(args.file.as_deref(), &opts) {
+    let mut models = match load(args.file.as_deref(), &opts) {
         Ok(m) => m,
         Err(f) => return report_failure(&f),
     };
+    if let Some(n) = args.replications {
+        if n == 0 {
+            eprintln!("error: `--replications 0`: a run needs at least one replication");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+        for m in &mut models {
+            m.replications = crate::model::Replications {
+                min: n,
+                max: n,
+                precision: None,
+            };
+        }
+    }
+    if args.shard.is_some() && models[0].replications.max < 2 {
+        eprintln!(
+            "error: `--shard` splits the replications of a run, and this one has one: add `--replications N` or a `replications` key"
+        );
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    if args.shard.is_some() || models.iter().any(|m| m.replications.max > 1 || m.warmup_auto) {
+        return series::run_series_command(&models, &args.out, args.shard, args.quiet);
+    }
     let scenario_dir = args.out.join(&models[0].name);
     let compare = models.len() > 1;
     let mut dirs: Vec<PathBuf> = models
@@ -424,12 +473,8 @@ pub fn run_in_group(
 /// `components.csv` in `dir` (which the plots read): `summary.csv`, with
 /// faults or an SLO `events.csv` and `recovery.csv`, then the plots.
 pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> std::io::Result<()> {
-    let summary = csv::summary_csv(
-        &model.variant,
-        &result.summary,
-        result.cost_per_hour,
-        result.cost_total,
-    )?;
+    let one = Sample::of_run(0, model, result);
+    let summary = csv::summary_csv(&model.variant, &Replicated::of(&[one]))?;
     atomic::write_atomic(&dir.join("summary.csv"), &summary)?;
     if csv::writes_fault_files(model) {
         atomic::write_atomic(&dir.join("events.csv"), &csv::events_csv(&result.log)?)?;

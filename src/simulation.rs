@@ -483,6 +483,7 @@ impl<'m> Simulation<'m> {
         let in_flight = self.client.stats.in_flight();
         let (counts, latency) = self.client.stats.take_window();
         let quantiles = latency.headline();
+        let latency_mean = latency.mean();
         if let Some(inj) = &mut self.injector {
             inj.recovery.window(start, end, &counts, latency);
         }
@@ -505,6 +506,7 @@ impl<'m> Simulation<'m> {
             in_flight,
             latency: quantiles,
             sessions_lost,
+            latency_mean,
         };
         self.rows.clear();
         for c in &mut self.components {

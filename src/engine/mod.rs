@@ -8,5 +8,5 @@ pub mod time;
 
 pub use arena::{Arena, Handle};
 pub use event_list::EventList;
-pub use random::{Stream, name_hash};
+pub use random::{Stream, derived_seed, name_hash};
 pub use time::{NANOS_PER_SEC, SimDuration, SimTime, format_seconds};

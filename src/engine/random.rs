@@ -40,6 +40,17 @@ pub fn name_hash(name: &str) -> u64 {
     splitmix64(&mut state)
 }
 
+/// The seed of run `index` of a series of independent runs (replications,
+/// sweep points) under `seed`: the seed itself for run 0, so a series of one
+/// is the plain run, and SplitMix64 of a distinct state for the others.
+pub fn derived_seed(seed: u64, index: u64) -> u64 {
+    if index == 0 {
+        return seed;
+    }
+    let mut state = seed ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    splitmix64(&mut state)
+}
+
 impl Stream {
     /// The stream for `purpose` of the component called `name`, under `seed`.
     pub fn new(seed: u64, name: &str, purpose: &str) -> Stream {

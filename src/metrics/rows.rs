@@ -20,6 +20,8 @@ pub struct WindowRow {
     pub latency: Option<[SimDuration; 5]>,
     /// Sessions lost in the window; `None` when no service keeps sessions.
     pub sessions_lost: Option<u64>,
+    /// Mean latency of successful replies (what `warmup: auto` looks at).
+    pub latency_mean: Option<SimDuration>,
 }
 
 /// One window of one component instance (or the whole pool).

@@ -19,6 +19,8 @@ pub struct WindowHistogram {
     hi: usize,
     count: u64,
     max: u64,
+    /// Sum of the latencies in nanoseconds (a u128: no window overflows it).
+    sum: u128,
 }
 
 impl Default for WindowHistogram {
@@ -58,6 +60,7 @@ impl WindowHistogram {
             hi: 0,
             count: 0,
             max: 0,
+            sum: 0,
         }
     }
 
@@ -71,6 +74,12 @@ impl WindowHistogram {
         self.hi = self.hi.max(i);
         self.count += 1;
         self.max = self.max.max(v);
+        self.sum += v as u128;
+    }
+
+    /// The exact mean latency, if anything was recorded.
+    pub fn mean(&self) -> Option<SimDuration> {
+        (self.count > 0).then(|| SimDuration((self.sum / self.count as u128) as u64))
     }
 
     /// Latencies recorded.
@@ -118,6 +127,7 @@ impl WindowHistogram {
         self.hi = self.hi.max(other.hi);
         self.count += other.count;
         self.max = self.max.max(other.max);
+        self.sum += other.sum;
     }
 
     /// Forgets everything, clearing only the buckets that were used.
@@ -129,6 +139,7 @@ impl WindowHistogram {
         self.hi = 0;
         self.count = 0;
         self.max = 0;
+        self.sum = 0;
     }
 }
 

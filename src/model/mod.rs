@@ -48,6 +48,32 @@ pub struct Model {
     pub faults: Vec<Fault>,
     /// The objective windows are judged against, when there is one.
     pub slo: Option<Slo>,
+    /// Independent runs of the scenario and when to stop adding them.
+    pub replications: Replications,
+    /// `warmup: auto`: `warmup` is found from a pilot run by MSER-5.
+    pub warmup_auto: bool,
+}
+
+/// How many independent runs (replications) a scenario gets.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Replications {
+    /// Fewest runs.
+    pub min: u32,
+    /// Most runs (equal to `min` without `precision`).
+    pub max: u32,
+    /// Stop once every headline figure's 95% interval is within this
+    /// fraction of its value; `None`: run `min`.
+    pub precision: Option<f64>,
+}
+
+impl Default for Replications {
+    fn default() -> Self {
+        Replications {
+            min: 1,
+            max: 1,
+            precision: None,
+        }
+    }
 }
 
 impl Model {

@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 
 use super::atomic::AtomicFile;
 use crate::engine::{SimDuration, format_seconds};
-use crate::metrics::{ComponentRow, LoggedEvent, RecoveryRow, Sink, SummaryRow, WindowRow};
+use crate::metrics::{ComponentRow, LoggedEvent, RecoveryRow, Sink, WindowRow};
 use crate::model::Model;
+use crate::planning::interval::Figure;
+use crate::planning::replications::Replicated;
 
 /// Columns of `timeseries.csv`.
 pub const TIMESERIES_COLUMNS: &[&str] = &[
@@ -49,7 +51,9 @@ pub const COMPONENTS_COLUMNS: &[&str] = &[
     "stale_reads",
 ];
 
-/// Columns of `summary.csv`.
+/// Columns of `summary.csv`. Every latency, throughput and error-rate
+/// figure is followed by the 95% confidence interval of its mean across
+/// replications (`_lo`, `_hi`; empty from a single run).
 pub const SUMMARY_COLUMNS: &[&str] = &[
     "variant",
     "class",
@@ -59,18 +63,38 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "timed_out",
     "failed",
     "error_rate",
+    "error_rate_lo",
+    "error_rate_hi",
     "throughput_rps",
+    "throughput_rps_lo",
+    "throughput_rps_hi",
     "goodput_rps",
+    "goodput_rps_lo",
+    "goodput_rps_hi",
     "latency_mean_ms",
+    "latency_mean_ms_lo",
+    "latency_mean_ms_hi",
     "latency_p50_ms",
+    "latency_p50_ms_lo",
+    "latency_p50_ms_hi",
     "latency_p90_ms",
+    "latency_p90_ms_lo",
+    "latency_p90_ms_hi",
     "latency_p99_ms",
+    "latency_p99_ms_lo",
+    "latency_p99_ms_hi",
     "latency_p999_ms",
+    "latency_p999_ms_lo",
+    "latency_p999_ms_hi",
     "latency_max_ms",
+    "latency_max_ms_lo",
+    "latency_max_ms_hi",
     "cost_per_hour",
     "cost_per_million",
     "cost_total",
     "sessions_lost",
+    "replications",
+    "warmup_s",
 ];
 
 /// Columns of `events.csv`.
@@ -264,53 +288,47 @@ impl Sink for CsvSink {
     }
 }
 
-/// `summary.csv` as bytes. `cost_per_hour` is what the sized services cost
-/// (the same on every row; empty when no service has a size);
-/// `cost_per_million` is per million successful replies in time, on the `all`
-/// row only (a shared system's cost is not split between classes);
-/// `cost_total` is what the run cost, warm-up included (the same on every
-/// row). With autoscaling `cost_per_hour` is the run's average.
-pub fn summary_csv(
-    variant: &str,
-    rows: &[SummaryRow],
-    cost_per_hour: Option<f64>,
-    cost_total: Option<f64>,
-) -> io::Result<Vec<u8>> {
+/// `summary.csv` as bytes: the figures of `runs` (one run, or the means
+/// and intervals across replications). Counts are means per run.
+/// `cost_per_hour` is what the sized services cost (the same on every row;
+/// empty when no service has a size); `cost_per_million` is per million
+/// successful replies in time, on the `all` row only (a shared system's cost
+/// is not split between classes); `cost_total` is what a run cost, warm-up
+/// included (the same on every row). With autoscaling `cost_per_hour` is the
+/// run's average.
+pub fn summary_csv(variant: &str, runs: &Replicated) -> io::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(SUMMARY_COLUMNS)?;
-    for r in rows {
-        let lat: [String; 5] = match r.latency {
-            Some(q) => q.map(ms),
-            None => Default::default(),
+    let warmup = fixed(runs.warmup.as_secs_f64(), 3);
+    let replications = runs.runs.to_string();
+    for r in &runs.classes {
+        let mut rec: Vec<String> = vec![variant.to_string(), r.class.clone()];
+        rec.extend(r.counts.iter().map(|c| fixed(*c, 1)));
+        let mut figure = |f: Option<Figure>, decimals: usize| {
+            let show = |x: Option<f64>| x.map(|v| fixed(v, decimals)).unwrap_or_default();
+            rec.push(show(f.map(|f| f.mean)));
+            rec.push(show(f.and_then(|f| f.lo)));
+            rec.push(show(f.and_then(|f| f.hi)));
         };
-        w.write_record([
-            variant,
-            &r.class,
-            &r.requests.to_string(),
-            &r.ok.to_string(),
-            &r.rejected.to_string(),
-            &r.timed_out.to_string(),
-            &r.failed.to_string(),
-            &fixed(r.error_rate, 6),
-            &fixed(r.throughput_rps, 3),
-            &fixed(r.goodput_rps, 3),
-            &r.latency_mean.map(ms).unwrap_or_default(),
-            &lat[0],
-            &lat[1],
-            &lat[2],
-            &lat[3],
-            &lat[4],
-            &cost_per_hour.map(|c| fixed(c, 4)).unwrap_or_default(),
-            &if r.class == "all" {
-                super::comparison::cost_per_million(cost_per_hour, r.goodput_rps)
-                    .map(|c| fixed(c, 4))
-                    .unwrap_or_default()
-            } else {
-                String::new()
-            },
-            &cost_total.map(|c| fixed(c, 4)).unwrap_or_default(),
-            &r.sessions_lost.map(|n| n.to_string()).unwrap_or_default(),
-        ])?;
+        figure(Some(r.error_rate), 6);
+        figure(Some(r.throughput_rps), 3);
+        figure(Some(r.goodput_rps), 3);
+        for l in r.latency_ms {
+            figure(l, 3);
+        }
+        rec.push(runs.cost_per_hour.map(|c| fixed(c, 4)).unwrap_or_default());
+        rec.push(if r.class == "all" {
+            super::comparison::cost_per_million(runs.cost_per_hour, r.goodput_rps.mean)
+                .map(|c| fixed(c, 4))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        });
+        rec.push(runs.cost_total.map(|c| fixed(c, 4)).unwrap_or_default());
+        rec.push(r.sessions_lost.map(|n| fixed(n, 1)).unwrap_or_default());
+        rec.push(replications.clone());
+        rec.push(warmup.clone());
+        w.write_record(&rec)?;
     }
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }

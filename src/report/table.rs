@@ -341,20 +341,7 @@ fn recovery_rows(rows: &[RecoveryRow]) -> String {
 /// 1%: breached in 37 of 570 windows after warm-up (first at 4m03s)`, or
 /// `... held in all 570 windows after warm-up`.
 pub fn slo_verdict(model: &Model, v: &SloVerdict) -> String {
-    let mut bounds = Vec::new();
-    if let Some(slo) = &model.slo {
-        if let Some(p99) = slo.p99 {
-            bounds.push(format!("p99 <= {} ms", ms(Some(p99))));
-        }
-        if let Some(e) = slo.error_rate {
-            bounds.push(format!("errors <= {}", pct(e)));
-        }
-    }
-    let what = if bounds.is_empty() {
-        "SLO".to_string()
-    } else {
-        format!("SLO {}", bounds.join(", "))
-    };
+    let what = slo_bounds(model);
     let after = if model.warmup.nanos() > 0 {
         " after warm-up"
     } else {
@@ -380,6 +367,24 @@ pub fn slo_verdict(model: &Model, v: &SloVerdict) -> String {
             count(v.windows),
             windows(v.windows)
         )
+    }
+}
+
+/// The SLO's bounds, as `SLO p99 <= 600 ms, errors <= 1%`.
+pub fn slo_bounds(model: &Model) -> String {
+    let mut bounds = Vec::new();
+    if let Some(slo) = &model.slo {
+        if let Some(p99) = slo.p99 {
+            bounds.push(format!("p99 <= {} ms", ms(Some(p99))));
+        }
+        if let Some(e) = slo.error_rate {
+            bounds.push(format!("errors <= {}", pct(e)));
+        }
+    }
+    if bounds.is_empty() {
+        "SLO".to_string()
+    } else {
+        format!("SLO {}", bounds.join(", "))
     }
 }
 
@@ -526,4 +531,76 @@ mod tests {
         assert_eq!(clock(3607 * s), "1h00m07s");
         assert_eq!(clock(59_999_000_000), "1m");
     }
+}
+
+/// `value ± half-width` of a figure across replications, each part shown
+/// by `show`; the value alone from one run.
+fn plus_minus(f: Option<crate::planning::interval::Figure>, show: &dyn Fn(f64) -> String) -> String {
+    match f {
+        None => "-".to_string(),
+        Some(f) => match f.half_width() {
+            Some(h) => format!("{} ± {}", show(f.mean), show(h)),
+            None => show(f.mean),
+        },
+    }
+}
+
+fn ms_value(v: f64) -> String {
+    ms(Some(SimDuration((v.max(0.0) * 1e6).round() as u64)))
+}
+
+/// The summary of a configuration run several times: each figure as its
+/// mean ± the half-width of its 95% confidence interval.
+pub fn replicated_table(model: &Model, runs: &crate::planning::replications::Replicated) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} ({}): {} simulated, warm-up {}, window {}, {} replications (seeds from {}), 95% intervals",
+        model.name,
+        model.variant,
+        model.duration,
+        runs.warmup,
+        model.window,
+        runs.runs,
+        model.seed
+    );
+    if !model.description.is_empty() {
+        let _ = writeln!(out, "{}", model.description);
+    }
+    out.push('\n');
+    let mut rows = vec![
+        ["class", "requests", "errors", "thru/s", "mean", "p50", "p99", "p99.9 ms"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+    ];
+    let single = runs.classes.len() == 2;
+    for c in &runs.classes {
+        if single && c.class != "all" {
+            continue;
+        }
+        rows.push(vec![
+            c.class.clone(),
+            count(c.counts[0].round() as u64),
+            plus_minus(Some(c.error_rate), &|x| pct(x.max(0.0))),
+            plus_minus(Some(c.throughput_rps), &|x| fixed(x, 1)),
+            plus_minus(c.latency_ms[0], &ms_value),
+            plus_minus(c.latency_ms[1], &ms_value),
+            plus_minus(c.latency_ms[3], &ms_value),
+            plus_minus(c.latency_ms[4], &ms_value),
+        ]);
+    }
+    out.push_str(&layout(&rows));
+    let utils: Vec<String> = runs
+        .utilization
+        .iter()
+        .map(|(n, u)| format!("{n} {}", pct(*u)))
+        .collect();
+    if !utils.is_empty() {
+        let _ = writeln!(out, "\nutilisation after warm-up (mean): {}", utils.join(", "));
+    }
+    if let Some(cost) = runs.cost_per_hour {
+        let _ = writeln!(out, "cost: {cost:.2} per hour");
+    }
+    out
 }

@@ -374,7 +374,12 @@ pub fn compile(
             )
             .expected("a longer window"));
     }
-    let warmup = spec.warmup.map(|w| w.0).unwrap_or(SimDuration::ZERO);
+    let (warmup, warmup_auto) = match spec.warmup {
+        None => (SimDuration::ZERO, false),
+        Some(super::spec::Warmup::Fixed(w)) => (w, false),
+        // Found later from a pilot run; nothing is excluded until then.
+        Some(super::spec::Warmup::Auto) => (SimDuration::ZERO, true),
+    };
     if warmup >= duration {
         return Err(ck
             .err(
@@ -975,6 +980,11 @@ pub fn compile(
         components,
         faults: Vec::new(),
         slo,
+        replications: match &spec.replications {
+            None => model::Replications::default(),
+            Some(r) => compile_replications(&ck, r)?,
+        },
+        warmup_auto,
     };
     resilience_sessions::check_users(&ck, &model)?;
     // Targets name instances, so faults are read once the components are built.
@@ -982,6 +992,58 @@ pub fn compile(
         model.faults = faults::compile_faults(&ck, &model, f, &lookup)?;
     }
     Ok(model)
+}
+
+/// Most replications a scenario may ask for.
+const MAX_REPLICATIONS: u64 = 10_000;
+
+fn compile_replications(
+    ck: &Checker,
+    r: &super::spec::ReplicationsSpec,
+) -> Result<model::Replications, ScenarioError> {
+    for (key, v) in [("min", r.min), ("max", r.max)] {
+        if let Some(v) = v {
+            check_count(ck, &format!("replications.{key}"), v, MAX_REPLICATIONS, "run")?;
+        }
+    }
+    let precision = match r.precision {
+        None => None,
+        Some(p) if p.0 > 0.0 && p.0 < 1.0 => Some(p.0),
+        Some(p) => {
+            return Err(ck
+                .err("replications.precision", format!("a precision of {}", p.0))
+                .expected("a fraction of the figure strictly between 0% and 100%, such as `5%`"));
+        }
+    };
+    let (min, max) = match (r.min, r.max, precision) {
+        (Some(min), Some(max), _) => (min, max),
+        // With a precision the interval needs a few runs to start from.
+        (Some(min), None, Some(_)) => (min, MAX_REPLICATIONS.min(min.max(100))),
+        (None, Some(max), Some(_)) => (2.min(max), max),
+        (Some(n), None, None) | (None, Some(n), None) => (n, n),
+        (None, None, Some(_)) => (5, 100),
+        (None, None, None) => (1, 1),
+    };
+    if min > max {
+        return Err(ck
+            .err("replications", format!("`min` ({min}) is more than `max` ({max})"))
+            .expected("`min` no more than `max`"));
+    }
+    if precision.is_some() && min < 2 {
+        return Err(ck
+            .err("replications.min", "a precision needs an interval, so at least 2 runs")
+            .expected("`min: 2` or more"));
+    }
+    if precision.is_none() && min != max {
+        return Err(ck
+            .err("replications", format!("`min` {min} and `max` {max} without `precision`"))
+            .expected("`precision` (what decides when to stop between them), or one count"));
+    }
+    Ok(model::Replications {
+        min: min as u32,
+        max: max as u32,
+        precision,
+    })
 }
 
 fn check_count(

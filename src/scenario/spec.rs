@@ -29,7 +29,6 @@ macro_rules! not_yet {
 }
 
 not_yet!(no_usl, "usl", "planning");
-not_yet!(no_replications, "replications", "planning");
 
 /// Refuses `autoscale` on a component that is not a service.
 #[allow(clippy::unnecessary_wraps)]
@@ -78,9 +77,59 @@ pub struct ScenarioSpec {
     /// What breaks, where and when.
     #[serde(default)]
     pub faults: Option<Vec<FaultSpec>>,
-    #[serde(default, deserialize_with = "no_replications")]
-    #[doc(hidden)]
-    pub replications: Option<IgnoredAny>,
+    /// Independent runs and when to stop adding them.
+    #[serde(default)]
+    pub replications: Option<ReplicationsSpec>,
+}
+
+/// `replications: { min, max, precision }`, or a count.
+#[derive(Debug)]
+pub struct ReplicationsSpec {
+    /// Fewest runs (at least 2 for an interval).
+    pub min: Option<u64>,
+    /// Most runs.
+    pub max: Option<u64>,
+    /// Relative half-width of the 95% interval at which to stop.
+    pub precision: Option<PercentValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplicationsMap {
+    #[serde(default)]
+    min: Option<u64>,
+    #[serde(default)]
+    max: Option<u64>,
+    #[serde(default)]
+    precision: Option<PercentValue>,
+}
+
+impl<'de> Deserialize<'de> for ReplicationsSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ReplicationsSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a count of runs, or `{ min, max, precision }` such as `{ min: 5, max: 50, precision: 5% }`")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ReplicationsSpec, E> {
+                Ok(ReplicationsSpec {
+                    min: Some(v),
+                    max: Some(v),
+                    precision: None,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ReplicationsSpec, A::Error> {
+                let m = ReplicationsMap::deserialize(MapAccessDeserializer::new(map))?;
+                Ok(ReplicationsSpec {
+                    min: m.min,
+                    max: m.max,
+                    precision: m.precision,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// An instance size.
@@ -873,19 +922,24 @@ impl<'de> Deserialize<'de> for DurationValue {
     }
 }
 
-/// `warmup`: a duration (`auto` comes with planning).
+/// `warmup`: a duration, or `auto` (found from the data by MSER-5).
 #[derive(Clone, Copy, Debug)]
-pub struct Warmup(pub SimDuration);
+pub enum Warmup {
+    /// A fixed warm-up.
+    Fixed(SimDuration),
+    /// `auto`.
+    Auto,
+}
 
 impl<'de> Deserialize<'de> for Warmup {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
         if text.trim() == "auto" {
-            return Err(de::Error::custom(
-                "`warmup: auto` is not supported yet: it comes with capsim's planning capability",
-            ));
+            return Ok(Warmup::Auto);
         }
-        parse_duration(&text).map(Warmup).map_err(de::Error::custom)
+        parse_duration(&text)
+            .map(Warmup::Fixed)
+            .map_err(de::Error::custom)
     }
 }
 

@@ -1,0 +1,596 @@
+//! Replications: independent runs of one configuration, what each
+//! contributes (a [`Sample`]), the figures with 95% intervals across them
+//! ([`Replicated`]), and when to stop adding runs.
+//!
+//! Samples are written to `replications.csv` in a form that reads back to
+//! the same bits, and every figure is computed from samples in replication
+//! order, so a run on one machine and shards merged from several give the
+//! same bytes.
+
+use std::io;
+
+use rayon::prelude::*;
+
+use super::interval::Figure;
+use crate::engine::{SimDuration, derived_seed};
+use crate::metrics::SummaryRow;
+use crate::model::{Model, Replications};
+use crate::report::csv::fixed;
+use crate::simulation::{RunError, RunResult};
+
+/// What one run contributes to the figures across runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// Its index in the series, from 0.
+    pub replication: u32,
+    /// Its seed ([`derived_seed`] of the scenario's).
+    pub seed: u64,
+    /// The warm-up it excluded.
+    pub warmup: SimDuration,
+    /// Its summary: one row per request class, then `all`.
+    pub rows: Vec<SummaryRow>,
+    /// What the sized components cost per hour on average.
+    pub cost_per_hour: Option<f64>,
+    /// What they cost over the run.
+    pub cost_total: Option<f64>,
+    /// Windows after the warm-up that missed the SLO; `None` without one.
+    pub slo_breached: Option<u64>,
+    /// Mean utilisation after warm-up of each service, by name.
+    pub utilization: Vec<(String, f64)>,
+}
+
+impl Sample {
+    /// The sample of a finished run of `model`.
+    pub fn of_run(replication: u32, model: &Model, result: &RunResult) -> Sample {
+        Sample {
+            replication,
+            seed: model.seed,
+            warmup: model.warmup,
+            rows: result.summary.clone(),
+            cost_per_hour: result.cost_per_hour,
+            cost_total: result.cost_total,
+            slo_breached: result.slo.as_ref().map(|v| v.breached),
+            utilization: model
+                .components
+                .iter()
+                .zip(&result.utilization)
+                .filter_map(|(c, u)| u.map(|u| (c.name.clone(), u)))
+                .collect(),
+        }
+    }
+
+    /// The `all` row.
+    pub fn all(&self) -> &SummaryRow {
+        self.rows.last().expect("a summary has an `all` row")
+    }
+}
+
+/// The model of replication `k` of `model`: the same scenario under the
+/// `k`-th derived seed (replication 0 keeps the scenario's seed).
+pub fn replication_model(model: &Model, k: u32) -> Model {
+    let mut m = model.clone();
+    m.seed = derived_seed(model.seed, k as u64);
+    m
+}
+
+/// One request class's figures across runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassFigures {
+    /// Class name or `all`.
+    pub class: String,
+    /// Mean counts per run: requests, ok, rejected, timed out, failed.
+    pub counts: [f64; 5],
+    /// Errors over requests that ended.
+    pub error_rate: Figure,
+    /// Successful replies per second.
+    pub throughput_rps: Figure,
+    /// Successful replies in time per second.
+    pub goodput_rps: Figure,
+    /// Latency in milliseconds: mean, p50, p90, p99, p99.9, max (`None`
+    /// when no run had a successful reply).
+    pub latency_ms: [Option<Figure>; 6],
+    /// Mean sessions lost per run (the `all` row of runs with sessions).
+    pub sessions_lost: Option<f64>,
+}
+
+/// The figures of a configuration across its runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Replicated {
+    /// Runs.
+    pub runs: u32,
+    /// One per request class, then `all`.
+    pub classes: Vec<ClassFigures>,
+    /// Mean cost per hour.
+    pub cost_per_hour: Option<f64>,
+    /// Mean cost of a run.
+    pub cost_total: Option<f64>,
+    /// Runs that missed the SLO in some window; `None` without an SLO.
+    pub slo_breached_runs: Option<u32>,
+    /// The warm-up (the same in every run).
+    pub warmup: SimDuration,
+    /// Per service, its mean utilisation across runs.
+    pub utilization: Vec<(String, f64)>,
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let mut n = 0usize;
+    let mut sum = 0.0;
+    for v in values {
+        n += 1;
+        sum += v;
+    }
+    (n > 0).then(|| sum / n as f64)
+}
+
+impl Replicated {
+    /// The figures of `samples` (in replication order; at least one).
+    pub fn of(samples: &[Sample]) -> Replicated {
+        let first = &samples[0];
+        let classes = (0..first.rows.len())
+            .map(|i| {
+                let rows: Vec<&SummaryRow> = samples.iter().map(|s| &s.rows[i]).collect();
+                let fig = |f: &dyn Fn(&SummaryRow) -> Option<f64>| {
+                    Figure::of(&rows.iter().filter_map(|r| f(r)).collect::<Vec<_>>())
+                };
+                let count = |f: &dyn Fn(&SummaryRow) -> u64| {
+                    mean(rows.iter().map(|r| f(r) as f64)).unwrap_or(0.0)
+                };
+                let q = |j: usize| fig(&|r| r.latency.map(|q| q[j].as_millis_f64()));
+                ClassFigures {
+                    class: rows[0].class.clone(),
+                    counts: [
+                        count(&|r| r.requests),
+                        count(&|r| r.ok),
+                        count(&|r| r.rejected),
+                        count(&|r| r.timed_out),
+                        count(&|r| r.failed),
+                    ],
+                    error_rate: fig(&|r| Some(r.error_rate)).expect("every run has a rate"),
+                    throughput_rps: fig(&|r| Some(r.throughput_rps)).expect("every run"),
+                    goodput_rps: fig(&|r| Some(r.goodput_rps)).expect("every run"),
+                    latency_ms: [
+                        fig(&|r| r.latency_mean.map(|d| d.as_millis_f64())),
+                        q(0),
+                        q(1),
+                        q(2),
+                        q(3),
+                        q(4),
+                    ],
+                    sessions_lost: mean(rows.iter().filter_map(|r| r.sessions_lost.map(|n| n as f64))),
+                }
+            })
+            .collect();
+        let mut utilization: Vec<(String, f64)> = Vec::new();
+        for (j, (name, _)) in first.utilization.iter().enumerate() {
+            let m = mean(samples.iter().filter_map(|s| s.utilization.get(j).map(|u| u.1)));
+            utilization.push((name.clone(), m.unwrap_or(0.0)));
+        }
+        Replicated {
+            runs: samples.len() as u32,
+            classes,
+            cost_per_hour: mean(samples.iter().filter_map(|s| s.cost_per_hour)),
+            cost_total: mean(samples.iter().filter_map(|s| s.cost_total)),
+            slo_breached_runs: first.slo_breached.map(|_| {
+                samples
+                    .iter()
+                    .filter(|s| s.slo_breached.unwrap_or(0) > 0)
+                    .count() as u32
+            }),
+            warmup: first.warmup,
+            utilization,
+        }
+    }
+
+    /// The `all` row.
+    pub fn all(&self) -> &ClassFigures {
+        self.classes.last().expect("an `all` row")
+    }
+
+    /// The headline figures `replications.precision` is judged on: p50,
+    /// p99, error rate and throughput of all requests.
+    pub fn headline(&self) -> [(&'static str, Option<Figure>); 4] {
+        let a = self.all();
+        [
+            ("p50", a.latency_ms[1]),
+            ("p99", a.latency_ms[3]),
+            ("error rate", Some(a.error_rate)),
+            ("throughput", Some(a.throughput_rps)),
+        ]
+    }
+
+    /// Whether every headline interval is within `precision` of its value.
+    pub fn precise(&self, precision: f64) -> bool {
+        self.headline()
+            .iter()
+            .all(|(_, f)| f.is_none_or(|f| f.within(precision)))
+    }
+
+    /// The headline figures whose interval is still too wide.
+    pub fn imprecise(&self, precision: f64) -> Vec<&'static str> {
+        self.headline()
+            .iter()
+            .filter(|(_, f)| f.is_some_and(|f| !f.within(precision)))
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
+    /// The `all` row as one run's summary row: means rounded to a request
+    /// and a nanosecond (for the comparison of variants).
+    pub fn mean_row(&self) -> SummaryRow {
+        let a = self.all();
+        let ns = |f: Option<Figure>| f.map(|f| SimDuration((f.mean * 1e6).round() as u64));
+        SummaryRow {
+            class: a.class.clone(),
+            requests: a.counts[0].round() as u64,
+            ok: a.counts[1].round() as u64,
+            rejected: a.counts[2].round() as u64,
+            timed_out: a.counts[3].round() as u64,
+            failed: a.counts[4].round() as u64,
+            error_rate: a.error_rate.mean,
+            throughput_rps: a.throughput_rps.mean,
+            goodput_rps: a.goodput_rps.mean,
+            latency_mean: ns(a.latency_ms[0]),
+            latency: match a.latency_ms[1..6]
+                .iter()
+                .map(|f| ns(*f))
+                .collect::<Option<Vec<_>>>()
+            {
+                Some(v) => Some([v[0], v[1], v[2], v[3], v[4]]),
+                None => None,
+            },
+            sessions_lost: a.sessions_lost.map(|n| n.round() as u64),
+        }
+    }
+
+    /// The busiest service and its mean utilisation.
+    pub fn busiest(&self) -> Option<(f64, String)> {
+        self.utilization
+            .iter()
+            .map(|(n, u)| (*u, n.clone()))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+    }
+}
+
+/// How many of `samples` (in replication order, all of `0..len`) the series
+/// keeps: `min` without a precision; with one, the fewest from `min` on at
+/// which every headline interval is precise enough, else all of them. The
+/// same rule on the same samples gives the same count however many extra
+/// runs were made, so parallel and sharded series agree.
+pub fn runs_needed(samples: &[Sample], spec: &Replications) -> usize {
+    let len = samples.len();
+    let Some(precision) = spec.precision else {
+        return len.min(spec.min as usize);
+    };
+    for n in (spec.min as usize)..=len {
+        if Replicated::of(&samples[..n]).precise(precision) {
+            return n;
+        }
+    }
+    len
+}
+
+/// Which replications a share of a series runs: `index` of `count` (from
+/// 0) takes every `count`-th replication from `index`, so replication 0
+/// (the one that writes time series and plots) is always in share 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Share {
+    /// This share, from 0.
+    pub index: u32,
+    /// Shares in all.
+    pub count: u32,
+}
+
+impl Share {
+    /// Whether unit `k` (a replication, or a point's replication) is ours.
+    pub fn has(&self, k: u64) -> bool {
+        k % self.count as u64 == self.index as u64
+    }
+}
+
+/// Runs a series of replications in parallel: `run(k)` makes replication
+/// `k`. Without a share, the first `min`, then (with a precision) more in
+/// batches of the cores until [`runs_needed`] is met or `max` is reached;
+/// the samples kept are those [`runs_needed`] says. With a share, only its
+/// replications of `0..max` (a precision is applied when shares merge).
+pub fn run_series<F>(spec: &Replications, share: Option<Share>, run: F) -> Result<Vec<Sample>, RunError>
+where
+    F: Fn(u32) -> Result<Sample, RunError> + Sync,
+{
+    let all = |ks: Vec<u32>| -> Result<Vec<Sample>, RunError> {
+        ks.into_par_iter().map(&run).collect()
+    };
+    if let Some(share) = share {
+        let ks = (0..spec.max).filter(|&k| share.has(k as u64)).collect();
+        return all(ks);
+    }
+    let mut samples = all((0..spec.min).collect())?;
+    let Some(precision) = spec.precision else {
+        return Ok(samples);
+    };
+    let batch = rayon::current_num_threads().max(1) as u32;
+    loop {
+        let n = runs_needed(&samples, spec);
+        let done = samples.len() as u32;
+        if done >= spec.max || Replicated::of(&samples[..n]).precise(precision) {
+            samples.truncate(n);
+            return Ok(samples);
+        }
+        let more = all((done..(done + batch).min(spec.max)).collect())?;
+        samples.extend(more);
+    }
+}
+
+/// Columns of `replications.csv` after the label columns.
+pub const SAMPLE_COLUMNS: &[&str] = &[
+    "replication",
+    "seed",
+    "warmup_s",
+    "class",
+    "requests",
+    "ok",
+    "rejected",
+    "timed_out",
+    "failed",
+    "error_rate",
+    "throughput_rps",
+    "goodput_rps",
+    "latency_mean_ms",
+    "latency_p50_ms",
+    "latency_p90_ms",
+    "latency_p99_ms",
+    "latency_p999_ms",
+    "latency_max_ms",
+    "sessions_lost",
+    "cost_per_hour",
+    "cost_total",
+    "slo_windows_breached",
+    "utilization",
+];
+
+/// A latency in milliseconds with nanosecond digits: reads back exactly.
+fn exact_ms(d: SimDuration) -> String {
+    fixed(d.as_millis_f64(), 6)
+}
+
+/// Writes `samples` as rows of `replications.csv`, each prefixed by `label`.
+pub fn write_samples<W: io::Write>(
+    w: &mut csv::Writer<W>,
+    label: &[String],
+    samples: &[Sample],
+) -> io::Result<()> {
+    for s in samples {
+        for (i, r) in s.rows.iter().enumerate() {
+            let last = i + 1 == s.rows.len();
+            let lat = |j: usize| r.latency.map(|q| exact_ms(q[j])).unwrap_or_default();
+            // `{}` prints the shortest text that reads back to the same f64.
+            let opt = |x: Option<f64>| x.map(|v| format!("{v}")).unwrap_or_default();
+            let mut rec: Vec<String> = label.to_vec();
+            rec.extend([
+                s.replication.to_string(),
+                s.seed.to_string(),
+                fixed(s.warmup.as_secs_f64(), 9),
+                r.class.clone(),
+                r.requests.to_string(),
+                r.ok.to_string(),
+                r.rejected.to_string(),
+                r.timed_out.to_string(),
+                r.failed.to_string(),
+                format!("{}", r.error_rate),
+                format!("{}", r.throughput_rps),
+                format!("{}", r.goodput_rps),
+                r.latency_mean.map(exact_ms).unwrap_or_default(),
+                lat(0),
+                lat(1),
+                lat(2),
+                lat(3),
+                lat(4),
+                r.sessions_lost.map(|n| n.to_string()).unwrap_or_default(),
+                if last { opt(s.cost_per_hour) } else { String::new() },
+                if last { opt(s.cost_total) } else { String::new() },
+                if last {
+                    s.slo_breached.map(|n| n.to_string()).unwrap_or_default()
+                } else {
+                    String::new()
+                },
+                if last {
+                    s.utilization
+                        .iter()
+                        .map(|(n, u)| format!("{n}={u}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                } else {
+                    String::new()
+                },
+            ]);
+            w.write_record(&rec)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads back rows written by [`write_samples`] with `labels` label
+/// columns: (label, sample) in file order, a sample's class rows together.
+pub fn read_samples(text: &str, labels: usize) -> Result<Vec<(Vec<String>, Sample)>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let header = reader.headers().map_err(|e| e.to_string())?.clone();
+    let want: Vec<&str> = SAMPLE_COLUMNS.to_vec();
+    let got: Vec<&str> = header.iter().skip(labels).collect();
+    if got != want {
+        return Err("its columns are not those of `replications.csv`".to_string());
+    }
+    let mut out: Vec<(Vec<String>, Sample)> = Vec::new();
+    let mut open: Option<(Vec<String>, Sample)> = None;
+    for (i, rec) in reader.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| format!("line {line}: {e}"))?;
+        let f = |c: usize| rec.get(labels + c).unwrap_or("");
+        let bad = |c: usize| format!("line {line}: `{}` is not a valid {}", f(c), SAMPLE_COLUMNS[c]);
+        let int = |c: usize| f(c).parse::<u64>().map_err(|_| bad(c));
+        let float = |c: usize| f(c).parse::<f64>().map_err(|_| bad(c));
+        let opt_float = |c: usize| {
+            if f(c).is_empty() {
+                Ok(None)
+            } else {
+                float(c).map(Some)
+            }
+        };
+        let opt_int = |c: usize| {
+            if f(c).is_empty() {
+                Ok(None)
+            } else {
+                int(c).map(Some)
+            }
+        };
+        let dur = |c: usize| -> Result<Option<SimDuration>, String> {
+            Ok(opt_float(c)?.map(|ms| SimDuration((ms * 1e6).round() as u64)))
+        };
+        let label: Vec<String> = (0..labels).map(|c| rec.get(c).unwrap_or("").to_string()).collect();
+        let replication = int(0)? as u32;
+        let lat = [dur(13)?, dur(14)?, dur(15)?, dur(16)?, dur(17)?];
+        let row = SummaryRow {
+            class: f(3).to_string(),
+            requests: int(4)?,
+            ok: int(5)?,
+            rejected: int(6)?,
+            timed_out: int(7)?,
+            failed: int(8)?,
+            error_rate: float(9)?,
+            throughput_rps: float(10)?,
+            goodput_rps: float(11)?,
+            latency_mean: dur(12)?,
+            latency: match lat {
+                [Some(a), Some(b), Some(c), Some(d), Some(e)] => Some([a, b, c, d, e]),
+                _ => None,
+            },
+            sessions_lost: opt_int(18)?,
+        };
+        let same = open
+            .as_ref()
+            .is_some_and(|(l, s)| *l == label && s.replication == replication);
+        if !same && let Some(done) = open.take() {
+            out.push(done);
+        }
+        let (_, sample) = open.get_or_insert_with(|| {
+            (
+                label.clone(),
+                Sample {
+                    replication,
+                    seed: 0,
+                    warmup: SimDuration::ZERO,
+                    rows: Vec::new(),
+                    cost_per_hour: None,
+                    cost_total: None,
+                    slo_breached: None,
+                    utilization: Vec::new(),
+                },
+            )
+        });
+        sample.seed = int(1)?;
+        sample.warmup = SimDuration((float(2)? * 1e9).round() as u64);
+        sample.rows.push(row);
+        if f(3) == "all" {
+            sample.cost_per_hour = opt_float(19)?;
+            sample.cost_total = opt_float(20)?;
+            sample.slo_breached = opt_int(21)?;
+            sample.utilization = f(22)
+                .split_whitespace()
+                .map(|kv| {
+                    let (n, u) = kv.rsplit_once('=').ok_or_else(|| bad(22))?;
+                    Ok((n.to_string(), u.parse::<f64>().map_err(|_| bad(22))?))
+                })
+                .collect::<Result<_, String>>()?;
+        }
+    }
+    out.extend(open);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(class: &str, ok: u64, p50_ns: u64) -> SummaryRow {
+        SummaryRow {
+            class: class.into(),
+            requests: ok + 3,
+            ok,
+            rejected: 1,
+            timed_out: 1,
+            failed: 1,
+            error_rate: 3.0 / (ok as f64 + 3.0),
+            throughput_rps: ok as f64 / 7.0,
+            goodput_rps: ok as f64 / 7.0 - 0.1,
+            latency_mean: Some(SimDuration(p50_ns + 17)),
+            latency: Some([
+                SimDuration(p50_ns),
+                SimDuration(p50_ns * 2),
+                SimDuration(p50_ns * 3 + 1),
+                SimDuration(p50_ns * 4),
+                SimDuration(p50_ns * 5),
+            ]),
+            sessions_lost: (class == "all").then_some(4),
+        }
+    }
+
+    fn sample(k: u32) -> Sample {
+        Sample {
+            replication: k,
+            seed: derived_seed(7, k as u64),
+            warmup: SimDuration(1_500_000_001),
+            rows: vec![row("browse", 1000 + k as u64, 12_345_678 + k as u64), row("all", 1500 + k as u64, 9_999_999)],
+            cost_per_hour: Some(1.0 / 3.0),
+            cost_total: Some(0.123_456_789_012_3),
+            slo_breached: Some(k as u64 % 2),
+            utilization: vec![("web".into(), 0.1 + k as f64 / 3.0), ("db=x".into(), 2.0 / 3.0)],
+        }
+    }
+
+    #[test]
+    fn samples_read_back_to_the_same_bits() {
+        let samples: Vec<Sample> = (0..4).map(sample).collect();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = vec!["variant".to_string()];
+        header.extend(SAMPLE_COLUMNS.iter().map(|s| s.to_string()));
+        w.write_record(&header).unwrap();
+        write_samples(&mut w, &["base".to_string()], &samples).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        let back = read_samples(&text, 1).unwrap();
+        assert_eq!(back.len(), 4);
+        for ((label, s), want) in back.iter().zip(&samples) {
+            assert_eq!(label, &vec!["base".to_string()]);
+            assert_eq!(s, want);
+        }
+        assert!(read_samples("a,b\n1,2\n", 1).is_err());
+    }
+
+    #[test]
+    fn figures_across_samples() {
+        let samples: Vec<Sample> = (0..4).map(sample).collect();
+        let r = Replicated::of(&samples);
+        assert_eq!(r.runs, 4);
+        assert_eq!(r.all().counts[1], 1501.5);
+        assert_eq!(r.slo_breached_runs, Some(2));
+        assert_eq!(r.mean_row().ok, 1502);
+        assert_eq!(r.busiest().unwrap().1, "web");
+        let p50 = r.all().latency_ms[1].unwrap();
+        assert_eq!((p50.lo, p50.hi), (Some(9.999_999), Some(9.999_999)));
+    }
+
+    #[test]
+    fn the_stopping_rule_does_not_depend_on_extra_runs() {
+        let spec = Replications {
+            min: 2,
+            max: 10,
+            precision: Some(0.001),
+        };
+        let samples: Vec<Sample> = (0..10).map(sample).collect();
+        let n = runs_needed(&samples, &spec);
+        assert_eq!(runs_needed(&samples[..n.max(3)], &spec), n);
+        let fixed = Replications { min: 3, max: 3, precision: None };
+        assert_eq!(runs_needed(&samples, &fixed), 3);
+        let share = Share { index: 1, count: 3 };
+        assert!(share.has(4) && !share.has(3));
+    }
+}
