@@ -22,6 +22,7 @@ use crate::scenario::{self, LoadFailure, LoadOptions};
 use crate::simulation::{RunError, RunResult, Simulation};
 
 pub mod series;
+pub mod sweep;
 
 /// Exit status when every output was written but a run missed its SLO in
 /// a window after the warm-up.
@@ -52,9 +53,83 @@ pub enum Command {
     Run(RunArgs),
     /// Check scenario files without running them.
     Validate(ValidateArgs),
+    /// Simulate every point of a grid of configurations (`--vary`), with
+    /// replications, and write `sweep.csv` and plots against each key.
+    Sweep(SweepArgs),
+    /// Find the cheapest configuration of a grid whose 95% intervals meet
+    /// the SLO, by bisection from an analytic estimate.
+    Plan(PlanArgs),
     /// Combine the shares of a run made with `--shard i/n` on several
     /// machines into the outputs one machine would have written.
     Merge(MergeArgs),
+}
+
+/// `capsim sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// A key to vary and its values: `KEY=a,b,c` or an integer range
+    /// `KEY=lo..hi` (inclusive); any key path `--set` takes (repeatable:
+    /// the grid of every combination).
+    #[arg(long = "vary", value_name = "KEY=LIST", required = true)]
+    pub vary: Vec<String>,
+    /// The objective `meets` is judged on: `p99=600ms,error_rate=1%`
+    /// (default: the file's `slo`).
+    #[arg(long, value_name = "BOUNDS")]
+    pub slo: Option<String>,
+    /// Where the sweep writes: OUT/<name>/sweep/.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Seed of every random stream (overrides the file's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Sweep this variant instead of the base scenario.
+    #[arg(long, value_name = "NAME")]
+    pub variant: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub scenario: ScenarioArgs,
+    /// Runs per point (default: the file's `replications`, else 5).
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u32>,
+    /// Run only share I of N of the sweep's runs (I from 0 to N-1);
+    /// combine the shares' folders with `capsim merge`.
+    #[arg(long, value_name = "I/N", value_parser = series::parse_share)]
+    pub shard: Option<crate::planning::replications::Share>,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `capsim plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// The configurations to choose from, as for `capsim sweep`; the last
+    /// integer range is the count that is bisected.
+    #[arg(long = "vary", value_name = "KEY=LIST", required = true)]
+    pub vary: Vec<String>,
+    /// The objective: `p99=600ms,error_rate=1%` (default: the file's `slo`).
+    #[arg(long, value_name = "BOUNDS")]
+    pub slo: Option<String>,
+    /// Where the plan writes: OUT/<name>/plan/.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Seed of every random stream (overrides the file's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Plan this variant instead of the base scenario.
+    #[arg(long, value_name = "NAME")]
+    pub variant: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub scenario: ScenarioArgs,
+    /// Runs per configuration tried (default: the file's `replications`,
+    /// else 5).
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u32>,
 }
 
 /// `capsim merge`.
@@ -127,6 +202,8 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run(&args),
         Command::Validate(args) => validate(&args),
         Command::Merge(args) => series::merge(&args),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Plan(args) => sweep::plan(&args),
     }
 }
 

@@ -238,7 +238,7 @@ pub fn run_variant(
         None
     };
     let first = Mutex::new(None);
-    let samples = run_series(&model.replications, share, |k| {
+    let samples = run_series(&model.replications, share, 0, |k| {
         let m = replication_model(&model, k);
         if k == 0 {
             let r = super::run_in_group(&m, dir, quiet, stop, group)?;
@@ -532,8 +532,10 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
         eprintln!("error: {msg}");
         ExitCode::from(EXIT_BAD_INPUT)
     };
-    // Every scenario folder with a manifest, under each DIR.
+    // Every scenario folder with a manifest, under each DIR: a run's in
+    // `<scenario>/`, a sweep's in `<scenario>/sweep/`.
     let mut shares: Vec<(Manifest, PathBuf)> = Vec::new();
+    let mut sweeps: Vec<(PathBuf, String)> = Vec::new();
     for dir in &args.dirs {
         let entries = match std::fs::read_dir(dir) {
             Ok(e) => e,
@@ -543,6 +545,10 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
         let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
         for p in paths {
+            if let Ok(text) = std::fs::read_to_string(p.join("sweep").join(SHARD_FILE)) {
+                sweeps.push((p.join("sweep"), text));
+                found = true;
+            }
             let file = p.join(SHARD_FILE);
             let Ok(text) = std::fs::read_to_string(&file) else {
                 continue;
@@ -561,6 +567,13 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
                 "`{}` holds no share (no `<scenario>/{SHARD_FILE}`): give the `--out` folders of runs made with `--shard i/n`",
                 dir.display()
             ));
+        }
+    }
+    match super::sweep::merge_sweeps(&sweeps, &args.out) {
+        Ok(_) => {}
+        Err((code, msg)) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(code);
         }
     }
     let mut scenarios: Vec<String> = shares.iter().map(|s| s.0.scenario.clone()).collect();

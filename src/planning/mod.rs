@@ -3,7 +3,10 @@
 //! the search for the cheapest one that meets the SLO, and series split into
 //! shares that run on several machines and merge into the same outputs.
 
+pub mod estimate;
 pub mod interval;
 pub mod mser;
+pub mod plan;
 pub mod replications;
+pub mod sweep;
 pub mod warmup;

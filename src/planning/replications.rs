@@ -63,6 +63,26 @@ impl Sample {
     pub fn all(&self) -> &SummaryRow {
         self.rows.last().expect("a summary has an `all` row")
     }
+
+    /// The sample of a run that stopped because requests piled up without
+    /// bound (the configuration is overloaded): it has no figures.
+    pub fn unbounded_run(replication: u32, seed: u64, warmup: SimDuration) -> Sample {
+        Sample {
+            replication,
+            seed,
+            warmup,
+            rows: Vec::new(),
+            cost_per_hour: None,
+            cost_total: None,
+            slo_breached: None,
+            utilization: Vec::new(),
+        }
+    }
+
+    /// Whether the run was overloaded without bound.
+    pub fn unbounded(&self) -> bool {
+        self.rows.is_empty()
+    }
 }
 
 /// The model of replication `k` of `model`: the same scenario under the
@@ -292,7 +312,15 @@ impl Share {
 /// batches of the cores until [`runs_needed`] is met or `max` is reached;
 /// the samples kept are those [`runs_needed`] says. With a share, only its
 /// replications of `0..max` (a precision is applied when shares merge).
-pub fn run_series<F>(spec: &Replications, share: Option<Share>, run: F) -> Result<Vec<Sample>, RunError>
+///
+/// `offset` numbers this series' replications among all a share splits
+/// (a sweep's point p starts at p x max): replication k is unit offset + k.
+pub fn run_series<F>(
+    spec: &Replications,
+    share: Option<Share>,
+    offset: u64,
+    run: F,
+) -> Result<Vec<Sample>, RunError>
 where
     F: Fn(u32) -> Result<Sample, RunError> + Sync,
 {
@@ -300,7 +328,9 @@ where
         ks.into_par_iter().map(&run).collect()
     };
     if let Some(share) = share {
-        let ks = (0..spec.max).filter(|&k| share.has(k as u64)).collect();
+        let ks = (0..spec.max)
+            .filter(|&k| share.has(offset + k as u64))
+            .collect();
         return all(ks);
     }
     let mut samples = all((0..spec.min).collect())?;
@@ -359,6 +389,13 @@ pub fn write_samples<W: io::Write>(
     samples: &[Sample],
 ) -> io::Result<()> {
     for s in samples {
+        if s.unbounded() {
+            let mut rec: Vec<String> = label.to_vec();
+            rec.extend([s.replication.to_string(), s.seed.to_string(), fixed(s.warmup.as_secs_f64(), 9), "-".to_string()]);
+            rec.resize(label.len() + SAMPLE_COLUMNS.len(), String::new());
+            w.write_record(&rec)?;
+            continue;
+        }
         for (i, r) in s.rows.iter().enumerate() {
             let last = i + 1 == s.rows.len();
             let lat = |j: usize| r.latency.map(|q| exact_ms(q[j])).unwrap_or_default();
@@ -448,6 +485,14 @@ pub fn read_samples(text: &str, labels: usize) -> Result<Vec<(Vec<String>, Sampl
         };
         let label: Vec<String> = (0..labels).map(|c| rec.get(c).unwrap_or("").to_string()).collect();
         let replication = int(0)? as u32;
+        if f(3) == "-" {
+            out.extend(open.take());
+            out.push((
+                label,
+                Sample::unbounded_run(replication, int(1)?, SimDuration((float(2)? * 1e9).round() as u64)),
+            ));
+            continue;
+        }
         let lat = [dur(13)?, dur(14)?, dur(15)?, dur(16)?, dur(17)?];
         let row = SummaryRow {
             class: f(3).to_string(),

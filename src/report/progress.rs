@@ -67,3 +67,40 @@ impl Progress {
         }
     }
 }
+
+/// Progress over a count of jobs (a sweep's points), shared by threads.
+pub struct Counter {
+    bar: Option<ProgressBar>,
+}
+
+impl Counter {
+    /// A bar for `total` jobs, unless `quiet` or stderr is not a terminal.
+    pub fn new(label: &str, total: u64, quiet: bool) -> Counter {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {elapsed}")
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            );
+            bar.set_prefix(label.to_string());
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        Counter { bar }
+    }
+
+    /// One job done.
+    pub fn inc(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

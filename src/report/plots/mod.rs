@@ -22,6 +22,7 @@ mod markers;
 mod retries;
 mod run;
 mod style;
+pub mod sweep;
 mod text;
 
 pub use autoscale::ScalingVariant;
