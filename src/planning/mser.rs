@@ -14,9 +14,9 @@ pub const BATCH: usize = 5;
 pub struct Truncation {
     /// Leading observations to drop (a multiple of [`BATCH`]).
     pub drop: usize,
-    /// Whether the minimum fell in the first half of the series, as the rule
-    /// requires; otherwise `drop` is the half-way point and the run is too
-    /// short (or never settles) for its steady state to be measured.
+    /// Whether the minimum fell inside the first half of the series, as the
+    /// rule requires; otherwise `drop` is the half-way point and the run is
+    /// too short (or never settles) for its steady state to be measured.
     pub settled: bool,
 }
 
@@ -53,25 +53,20 @@ pub fn mser5(series: &[Option<f64>]) -> Option<Truncation> {
         let ss = (sum_sq - sum * sum / n).max(0.0);
         mser[d] = ss / (n * n);
     }
-    // Over all d but the last batch alone (its MSER is 0 by construction);
-    // the first minimum wins ties, keeping as much of the run as it can.
+    // Over the first half only: near the end MSER(d) is computed from a few
+    // batches and falls towards 0 whatever the data, the rule's known
+    // artefact. The first minimum wins ties, keeping as much as it can.
+    let half = k / 2;
     let mut best = 0;
-    for d in 1..k - 1 {
+    for d in 1..=half {
         if mser[d] < mser[best] {
             best = d;
         }
     }
-    let half = k / 2;
-    Some(if best <= half {
-        Truncation {
-            drop: best * BATCH,
-            settled: true,
-        }
-    } else {
-        Truncation {
-            drop: half * BATCH,
-            settled: false,
-        }
+    // A minimum at the half-way bound means the series still drifts there.
+    Some(Truncation {
+        drop: best * BATCH,
+        settled: best < half,
     })
 }
 
