@@ -332,17 +332,17 @@ fn the_same_figures_give_the_same_bytes() {
 
 #[test]
 fn odd_inputs_plot_without_panicking() {
-    let tmp = tempfile::tempdir().unwrap();
+    let (_keep, dir) = demo_dir("odd");
     // No points; a point that does not fit the axes; figures that are not
     // finite; an error rate 0 everywhere; durations and categories; no SLO.
     let axes = vec![
         axis("client.timeout", &["250ms", "500ms", "1s", "2s"]),
         axis("components.db.kind", &["postgres", "mysql"]),
     ];
-    let names = render(tmp.path(), "sweep", &axes, &[], (None, None));
+    let names = render(dir.as_path(), "sweep", &axes, &[], (None, None));
     assert_eq!(names.len(), 2);
     for n in &names {
-        let img = decode(&tmp.path().join(n));
+        let img = decode(&dir.as_path().join(n));
         assert_eq!(img.dimensions(), (1600, 900));
     }
     let mut pts = vec![SweepPoint {
@@ -379,8 +379,8 @@ fn odd_inputs_plot_without_panicking() {
         meets: None,
         chosen: false,
     });
-    let names = render(tmp.path(), "sweep", &axes, &pts, (Some(0.0), Some(0.0)));
+    let names = render(dir.as_path(), "sweep", &axes, &pts, (Some(0.0), Some(0.0)));
     for n in &names {
-        assert_drawn(&tmp.path().join(n));
+        assert_drawn(&dir.as_path().join(n));
     }
 }

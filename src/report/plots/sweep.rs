@@ -805,3 +805,103 @@ fn draw_panel<RY: Ranged<ValueType = f64>>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn counts_are_numeric_and_labelled_as_typed() {
+        let x = XScale::new(&strings(&["2", "3", "4", "10"]));
+        assert_eq!(x.pos, vec![2.0, 3.0, 4.0, 10.0]);
+        let labels: Vec<&str> = x.ticks.iter().map(|t| t.1.as_str()).collect();
+        assert_eq!(labels, vec!["2", "3", "4", "10"]);
+        assert_eq!(x.how, "");
+        assert!(x.range.start < 2.0 && x.range.end > 10.0);
+        assert_eq!(x.label(3.1), "3");
+    }
+
+    #[test]
+    fn geometric_values_get_a_log_axis() {
+        let x = XScale::new(&strings(&["1", "2", "4", "8", "16", "32"]));
+        assert_eq!(x.how, " (log scale)");
+        assert!((x.pos[5] - 32f64.log10()).abs() < 1e-12);
+        // Evenly spaced counts stay linear, even over a decade.
+        assert_eq!(
+            XScale::new(&(2..=30).map(|n| n.to_string()).collect::<Vec<_>>()).how,
+            ""
+        );
+    }
+
+    #[test]
+    fn durations_are_numeric_and_words_categorical() {
+        let x = XScale::new(&strings(&["250ms", "500ms", "1s", "2s"]));
+        assert_eq!(x.how, " (duration)");
+        assert_eq!(x.pos, vec![0.25, 0.5, 1.0, 2.0]);
+        assert_eq!(x.ticks[2].1, "1s");
+        let c = XScale::new(&strings(&["small", "large", "xlarge"]));
+        assert_eq!(c.pos, vec![0.0, 1.0, 2.0]);
+        assert_eq!(c.ticks.len(), 3);
+        // A mix of numbers and words is categorical, in the given order.
+        let m = XScale::new(&strings(&["4", "auto", "2"]));
+        assert_eq!(m.pos, vec![0.0, 1.0, 2.0]);
+        assert_eq!(m.label(2.0), "2");
+    }
+
+    #[test]
+    fn long_ranges_get_round_ticks() {
+        let x = XScale::new(&(2..=100).map(|n| n.to_string()).collect::<Vec<_>>());
+        let labels: Vec<&str> = x.ticks.iter().map(|t| t.1.as_str()).collect();
+        assert_eq!(
+            labels,
+            vec!["10", "20", "30", "40", "50", "60", "70", "80", "90", "100"]
+        );
+        let c = XScale::new(&(0..40).map(|n| format!("v{n}")).collect::<Vec<_>>());
+        assert!(c.ticks.len() <= MAX_VALUE_TICKS, "{}", c.ticks.len());
+    }
+
+    #[test]
+    fn many_lines_are_spread_over_the_grid_and_keep_the_choice() {
+        assert_eq!(spread(5, 8, None), vec![0, 1, 2, 3, 4]);
+        assert_eq!(spread(11, 8, None), vec![0, 1, 3, 4, 6, 7, 9, 10]);
+        let s = spread(11, 8, Some(2));
+        assert_eq!(s.len(), 8);
+        assert!(s.contains(&2) && s.contains(&0) && s.contains(&10), "{s:?}");
+        assert!(s.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn names_and_legends_read_well() {
+        assert_eq!(
+            file_part("components.web.instances"),
+            "components_web_instances"
+        );
+        assert_eq!(file_part("a/b c[0]"), "a_b_c_0_");
+        let axes = [
+            SweepAxis {
+                key: "components.web.instances".into(),
+                values: vec![],
+            },
+            SweepAxis {
+                key: "components.api.instances".into(),
+                values: vec![],
+            },
+            SweepAxis {
+                key: "components.web.size".into(),
+                values: vec![],
+            },
+        ];
+        assert_eq!(
+            short_keys(&axes),
+            vec![
+                "components.web.instances",
+                "components.api.instances",
+                "size"
+            ]
+        );
+    }
+}
