@@ -276,12 +276,15 @@ fn clean(f: Option<Figure>) -> Option<Figure> {
     })
 }
 
+/// A line's points: x position and index into the plot's points.
+type LinePoints = Vec<(f64, usize)>;
+
 /// The points of a plot grouped into lines (one per combination of the
 /// other axes' values, in grid order), at most [`MAX_LINES`] of them.
 struct Lines {
     /// Per line: its legend label and points (sorted by x), as indices into
     /// the points of the plot.
-    lines: Vec<(String, Vec<(f64, usize)>)>,
+    lines: Vec<(String, LinePoints)>,
     /// How many combinations exist in all.
     total: usize,
     /// Whether the chosen point's line took the place of one of the evenly
@@ -320,7 +323,7 @@ fn grid_index(axes: &[SweepAxis], pt: &SweepPoint) -> Option<Vec<usize>> {
 fn group(p: &SweepPlots, a: usize, x: &XScale) -> Lines {
     let shorts = short_keys(p.axes);
     // Combination (other axes' value indices) -> points on it.
-    let mut combos: Vec<(Vec<usize>, Vec<(f64, usize)>)> = Vec::new();
+    let mut combos: Vec<(Vec<usize>, LinePoints)> = Vec::new();
     for (i, pt) in p.points.iter().enumerate() {
         let Some(idx) = grid_index(p.axes, pt) else {
             continue;
