@@ -384,3 +384,73 @@ fn odd_inputs_plot_without_panicking() {
         assert_drawn(&dir.as_path().join(n));
     }
 }
+
+#[test]
+fn a_large_grid_plots_in_bounded_time_with_at_most_eight_lines() {
+    let (_keep, dir) = demo_dir("large");
+    let inst: Vec<String> = [1, 2, 4, 8, 16, 32, 64]
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let axes = vec![
+        SweepAxis {
+            key: "components.web.instances".into(),
+            values: inst.clone(),
+        },
+        axis("components.web.size", &["small", "large", "xlarge"]),
+        axis("traffic.region", &["eu", "us", "ap", "sa"]),
+    ];
+    let mut pts = Vec::new();
+    for n in &inst {
+        for (s, speed, price) in [
+            ("small", 1.0, 0.10),
+            ("large", 1.6, 0.40),
+            ("xlarge", 2.4, 1.70),
+        ] {
+            for (r, load) in [("eu", 1.0), ("us", 1.3), ("ap", 0.6), ("sa", 0.3)] {
+                let mut p = point(
+                    vec![n.clone(), s.to_string(), r.to_string()],
+                    n.parse::<f64>().unwrap() / load,
+                    speed,
+                    price * load,
+                );
+                p.cost_per_hour = Some(n.parse::<f64>().unwrap() * price);
+                p.meets = Some(p.p99_ms.unwrap().hi <= 600.0 && p.error_rate.unwrap().hi <= 0.01);
+                pts.push(p);
+            }
+        }
+    }
+    // The cheapest that meets the SLO, as a plan would choose.
+    let best = (0..pts.len())
+        .filter(|&i| pts[i].meets == Some(true))
+        .min_by(|&a, &b| {
+            pts[a]
+                .cost_per_hour
+                .unwrap()
+                .total_cmp(&pts[b].cost_per_hour.unwrap())
+        })
+        .unwrap();
+    pts[best].chosen = true;
+    let start = std::time::Instant::now();
+    let names = render(&dir, "plan", &axes, &pts, (Some(600.0), Some(0.01)));
+    let took = start.elapsed().as_secs_f64();
+    println!(
+        "{} points, {} plots in {took:.2} s; chosen {:?}",
+        pts.len(),
+        names.len(),
+        pts[best].values
+    );
+    assert_eq!(
+        names,
+        vec![
+            "plan_components_web_instances.png",
+            "plan_components_web_size.png",
+            "plan_traffic_region.png"
+        ]
+    );
+    for n in &names {
+        assert_drawn(&dir.join(n));
+    }
+    // Generous: about 0.2 s per plot when the machine is idle.
+    assert!(took < 20.0, "{took:.2} s");
+}
