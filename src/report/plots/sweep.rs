@@ -637,7 +637,14 @@ fn write_axis(path: &Path, p: &SweepPlots, a: usize) -> io::Result<()> {
             };
             let empty = panel.series.iter().all(Vec::is_empty);
             if k == 0 && log_p99 {
-                let min = values().filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
+                // Down to the lowest bound, but not more than a decade below
+                // the lowest mean: a lower bound near 0 (a wide interval)
+                // would squash the lines; its band stops at the bottom.
+                let floor = lo / 10.0;
+                let min = values()
+                    .filter(|v| *v > 0.0)
+                    .fold(f64::INFINITY, f64::min)
+                    .max(floor);
                 let max = values().fold(0.0, f64::max);
                 let log = LogAxis::new(min, max);
                 let c = chart::build(&area, x.coord(), log.coord(), lowest, false)?;
