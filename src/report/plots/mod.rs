@@ -27,6 +27,7 @@ mod text;
 
 pub use autoscale::ScalingVariant;
 pub use markers::{Marker, MarkerKind};
+pub use sweep::{Figure, SweepAxis, SweepPlots, SweepPoint, write_sweep_plots};
 
 /// What the plots of one run are drawn from: the run's folder (its
 /// `timeseries.csv` and `components.csv` are read back, downsampled) and the

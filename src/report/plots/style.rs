@@ -186,6 +186,10 @@ pub(crate) enum Swatch {
     Rule(RGBColor, Dash, u32),
     /// A filled square.
     Fill(RGBColor),
+    /// A point marker: a dot of this colour, filled (`true`) or hollow.
+    Dot(RGBColor, bool),
+    /// A ring around a point (a plan's choice).
+    Ring(RGBColor),
 }
 
 /// One legend entry.
@@ -263,6 +267,8 @@ pub(crate) fn draw_legend(root: &Area, entries: &[Entry], x: Range<i32>, top: i3
                         c.filled(),
                     ))?;
                 }
+                Swatch::Dot(c, filled) => point_marker(root, (cx + SWATCH_W / 2, cy), c, filled)?,
+                Swatch::Ring(c) => point_ring(root, (cx + SWATCH_W / 2, cy), c)?,
             }
             label(
                 root,
@@ -277,6 +283,26 @@ pub(crate) fn draw_legend(root: &Area, entries: &[Entry], x: Range<i32>, top: i3
         }
     }
     Ok(rows.len() as i32 * LEGEND_ROW)
+}
+
+/// Radius of a point marker, in pixels.
+pub(crate) const DOT_RADIUS: i32 = 5;
+
+/// A point marker at `at` (pixels): filled, or hollow (white inside).
+pub(crate) fn point_marker(root: &Area, at: (i32, i32), c: RGBColor, filled: bool) -> Drawn {
+    if filled {
+        root.draw(&Circle::new(at, DOT_RADIUS, c.filled()))?;
+    } else {
+        root.draw(&Circle::new(at, DOT_RADIUS, WHITE.filled()))?;
+        root.draw(&Circle::new(at, DOT_RADIUS, c.stroke_width(2)))?;
+    }
+    Ok(())
+}
+
+/// A ring around a point marker at `at` (pixels).
+pub(crate) fn point_ring(root: &Area, at: (i32, i32), c: RGBColor) -> Drawn {
+    root.draw(&Circle::new(at, DOT_RADIUS + 6, c.stroke_width(2)))?;
+    Ok(())
 }
 
 fn dashed_hline(root: &Area, x0: i32, x1: i32, y: i32, c: RGBColor) -> Drawn {
