@@ -30,9 +30,13 @@ timed_out_rps,failed_rps,in_flight,latency_p50_ms,latency_p90_ms,latency_p99_ms,
 latency_p999_ms,latency_max_ms,attempts_rps,sessions_lost";
 const COMPONENTS_HEADER: &str = "time_s,component,instance,up,utilization,queue_len,\
 in_service,completed,rejected,hits,misses,backlog,lag_ms,stale_reads";
-const SUMMARY_HEADER: &str = "variant,class,requests,ok,rejected,timed_out,failed,error_rate,\
-throughput_rps,goodput_rps,latency_mean_ms,latency_p50_ms,latency_p90_ms,latency_p99_ms,\
-latency_p999_ms,latency_max_ms,cost_per_hour,cost_per_million,cost_total,sessions_lost";
+const SUMMARY_HEADER: &str = "variant,class,requests,ok,rejected,timed_out,failed,\
+error_rate,error_rate_lo,error_rate_hi,throughput_rps,throughput_rps_lo,throughput_rps_hi,\
+goodput_rps,goodput_rps_lo,goodput_rps_hi,latency_mean_ms,latency_mean_ms_lo,latency_mean_ms_hi,\
+latency_p50_ms,latency_p50_ms_lo,latency_p50_ms_hi,latency_p90_ms,latency_p90_ms_lo,latency_p90_ms_hi,\
+latency_p99_ms,latency_p99_ms_lo,latency_p99_ms_hi,latency_p999_ms,latency_p999_ms_lo,latency_p999_ms_hi,\
+latency_max_ms,latency_max_ms_lo,latency_max_ms_hi,cost_per_hour,cost_per_million,cost_total,\
+sessions_lost,replications,warmup_s";
 
 /// The [data] columns of `components.csv`: empty for services and load
 /// balancers ("empty where a kind has none").
@@ -679,13 +683,13 @@ fn rejects_values_too_large_to_simulate() {
 // A key of a later capability is located at the key (line 10,
 // `replications`), as an unknown key is, not at its value.
 #[test]
-fn rejects_keys_of_later_capabilities_as_not_supported_yet() {
+fn rejects_a_replication_precision_of_zero() {
     expect_rejected(
-        "bad-later-key.yaml",
+        "bad-replications.yaml",
         10,
-        "replications",
-        Some("replications"),
-        &["`replications` is not supported yet"],
+        "0%",
+        Some("replications.precision"),
+        &["strictly between 0% and 100%"],
     );
 }
 
