@@ -257,7 +257,11 @@ fn run(args: &RunArgs) -> ExitCode {
         );
         return ExitCode::from(EXIT_BAD_INPUT);
     }
-    if args.shard.is_some() || models.iter().any(|m| m.replications.max > 1 || m.warmup_auto) {
+    if args.shard.is_some()
+        || models
+            .iter()
+            .any(|m| m.replications.max > 1 || m.warmup_auto)
+    {
         return series::run_series_command(&models, &args.out, args.shard, args.quiet);
     }
     let scenario_dir = args.out.join(&models[0].name);

@@ -88,9 +88,13 @@ fn the_interval_narrows_like_one_over_root_n() {
     let (mut h16, mut h64) = (0.0, 0.0);
     for g in 0..groups {
         let a = common::model(&yaml, 50_000 + g);
-        h16 += mean_latency(&Replicated::of(&series(&a, 16))).half_width().unwrap();
+        h16 += mean_latency(&Replicated::of(&series(&a, 16)))
+            .half_width()
+            .unwrap();
         let b = common::model(&yaml, 90_000 + g);
-        h64 += mean_latency(&Replicated::of(&series(&b, 64))).half_width().unwrap();
+        h64 += mean_latency(&Replicated::of(&series(&b, 64)))
+            .half_width()
+            .unwrap();
     }
     // c4(n) = sqrt(2/(n-1)) Gamma(n/2) / Gamma((n-1)/2).
     let c4 = |n: f64| {
@@ -120,7 +124,10 @@ fn mser5_cuts_a_transient_of_known_length() {
         let m = common::model(yaml, seed);
         assert!(m.warmup_auto);
         let a = find_warmup(&m, &AtomicBool::new(false)).unwrap();
-        println!("seed {seed}: MSER-5 warm-up {} (transient ends at 60 s)", a.warmup);
+        println!(
+            "seed {seed}: MSER-5 warm-up {} (transient ends at 60 s)",
+            a.warmup
+        );
         assert!(a.settled);
         let s = a.warmup.as_secs_f64();
         assert!((60.0..=90.0).contains(&s), "warm-up {s} s");
@@ -145,13 +152,18 @@ fn precision_stops_as_soon_as_every_headline_interval_is_narrow_enough() {
     };
     let samples = run_series(&spec, None, 0, |k| {
         let m = replication_model(&m, k);
-        let r = Simulation::new(&m).run(&mut NullSink, &mut |_, _| true).unwrap();
+        let r = Simulation::new(&m)
+            .run(&mut NullSink, &mut |_, _| true)
+            .unwrap();
         Ok(Sample::of_run(k, &m, &r))
     })
     .unwrap();
     let n = samples.len();
     let r = Replicated::of(&samples);
-    println!("precision 5%: stopped after {n} replications; imprecise: {:?}", r.imprecise(0.05));
+    println!(
+        "precision 5%: stopped after {n} replications; imprecise: {:?}",
+        r.imprecise(0.05)
+    );
     assert!((3..60).contains(&n));
     assert!(r.precise(0.05));
     assert!(!Replicated::of(&samples[..n - 1]).precise(0.05) || n == 3);

@@ -35,7 +35,10 @@ fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             if p.is_dir() {
                 walk(root, &p, out);
             } else {
-                out.insert(p.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&p).unwrap());
+                out.insert(
+                    p.strip_prefix(root).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                );
             }
         }
     }
@@ -51,7 +54,11 @@ fn assert_same_tree(a: &Path, b: &Path) {
     for (k, v) in &ta {
         assert!(v == &tb[k], "{} differs", k.display());
     }
-    println!("{} files, {} bytes, identical", ta.len(), ta.values().map(Vec::len).sum::<usize>());
+    println!(
+        "{} files, {} bytes, identical",
+        ta.len(),
+        ta.values().map(Vec::len).sum::<usize>()
+    );
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
@@ -86,14 +93,35 @@ fn shares_of_a_run_merge_into_the_bytes_of_one_machine() {
     let tmp = tempfile::tempdir().unwrap();
     let file = write(tmp.path(), "shards.yaml", SCENARIO);
     let one = tmp.path().join("one");
-    let o = capsim(&["run", &file, "--replications", "5", "--out", one.to_str().unwrap(), "-q"], None);
+    let o = capsim(
+        &[
+            "run",
+            &file,
+            "--replications",
+            "5",
+            "--out",
+            one.to_str().unwrap(),
+            "-q",
+        ],
+        None,
+    );
     let status = code(&o);
     assert!(matches!(status, 0 | 1), "{}", stderr(&o));
     let mut shares = Vec::new();
     for i in 0..3 {
         let d = tmp.path().join(format!("share{i}"));
         let o = capsim(
-            &["run", &file, "--replications", "5", "--shard", &format!("{i}/3"), "--out", d.to_str().unwrap(), "-q"],
+            &[
+                "run",
+                &file,
+                "--replications",
+                "5",
+                "--shard",
+                &format!("{i}/3"),
+                "--out",
+                d.to_str().unwrap(),
+                "-q",
+            ],
             None,
         );
         assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -104,29 +132,79 @@ fn shares_of_a_run_merge_into_the_bytes_of_one_machine() {
     args.extend(shares.iter().map(String::as_str));
     args.extend(["--out", merged.to_str().unwrap()]);
     let o = capsim(&args, None);
-    assert_eq!(code(&o), status, "the merge exits as the run did: {}", stderr(&o));
+    assert_eq!(
+        code(&o),
+        status,
+        "the merge exits as the run did: {}",
+        stderr(&o)
+    );
     assert_same_tree(&one, &merged);
     let summary = std::fs::read_to_string(one.join("shards/base/summary.csv")).unwrap();
-    assert!(summary.lines().next().unwrap().contains("latency_p99_ms_lo,latency_p99_ms_hi"));
-    assert_eq!(std::fs::read_to_string(one.join("shards/base/replications.csv")).unwrap().lines().count(), 1 + 5 * 2);
+    assert!(
+        summary
+            .lines()
+            .next()
+            .unwrap()
+            .contains("latency_p99_ms_lo,latency_p99_ms_hi")
+    );
+    assert_eq!(
+        std::fs::read_to_string(one.join("shards/base/replications.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        1 + 5 * 2
+    );
 
     // A share missing, or given twice, is refused.
-    let o = capsim(&["merge", &shares[0], &shares[1], "--out", tmp.path().join("x").to_str().unwrap()], None);
+    let o = capsim(
+        &[
+            "merge",
+            &shares[0],
+            &shares[1],
+            "--out",
+            tmp.path().join("x").to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("share 2/3 of `shards` is missing"), "{}", stderr(&o));
-    let o = capsim(&["merge", &shares[0], &shares[0], &shares[1], &shares[2], "--out", tmp.path().join("x").to_str().unwrap()], None);
+    assert!(
+        stderr(&o).contains("share 2/3 of `shards` is missing"),
+        "{}",
+        stderr(&o)
+    );
+    let o = capsim(
+        &[
+            "merge",
+            &shares[0],
+            &shares[0],
+            &shares[1],
+            &shares[2],
+            "--out",
+            tmp.path().join("x").to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(code(&o), 2);
 }
 
 #[test]
 fn a_precision_series_merges_and_parallel_equals_sequential() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = SCENARIO.replace("variants:\n  four: { components: { web: { instances: 4 } } }\n", "replications: { min: 3, max: 12, precision: 10% }\n");
+    let text = SCENARIO.replace(
+        "variants:\n  four: { components: { web: { instances: 4 } } }\n",
+        "replications: { min: 3, max: 12, precision: 10% }\n",
+    );
     let file = write(tmp.path(), "shards.yaml", &text);
     let seq = tmp.path().join("seq");
     let par = tmp.path().join("par");
-    capsim(&["run", &file, "--out", seq.to_str().unwrap(), "-q"], Some(1));
-    capsim(&["run", &file, "--out", par.to_str().unwrap(), "-q"], Some(2));
+    capsim(
+        &["run", &file, "--out", seq.to_str().unwrap(), "-q"],
+        Some(1),
+    );
+    capsim(
+        &["run", &file, "--out", par.to_str().unwrap(), "-q"],
+        Some(2),
+    );
     assert_same_tree(&seq, &par);
     let runs = std::fs::read_to_string(seq.join("shards/base/summary.csv")).unwrap();
     let n: Vec<&str> = runs.lines().nth(1).unwrap().split(',').collect();
@@ -134,12 +212,32 @@ fn a_precision_series_merges_and_parallel_equals_sequential() {
     let mut shares = Vec::new();
     for i in 0..2 {
         let d = tmp.path().join(format!("share{i}"));
-        let o = capsim(&["run", &file, "--shard", &format!("{i}/2"), "--out", d.to_str().unwrap(), "-q"], None);
+        let o = capsim(
+            &[
+                "run",
+                &file,
+                "--shard",
+                &format!("{i}/2"),
+                "--out",
+                d.to_str().unwrap(),
+                "-q",
+            ],
+            None,
+        );
         assert_eq!(code(&o), 0, "{}", stderr(&o));
         shares.push(d.to_string_lossy().into_owned());
     }
     let merged = tmp.path().join("merged");
-    capsim(&["merge", &shares[0], &shares[1], "--out", merged.to_str().unwrap()], None);
+    capsim(
+        &[
+            "merge",
+            &shares[0],
+            &shares[1],
+            "--out",
+            merged.to_str().unwrap(),
+        ],
+        None,
+    );
     assert_same_tree(&seq, &merged);
 }
 
@@ -148,7 +246,14 @@ fn shares_of_a_sweep_merge_into_the_bytes_of_one_machine() {
     let tmp = tempfile::tempdir().unwrap();
     let file = write(tmp.path(), "shards.yaml", SCENARIO);
     let one = tmp.path().join("one");
-    let vary = ["--vary", "components.web.instances=2..4", "--vary", "components.web.workers=1,2", "--replications", "3"];
+    let vary = [
+        "--vary",
+        "components.web.instances=2..4",
+        "--vary",
+        "components.web.workers=1,2",
+        "--replications",
+        "3",
+    ];
     let mut args = vec!["sweep", file.as_str()];
     args.extend(vary);
     args.extend(["--out", one.to_str().unwrap(), "-q"]);
@@ -169,7 +274,16 @@ fn shares_of_a_sweep_merge_into_the_bytes_of_one_machine() {
         shares.push(d.to_string_lossy().into_owned());
     }
     let merged = tmp.path().join("merged");
-    let o = capsim(&["merge", &shares[0], &shares[1], "--out", merged.to_str().unwrap()], None);
+    let o = capsim(
+        &[
+            "merge",
+            &shares[0],
+            &shares[1],
+            "--out",
+            merged.to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_same_tree(&one.join("shards/sweep"), &merged.join("shards/sweep"));
 }
@@ -189,7 +303,18 @@ fn plan_finds_the_erlang_c_answer() {
     );
     let out = tmp.path().join("out");
     let o = capsim(
-        &["plan", &file, "--vary", "components.pool.workers=1..40", "--slo", "p99=540ms", "--replications", "8", "--out", out.to_str().unwrap()],
+        &[
+            "plan",
+            &file,
+            "--vary",
+            "components.pool.workers=1..40",
+            "--slo",
+            "p99=540ms",
+            "--replications",
+            "8",
+            "--out",
+            out.to_str().unwrap(),
+        ],
         None,
     );
     let text = String::from_utf8_lossy(&o.stdout);
@@ -213,13 +338,73 @@ fn bad_planning_input_exits_2_and_writes_nothing() {
     let out = tmp.path().join("out");
     let o_ = out.to_str().unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["run", &file, "--shard", "2/2", "--replications", "4", "--out", o_], "share 2/2 does not exist"),
-        (vec!["run", &file, "--shard", "0/2", "--out", o_], "`--shard` splits the replications"),
-        (vec!["run", &file, "--replications", "0", "--out", o_], "at least one replication"),
-        (vec!["sweep", &file, "--vary", "components.web.instances=5..2", "--out", o_], "the range is empty"),
-        (vec!["sweep", &file, "--vary", "components.web.instances", "--out", o_], "is not `KEY=LIST`"),
-        (vec!["sweep", &file, "--vary", "components.web.instances=0,1", "--out", o_], "components.web.instances"),
-        (vec!["plan", &file, "--vary", "components.web.instances=2..4", "--slo", "p98=1s", "--out", o_], "not a bound of the SLO"),
+        (
+            vec![
+                "run",
+                &file,
+                "--shard",
+                "2/2",
+                "--replications",
+                "4",
+                "--out",
+                o_,
+            ],
+            "share 2/2 does not exist",
+        ),
+        (
+            vec!["run", &file, "--shard", "0/2", "--out", o_],
+            "`--shard` splits the replications",
+        ),
+        (
+            vec!["run", &file, "--replications", "0", "--out", o_],
+            "at least one replication",
+        ),
+        (
+            vec![
+                "sweep",
+                &file,
+                "--vary",
+                "components.web.instances=5..2",
+                "--out",
+                o_,
+            ],
+            "the range is empty",
+        ),
+        (
+            vec![
+                "sweep",
+                &file,
+                "--vary",
+                "components.web.instances",
+                "--out",
+                o_,
+            ],
+            "is not `KEY=LIST`",
+        ),
+        (
+            vec![
+                "sweep",
+                &file,
+                "--vary",
+                "components.web.instances=0,1",
+                "--out",
+                o_,
+            ],
+            "components.web.instances",
+        ),
+        (
+            vec![
+                "plan",
+                &file,
+                "--vary",
+                "components.web.instances=2..4",
+                "--slo",
+                "p98=1s",
+                "--out",
+                o_,
+            ],
+            "not a bound of the SLO",
+        ),
         (vec!["merge", o_, "--out", o_], "cannot read"),
     ];
     for (args, want) in cases {
@@ -235,7 +420,11 @@ fn bad_planning_input_exits_2_and_writes_nothing() {
     );
     let o = capsim(&["run", &bad, "--out", o_], None);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("bad.yaml:6:") && stderr(&o).contains("more than `max`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("bad.yaml:6:") && stderr(&o).contains("more than `max`"),
+        "{}",
+        stderr(&o)
+    );
     let bad = write(
         tmp.path(),
         "bad2.yaml",
@@ -243,5 +432,9 @@ fn bad_planning_input_exits_2_and_writes_nothing() {
     );
     let o = capsim(&["run", &bad, "--out", o_], None);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("replications.precision"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("replications.precision"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -80,7 +80,12 @@ impl Manifest {
             spec: base.replications,
             variants: models
                 .iter()
-                .map(|m| (m.variant.clone(), m.slo.as_ref().map(|_| table::slo_bounds(m))))
+                .map(|m| {
+                    (
+                        m.variant.clone(),
+                        m.slo.as_ref().map(|_| table::slo_bounds(m)),
+                    )
+                })
                 .collect(),
         }
     }
@@ -89,7 +94,8 @@ impl Manifest {
     /// of the line (newlines escaped).
     pub fn to_text(&self) -> String {
         let esc = |s: &str| s.replace('\\', "\\\\").replace('\n', "\\n");
-        let mut out = String::from("# a share of a capsim run: combine the shares with `capsim merge`\n");
+        let mut out =
+            String::from("# a share of a capsim run: combine the shares with `capsim merge`\n");
         if let Some(s) = self.share {
             let _ = writeln!(out, "share {}/{}", s.index, s.count);
         }
@@ -99,10 +105,19 @@ impl Manifest {
         for (k, v) in &self.facts {
             let _ = writeln!(out, "fact {}={}", esc(k), esc(v));
         }
-        let p = self.spec.precision.map(|p| format!("{p}")).unwrap_or_else(|| "-".into());
+        let p = self
+            .spec
+            .precision
+            .map(|p| format!("{p}"))
+            .unwrap_or_else(|| "-".into());
         let _ = writeln!(out, "replications {} {} {p}", self.spec.min, self.spec.max);
         for (v, slo) in &self.variants {
-            let _ = writeln!(out, "variant {}={}", esc(v), slo.as_deref().map(esc).unwrap_or_default());
+            let _ = writeln!(
+                out,
+                "variant {}={}",
+                esc(v),
+                slo.as_deref().map(esc).unwrap_or_default()
+            );
         }
         out
     }
@@ -139,7 +154,12 @@ impl Manifest {
             if line.starts_with('#') || line.is_empty() {
                 continue;
             }
-            let bad = || format!("line {}: `{line}` is not a line of a share's manifest", i + 1);
+            let bad = || {
+                format!(
+                    "line {}: `{line}` is not a line of a share's manifest",
+                    i + 1
+                )
+            };
             let (key, value) = line.split_once(' ').unwrap_or((line, ""));
             match key {
                 "share" => {
@@ -176,7 +196,8 @@ impl Manifest {
                 _ => return Err(bad()),
             }
         }
-        if m.fingerprint.is_empty() || m.scenario.is_empty() || m.variants.is_empty() || !seen_spec {
+        if m.fingerprint.is_empty() || m.scenario.is_empty() || m.variants.is_empty() || !seen_spec
+        {
             return Err("an incomplete manifest".to_string());
         }
         Ok(m)
@@ -246,7 +267,8 @@ pub fn run_variant(
             *first.lock().expect("not poisoned") = Some(r);
             Ok(s)
         } else {
-            let r = Simulation::new(&m).run(&mut NullSink, &mut |_, _| !stop.load(Ordering::Relaxed))?;
+            let r = Simulation::new(&m)
+                .run(&mut NullSink, &mut |_, _| !stop.load(Ordering::Relaxed))?;
             Ok(Sample::of_run(k, &m, &r))
         }
     })?;
@@ -262,9 +284,15 @@ pub fn run_variant(
 fn slo_line(bounds: &str, runs: &Replicated) -> Option<String> {
     let missed = runs.slo_breached_runs?;
     Some(if missed == 0 {
-        format!("{bounds}: held in every window after warm-up in all {} replications", runs.runs)
+        format!(
+            "{bounds}: held in every window after warm-up in all {} replications",
+            runs.runs
+        )
     } else {
-        format!("{bounds}: missed in some window after warm-up in {missed} of {} replications", runs.runs)
+        format!(
+            "{bounds}: missed in some window after warm-up in {missed} of {} replications",
+            runs.runs
+        )
     })
 }
 
@@ -275,7 +303,8 @@ fn samples_csv(variant: &str, samples: &[Sample]) -> std::io::Result<Vec<u8>> {
     header.extend(SAMPLE_COLUMNS);
     w.write_record(&header)?;
     write_samples(&mut w, &[variant.to_string()], samples)?;
-    w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))
+    w.into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 /// Writes what a whole series adds to replication 0's files:
@@ -309,7 +338,9 @@ fn write_series(
         .zip(&figures)
         .zip(slo_single)
         .filter_map(|(((v, bounds), runs), single)| {
-            let line = single.clone().or_else(|| slo_line(bounds.as_deref()?, runs))?;
+            let line = single
+                .clone()
+                .or_else(|| slo_line(bounds.as_deref()?, runs))?;
             Some((v.clone(), line))
         })
         .collect();
@@ -326,7 +357,11 @@ fn write_series(
     Ok(figures)
 }
 
-fn comparison_rows(manifest: &Manifest, figures: &[Replicated], autoscaled: &[bool]) -> Vec<ComparisonRow> {
+fn comparison_rows(
+    manifest: &Manifest,
+    figures: &[Replicated],
+    autoscaled: &[bool],
+) -> Vec<ComparisonRow> {
     manifest
         .variants
         .iter()
@@ -344,9 +379,9 @@ fn comparison_rows(manifest: &Manifest, figures: &[Replicated], autoscaled: &[bo
 }
 
 fn autoscales(m: &Model) -> bool {
-    m.components
-        .iter()
-        .any(|c| matches!(&c.kind, crate::model::ComponentKind::Service(s) if s.autoscale.is_some()))
+    m.components.iter().any(
+        |c| matches!(&c.kind, crate::model::ComponentKind::Service(s) if s.autoscale.is_some()),
+    )
 }
 
 /// `capsim run` of a series: replications, `warmup: auto` or a share.
@@ -358,7 +393,10 @@ pub fn run_series_command(
 ) -> ExitCode {
     let scenario_dir = out.join(&models[0].name);
     let compare = models.len() > 1;
-    let mut dirs: Vec<PathBuf> = models.iter().map(|m| scenario_dir.join(&m.variant)).collect();
+    let mut dirs: Vec<PathBuf> = models
+        .iter()
+        .map(|m| scenario_dir.join(&m.variant))
+        .collect();
     if compare {
         dirs.push(scenario_dir.join("comparison"));
     }
@@ -383,7 +421,10 @@ pub fn run_series_command(
         match r {
             Ok(r) => done.push(r),
             Err(RunError::Interrupted) => {
-                eprintln!("interrupted: the series' summaries were not written to `{}`", scenario_dir.display());
+                eprintln!(
+                    "interrupted: the series' summaries were not written to `{}`",
+                    scenario_dir.display()
+                );
                 return ExitCode::from(EXIT_INTERRUPTED);
             }
             Err(RunError::Unbounded(msg)) => {
@@ -391,7 +432,10 @@ pub fn run_series_command(
                 return ExitCode::from(EXIT_BAD_INPUT);
             }
             Err(RunError::Io(e)) => {
-                eprintln!("error: writing outputs to `{}` failed: {e}", scenario_dir.display());
+                eprintln!(
+                    "error: writing outputs to `{}` failed: {e}",
+                    scenario_dir.display()
+                );
                 return ExitCode::from(EXIT_IO);
             }
         }
@@ -402,11 +446,18 @@ pub fn run_series_command(
     if compare && has_first {
         let firsts: Vec<RunResult> = done.iter().map(|v| v.first.clone().expect("ran")).collect();
         let ran: Vec<Model> = done.iter().map(|v| v.model.clone()).collect();
-        let rows: Vec<ComparisonRow> = ran.iter().zip(&firsts).map(|(m, r)| ComparisonRow::new(m, r)).collect();
+        let rows: Vec<ComparisonRow> = ran
+            .iter()
+            .zip(&firsts)
+            .map(|(m, r)| ComparisonRow::new(m, r))
+            .collect();
         if let Err(e) = super::write_comparison(&scenario_dir, &ran, &rows)
             .and_then(|_| super::write_scaling_comparison(&scenario_dir, &ran, &firsts))
         {
-            eprintln!("error: writing the comparison to `{}` failed: {e}", scenario_dir.display());
+            eprintln!(
+                "error: writing the comparison to `{}` failed: {e}",
+                scenario_dir.display()
+            );
             return ExitCode::from(EXIT_IO);
         }
     }
@@ -416,7 +467,8 @@ pub fn run_series_command(
         // samples and the manifest are written, for `capsim merge`.
         for (v, series) in manifest.variants.iter().zip(&samples) {
             let path = scenario_dir.join(&v.0).join("replications.csv");
-            if let Err(e) = samples_csv(&v.0, series).and_then(|b| atomic::write_atomic(&path, &b)) {
+            if let Err(e) = samples_csv(&v.0, series).and_then(|b| atomic::write_atomic(&path, &b))
+            {
                 eprintln!("error: writing `{}` failed: {e}", path.display());
                 return ExitCode::from(EXIT_IO);
             }
@@ -427,7 +479,10 @@ pub fn run_series_command(
             return ExitCode::from(EXIT_IO);
         }
         if !quiet {
-            let ks: Vec<String> = samples[0].iter().map(|s| (s.replication + 1).to_string()).collect();
+            let ks: Vec<String> = samples[0]
+                .iter()
+                .map(|s| (s.replication + 1).to_string())
+                .collect();
             println!(
                 "share {}/{} of {} ({} replications): ran replications {} of each variant\nwrote {}/ (merge the shares with `capsim merge DIR... --out DIR`)",
                 s.index,
@@ -453,7 +508,10 @@ pub fn run_series_command(
     let figures = match write_series(&scenario_dir, &manifest, &samples, &single, &scaled) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: writing the summaries to `{}` failed: {e}", scenario_dir.display());
+            eprintln!(
+                "error: writing the summaries to `{}` failed: {e}",
+                scenario_dir.display()
+            );
             return ExitCode::from(EXIT_IO);
         }
     };
@@ -487,11 +545,20 @@ pub fn run_series_command(
             {
                 println!("{line}");
             }
-            println!("time series, events and plots: replication 1 (seed {})\n", v.model.seed);
+            println!(
+                "time series, events and plots: replication 1 (seed {})\n",
+                v.model.seed
+            );
         }
         if compare {
-            println!("comparison ({} variants, same seeds, means of the replications):", models.len());
-            print!("{}", comparison::comparison_table(&comparison_rows(&manifest, &figures, &scaled)));
+            println!(
+                "comparison ({} variants, same seeds, means of the replications):",
+                models.len()
+            );
+            print!(
+                "{}",
+                comparison::comparison_table(&comparison_rows(&manifest, &figures, &scaled))
+            );
         }
         let runs: u32 = figures.iter().map(|f| f.runs).sum();
         println!(
@@ -581,7 +648,8 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
     scenarios.dedup();
     let mut status = ExitCode::SUCCESS;
     for scenario in scenarios {
-        let mut parts: Vec<&(Manifest, PathBuf)> = shares.iter().filter(|s| s.0.scenario == scenario).collect();
+        let mut parts: Vec<&(Manifest, PathBuf)> =
+            shares.iter().filter(|s| s.0.scenario == scenario).collect();
         parts.sort_by_key(|s| s.0.share.map(|s| s.index));
         let first = &parts[0].0;
         let count = first.share.map_or(1, |s| s.count);
@@ -598,10 +666,16 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
                 ));
             }
             if m.share.map(|s| s.count) != Some(count) {
-                return fail(format!("`{}` splits `{scenario}` in a different number of shares", p.display()));
+                return fail(format!(
+                    "`{}` splits `{scenario}` in a different number of shares",
+                    p.display()
+                ));
             }
         }
-        let have: Vec<u32> = parts.iter().filter_map(|p| p.0.share.map(|s| s.index)).collect();
+        let have: Vec<u32> = parts
+            .iter()
+            .filter_map(|p| p.0.share.map(|s| s.index))
+            .collect();
         for i in 0..count {
             match have.iter().filter(|&&h| h == i).count() {
                 0 => return fail(format!("share {i}/{count} of `{scenario}` is missing")),
@@ -612,7 +686,10 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
         let out_dir = args.out.join(&scenario);
         // Share 0 ran replication 0: its time series, events and plots.
         if let Err(e) = copy_tree(&parts[0].1, &out_dir) {
-            eprintln!("error: copying share 0 into `{}` failed: {e}", out_dir.display());
+            eprintln!(
+                "error: copying share 0 into `{}` failed: {e}",
+                out_dir.display()
+            );
             return ExitCode::from(EXIT_IO);
         }
         let mut series = Vec::new();
@@ -631,7 +708,10 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
             }
             samples.sort_by_key(|s| s.replication);
             let complete = samples.len() == first.spec.max as usize
-                && samples.iter().enumerate().all(|(i, s)| s.replication as usize == i);
+                && samples
+                    .iter()
+                    .enumerate()
+                    .all(|(i, s)| s.replication as usize == i);
             if !complete {
                 return fail(format!(
                     "the shares of `{scenario}` hold {} samples of variant `{v}`, not replications 1 to {}",

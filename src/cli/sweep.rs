@@ -162,7 +162,12 @@ fn point_model(
 
 /// Runs a point's replications (its share of them): an overloaded run is a
 /// sample without figures, not an error.
-fn run_point(model: &Model, share: Option<Share>, offset: u64, stop: &AtomicBool) -> Result<Vec<Sample>, RunError> {
+fn run_point(
+    model: &Model,
+    share: Option<Share>,
+    offset: u64,
+    stop: &AtomicBool,
+) -> Result<Vec<Sample>, RunError> {
     let mut model = model.clone();
     if model.warmup_auto {
         model.warmup = find_warmup(&model, stop)?.warmup;
@@ -227,7 +232,11 @@ fn points_csv(
     }
     w.write_record(&header)?;
     for (at, figures, runs) in pts {
-        let mut rec: Vec<String> = axes.iter().zip(at).map(|(a, &i)| a.values[i].clone()).collect();
+        let mut rec: Vec<String> = axes
+            .iter()
+            .zip(at)
+            .map(|(a, &i)| a.values[i].clone())
+            .collect();
         let mut figure = |f: Option<Figure>, d: usize| {
             let show = |x: Option<f64>| x.map(|v| fixed(v, d)).unwrap_or_default();
             rec.push(show(f.map(|f| f.mean)));
@@ -252,12 +261,19 @@ fn points_csv(
                 rec.extend(head);
                 rec.push(r.cost_per_hour.map(|c| fixed(c, 4)).unwrap_or_default());
                 rec.push(
-                    crate::report::comparison::cost_per_million(r.cost_per_hour, a.goodput_rps.mean)
-                        .map(|c| fixed(c, 4))
-                        .unwrap_or_default(),
+                    crate::report::comparison::cost_per_million(
+                        r.cost_per_hour,
+                        a.goodput_rps.mean,
+                    )
+                    .map(|c| fixed(c, 4))
+                    .unwrap_or_default(),
                 );
                 rec.push("ok".into());
-                rec.push(objective.map(|o| (if o.met_by(r) { "yes" } else { "no" }).to_string()).unwrap_or_default());
+                rec.push(
+                    objective
+                        .map(|o| (if o.met_by(r) { "yes" } else { "no" }).to_string())
+                        .unwrap_or_default(),
+                );
             }
             None => {
                 rec.push(runs.to_string());
@@ -271,11 +287,17 @@ fn points_csv(
         }
         w.write_record(&rec)?;
     }
-    w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))
+    w.into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 /// The plots' view of the points.
-fn plot_points(pts: &[(Vec<usize>, Option<Replicated>, u32)], axes: &[Axis], objective: Option<Objective>, chosen: Option<&[usize]>) -> Vec<plots::sweep::SweepPoint> {
+fn plot_points(
+    pts: &[(Vec<usize>, Option<Replicated>, u32)],
+    axes: &[Axis],
+    objective: Option<Objective>,
+    chosen: Option<&[usize]>,
+) -> Vec<plots::sweep::SweepPoint> {
     let fig = |f: Figure| plots::sweep::Figure {
         mean: f.mean,
         lo: f.lo.unwrap_or(f.mean),
@@ -283,11 +305,17 @@ fn plot_points(pts: &[(Vec<usize>, Option<Replicated>, u32)], axes: &[Axis], obj
     };
     pts.iter()
         .map(|(at, r, _)| plots::sweep::SweepPoint {
-            values: axes.iter().zip(at).map(|(a, &i)| a.values[i].clone()).collect(),
+            values: axes
+                .iter()
+                .zip(at)
+                .map(|(a, &i)| a.values[i].clone())
+                .collect(),
             p99_ms: r.as_ref().and_then(|r| r.all().latency_ms[3]).map(fig),
             error_rate: r.as_ref().map(|r| fig(r.all().error_rate)),
             cost_per_hour: r.as_ref().and_then(|r| r.cost_per_hour),
-            meets: chosen.and(objective).map(|o| r.as_ref().is_some_and(|r| o.met_by(r))),
+            meets: chosen
+                .and(objective)
+                .map(|o| r.as_ref().is_some_and(|r| o.met_by(r))),
             chosen: chosen.is_some_and(|c| c == at.as_slice()),
         })
         .collect()
@@ -341,15 +369,27 @@ pub struct SweepManifest {
 impl SweepManifest {
     /// As written to the share's `shard.txt`.
     pub fn to_text(&self) -> String {
-        let mut out = String::from("# a share of a capsim sweep: combine the shares with `capsim merge`\nkind sweep\n");
+        let mut out = String::from(
+            "# a share of a capsim sweep: combine the shares with `capsim merge`\nkind sweep\n",
+        );
         let _ = writeln!(out, "share {}/{}", self.share.index, self.share.count);
         let _ = writeln!(out, "fingerprint {}", self.fingerprint);
         let _ = writeln!(out, "scenario {}", self.scenario);
-        let p = self.spec.precision.map(|p| format!("{p}")).unwrap_or_else(|| "-".into());
+        let p = self
+            .spec
+            .precision
+            .map(|p| format!("{p}"))
+            .unwrap_or_else(|| "-".into());
         let _ = writeln!(out, "replications {} {} {p}", self.spec.min, self.spec.max);
         for a in &self.axes {
             // Values hold no newline: they come from one command-line word.
-            let _ = writeln!(out, "axis {} {} {}", if a.range { "range" } else { "list" }, a.key, a.values.join("\u{1f}"));
+            let _ = writeln!(
+                out,
+                "axis {} {} {}",
+                if a.range { "range" } else { "list" },
+                a.key,
+                a.values.join("\u{1f}")
+            );
         }
         if let Some(o) = self.objective {
             let f = |x: Option<f64>| x.map(|v| format!("{v}")).unwrap_or_else(|| "-".into());
@@ -374,7 +414,12 @@ impl SweepManifest {
             if line.starts_with('#') || line.is_empty() || line == "kind sweep" {
                 continue;
             }
-            let bad = || format!("line {}: `{line}` is not a line of a sweep share's manifest", i + 1);
+            let bad = || {
+                format!(
+                    "line {}: `{line}` is not a line of a sweep share's manifest",
+                    i + 1
+                )
+            };
             let (key, value) = line.split_once(' ').unwrap_or((line, ""));
             let r: Result<(), String> = (|| {
                 match key {
@@ -383,11 +428,17 @@ impl SweepManifest {
                     "scenario" => scenario = value.to_string(),
                     "replications" => {
                         let parts: Vec<&str> = value.split(' ').collect();
-                        let [min, max, p] = parts[..] else { return Err(bad()) };
+                        let [min, max, p] = parts[..] else {
+                            return Err(bad());
+                        };
                         spec = Some(Replications {
                             min: min.parse().map_err(|_| bad())?,
                             max: max.parse().map_err(|_| bad())?,
-                            precision: if p == "-" { None } else { Some(p.parse().map_err(|_| bad())?) },
+                            precision: if p == "-" {
+                                None
+                            } else {
+                                Some(p.parse().map_err(|_| bad())?)
+                            },
                         });
                     }
                     "axis" => {
@@ -406,9 +457,16 @@ impl SweepManifest {
                         let parts: Vec<&str> = value.split(' ').collect();
                         let [p, e] = parts[..] else { return Err(bad()) };
                         let f = |s: &str| -> Result<Option<f64>, String> {
-                            if s == "-" { Ok(None) } else { s.parse().map(Some).map_err(|_| bad()) }
+                            if s == "-" {
+                                Ok(None)
+                            } else {
+                                s.parse().map(Some).map_err(|_| bad())
+                            }
                         };
-                        objective = Some(Objective { p99_ms: f(p)?, error_rate: f(e)? });
+                        objective = Some(Objective {
+                            p99_ms: f(p)?,
+                            error_rate: f(e)?,
+                        });
                     }
                     _ => return Err(bad()),
                 }
@@ -419,18 +477,23 @@ impl SweepManifest {
             }
         }
         Some(match (share, spec) {
-            (Some(share), Some(spec)) if !axes.is_empty() && !scenario.is_empty() => Ok(SweepManifest {
-                share,
-                fingerprint,
-                scenario,
-                spec,
-                axes,
-                objective,
-            }),
+            (Some(share), Some(spec)) if !axes.is_empty() && !scenario.is_empty() => {
+                Ok(SweepManifest {
+                    share,
+                    fingerprint,
+                    scenario,
+                    spec,
+                    axes,
+                    objective,
+                })
+            }
             _ => Err("an incomplete manifest".to_string()),
         })
     }
 }
+
+/// The axes, the points (value indices) and each point's model.
+type Grid = (Vec<Axis>, Vec<Vec<usize>>, Vec<Model>);
 
 /// Parses the `--vary` flags and the points' models; an error exits 2.
 fn load_points(
@@ -438,7 +501,7 @@ fn load_points(
     opts: &LoadOptions,
     vary: &[String],
     replications: Option<u32>,
-) -> Result<(Vec<Axis>, Vec<Vec<usize>>, Vec<Model>), ExitCode> {
+) -> Result<Grid, ExitCode> {
     let mut axes = Vec::new();
     for v in vary {
         match Axis::parse(v) {
@@ -469,7 +532,12 @@ fn load_points(
     }
 }
 
-fn options(file: &Path, seed: Option<u64>, sets: &[String], variant: &Option<String>) -> LoadOptions {
+fn options(
+    file: &Path,
+    seed: Option<u64>,
+    sets: &[String],
+    variant: &Option<String>,
+) -> LoadOptions {
     let _ = file;
     LoadOptions {
         sets: sets.to_vec(),
@@ -490,7 +558,10 @@ fn write_sweep(
     pts: &[(Vec<usize>, Option<Replicated>, u32)],
     objective: Option<Objective>,
 ) -> std::io::Result<Vec<String>> {
-    atomic::write_atomic(&dir.join("sweep.csv"), &points_csv(axes, pts, objective, None)?)?;
+    atomic::write_atomic(
+        &dir.join("sweep.csv"),
+        &points_csv(axes, pts, objective, None)?,
+    )?;
     write_plots(dir, scenario, "sweep", axes, pts, objective, None)
 }
 
@@ -505,10 +576,14 @@ fn samples_file(axes: &[Axis], points: &[Point]) -> std::io::Result<Vec<u8>> {
         label.extend(axes.iter().zip(&p.at).map(|(a, &i)| a.values[i].clone()));
         write_samples(&mut w, &label, &p.samples)?;
     }
-    w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))
+    w.into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
-fn summarise(points: &[Point], spec_of: &dyn Fn(usize) -> Replications) -> Vec<(Vec<usize>, Option<Replicated>, u32)> {
+fn summarise(
+    points: &[Point],
+    spec_of: &dyn Fn(usize) -> Replications,
+) -> Vec<(Vec<usize>, Option<Replicated>, u32)> {
     points
         .iter()
         .enumerate()
@@ -519,7 +594,10 @@ fn summarise(points: &[Point], spec_of: &dyn Fn(usize) -> Replications) -> Vec<(
                 let keep = runs_needed(&samples, &spec);
                 samples.truncate(keep);
             }
-            let point = Point { at: p.at.clone(), samples };
+            let point = Point {
+                at: p.at.clone(),
+                samples,
+            };
             let n = point.samples.len() as u32;
             (p.at.clone(), point.figures(), n)
         })
@@ -553,7 +631,11 @@ pub fn sweep(args: &SweepArgs) -> ExitCode {
     let flag = stop.clone();
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
     let started = std::time::Instant::now();
-    let counter = crate::report::progress::Counter::new(&format!("{name}: sweep"), grid.len() as u64, args.quiet);
+    let counter = crate::report::progress::Counter::new(
+        &format!("{name}: sweep"),
+        grid.len() as u64,
+        args.quiet,
+    );
     let max = models.iter().map(|m| m.replications.max).max().unwrap_or(1) as u64;
     let ran: Result<Vec<Point>, RunError> = grid
         .par_iter()
@@ -562,7 +644,10 @@ pub fn sweep(args: &SweepArgs) -> ExitCode {
         .map(|(i, (at, m))| {
             let samples = run_point(m, args.shard, i as u64 * max, &stop)?;
             counter.inc();
-            Ok(Point { at: at.clone(), samples })
+            Ok(Point {
+                at: at.clone(),
+                samples,
+            })
         })
         .collect();
     counter.finish();
@@ -588,7 +673,9 @@ pub fn sweep(args: &SweepArgs) -> ExitCode {
         };
         let r = samples_file(&axes, &ran)
             .and_then(|b| atomic::write_atomic(&dir.join("replications.csv"), &b))
-            .and_then(|_| atomic::write_atomic(&dir.join(SHARD_FILE), manifest.to_text().as_bytes()));
+            .and_then(|_| {
+                atomic::write_atomic(&dir.join(SHARD_FILE), manifest.to_text().as_bytes())
+            });
         if let Err(e) = r {
             eprintln!("error: writing to `{}` failed: {e}", dir.display());
             return ExitCode::from(EXIT_IO);
@@ -640,9 +727,16 @@ fn points_table(
     chosen: Option<&[usize]>,
 ) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{name}: {} points, 95% intervals across replications", pts.len());
+    let _ = writeln!(
+        out,
+        "{name}: {} points, 95% intervals across replications",
+        pts.len()
+    );
     let mut rows = Vec::new();
-    let mut head: Vec<String> = axes.iter().map(|a| a.key.rsplit('.').next().unwrap_or(&a.key).to_string()).collect();
+    let mut head: Vec<String> = axes
+        .iter()
+        .map(|a| a.key.rsplit('.').next().unwrap_or(&a.key).to_string())
+        .collect();
     head.extend(["runs", "errors", "p50 ms", "p99 ms", "$/hour"].map(String::from));
     if objective.is_some() {
         head.push("meets".into());
@@ -656,7 +750,11 @@ fn points_table(
         },
     };
     for (at, r, n) in pts {
-        let mut row: Vec<String> = axes.iter().zip(at).map(|(a, &i)| a.values[i].clone()).collect();
+        let mut row: Vec<String> = axes
+            .iter()
+            .zip(at)
+            .map(|(a, &i)| a.values[i].clone())
+            .collect();
         row.push(n.to_string());
         match r {
             Some(r) => {
@@ -664,7 +762,11 @@ fn points_table(
                 row.push(format!("{}%", pm(Some(a.error_rate), 100.0, 2)));
                 row.push(pm(a.latency_ms[1], 1.0, 1));
                 row.push(pm(a.latency_ms[3], 1.0, 1));
-                row.push(r.cost_per_hour.map(|c| format!("{c:.2}")).unwrap_or_else(|| "-".into()));
+                row.push(
+                    r.cost_per_hour
+                        .map(|c| format!("{c:.2}"))
+                        .unwrap_or_else(|| "-".into()),
+                );
                 if let Some(o) = objective {
                     let mut m = if o.met_by(r) { "yes" } else { "no" }.to_string();
                     if chosen == Some(at.as_slice()) {
@@ -738,34 +840,43 @@ pub fn plan(args: &PlanArgs) -> ExitCode {
             at[b] = i;
             let e = crate::planning::estimate::estimate(model_at(&at));
             !e.saturated()
-                && e.end_to_end.as_ref().is_some_and(|x| {
-                    objective.p99_ms.is_none_or(|p| x.p99_s * 1e3 <= p)
-                })
+                && e.end_to_end
+                    .as_ref()
+                    .is_some_and(|x| objective.p99_ms.is_none_or(|p| x.p99_s * 1e3 <= p))
         });
         guesses.push((combo.to_vec(), guess));
         guess
     };
     let mut failed: Option<RunError> = None;
-    let mut figures: Vec<(Vec<usize>, Option<Replicated>, u32, Vec<Sample>)> = Vec::new();
+    let mut figures: Vec<(Vec<usize>, Option<Replicated>, u32)> = Vec::new();
     let mut evaluate = |at: &[usize]| -> Verdict {
         if failed.is_some() {
-            return Verdict { meets: false, cost: None };
+            return Verdict {
+                meets: false,
+                cost: None,
+            };
         }
         let m = model_at(at);
         match run_point(m, None, 0, &stop) {
             Ok(samples) => {
-                let p = Point { at: at.to_vec(), samples };
+                let p = Point {
+                    at: at.to_vec(),
+                    samples,
+                };
                 let r = p.figures();
                 let v = Verdict {
                     meets: r.as_ref().is_some_and(|r| objective.met_by(r)),
                     cost: r.as_ref().and_then(|r| r.cost_per_hour),
                 };
-                figures.push((at.to_vec(), r, p.samples.len() as u32, p.samples));
+                figures.push((at.to_vec(), r, p.samples.len() as u32));
                 v
             }
             Err(e) => {
                 failed = Some(e);
-                Verdict { meets: false, cost: None }
+                Verdict {
+                    meets: false,
+                    cost: None,
+                }
             }
         }
     };
@@ -782,12 +893,16 @@ pub fn plan(args: &PlanArgs) -> ExitCode {
         None => {}
     }
     figures.sort_by_key(|f| point_index(&axes, &f.0));
-    let pts: Vec<(Vec<usize>, Option<Replicated>, u32)> =
-        figures.iter().map(|(a, r, n, _)| (a.clone(), r.clone(), *n)).collect();
+    let pts = figures;
     let chosen = found.chosen.clone();
     let written = atomic::write_atomic(
         &dir.join("plan.csv"),
-        &match points_csv(&axes, &pts, Some(objective), Some(chosen.as_deref().unwrap_or(&[]))) {
+        &match points_csv(
+            &axes,
+            &pts,
+            Some(objective),
+            Some(chosen.as_deref().unwrap_or(&[])),
+        ) {
             Ok(b) => b,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -795,12 +910,25 @@ pub fn plan(args: &PlanArgs) -> ExitCode {
             }
         },
     )
-    .and_then(|_| write_plots(&dir, &name, "plan", &axes, &pts, Some(objective), Some(chosen.as_deref().unwrap_or(&[]))));
+    .and_then(|_| {
+        write_plots(
+            &dir,
+            &name,
+            "plan",
+            &axes,
+            &pts,
+            Some(objective),
+            Some(chosen.as_deref().unwrap_or(&[])),
+        )
+    });
     if let Err(e) = written {
         eprintln!("error: writing to `{}` failed: {e}", dir.display());
         return ExitCode::from(EXIT_IO);
     }
-    print!("{}", points_table(&name, &axes, &pts, Some(objective), chosen.as_deref()));
+    print!(
+        "{}",
+        points_table(&name, &axes, &pts, Some(objective), chosen.as_deref())
+    );
     println!(
         "\nobjective: {} (upper ends of the 95% intervals); tried {} of {} points in {:.1} s",
         objective.describe(),
@@ -817,10 +945,20 @@ pub fn plan(args: &PlanArgs) -> ExitCode {
                 .filter(|(i, _)| *i != b)
                 .map(|(_, (a, &i))| format!("{}={}", a.key, a.values[i]))
                 .collect();
-            let at = if others.is_empty() { String::new() } else { format!(" at {}", others.join(", ")) };
+            let at = if others.is_empty() {
+                String::new()
+            } else {
+                format!(" at {}", others.join(", "))
+            };
             match g {
-                Some(i) => println!("analytic estimate{at}: {}={} is the fewest that meets p99", axes[b].key, axes[b].values[*i]),
-                None => println!("analytic estimate{at}: no value of {} meets p99 (or no estimate): started mid-range", axes[b].key),
+                Some(i) => println!(
+                    "analytic estimate{at}: {}={} is the fewest that meets p99",
+                    axes[b].key, axes[b].values[*i]
+                ),
+                None => println!(
+                    "analytic estimate{at}: no value of {} meets p99 (or no estimate): started mid-range",
+                    axes[b].key
+                ),
             }
         }
     }
@@ -829,14 +967,23 @@ pub fn plan(args: &PlanArgs) -> ExitCode {
         println!("wrote {}/", dir.display());
         return ExitCode::from(super::EXIT_SLO_BREACHED);
     };
-    let (_, r, _) = pts.iter().find(|p| p.0 == c).expect("the chosen point was tried");
+    let (_, r, _) = pts
+        .iter()
+        .find(|p| p.0 == c)
+        .expect("the chosen point was tried");
     let r = r.as_ref().expect("a point that meets has figures");
     let a = r.all();
-    let choice: Vec<String> = axes.iter().zip(&c).map(|(ax, &i)| format!("{}={}", ax.key, ax.values[i])).collect();
+    let choice: Vec<String> = axes
+        .iter()
+        .zip(&c)
+        .map(|(ax, &i)| format!("{}={}", ax.key, ax.values[i]))
+        .collect();
     println!(
         "\nchoice: {}{}",
         choice.join(", "),
-        r.cost_per_hour.map(|c| format!(" at {c:.2} per hour")).unwrap_or_default()
+        r.cost_per_hour
+            .map(|c| format!(" at {c:.2} per hour"))
+            .unwrap_or_default()
     );
     if let (Some(bound), Some(p99)) = (objective.p99_ms, a.latency_ms[3]) {
         println!(
@@ -865,11 +1012,16 @@ pub fn plan(args: &PlanArgs) -> ExitCode {
                 None => "is overloaded".to_string(),
                 Some(r) => format!(
                     "misses it: p99 up to {} ms, error rate up to {}%",
-                    r.all().latency_ms[3].map(|f| fixed(f.upper(), 1)).unwrap_or_else(|| "-".into()),
+                    r.all().latency_ms[3]
+                        .map(|f| fixed(f.upper(), 1))
+                        .unwrap_or_else(|| "-".into()),
                     fixed(r.all().error_rate.upper() * 100.0, 3)
                 ),
             };
-            println!("  one fewer ({}={}) {what}", axes[b].key, axes[b].values[below[b]]);
+            println!(
+                "  one fewer ({}={}) {what}",
+                axes[b].key, axes[b].values[below[b]]
+            );
         }
     }
     println!("wrote {}/plan.csv", dir.display());
@@ -884,7 +1036,12 @@ pub fn merge_sweeps(shares: &[(PathBuf, String)], out: &Path) -> Result<bool, (u
         match SweepManifest::parse(text) {
             None => {}
             Some(Ok(m)) => found.push((m, dir)),
-            Some(Err(e)) => return Err((EXIT_BAD_INPUT, format!("`{}`: {e}", dir.join(SHARD_FILE).display()))),
+            Some(Err(e)) => {
+                return Err((
+                    EXIT_BAD_INPUT,
+                    format!("`{}`: {e}", dir.join(SHARD_FILE).display()),
+                ));
+            }
         }
     }
     if found.is_empty() {
@@ -894,7 +1051,8 @@ pub fn merge_sweeps(shares: &[(PathBuf, String)], out: &Path) -> Result<bool, (u
     names.sort();
     names.dedup();
     for name in names {
-        let mut parts: Vec<&(SweepManifest, &PathBuf)> = found.iter().filter(|f| f.0.scenario == name).collect();
+        let mut parts: Vec<&(SweepManifest, &PathBuf)> =
+            found.iter().filter(|f| f.0.scenario == name).collect();
         parts.sort_by_key(|p| p.0.share.index);
         let first = &parts[0].0;
         let count = first.share.count;
@@ -902,23 +1060,55 @@ pub fn merge_sweeps(shares: &[(PathBuf, String)], out: &Path) -> Result<bool, (u
             let mut a = m.clone();
             a.share = first.share;
             if a != *first {
-                return Err((EXIT_BAD_INPUT, format!("`{}` is a share of another sweep of `{name}` than `{}`", p.display(), parts[0].1.display())));
+                return Err((
+                    EXIT_BAD_INPUT,
+                    format!(
+                        "`{}` is a share of another sweep of `{name}` than `{}`",
+                        p.display(),
+                        parts[0].1.display()
+                    ),
+                ));
             }
         }
         for i in 0..count {
             let n = parts.iter().filter(|p| p.0.share.index == i).count();
             if n != 1 {
-                return Err((EXIT_BAD_INPUT, format!("share {i}/{count} of the sweep of `{name}` is {}", if n == 0 { "missing" } else { "given twice" })));
+                return Err((
+                    EXIT_BAD_INPUT,
+                    format!(
+                        "share {i}/{count} of the sweep of `{name}` is {}",
+                        if n == 0 { "missing" } else { "given twice" }
+                    ),
+                ));
             }
         }
         let grid = points(&first.axes);
         let mut by_point: Vec<Vec<Sample>> = vec![Vec::new(); grid.len()];
         for (_, p) in &parts {
             let path = p.join("replications.csv");
-            let text = std::fs::read_to_string(&path).map_err(|e| (EXIT_BAD_INPUT, format!("cannot read `{}`: {e}", path.display())))?;
-            let rows = read_samples(&text, 1 + first.axes.len()).map_err(|e| (EXIT_BAD_INPUT, format!("`{}`: {e}", path.display())))?;
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                (
+                    EXIT_BAD_INPUT,
+                    format!("cannot read `{}`: {e}", path.display()),
+                )
+            })?;
+            let rows = read_samples(&text, 1 + first.axes.len())
+                .map_err(|e| (EXIT_BAD_INPUT, format!("`{}`: {e}", path.display())))?;
             for (label, s) in rows {
-                let i: usize = label[0].parse().ok().filter(|&i| i < grid.len()).ok_or_else(|| (EXIT_BAD_INPUT, format!("`{}`: point `{}` is not in the grid", path.display(), label[0])))?;
+                let i: usize = label[0]
+                    .parse()
+                    .ok()
+                    .filter(|&i| i < grid.len())
+                    .ok_or_else(|| {
+                        (
+                            EXIT_BAD_INPUT,
+                            format!(
+                                "`{}`: point `{}` is not in the grid",
+                                path.display(),
+                                label[0]
+                            ),
+                        )
+                    })?;
                 by_point[i].push(s);
             }
         }
@@ -926,9 +1116,17 @@ pub fn merge_sweeps(shares: &[(PathBuf, String)], out: &Path) -> Result<bool, (u
         for (at, mut samples) in grid.into_iter().zip(by_point) {
             samples.sort_by_key(|s| s.replication);
             let complete = samples.len() == first.spec.max as usize
-                && samples.iter().enumerate().all(|(i, s)| s.replication as usize == i);
+                && samples
+                    .iter()
+                    .enumerate()
+                    .all(|(i, s)| s.replication as usize == i);
             if !complete {
-                return Err((EXIT_BAD_INPUT, format!("the shares of the sweep of `{name}` do not hold every replication of every point")));
+                return Err((
+                    EXIT_BAD_INPUT,
+                    format!(
+                        "the shares of the sweep of `{name}` do not hold every replication of every point"
+                    ),
+                ));
             }
             ran.push(Point { at, samples });
         }
@@ -940,7 +1138,10 @@ pub fn merge_sweeps(shares: &[(PathBuf, String)], out: &Path) -> Result<bool, (u
             .and_then(|b| atomic::write_atomic(&dir.join("replications.csv"), &b))
             .and_then(|_| write_sweep(&dir, &name, &first.axes, &pts, first.objective))
             .map_err(io)?;
-        println!("merged {count} shares of the sweep of {name} into {}/", dir.display());
+        println!(
+            "merged {count} shares of the sweep of {name} into {}/",
+            dir.display()
+        );
     }
     Ok(true)
 }

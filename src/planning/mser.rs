@@ -76,7 +76,9 @@ mod tests {
 
     #[test]
     fn a_steady_series_keeps_everything() {
-        let s: Vec<Option<f64>> = (0..100).map(|i| Some(10.0 + (i % 7) as f64 * 0.1)).collect();
+        let s: Vec<Option<f64>> = (0..100)
+            .map(|i| Some(10.0 + (i % 7) as f64 * 0.1))
+            .collect();
         let t = mser5(&s).unwrap();
         assert!(t.settled);
         assert!(t.drop <= 10, "{t:?}");
@@ -88,7 +90,9 @@ mod tests {
         // 360 windows of noise around 10.
         let mut x: u64 = 12345;
         let mut noise = || {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((x >> 33) as f64 / (1u64 << 31) as f64 - 0.5) * 2.0
         };
         let s: Vec<Option<f64>> = (0..400)

@@ -189,7 +189,11 @@ mod tests {
                     calls += 1;
                     world(p[0] as u32 + 1, 1.0, 1.0, need)
                 });
-                assert_eq!(s.chosen, Some(vec![need as usize - 1]), "guess {guess:?} need {need}");
+                assert_eq!(
+                    s.chosen,
+                    Some(vec![need as usize - 1]),
+                    "guess {guess:?} need {need}"
+                );
                 assert!(calls <= 12, "{calls} evaluations");
             }
         }
@@ -201,7 +205,9 @@ mod tests {
         });
         assert_eq!(calls, 2);
         // Nothing meets.
-        let s = search(&axes, &mut |_| None, &mut |p| world(p[0] as u32 + 1, 1.0, 1.0, 99.0));
+        let s = search(&axes, &mut |_| None, &mut |p| {
+            world(p[0] as u32 + 1, 1.0, 1.0, 99.0)
+        });
         assert_eq!(s.chosen, None);
     }
 

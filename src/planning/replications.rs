@@ -176,13 +176,20 @@ impl Replicated {
                         q(3),
                         q(4),
                     ],
-                    sessions_lost: mean(rows.iter().filter_map(|r| r.sessions_lost.map(|n| n as f64))),
+                    sessions_lost: mean(
+                        rows.iter()
+                            .filter_map(|r| r.sessions_lost.map(|n| n as f64)),
+                    ),
                 }
             })
             .collect();
         let mut utilization: Vec<(String, f64)> = Vec::new();
         for (j, (name, _)) in first.utilization.iter().enumerate() {
-            let m = mean(samples.iter().filter_map(|s| s.utilization.get(j).map(|u| u.1)));
+            let m = mean(
+                samples
+                    .iter()
+                    .filter_map(|s| s.utilization.get(j).map(|u| u.1)),
+            );
             utilization.push((name.clone(), m.unwrap_or(0.0)));
         }
         Replicated {
@@ -250,14 +257,11 @@ impl Replicated {
             throughput_rps: a.throughput_rps.mean,
             goodput_rps: a.goodput_rps.mean,
             latency_mean: ns(a.latency_ms[0]),
-            latency: match a.latency_ms[1..6]
+            latency: a.latency_ms[1..6]
                 .iter()
                 .map(|f| ns(*f))
                 .collect::<Option<Vec<_>>>()
-            {
-                Some(v) => Some([v[0], v[1], v[2], v[3], v[4]]),
-                None => None,
-            },
+                .map(|v| [v[0], v[1], v[2], v[3], v[4]]),
             sessions_lost: a.sessions_lost.map(|n| n.round() as u64),
         }
     }
@@ -324,9 +328,8 @@ pub fn run_series<F>(
 where
     F: Fn(u32) -> Result<Sample, RunError> + Sync,
 {
-    let all = |ks: Vec<u32>| -> Result<Vec<Sample>, RunError> {
-        ks.into_par_iter().map(&run).collect()
-    };
+    let all =
+        |ks: Vec<u32>| -> Result<Vec<Sample>, RunError> { ks.into_par_iter().map(&run).collect() };
     if let Some(share) = share {
         let ks = (0..spec.max)
             .filter(|&k| share.has(offset + k as u64))
@@ -391,7 +394,12 @@ pub fn write_samples<W: io::Write>(
     for s in samples {
         if s.unbounded() {
             let mut rec: Vec<String> = label.to_vec();
-            rec.extend([s.replication.to_string(), s.seed.to_string(), fixed(s.warmup.as_secs_f64(), 9), "-".to_string()]);
+            rec.extend([
+                s.replication.to_string(),
+                s.seed.to_string(),
+                fixed(s.warmup.as_secs_f64(), 9),
+                "-".to_string(),
+            ]);
             rec.resize(label.len() + SAMPLE_COLUMNS.len(), String::new());
             w.write_record(&rec)?;
             continue;
@@ -422,8 +430,16 @@ pub fn write_samples<W: io::Write>(
                 lat(3),
                 lat(4),
                 r.sessions_lost.map(|n| n.to_string()).unwrap_or_default(),
-                if last { opt(s.cost_per_hour) } else { String::new() },
-                if last { opt(s.cost_total) } else { String::new() },
+                if last {
+                    opt(s.cost_per_hour)
+                } else {
+                    String::new()
+                },
+                if last {
+                    opt(s.cost_total)
+                } else {
+                    String::new()
+                },
                 if last {
                     s.slo_breached.map(|n| n.to_string()).unwrap_or_default()
                 } else {
@@ -463,7 +479,13 @@ pub fn read_samples(text: &str, labels: usize) -> Result<Vec<(Vec<String>, Sampl
         let line = i + 2;
         let rec = rec.map_err(|e| format!("line {line}: {e}"))?;
         let f = |c: usize| rec.get(labels + c).unwrap_or("");
-        let bad = |c: usize| format!("line {line}: `{}` is not a valid {}", f(c), SAMPLE_COLUMNS[c]);
+        let bad = |c: usize| {
+            format!(
+                "line {line}: `{}` is not a valid {}",
+                f(c),
+                SAMPLE_COLUMNS[c]
+            )
+        };
         let int = |c: usize| f(c).parse::<u64>().map_err(|_| bad(c));
         let float = |c: usize| f(c).parse::<f64>().map_err(|_| bad(c));
         let opt_float = |c: usize| {
@@ -483,13 +505,19 @@ pub fn read_samples(text: &str, labels: usize) -> Result<Vec<(Vec<String>, Sampl
         let dur = |c: usize| -> Result<Option<SimDuration>, String> {
             Ok(opt_float(c)?.map(|ms| SimDuration((ms * 1e6).round() as u64)))
         };
-        let label: Vec<String> = (0..labels).map(|c| rec.get(c).unwrap_or("").to_string()).collect();
+        let label: Vec<String> = (0..labels)
+            .map(|c| rec.get(c).unwrap_or("").to_string())
+            .collect();
         let replication = int(0)? as u32;
         if f(3) == "-" {
             out.extend(open.take());
             out.push((
                 label,
-                Sample::unbounded_run(replication, int(1)?, SimDuration((float(2)? * 1e9).round() as u64)),
+                Sample::unbounded_run(
+                    replication,
+                    int(1)?,
+                    SimDuration((float(2)? * 1e9).round() as u64),
+                ),
             ));
             continue;
         }
@@ -584,11 +612,17 @@ mod tests {
             replication: k,
             seed: derived_seed(7, k as u64),
             warmup: SimDuration(1_500_000_001),
-            rows: vec![row("browse", 1000 + k as u64, 12_345_678 + k as u64), row("all", 1500 + k as u64, 9_999_999)],
+            rows: vec![
+                row("browse", 1000 + k as u64, 12_345_678 + k as u64),
+                row("all", 1500 + k as u64, 9_999_999),
+            ],
             cost_per_hour: Some(1.0 / 3.0),
             cost_total: Some(0.123_456_789_012_3),
             slo_breached: Some(k as u64 % 2),
-            utilization: vec![("web".into(), 0.1 + k as f64 / 3.0), ("db=x".into(), 2.0 / 3.0)],
+            utilization: vec![
+                ("web".into(), 0.1 + k as f64 / 3.0),
+                ("db=x".into(), 2.0 / 3.0),
+            ],
         }
     }
 
@@ -633,7 +667,11 @@ mod tests {
         let samples: Vec<Sample> = (0..10).map(sample).collect();
         let n = runs_needed(&samples, &spec);
         assert_eq!(runs_needed(&samples[..n.max(3)], &spec), n);
-        let fixed = Replications { min: 3, max: 3, precision: None };
+        let fixed = Replications {
+            min: 3,
+            max: 3,
+            precision: None,
+        };
         assert_eq!(runs_needed(&samples, &fixed), 3);
         let share = Share { index: 1, count: 3 };
         assert!(share.has(4) && !share.has(3));

@@ -39,7 +39,9 @@ impl Axis {
                 .parse()
                 .map_err(|_| format!("`{list}`: a range is two integers, such as `2..12`"))?;
             if lo > hi {
-                return Err(format!("`{list}`: the range is empty ({lo} is more than {hi})"));
+                return Err(format!(
+                    "`{list}`: the range is empty ({lo} is more than {hi})"
+                ));
             }
             if (hi - lo) as usize >= MAX_POINTS {
                 return Err(format!("`{list}`: more than {MAX_POINTS} values"));
@@ -85,7 +87,9 @@ pub fn check_grid(axes: &[Axis]) -> Result<usize, String> {
         n = n.saturating_mul(a.values.len());
     }
     if n > MAX_POINTS {
-        return Err(format!("{n} points: a grid of at most {MAX_POINTS} points is allowed"));
+        return Err(format!(
+            "{n} points: a grid of at most {MAX_POINTS} points is allowed"
+        ));
     }
     Ok(n)
 }
@@ -124,7 +128,10 @@ mod tests {
         assert_eq!(a.values, ["2", "3", "4", "5"]);
         assert!(a.range);
         let b = Axis::parse("components.web.size = large, xlarge").unwrap();
-        assert_eq!((b.key.as_str(), b.values.len(), b.range), ("components.web.size", 2, false));
+        assert_eq!(
+            (b.key.as_str(), b.values.len(), b.range),
+            ("components.web.size", 2, false)
+        );
         assert_eq!(b.set(1), "components.web.size=xlarge");
         for bad in ["nokey", "=1,2", "k=5..2", "k=a..b", "k=1,,2", "k=1,1"] {
             assert!(Axis::parse(bad).is_err(), "{bad}");

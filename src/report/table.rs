@@ -493,6 +493,81 @@ pub fn data_lines(model: &Model, result: &RunResult) -> Vec<String> {
         .collect()
 }
 
+/// `value ± half-width` of a figure across replications, each part shown
+/// by `show`; the value alone from one run.
+fn plus_minus(
+    f: Option<crate::planning::interval::Figure>,
+    show: &dyn Fn(f64) -> String,
+) -> String {
+    match f {
+        None => "-".to_string(),
+        Some(f) => match f.half_width() {
+            Some(h) => format!("{} ± {}", show(f.mean), show(h)),
+            None => show(f.mean),
+        },
+    }
+}
+
+fn ms_value(v: f64) -> String {
+    ms(Some(SimDuration((v.max(0.0) * 1e6).round() as u64)))
+}
+
+/// The summary of a configuration run several times: each figure as its
+/// mean ± the half-width of its 95% confidence interval.
+pub fn replicated_table(model: &Model, runs: &crate::planning::replications::Replicated) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} ({}): {} simulated, warm-up {}, window {}, {} replications (seeds from {}), 95% intervals",
+        model.name, model.variant, model.duration, runs.warmup, model.window, runs.runs, model.seed
+    );
+    if !model.description.is_empty() {
+        let _ = writeln!(out, "{}", model.description);
+    }
+    out.push('\n');
+    let mut rows = vec![
+        [
+            "class", "requests", "errors", "thru/s", "mean", "p50", "p99", "p99.9 ms",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>(),
+    ];
+    let single = runs.classes.len() == 2;
+    for c in &runs.classes {
+        if single && c.class != "all" {
+            continue;
+        }
+        rows.push(vec![
+            c.class.clone(),
+            count(c.counts[0].round() as u64),
+            plus_minus(Some(c.error_rate), &|x| pct(x.max(0.0))),
+            plus_minus(Some(c.throughput_rps), &|x| fixed(x, 1)),
+            plus_minus(c.latency_ms[0], &ms_value),
+            plus_minus(c.latency_ms[1], &ms_value),
+            plus_minus(c.latency_ms[3], &ms_value),
+            plus_minus(c.latency_ms[4], &ms_value),
+        ]);
+    }
+    out.push_str(&layout(&rows));
+    let utils: Vec<String> = runs
+        .utilization
+        .iter()
+        .map(|(n, u)| format!("{n} {}", pct(*u)))
+        .collect();
+    if !utils.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nutilisation after warm-up (mean): {}",
+            utils.join(", ")
+        );
+    }
+    if let Some(cost) = runs.cost_per_hour {
+        let _ = writeln!(out, "cost: {cost:.2} per hour");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,76 +606,4 @@ mod tests {
         assert_eq!(clock(3607 * s), "1h00m07s");
         assert_eq!(clock(59_999_000_000), "1m");
     }
-}
-
-/// `value ± half-width` of a figure across replications, each part shown
-/// by `show`; the value alone from one run.
-fn plus_minus(f: Option<crate::planning::interval::Figure>, show: &dyn Fn(f64) -> String) -> String {
-    match f {
-        None => "-".to_string(),
-        Some(f) => match f.half_width() {
-            Some(h) => format!("{} ± {}", show(f.mean), show(h)),
-            None => show(f.mean),
-        },
-    }
-}
-
-fn ms_value(v: f64) -> String {
-    ms(Some(SimDuration((v.max(0.0) * 1e6).round() as u64)))
-}
-
-/// The summary of a configuration run several times: each figure as its
-/// mean ± the half-width of its 95% confidence interval.
-pub fn replicated_table(model: &Model, runs: &crate::planning::replications::Replicated) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} ({}): {} simulated, warm-up {}, window {}, {} replications (seeds from {}), 95% intervals",
-        model.name,
-        model.variant,
-        model.duration,
-        runs.warmup,
-        model.window,
-        runs.runs,
-        model.seed
-    );
-    if !model.description.is_empty() {
-        let _ = writeln!(out, "{}", model.description);
-    }
-    out.push('\n');
-    let mut rows = vec![
-        ["class", "requests", "errors", "thru/s", "mean", "p50", "p99", "p99.9 ms"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>(),
-    ];
-    let single = runs.classes.len() == 2;
-    for c in &runs.classes {
-        if single && c.class != "all" {
-            continue;
-        }
-        rows.push(vec![
-            c.class.clone(),
-            count(c.counts[0].round() as u64),
-            plus_minus(Some(c.error_rate), &|x| pct(x.max(0.0))),
-            plus_minus(Some(c.throughput_rps), &|x| fixed(x, 1)),
-            plus_minus(c.latency_ms[0], &ms_value),
-            plus_minus(c.latency_ms[1], &ms_value),
-            plus_minus(c.latency_ms[3], &ms_value),
-            plus_minus(c.latency_ms[4], &ms_value),
-        ]);
-    }
-    out.push_str(&layout(&rows));
-    let utils: Vec<String> = runs
-        .utilization
-        .iter()
-        .map(|(n, u)| format!("{n} {}", pct(*u)))
-        .collect();
-    if !utils.is_empty() {
-        let _ = writeln!(out, "\nutilisation after warm-up (mean): {}", utils.join(", "));
-    }
-    if let Some(cost) = runs.cost_per_hour {
-        let _ = writeln!(out, "cost: {cost:.2} per hour");
-    }
-    out
 }

@@ -1003,7 +1003,13 @@ fn compile_replications(
 ) -> Result<model::Replications, ScenarioError> {
     for (key, v) in [("min", r.min), ("max", r.max)] {
         if let Some(v) = v {
-            check_count(ck, &format!("replications.{key}"), v, MAX_REPLICATIONS, "run")?;
+            check_count(
+                ck,
+                &format!("replications.{key}"),
+                v,
+                MAX_REPLICATIONS,
+                "run",
+            )?;
         }
     }
     let precision = match r.precision {
@@ -1026,17 +1032,26 @@ fn compile_replications(
     };
     if min > max {
         return Err(ck
-            .err("replications", format!("`min` ({min}) is more than `max` ({max})"))
+            .err(
+                "replications",
+                format!("`min` ({min}) is more than `max` ({max})"),
+            )
             .expected("`min` no more than `max`"));
     }
     if precision.is_some() && min < 2 {
         return Err(ck
-            .err("replications.min", "a precision needs an interval, so at least 2 runs")
+            .err(
+                "replications.min",
+                "a precision needs an interval, so at least 2 runs",
+            )
             .expected("`min: 2` or more"));
     }
     if precision.is_none() && min != max {
         return Err(ck
-            .err("replications", format!("`min` {min} and `max` {max} without `precision`"))
+            .err(
+                "replications",
+                format!("`min` {min} and `max` {max} without `precision`"),
+            )
             .expected("`precision` (what decides when to stop between them), or one count"));
     }
     Ok(model::Replications {
