@@ -17,6 +17,7 @@ pub mod engine;
 pub mod faults;
 pub mod metrics;
 pub mod model;
+pub mod planning;
 pub mod report;
 pub mod scenario;
 pub mod simulation;

@@ -1,0 +1,4 @@
+//! Capacity planning: analytic estimates beside the simulation, and the
+//! searches that use them.
+
+pub mod estimate;
