@@ -1667,7 +1667,7 @@ mod tests {
         assert!((wq - 0.5).abs() < 1e-12, "{wq}");
         assert!((pw - 0.5).abs() < 1e-12, "{pw}");
         // Above and below rho = 1 agree with a direct sum.
-        for (c, a, q) in [(2u64, 3.0, 5u64), (3, 1.5, 4), (1, 0.5, 3)] {
+        for (c, a, q) in [(2u64, 3.0f64, 5u64), (3, 1.5, 4), (1, 0.5, 3)] {
             let probs: Vec<f64> = (0..=c + q)
                 .map(|n| {
                     let n = n as f64;
