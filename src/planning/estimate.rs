@@ -1191,7 +1191,7 @@ fn evaluate(
                 row.capacity_rps = Some(busiest.2);
                 row.saturated = saturated;
                 row.detail = format!(
-                    "busiest {}: {} reads/s, {} writes/s over {} shard{}",
+                    "busiest {}; all nodes: {} reads/s, {} writes/s over {} shard{}",
                     busiest.1,
                     fixed_rate(reads.iter().sum()),
                     fixed_rate(writes.iter().sum()),
@@ -1501,6 +1501,9 @@ pub fn estimate(model: &Model) -> Estimate {
         }
         components.push(row);
     }
+    if let Some((_, _, x)) = closed {
+        possession(&components, x, &mut warnings);
+    }
     infinite_variance(model, &mut warnings);
     ignored(model, &mut notes);
     if net.keys.bucketed
@@ -1566,6 +1569,27 @@ fn kind_name(k: &ComponentKind) -> &'static str {
         ComponentKind::Cache(_) => "cache",
         ComponentKind::Database(_) => "database",
         ComponentKind::Queue(_) => "queue",
+    }
+}
+
+/// Closed arrivals: warns of services whose workers, held through their
+/// calls, would be more than busy at the MVA throughput `x` (MVA leaves
+/// simultaneous possession out, so its figures are then optimistic).
+fn possession(components: &[ComponentEstimate], x: f64, warnings: &mut Vec<String>) {
+    for c in components {
+        if c.kind == "service"
+            && let Some(u) = c.utilization
+            && u >= 1.0
+        {
+            warnings.push(format!(
+                "`{}`'s workers are held through its calls (which mean-value analysis leaves \
+                 out): at {} rps they would be {}% busy, so the pool's workers, not the \
+                 stations, limit throughput: the closed-loop figures are optimistic",
+                c.name,
+                fixed_rate(x),
+                fixed_rate(u * 100.0),
+            ));
+        }
     }
 }
 
