@@ -160,6 +160,9 @@ pub struct ComponentEstimate {
     pub busiest: Option<String>,
     /// Whether it is at or past saturation.
     pub saturated: bool,
+    /// A database's reads and writes per second, shard by shard (empty for
+    /// other kinds).
+    pub shard_rps: Vec<f64>,
     /// What the kind adds, in words.
     pub detail: String,
 }
@@ -954,6 +957,7 @@ fn evaluate(
             hit_ratio: None,
             busiest: None,
             saturated: false,
+            shard_rps: Vec::new(),
             detail: String::new(),
         };
         let mut resp: Vec<Option<Mom>> = vec![None; classes];
@@ -1189,6 +1193,7 @@ fn evaluate(
                 }
                 row.utilization = Some(busiest.0.max(0.0));
                 row.capacity_rps = Some(busiest.2);
+                row.shard_rps = (0..shards).map(|s| reads[s] + writes[s]).collect();
                 row.saturated = saturated;
                 row.detail = format!(
                     "busiest {}; all nodes: {} reads/s, {} writes/s over {} shard{}",
@@ -1470,6 +1475,7 @@ pub fn estimate(model: &Model) -> Estimate {
                 hit_ratio: None,
                 busiest: None,
                 saturated: false,
+                shard_rps: Vec::new(),
                 detail: "no traffic reaches it".into(),
             },
         };
