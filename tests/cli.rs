@@ -1656,7 +1656,7 @@ fn run_prints_the_estimate_beside_the_simulated_figures() {
     ]);
     assert!(
         o.stdout
-            .contains("analytic estimate (M/G/c, 6000 rps): p50 ")
+            .contains("analytic estimate (M/G/c at the 6000 rps peak): p50 ")
             && o.stdout.contains("(simulated "),
         "{}",
         o.stdout

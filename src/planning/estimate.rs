@@ -87,6 +87,9 @@ pub struct Estimate {
     pub notes: Vec<String>,
     /// The closed population, when arrivals are closed.
     pub closed: Option<ClosedEstimate>,
+    /// Whether the open rate changes over the run (the estimate is then for
+    /// its peak only, and a whole run's figures are lower).
+    pub varying_rate: bool,
 }
 
 impl Estimate {
@@ -95,11 +98,14 @@ impl Estimate {
         self.components.iter().any(|c| c.saturated)
     }
 
-    /// The method, for one-line reports: `M/G/c` or `MVA, N users`.
+    /// The method and the rate, for one-line reports: `M/G/c, 1200 rps`,
+    /// `M/G/c at the 4200 rps peak` or `MVA, N users, 190 rps`.
     pub fn method(&self) -> String {
+        let rate = crate::report::csv::fixed(self.rate_rps, 1);
         match &self.closed {
-            Some(c) => format!("MVA, {} users", c.users),
-            None => "M/G/c".to_string(),
+            Some(c) => format!("MVA, {} users, {rate} rps", c.users),
+            None if self.varying_rate => format!("M/G/c at the {rate} rps peak"),
+            None => format!("M/G/c, {rate} rps"),
         }
     }
 }
@@ -1557,6 +1563,10 @@ pub fn estimate(model: &Model) -> Estimate {
         end_to_end,
         warnings,
         notes,
+        varying_rate: match &model.traffic.arrivals {
+            Arrivals::Poisson(s) | Arrivals::Uniform(s) => !s.change_points().is_empty(),
+            Arrivals::Closed { .. } => false,
+        },
     }
 }
 

@@ -37,11 +37,10 @@ pub fn estimate_table(model: &Model, est: &Estimate) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} ({}): analytic estimate ({}, {} rps)",
+        "{} ({}): analytic estimate ({})",
         model.name,
         model.variant,
-        est.method(),
-        fixed(est.rate_rps, 1)
+        est.method()
     );
     out.push('\n');
     let mut rows = vec![
@@ -130,11 +129,7 @@ pub fn estimate_table(model: &Model, est: &Estimate) -> String {
 /// The line `capsim run` prints under a summary table: the estimate's p50
 /// and mean beside the simulated ones, or why there is no estimate.
 pub fn beside_simulated(est: &Estimate, result: &RunResult) -> String {
-    let head = format!(
-        "analytic estimate ({}, {} rps)",
-        est.method(),
-        fixed(est.rate_rps, 1)
-    );
+    let head = format!("analytic estimate ({})", est.method());
     let Some(e) = &est.end_to_end else {
         let why = est
             .warnings
