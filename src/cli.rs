@@ -53,6 +53,9 @@ pub enum Command {
     Run(RunArgs),
     /// Check scenario files without running them.
     Validate(ValidateArgs),
+    /// Estimate a scenario's steady state analytically (queueing theory),
+    /// per component and end to end, without simulating.
+    Estimate(EstimateArgs),
     /// Simulate every point of a grid of configurations (`--vary`), with
     /// replications, and write `sweep.csv` and plots against each key.
     Sweep(SweepArgs),
@@ -195,6 +198,20 @@ pub struct ValidateArgs {
     pub scenario: ScenarioArgs,
 }
 
+/// `capsim estimate`.
+#[derive(Debug, Args)]
+pub struct EstimateArgs {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// Estimate only this variant (repeatable; `base` is the scenario
+    /// itself). Without it, the base and every declared variant.
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub scenario: ScenarioArgs,
+}
+
 /// Runs the command line and returns the exit status.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -204,6 +221,7 @@ pub fn main() -> ExitCode {
         Command::Merge(args) => series::merge(&args),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Plan(args) => sweep::plan(&args),
+        Command::Estimate(args) => estimate(&args),
     }
 }
 
@@ -355,6 +373,7 @@ fn run(args: &RunArgs) -> ExitCode {
         if compare {
             for (m, r) in models.iter().zip(&done) {
                 print!("{}", table::summary_table(m, r));
+                print!("{}", estimate_line(m, r));
                 print!("{}", table::faults_table(m, r));
                 println!();
             }
@@ -362,6 +381,7 @@ fn run(args: &RunArgs) -> ExitCode {
             print!("{}", comparison::comparison_table(&rows));
         } else {
             print!("{}", table::summary_table(&models[0], &done[0]));
+            print!("{}", estimate_line(&models[0], &done[0]));
             print!("{}", table::faults_table(&models[0], &done[0]));
         }
         let events: u64 = done.iter().map(|r| r.events).sum();
@@ -383,6 +403,12 @@ fn run(args: &RunArgs) -> ExitCode {
         }
     }
     ExitCode::from(exit_status(&done))
+}
+
+/// The analytic estimate's line under a run's summary table.
+fn estimate_line(model: &Model, result: &RunResult) -> String {
+    let est = crate::planning::estimate::estimate(model);
+    crate::report::estimate::beside_simulated(&est, result)
 }
 
 /// The exit status of runs that all finished and wrote their outputs:
@@ -596,6 +622,28 @@ pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> std::
         }
     }
     Ok(())
+}
+
+/// `capsim estimate`: the analytic estimate of each model, exit 0 (a
+/// saturated tier is a finding, not an error) or 2 on bad input.
+fn estimate(args: &EstimateArgs) -> ExitCode {
+    let opts = LoadOptions {
+        sets: args.scenario.sets.clone(),
+        seed: None,
+        variants: args.variants.clone(),
+    };
+    let models = match load(Some(&args.file), &opts) {
+        Ok(m) => m,
+        Err(f) => return report_failure(&f),
+    };
+    for (i, m) in models.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        let est = crate::planning::estimate::estimate(m);
+        print!("{}", crate::report::estimate::estimate_table(m, &est));
+    }
+    ExitCode::SUCCESS
 }
 
 fn validate(args: &ValidateArgs) -> ExitCode {

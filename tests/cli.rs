@@ -1586,3 +1586,83 @@ fn rejects_a_rate_limit_burst_below_one() {
         &["a burst of 0 tokens", "from 1 to"],
     );
 }
+
+#[test]
+fn estimate_warns_of_a_saturated_tier_and_exits_zero() {
+    let o = capsim(&["estimate", "scenarios/spike.yaml"]);
+    assert_eq!(o.code, Some(0), "{o:?}");
+    assert!(
+        o.stdout
+            .contains("warning: `app` is past saturation: 100 rps offered, 80 rps of capacity"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("end to end: no steady state"),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("SATURATED"), "{}", o.stdout);
+    // Writes nothing: an estimate is not a run.
+    assert!(o.stderr.is_empty(), "{}", o.stderr);
+}
+
+#[test]
+fn estimate_prints_the_component_table_and_the_end_to_end_line() {
+    let o = capsim(&["estimate", "scenarios/cache-aside.yaml"]);
+    assert_eq!(o.code, Some(0), "{o:?}");
+    for s in [
+        "component  kind",
+        "catalogue  cache",
+        "hit ratio",
+        "end to end: mean",
+        "note: open arrivals: estimated at the schedule's peak",
+    ] {
+        assert!(o.stdout.contains(s), "missing {s:?}\n{}", o.stdout);
+    }
+}
+
+#[test]
+fn estimate_refuses_bad_input_with_status_two() {
+    let (_tmp, out) = fresh_out();
+    let o = capsim(&["estimate", &fixture("bad-cycle.yaml")]);
+    let loc = location("bad-cycle.yaml", 15, "a");
+    assert_rejected(
+        &o,
+        &out,
+        Some(&loc),
+        Some("components.b.calls[0]"),
+        &["call cycle: a -> b -> a"],
+    );
+    let o = capsim(&[
+        "estimate",
+        "scenarios/spike.yaml",
+        "--set",
+        "components.app.workers=0",
+    ]);
+    assert_rejected(&o, &out, None, Some("components.app.workers"), &[]);
+    let o = capsim(&["estimate", "scenarios/no-such-file.yaml"]);
+    assert_rejected(&o, &out, None, None, &["no-such-file.yaml"]);
+}
+
+#[test]
+fn run_prints_the_estimate_beside_the_simulated_figures() {
+    let (_tmp, out) = fresh_out();
+    let o = capsim(&[
+        "run".as_ref(),
+        "scenarios/cache-aside.yaml".as_ref(),
+        "--set".as_ref(),
+        "duration=20s".as_ref(),
+        "--set".as_ref(),
+        "warmup=5s".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(
+        o.stdout
+            .contains("analytic estimate (M/G/c at the 6000 rps peak): p50 ")
+            && o.stdout.contains("(simulated "),
+        "{}",
+        o.stdout
+    );
+}

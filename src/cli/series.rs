@@ -518,6 +518,16 @@ pub fn run_series_command(
     if !quiet {
         for (v, runs) in done.iter().zip(&figures) {
             print!("{}", table::replicated_table(&v.model, runs));
+            let est = crate::planning::estimate::estimate(&v.model);
+            let all = runs.all();
+            print!(
+                "{}",
+                crate::report::estimate::beside_figures(
+                    &est,
+                    all.latency_ms[1].map(|f| f.mean / 1e3),
+                    all.latency_ms[0].map(|f| f.mean / 1e3)
+                )
+            );
             if let Some(a) = v.auto {
                 println!(
                     "warm-up: auto -> {} (MSER-5 on the mean response time of each window of a pilot run){}",

@@ -141,6 +141,17 @@ impl Dist {
         }
     }
 
+    /// The squared coefficient of variation `Var[X] / E[X]^2` (0 for a
+    /// constant, 1 for an exponential); infinite for a pareto with
+    /// `alpha <= 2` (infinite variance), 0 for a distribution of mean 0.
+    pub fn scv(&self) -> f64 {
+        let m = self.mean();
+        if m == 0.0 {
+            return 0.0;
+        }
+        (self.second_moment() / (m * m) - 1.0).max(0.0)
+    }
+
     /// One draw.
     #[inline]
     pub fn sample(&self, s: &mut Stream) -> SimDuration {

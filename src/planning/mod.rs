@@ -1,5 +1,5 @@
-//! Capacity planning on top of single runs: replications with confidence
-//! intervals, the automatic warm-up, sweeps over a grid of configurations,
+//! Capacity planning on top of single runs: the analytic estimate,
+//! replications with confidence intervals, the automatic warm-up, sweeps over a grid of configurations,
 //! the search for the cheapest one that meets the SLO, and series split into
 //! shares that run on several machines and merge into the same outputs.
 

@@ -6,6 +6,7 @@ pub mod atomic;
 pub mod comparison;
 pub mod csv;
 pub mod document;
+pub mod estimate;
 pub mod html;
 pub mod markdown;
 pub mod plots;
