@@ -690,13 +690,13 @@ fn rejects_keys_of_later_capabilities_as_not_supported_yet() {
 }
 
 #[test]
-fn rejects_keys_of_later_capabilities_nested_in_others() {
+fn rejects_a_usl_contention_outside_zero_to_one() {
     expect_rejected(
-        "bad-later-component-key.yaml",
+        "bad-usl-contention.yaml",
         10,
-        "usl",
-        Some("sizes.big.usl"),
-        &["`usl` is not supported yet", "planning"],
+        "1.5",
+        Some("sizes.big.usl.contention"),
+        &["a contention of 1.5", "[0, 1)"],
     );
 }
 

@@ -13,7 +13,7 @@ use super::sessions::{LocalSessions, SESSION_KEYS};
 use super::{ANY_INSTANCE, CallId, Ctx, Event, Impairments};
 use crate::engine::{SimTime, Stream};
 use crate::metrics::{ComponentRow, Level, LoggedEvent, Outcome};
-use crate::model::{self, ComponentId, Dist};
+use crate::model::{self, ComponentId, Dist, usl};
 
 /// One instance of the pool.
 struct Instance {
@@ -46,6 +46,9 @@ pub struct Service {
     scaling: Option<Box<Autoscaler>>,
     /// Per instance, its token bucket (empty without a `rate_limit`).
     limits: Vec<TokenBucket>,
+    /// The size's USL slowdown by busy workers; `None` (the common case)
+    /// when its cores scale linearly.
+    usl: Option<Box<[f64]>>,
 }
 
 /// Where a pool keeps its users' sessions.
@@ -97,6 +100,11 @@ impl Service {
                 .rate_limit
                 .map(|r| vec![TokenBucket::new(r); m.slots() as usize])
                 .unwrap_or_default(),
+            usl: m
+                .size
+                .as_ref()
+                .and_then(|z| z.usl)
+                .map(|u| u.table(m.workers)),
         }
     }
 
@@ -173,7 +181,10 @@ impl Service {
 
     #[inline(always)]
     fn work(&mut self, i: usize, call: CallId, ctx: &mut Ctx) {
-        let t = self.service_time.sample(&mut self.service_stream);
+        let mut t = self.service_time.sample(&mut self.service_stream);
+        if let Some(table) = &self.usl {
+            t = usl::stretch(t, table[self.instances[i].busy.value() as usize]);
+        }
         let t = self.faults.scale(i, t);
         ctx.events
             .schedule(ctx.now + t, Event::ServiceDone { call });
