@@ -51,7 +51,9 @@ impl Empirical {
     }
 
     /// One recorded value, chosen uniformly (one index draw).
-    #[inline]
+    // Out of line: keeps `Dist::sample` small enough to inline for the
+    // parametric distributions of the hot path.
+    #[inline(never)]
     pub fn sample(&self, s: &mut Stream) -> SimDuration {
         SimDuration(self.values[s.index(self.values.len())])
     }
