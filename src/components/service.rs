@@ -11,7 +11,7 @@ use super::autoscaler::{self, Autoscaler, ScalingTrace};
 use super::rate_limit::TokenBucket;
 use super::sessions::{LocalSessions, SESSION_KEYS};
 use super::{ANY_INSTANCE, CallId, Ctx, Event, Impairments};
-use crate::engine::{SimTime, Stream};
+use crate::engine::{SimDuration, SimTime, Stream};
 use crate::metrics::{ComponentRow, Level, LoggedEvent, Outcome};
 use crate::model::{self, ComponentId, Dist, usl};
 
@@ -182,12 +182,23 @@ impl Service {
     #[inline(always)]
     fn work(&mut self, i: usize, call: CallId, ctx: &mut Ctx) {
         let mut t = self.service_time.sample(&mut self.service_stream);
-        if let Some(table) = &self.usl {
-            t = usl::stretch(t, table[self.instances[i].busy.value() as usize]);
+        if self.usl.is_some() {
+            t = self.usl_stretch(i, t);
         }
         let t = self.faults.scale(i, t);
         ctx.events
             .schedule(ctx.now + t, Event::ServiceDone { call });
+    }
+
+    /// `t` stretched by the USL slowdown of instance `i`'s busy workers.
+    // Out of line: pools without `usl` pay one test, not its code.
+    #[cold]
+    #[inline(never)]
+    fn usl_stretch(&self, i: usize, t: SimDuration) -> SimDuration {
+        match &self.usl {
+            Some(table) => usl::stretch(t, table[self.instances[i].busy.value() as usize]),
+            None => t,
+        }
     }
 
     /// Finds or creates the session of the call's user on instance `i`
