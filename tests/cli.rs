@@ -693,14 +693,109 @@ fn rejects_a_replication_precision_of_zero() {
     );
 }
 
+/// `capsim run tests/fixtures/trace.yaml --set KEY=FILE` must be refused; at
+/// `line` of the fixture `file`, at the column of `token`, when given.
+fn expect_input_rejected(key: &str, file: &str, at: Option<(usize, &str)>, contains: &[&str]) {
+    let loc = at.map(|(line, token)| location(file, line, token));
+    let (_tmp, out) = fresh_out();
+    let set = format!("{key}={file}");
+    let o = capsim(&[
+        "run".as_ref(),
+        fixture("trace.yaml").as_ref(),
+        "--set".as_ref(),
+        set.as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_rejected(&o, &out, loc.as_deref(), None, contains);
+    assert!(o.stderr.contains(&fixture(file)), "{}", o.stderr);
+}
+
+const TRACE: &str = "traffic.rate.trace.file";
+const EMPIRICAL: &str = "components.web.service_time.empirical.file";
+
 #[test]
-fn rejects_keys_of_later_capabilities_nested_in_others() {
+fn rejects_bad_trace_rows_naming_file_line_and_column() {
+    expect_input_rejected(
+        TRACE,
+        "bad-trace-not-a-number.csv",
+        Some((3, "sixty")),
+        &["`sixty` is not a number"],
+    );
+    expect_input_rejected(
+        TRACE,
+        "bad-trace-negative.csv",
+        Some((3, "-5")),
+        &["a rate of -5 requests per second", "zero or more"],
+    );
+    expect_input_rejected(
+        TRACE,
+        "bad-trace-not-increasing.csv",
+        Some((4, "30")),
+        &["not increasing"],
+    );
+    expect_input_rejected(
+        TRACE,
+        "bad-trace-header.csv",
+        Some((1, "time,rate")),
+        &["a header of `time,rate`", "`time_s,rps`"],
+    );
+    expect_input_rejected(
+        TRACE,
+        "bad-trace-no-header.csv",
+        Some((1, "0,20")),
+        &["no header"],
+    );
+}
+
+#[test]
+fn rejects_an_empty_or_missing_trace_at_its_file_key() {
+    expect_input_rejected(TRACE, "bad-trace-empty.csv", None, &["is empty", TRACE]);
+    expect_input_rejected(TRACE, "no-such-trace.csv", None, &["cannot read", TRACE]);
+}
+
+#[test]
+fn rejects_bad_empirical_values_naming_file_and_line() {
+    expect_input_rejected(
+        EMPIRICAL,
+        "bad-empirical-duration.txt",
+        Some((3, "12")),
+        &["`12` has no unit"],
+    );
+    expect_input_rejected(
+        EMPIRICAL,
+        "bad-empirical-empty.txt",
+        None,
+        &["has no values", EMPIRICAL],
+    );
+}
+
+#[test]
+fn a_trace_and_an_empirical_sample_run_and_repeat_byte_for_byte() {
+    let (_tmp, out) = fresh_out();
+    let a = run_ok(&["run", &fixture("trace.yaml")], &out, "trace");
+    let first = fs::read(a.join("base/timeseries.csv")).unwrap();
+    let (_tmp2, out2) = fresh_out();
+    let b = run_ok(&["run", &fixture("trace.yaml")], &out2, "trace");
+    assert_eq!(first, fs::read(b.join("base/timeseries.csv")).unwrap());
+    // `--set traffic.rate` still replaces the trace with a number.
+    let o = capsim(&[
+        "validate",
+        &fixture("trace.yaml"),
+        "--set",
+        "traffic.rate=50",
+    ]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+}
+
+#[test]
+fn rejects_a_usl_contention_outside_zero_to_one() {
     expect_rejected(
-        "bad-later-component-key.yaml",
+        "bad-usl-contention.yaml",
         10,
-        "usl",
-        Some("sizes.big.usl"),
-        &["`usl` is not supported yet", "planning"],
+        "1.5",
+        Some("sizes.big.usl.contention"),
+        &["a contention of 1.5", "[0, 1)"],
     );
 }
 

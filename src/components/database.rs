@@ -144,6 +144,8 @@ pub struct Database {
     measured: [u64; 4],
     failover: Option<Failover>,
     faults: Impairments,
+    /// The node size's USL slowdown by busy workers; `None` when linear.
+    usl: Option<Box<[f64]>>,
 }
 
 impl Database {
@@ -189,6 +191,11 @@ impl Database {
             measured: [0; 4],
             failover: m.failover,
             faults: Impairments::new(m.nodes() as usize, Stream::new(seed, name, "faults")),
+            usl: m
+                .size
+                .as_ref()
+                .and_then(|z| z.usl)
+                .map(|u| u.table(m.workers)),
         }
     }
 
@@ -283,10 +290,13 @@ impl Database {
 
     #[inline]
     fn time_of(&mut self, op: Op, node: usize) -> crate::engine::SimDuration {
-        let t = match op {
+        let mut t = match op {
             Op::Read => self.read_time.sample(&mut self.time_stream),
             Op::Write => self.write_time.sample(&mut self.time_stream),
         };
+        if let Some(table) = &self.usl {
+            t = crate::model::usl::stretch(t, table[self.nodes[node].busy.value() as usize]);
+        }
         self.faults.scale(node, t)
     }
 

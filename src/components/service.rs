@@ -11,9 +11,9 @@ use super::autoscaler::{self, Autoscaler, ScalingTrace};
 use super::rate_limit::TokenBucket;
 use super::sessions::{LocalSessions, SESSION_KEYS};
 use super::{ANY_INSTANCE, CallId, Ctx, Event, Impairments};
-use crate::engine::{SimTime, Stream};
+use crate::engine::{SimDuration, SimTime, Stream};
 use crate::metrics::{ComponentRow, Level, LoggedEvent, Outcome};
-use crate::model::{self, ComponentId, Dist};
+use crate::model::{self, ComponentId, Dist, usl};
 
 /// One instance of the pool.
 struct Instance {
@@ -46,6 +46,9 @@ pub struct Service {
     scaling: Option<Box<Autoscaler>>,
     /// Per instance, its token bucket (empty without a `rate_limit`).
     limits: Vec<TokenBucket>,
+    /// The size's USL slowdown by busy workers; `None` (the common case)
+    /// when its cores scale linearly.
+    usl: Option<Box<[f64]>>,
 }
 
 /// Where a pool keeps its users' sessions.
@@ -97,6 +100,11 @@ impl Service {
                 .rate_limit
                 .map(|r| vec![TokenBucket::new(r); m.slots() as usize])
                 .unwrap_or_default(),
+            usl: m
+                .size
+                .as_ref()
+                .and_then(|z| z.usl)
+                .map(|u| u.table(m.workers)),
         }
     }
 
@@ -173,10 +181,24 @@ impl Service {
 
     #[inline(always)]
     fn work(&mut self, i: usize, call: CallId, ctx: &mut Ctx) {
-        let t = self.service_time.sample(&mut self.service_stream);
+        let mut t = self.service_time.sample(&mut self.service_stream);
+        if self.usl.is_some() {
+            t = self.usl_stretch(i, t);
+        }
         let t = self.faults.scale(i, t);
         ctx.events
             .schedule(ctx.now + t, Event::ServiceDone { call });
+    }
+
+    /// `t` stretched by the USL slowdown of instance `i`'s busy workers.
+    // Out of line: pools without `usl` pay one test, not its code.
+    #[cold]
+    #[inline(never)]
+    fn usl_stretch(&self, i: usize, t: SimDuration) -> SimDuration {
+        match &self.usl {
+            Some(table) => usl::stretch(t, table[self.instances[i].busy.value() as usize]),
+            None => t,
+        }
     }
 
     /// Finds or creates the session of the call's user on instance `i`

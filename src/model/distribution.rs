@@ -3,6 +3,7 @@
 use rand_distr::Gamma;
 
 use crate::engine::{SimDuration, Stream};
+use crate::model::empirical::Empirical;
 
 /// The 99th percentile of the standard normal distribution.
 pub const Z99: f64 = 2.326_347_874_040_840_8;
@@ -51,6 +52,8 @@ pub enum Dist {
         /// Tail index.
         alpha: f64,
     },
+    /// Recorded values, drawn uniformly at random.
+    Empirical(Empirical),
 }
 
 impl Dist {
@@ -102,6 +105,7 @@ impl Dist {
                 min: min / speed,
                 alpha: *alpha,
             },
+            Dist::Empirical(e) => Dist::Empirical(e.scaled_by_speed(speed)),
         }
     }
 
@@ -120,6 +124,7 @@ impl Dist {
                     f64::INFINITY
                 }
             }
+            Dist::Empirical(e) => e.mean(),
         }
     }
 
@@ -138,6 +143,7 @@ impl Dist {
                     f64::INFINITY
                 }
             }
+            Dist::Empirical(e) => e.second_moment(),
         }
     }
 
@@ -162,6 +168,7 @@ impl Dist {
             Dist::Gamma { sampler, .. } => s.sample(sampler),
             Dist::Uniform { min, max } => min + (max - min) * s.uniform(),
             Dist::Pareto { min, alpha } => min * s.open01().powf(-1.0 / alpha),
+            Dist::Empirical(e) => return e.sample(s),
         };
         // Float-to-integer `as` saturates (and maps NaN to 0): no branches.
         let ns = (secs * 1e9 + 0.5) as u64;

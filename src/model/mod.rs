@@ -3,11 +3,13 @@
 //! hot loop never looks anything up.
 
 pub mod distribution;
+pub mod empirical;
 pub mod faults;
 pub mod keys;
 pub mod partition;
 pub mod rate;
 pub mod resilience;
+pub mod usl;
 
 pub use distribution::Dist;
 pub use faults::{Failover, Fault, FaultKind, HealthCheck, Slo};
@@ -15,6 +17,7 @@ pub use keys::KeyDist;
 pub use partition::{Partition, Partitioner};
 pub use rate::{RateSchedule, RateStep};
 pub use resilience::{Backoff, Breaker, CallGuard, Jitter, RetryPolicy};
+pub use usl::Usl;
 
 use crate::engine::SimDuration;
 
@@ -442,6 +445,8 @@ pub struct Size {
     pub speed: f64,
     /// Price of one instance per hour.
     pub cost_per_hour: f64,
+    /// How its cores scale together; `None`: linearly.
+    pub usl: Option<Usl>,
 }
 
 /// A synchronous downstream call.

@@ -33,6 +33,9 @@ pub struct RateSchedule {
     /// For a constant rate, nanoseconds per expected arrival: the common case
     /// skips the piece walk.
     constant_gap_ns: Option<f64>,
+    /// Replayed from a recorded trace: its many changes are not marked on
+    /// plots.
+    recorded: bool,
 }
 
 impl RateSchedule {
@@ -84,6 +87,21 @@ impl RateSchedule {
         RateSchedule {
             pieces,
             constant_gap_ns,
+            recorded: false,
+        }
+    }
+
+    /// A recorded trace replayed as a piecewise constant rate: `rows` are
+    /// `(time in ns, rps)`, times strictly increasing from 0; each rate holds
+    /// until the next row's time, the last one until the end of the run.
+    pub fn from_trace(rows: &[(u64, f64)]) -> RateSchedule {
+        let steps: Vec<RateStep> = rows
+            .iter()
+            .map(|&(at, rps)| RateStep { at, rps, ramp: 0 })
+            .collect();
+        RateSchedule {
+            recorded: true,
+            ..RateSchedule::from_steps(&steps)
         }
     }
 
@@ -109,8 +127,12 @@ impl RateSchedule {
         total
     }
 
-    /// The times at which the rate starts to change, for reports.
+    /// The times at which the rate starts to change, for reports (none for
+    /// a recorded trace: a mark every second would hide the plot).
     pub fn change_points(&self) -> Vec<SimTime> {
+        if self.recorded {
+            return Vec::new();
+        }
         self.pieces
             .iter()
             .skip(1)

@@ -996,8 +996,31 @@ fn evaluate(
                 let parts: Vec<(f64, Mom)> = (0..classes)
                     .filter_map(|c| hold[c].map(|h| (rates[c], h)))
                     .collect();
-                let h = if parts.is_empty() { own } else { mix(&parts) };
+                let mut h = if parts.is_empty() { own } else { mix(&parts) };
                 let w = u64::from(s.workers);
+                // A USL size slows its own work by n / C(n) with n workers
+                // busy: the mean-field fixed point of n = load x holding time.
+                if let Some(u) = s.size.as_ref().and_then(|z| z.usl) {
+                    let per = total / s.instances.max(1) as f64;
+                    let mut f = 1.0;
+                    for _ in 0..200 {
+                        let busy = (per * (h.mean + own.mean * (f - 1.0))).clamp(1.0, w as f64);
+                        f = u.slowdown(busy);
+                    }
+                    let extra = Mom {
+                        mean: own.mean * (f - 1.0),
+                        var: own.var * (f * f - 1.0),
+                    };
+                    h = h.add(extra);
+                    for hc in hold.iter_mut().flatten() {
+                        *hc = hc.add(extra);
+                    }
+                    notes.push(format!(
+                        "`{}` has a USL size: its own work is estimated {f:.2}x slower, \
+                         n / C(n) at the mean number of busy workers",
+                        comp.name
+                    ));
+                }
                 let mut inst = s.instances;
                 if let Some(a) = s.autoscale
                     && waits.is_none()

@@ -7,6 +7,7 @@ mod faults;
 mod resilience;
 mod resilience_scaling;
 mod resilience_sessions;
+mod usl;
 
 pub use faults::{
     DEFAULT_HEALTH_FAILURES, DEFAULT_HOLD, MAX_FAULT_INSTANCES, MAX_FAULTS, MAX_HEALTH_FAILURES,
@@ -17,6 +18,8 @@ use indexmap::IndexMap;
 
 use super::de::from_node;
 use super::error::{ScenarioError, one_of};
+use super::inputs::Inputs;
+use super::source::SourceId;
 use super::spec::{
     ArrivalsKind, CacheSpec, DatabaseSpec, DistSpec, EvictionSpec, KeySpec, LoadBalancerSpec,
     OpSpec, PartitionSpec, PolicySpec, QueueSpec, RateSpec, ReadFromSpec, ReplicationModeSpec,
@@ -89,6 +92,7 @@ fn catalogue(ck: &Checker, spec: &ScenarioSpec) -> Result<Vec<model::Size>, Scen
                 cores,
                 speed: 1.0,
                 cost_per_hour: cost,
+                usl: None,
             })
             .collect());
     };
@@ -120,11 +124,16 @@ fn catalogue(ck: &Checker, spec: &ScenarioSpec) -> Result<Vec<model::Size>, Scen
                 )
                 .expected("a price per instance-hour of zero or more"));
         }
+        let usl = match &sz.usl {
+            None => None,
+            Some(u) => Some(usl::compile_usl(ck, &format!("{path}.usl"), u)?),
+        };
         out.push(model::Size {
             name: name.clone(),
             cores: sz.cores as u32,
             speed,
             cost_per_hour: sz.cost_per_hour,
+            usl,
         });
     }
     Ok(out)
@@ -156,6 +165,8 @@ fn segs(path: &str) -> Vec<PathSeg> {
 /// Builds errors located at a key path of the document.
 struct Checker<'a> {
     root: &'a Node,
+    /// Recorded input files (traces, empirical samples).
+    inputs: &'a Inputs,
 }
 
 impl Checker<'_> {
@@ -217,14 +228,30 @@ impl ComponentSpec {
     }
 }
 
-/// Checks and compiles the document `root`.
+/// Checks and compiles the document `root`; recorded input files are read
+/// relative to the working directory, and an error in one of them carries its
+/// location in its message.
 pub fn compile(
     root: &Node,
     stem: &str,
     variant: &str,
     seed_override: Option<u64>,
 ) -> Result<Model, ScenarioError> {
-    let ck = Checker { root };
+    // Ids far above any load's own texts: an error in a file is recognised.
+    let inputs = Inputs::with_first_id(None, SourceId::MAX / 2);
+    compile_with(root, stem, variant, seed_override, &inputs).map_err(|e| inputs.detach(e))
+}
+
+/// Checks and compiles the document `root`, reading recorded input files
+/// through `inputs`.
+pub fn compile_with(
+    root: &Node,
+    stem: &str,
+    variant: &str,
+    seed_override: Option<u64>,
+    inputs: &Inputs,
+) -> Result<Model, ScenarioError> {
+    let ck = Checker { root, inputs };
     if !matches!(root.value, Value::Map(_)) {
         return Err(
             ScenarioError::at(root.span, format!("the scenario is {}", root.type_name()))
@@ -1203,6 +1230,13 @@ fn compile_rate(ck: &Checker, rate: &RateSpec) -> Result<RateSchedule, ScenarioE
         Ok(())
     };
     match rate {
+        RateSpec::Trace { file } => {
+            let at = "traffic.rate.trace.file";
+            let rows = ck
+                .inputs
+                .trace(file, |m| ck.err(at, m).path(at), MAX_RATE, MAX_DURATION)?;
+            Ok(RateSchedule::from_trace(&rows))
+        }
         RateSpec::Constant(r) => {
             check_rps("traffic.rate", *r, false)?;
             Ok(RateSchedule::constant(*r))
@@ -1300,6 +1334,13 @@ fn compile_dist(ck: &Checker, path: &str, d: &DistSpec) -> Result<Dist, Scenario
         }
     };
     Ok(match d {
+        DistSpec::Empirical { file } => {
+            let at = format!("{path}.empirical.file");
+            let values = ck
+                .inputs
+                .empirical(file, |m| ck.err(&at, m).path(&at), MAX_DIST)?;
+            Dist::Empirical(model::empirical::Empirical::new(values.into()))
+        }
         DistSpec::Constant(c) => {
             too_big("", *c)?;
             Dist::Constant(*c)

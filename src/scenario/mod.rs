@@ -5,6 +5,7 @@
 pub mod compile;
 pub mod de;
 pub mod error;
+pub mod inputs;
 pub mod overrides;
 pub mod source;
 pub mod spec;
@@ -59,7 +60,9 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Vec<Model>, LoadFail
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_else(|| "scenario".to_string());
-                load_all(&name, &stem, &text, opts)
+                // Recorded inputs are found beside the scenario file.
+                let base = path.parent().unwrap_or(Path::new(""));
+                load_all_at(&name, &stem, &text, opts, Some(base))
             }
             Err(e) => Err(LoadFailure {
                 error: ScenarioError::new(format!(
@@ -94,15 +97,29 @@ pub fn load_str(
 
 /// Reads, checks and compiles a scenario from text: the base and the
 /// variants `opts` selects (all by default), base first.
+/// Recorded input files (traces, empirical samples) are read relative to the
+/// working directory.
 pub fn load_all(
     name: &str,
     stem: &str,
     text: &str,
     opts: &LoadOptions,
 ) -> Result<Vec<Model>, LoadFailure> {
+    load_all_at(name, stem, text, opts, None)
+}
+
+/// [`load_all`] with recorded input files read relative to `base` (the
+/// working directory when `None`).
+fn load_all_at(
+    name: &str,
+    stem: &str,
+    text: &str,
+    opts: &LoadOptions,
+    base: Option<&Path>,
+) -> Result<Vec<Model>, LoadFailure> {
     let mut sources = Sources::new();
     let id = sources.add(name, text);
-    match load_inner(&mut sources, id, stem, opts) {
+    match load_inner(&mut sources, id, stem, opts, base) {
         Ok(m) => Ok(m),
         Err(error) => Err(LoadFailure { error, sources }),
     }
@@ -113,11 +130,26 @@ fn load_inner(
     id: source::SourceId,
     stem: &str,
     opts: &LoadOptions,
+    base: Option<&Path>,
 ) -> Result<Vec<Model>, ScenarioError> {
     let mut root = yaml::parse(sources, id)?;
     for arg in &opts.sets {
         overrides::apply(&mut root, sources, arg)?;
     }
+    let inputs = inputs::Inputs::new(base, sources);
+    let result = compile_all(root, stem, opts, &inputs);
+    // The files read join the sources, so their errors show the bad row.
+    inputs.finish(sources);
+    result
+}
+
+/// Compiles the base and the selected variants of the document `root`.
+fn compile_all(
+    mut root: yaml::Node,
+    stem: &str,
+    opts: &LoadOptions,
+    inputs: &inputs::Inputs,
+) -> Result<Vec<Model>, ScenarioError> {
     let declared = variants::take(&mut root)?;
     for wanted in &opts.variants {
         if wanted != "base" && !declared.contains_key(wanted) {
@@ -133,7 +165,7 @@ fn load_inner(
     let selected = |name: &str| opts.variants.is_empty() || opts.variants.iter().any(|v| v == name);
     let mut models = Vec::new();
     // The base is always checked: a variant builds on it.
-    let base = compile::compile(&root, stem, "base", opts.seed)?;
+    let base = compile::compile_with(&root, stem, "base", opts.seed, inputs)?;
     if selected("base") {
         models.push(base);
     }
@@ -141,7 +173,7 @@ fn load_inner(
         let mut merged = root.clone();
         variants::merge(&mut merged, keys);
         // Every variant is checked, run or not, so a broken one is found early.
-        let model = compile::compile(&merged, stem, name, opts.seed).map_err(|e| {
+        let model = compile::compile_with(&merged, stem, name, opts.seed, inputs).map_err(|e| {
             let inside = e.span.is_some_and(|s| variants::contains(keys, &s));
             if inside {
                 let path = e

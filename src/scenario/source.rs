@@ -83,6 +83,16 @@ impl Sources {
         id
     }
 
+    /// How many texts there are.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
     /// The source with this id.
     pub fn get(&self, id: SourceId) -> &Source {
         &self.list[id as usize]

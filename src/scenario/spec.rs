@@ -12,24 +12,6 @@ use serde::de::{
 
 use crate::engine::SimDuration;
 
-/// Declares a field deserializer that refuses a key of a later capability.
-macro_rules! not_yet {
-    ($fn_name:ident, $key:literal, $capability:literal) => {
-        #[allow(clippy::unnecessary_wraps)]
-        fn $fn_name<'de, D: Deserializer<'de>>(_: D) -> Result<Option<IgnoredAny>, D::Error> {
-            Err(de::Error::custom(concat!(
-                "`",
-                $key,
-                "` is not supported yet: it comes with capsim's ",
-                $capability,
-                " capability"
-            )))
-        }
-    };
-}
-
-not_yet!(no_usl, "usl", "planning");
-
 /// Refuses `autoscale` on a component that is not a service.
 #[allow(clippy::unnecessary_wraps)]
 fn autoscale_on_non_service<'de, D: Deserializer<'de>>(
@@ -143,9 +125,21 @@ pub struct SizeSpec {
     pub speed: Option<f64>,
     /// Price of one instance per hour.
     pub cost_per_hour: f64,
-    #[serde(default, deserialize_with = "no_usl")]
-    #[doc(hidden)]
-    pub usl: Option<IgnoredAny>,
+    /// How its cores scale together (Universal Scalability Law); linear
+    /// when absent.
+    #[serde(default)]
+    pub usl: Option<UslSpec>,
+}
+
+/// `usl: { contention, coherency }` of a size: `N` cores do the work of
+/// `N / (1 + contention (N - 1) + coherency N (N - 1))` independent ones.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UslSpec {
+    /// Serial fraction `s` (queueing for shared resources), in [0, 1).
+    pub contention: f64,
+    /// Crosstalk `k` (keeping shared data coherent), >= 0.
+    pub coherency: f64,
 }
 
 /// The traffic section.
@@ -981,6 +975,12 @@ pub enum DistSpec {
         /// Tail index.
         alpha: f64,
     },
+    /// `{ empirical: { file } }`: recorded durations, one a line, drawn
+    /// uniformly at random.
+    Empirical {
+        /// The file as written (relative to the scenario file).
+        file: String,
+    },
 }
 
 #[derive(Deserialize)]
@@ -1006,7 +1006,9 @@ enum DistForm {
         min: DurationValue,
         alpha: f64,
     },
-    Empirical(IgnoredAny),
+    Empirical {
+        file: String,
+    },
 }
 
 impl<'de> Deserialize<'de> for DistSpec {
@@ -1047,11 +1049,7 @@ impl<'de> Deserialize<'de> for DistSpec {
                         max: max.0,
                     },
                     DistForm::Pareto { min, alpha } => DistSpec::Pareto { min: min.0, alpha },
-                    DistForm::Empirical(_) => {
-                        return Err(de::Error::custom(
-                            "`empirical` distributions are not supported yet: they come with capsim's planning capability",
-                        ));
-                    }
+                    DistForm::Empirical { file } => DistSpec::Empirical { file },
                 })
             }
         }
@@ -1066,6 +1064,19 @@ pub enum RateSpec {
     Constant(f64),
     /// Piecewise steps with optional ramps.
     Steps(Vec<StepSpec>),
+    /// `{ trace: { file } }`: a recorded `time_s,rps` CSV, replayed as a
+    /// piecewise constant rate.
+    Trace {
+        /// The file as written (relative to the scenario file).
+        file: String,
+    },
+}
+
+/// The body of `rate: { trace: ... }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TraceForm {
+    file: String,
 }
 
 /// One step of a rate schedule.
@@ -1110,9 +1121,13 @@ impl<'de> Deserialize<'de> for RateSpec {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RateSpec, A::Error> {
                 let key: String = map.next_key()?.unwrap_or_default();
                 if key == "trace" {
-                    Err(de::Error::custom(
-                        "`rate: { trace }` is not supported yet: it comes with capsim's planning capability",
-                    ))
+                    let t: TraceForm = map.next_value()?;
+                    if let Some(extra) = map.next_key::<String>()? {
+                        return Err(de::Error::custom(format!(
+                            "`{extra}` beside `trace`: a rate is either a trace or something else"
+                        )));
+                    }
+                    Ok(RateSpec::Trace { file: t.file })
                 } else {
                     Err(de::Error::custom(format!(
                         "`{key}` is not a kind of rate: write a number of requests per second or a list of steps"
