@@ -118,9 +118,10 @@ fn the_comparison_has_a_row_per_variant_with_fixed_columns_and_costs() {
     let summary = String::from_utf8(read(&tmp.path().join("variants/base/summary.csv"))).unwrap();
     for line in summary.lines().skip(1) {
         let cells: Vec<&str> = line.split(',').collect();
-        assert_eq!(cells[16], "0.768");
-        assert_eq!(cells[17].is_empty(), cells[1] != "all", "{line}");
-        assert_eq!(cells[18], "0.0085", "{line}");
+        // cost_per_hour, cost_per_million, cost_total: columns 34 to 36.
+        assert_eq!(cells[34], "0.768");
+        assert_eq!(cells[35].is_empty(), cells[1] != "all", "{line}");
+        assert_eq!(cells[36], "0.0085", "{line}");
     }
 }
 
@@ -164,7 +165,8 @@ fn variant_selects_runs_and_speed_divides_service_times() {
             .find(|l| l.starts_with(&format!("{v},all,")))
             .unwrap()
             .to_string();
-        all.split(',').nth(10).unwrap().parse().unwrap()
+        // latency_mean_ms (column 16, after the intervals of the rates).
+        all.split(',').nth(16).unwrap().parse().unwrap()
     };
     let (slow, fast) = (mean("base"), mean("up"));
     // 64 workers at under 60% busy: nearly no queueing, so mean ~ service time.

@@ -652,7 +652,7 @@ mod tests {
         assert_eq!(r.all().counts[1], 1501.5);
         assert_eq!(r.slo_breached_runs, Some(2));
         assert_eq!(r.mean_row().ok, 1502);
-        assert_eq!(r.busiest().unwrap().1, "web");
+        assert_eq!(r.busiest().unwrap().1, "db=x");
         let p50 = r.all().latency_ms[1].unwrap();
         assert_eq!((p50.lo, p50.hi), (Some(9.999_999), Some(9.999_999)));
     }
