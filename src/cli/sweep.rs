@@ -829,23 +829,38 @@ pub fn plan(args: &PlanArgs) -> ExitCode {
     let started = std::time::Instant::now();
     let model_at = |at: &[usize]| &models[point_index(&axes, at)];
     let bisected = axes.iter().rposition(|a| a.range);
-    let mut guesses: Vec<(Vec<usize>, Option<usize>)> = Vec::new();
+    let mut guesses: Vec<(Vec<usize>, Option<(usize, bool)>)> = Vec::new();
     // The analytic start: the fewest of the bisected count whose estimate
     // is below saturation and meets the p99 bound.
     let mut start = |combo: &[usize]| -> Option<usize> {
         let b = bisected?;
         let len = axes[b].values.len();
-        let guess = (0..len).find(|&i| {
-            let mut at = combo.to_vec();
-            at[b] = i;
-            let e = crate::planning::estimate::estimate(model_at(&at));
-            !e.saturated()
-                && e.end_to_end
-                    .as_ref()
-                    .is_some_and(|x| objective.p99_ms.is_none_or(|p| x.p99_s * 1e3 <= p))
-        });
+        // Per count: (below saturation, meets p99), from the estimate.
+        let verdicts: Vec<(bool, bool)> = (0..len)
+            .map(|i| {
+                let mut at = combo.to_vec();
+                at[b] = i;
+                let e = crate::planning::estimate::estimate(model_at(&at));
+                // A bounded queue is never "saturated": it rejects instead.
+                let rejected: f64 = e.components.iter().filter_map(|c| c.rejected_share).sum();
+                let keeps_up = !e.saturated()
+                    && e.components.iter().all(|c| c.utilization.is_none_or(|u| u < 1.0))
+                    && rejected <= objective.error_rate.unwrap_or(0.01);
+                let meets = keeps_up
+                    && e.end_to_end
+                        .as_ref()
+                        .is_some_and(|x| objective.p99_ms.is_none_or(|p| x.p99_s * 1e3 <= p));
+                (keeps_up, meets)
+            })
+            .collect();
+        // The fewest that meets p99; else the fewest below saturation (the
+        // estimate's even split can be pessimistic about the tail).
+        let guess = match verdicts.iter().position(|v| v.1) {
+            Some(i) => Some((i, true)),
+            None => verdicts.iter().position(|v| v.0).map(|i| (i, false)),
+        };
         guesses.push((combo.to_vec(), guess));
-        guess
+        guess.map(|g| g.0)
     };
     let mut failed: Option<RunError> = None;
     let mut figures: Vec<(Vec<usize>, Option<Replicated>, u32)> = Vec::new();
@@ -951,12 +966,16 @@ pub fn plan(args: &PlanArgs) -> ExitCode {
                 format!(" at {}", others.join(", "))
             };
             match g {
-                Some(i) => println!(
+                Some((i, true)) => println!(
                     "analytic estimate{at}: {}={} is the fewest that meets p99",
                     axes[b].key, axes[b].values[*i]
                 ),
+                Some((i, false)) => println!(
+                    "analytic estimate{at}: no value of {} meets p99, {}={} is the fewest below saturation: started there",
+                    axes[b].key, axes[b].key, axes[b].values[*i]
+                ),
                 None => println!(
-                    "analytic estimate{at}: no value of {} meets p99 (or no estimate): started mid-range",
+                    "analytic estimate{at}: every value of {} is saturated: started mid-range",
                     axes[b].key
                 ),
             }
