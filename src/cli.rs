@@ -1,4 +1,5 @@
-//! The command line: `capsim run` and `capsim validate`.
+//! The command line: `capsim run`, `validate`, `estimate`, and the planning
+//! commands `sweep`, `plan` and `merge` (in `cli/`).
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};

@@ -327,7 +327,10 @@ fn plan_finds_the_erlang_c_answer() {
     assert!(chosen[0].starts_with("6,"), "{plan}");
     // A search from the analytic estimate (Erlang C says 6 too): the
     // guess and the one below it, not the 40 points.
-    assert!(text.contains("components.pool.workers=6 is the fewest that meets p99"), "{text}");
+    assert!(
+        text.contains("components.pool.workers=6 is the fewest that meets p99"),
+        "{text}"
+    );
     let tried = plan.lines().count() - 1;
     println!("tried {tried} of 40 configurations");
     assert_eq!(tried, 2, "{plan}");

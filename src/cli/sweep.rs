@@ -338,7 +338,7 @@ fn write_plots(
         })
         .collect();
     let points = plot_points(pts, axes, objective, chosen);
-    plots::sweep::write_sweep_plots(&plots::sweep::SweepPlots {
+    let written = plots::sweep::write_sweep_plots(&plots::sweep::SweepPlots {
         dir,
         scenario,
         title,
@@ -346,7 +346,16 @@ fn write_plots(
         points: &points,
         slo_p99_ms: objective.and_then(|o| o.p99_ms),
         slo_error_rate: objective.and_then(|o| o.error_rate),
-    })
+    })?;
+    // Plots of keys an earlier sweep here varied would describe another grid.
+    let prefix = format!("{title}_");
+    for e in std::fs::read_dir(dir)?.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&prefix) && name.ends_with(".png") && !written.contains(&name) {
+            std::fs::remove_file(e.path())?;
+        }
+    }
+    Ok(written)
 }
 
 /// A share of a sweep: what `capsim merge` needs besides the samples.
@@ -844,7 +853,9 @@ pub fn plan(args: &PlanArgs) -> ExitCode {
                 // A bounded queue is never "saturated": it rejects instead.
                 let rejected: f64 = e.components.iter().filter_map(|c| c.rejected_share).sum();
                 let keeps_up = !e.saturated()
-                    && e.components.iter().all(|c| c.utilization.is_none_or(|u| u < 1.0))
+                    && e.components
+                        .iter()
+                        .all(|c| c.utilization.is_none_or(|u| u < 1.0))
                     && rejected <= objective.error_rate.unwrap_or(0.01);
                 let meets = keeps_up
                     && e.end_to_end
