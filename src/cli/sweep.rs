@@ -797,6 +797,10 @@ fn points_table(
     out
 }
 
+/// Where the estimate starts a bisection: the value index, and whether the
+/// estimate meets p99 there (else it is the fewest that keeps up).
+type Guess = (usize, bool);
+
 /// `capsim plan`.
 pub fn plan(args: &PlanArgs) -> ExitCode {
     let opts = options(&args.file, args.seed, &args.scenario.sets, &args.variant);
@@ -838,7 +842,7 @@ pub fn plan(args: &PlanArgs) -> ExitCode {
     let started = std::time::Instant::now();
     let model_at = |at: &[usize]| &models[point_index(&axes, at)];
     let bisected = axes.iter().rposition(|a| a.range);
-    let mut guesses: Vec<(Vec<usize>, Option<(usize, bool)>)> = Vec::new();
+    let mut guesses: Vec<(Vec<usize>, Option<Guess>)> = Vec::new();
     // The analytic start: the fewest of the bisected count whose estimate
     // is below saturation and meets the p99 bound.
     let mut start = |combo: &[usize]| -> Option<usize> {
