@@ -68,35 +68,43 @@ pub enum Command {
     Merge(MergeArgs),
 }
 
-/// `capsim sweep`.
+/// What `capsim sweep` and `capsim plan` share: the scenario, the grid
+/// and the objective.
 #[derive(Debug, Args)]
-pub struct SweepArgs {
+pub struct GridArgs {
     /// The scenario file.
     pub file: PathBuf,
     /// A key to vary and its values: `KEY=a,b,c` or an integer range
     /// `KEY=lo..hi` (inclusive); any key path `--set` takes (repeatable:
-    /// the grid of every combination).
+    /// the grid of every combination). `plan` bisects the last range.
     #[arg(long = "vary", value_name = "KEY=LIST", required = true)]
     pub vary: Vec<String>,
-    /// The objective `meets` is judged on: `p99=600ms,error_rate=1%`
-    /// (default: the file's `slo`).
+    /// The objective: `p99=600ms,error_rate=1%` (default: the file's `slo`).
     #[arg(long, value_name = "BOUNDS")]
     pub slo: Option<String>,
-    /// Where the sweep writes: OUT/<name>/sweep/.
+    /// Where it writes: OUT/<name>/sweep/ or OUT/<name>/plan/.
     #[arg(long, value_name = "DIR", default_value = "output")]
     pub out: PathBuf,
     /// Seed of every random stream (overrides the file's `seed`).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Sweep this variant instead of the base scenario.
+    /// Use this variant instead of the base scenario.
     #[arg(long, value_name = "NAME")]
     pub variant: Option<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub scenario: ScenarioArgs,
-    /// Runs per point (default: the file's `replications`, else 5).
+    /// Runs per configuration (default: the file's `replications`, else 5).
     #[arg(long, value_name = "N")]
     pub replications: Option<u32>,
+}
+
+/// `capsim sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub grid: GridArgs,
     /// Run only share I of N of the sweep's runs (I from 0 to N-1);
     /// combine the shares' folders with `capsim merge`.
     #[arg(long, value_name = "I/N", value_parser = series::parse_share)]
@@ -109,31 +117,9 @@ pub struct SweepArgs {
 /// `capsim plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// The scenario file.
-    pub file: PathBuf,
-    /// The configurations to choose from, as for `capsim sweep`; the last
-    /// integer range is the count that is bisected.
-    #[arg(long = "vary", value_name = "KEY=LIST", required = true)]
-    pub vary: Vec<String>,
-    /// The objective: `p99=600ms,error_rate=1%` (default: the file's `slo`).
-    #[arg(long, value_name = "BOUNDS")]
-    pub slo: Option<String>,
-    /// Where the plan writes: OUT/<name>/plan/.
-    #[arg(long, value_name = "DIR", default_value = "output")]
-    pub out: PathBuf,
-    /// Seed of every random stream (overrides the file's `seed`).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Plan this variant instead of the base scenario.
-    #[arg(long, value_name = "NAME")]
-    pub variant: Option<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub scenario: ScenarioArgs,
-    /// Runs per configuration tried (default: the file's `replications`,
-    /// else 5).
-    #[arg(long, value_name = "N")]
-    pub replications: Option<u32>,
+    pub grid: GridArgs,
 }
 
 /// `capsim merge`.
@@ -226,6 +212,39 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Makes `dir` ready for outputs; exits 2 when it cannot be written.
+fn prepare_output_dir(dir: &Path) -> Result<(), ExitCode> {
+    atomic::prepare_dir(dir).map_err(|e| {
+        eprintln!("error: cannot write outputs to `{}`: {e}", dir.display());
+        ExitCode::from(EXIT_BAD_INPUT)
+    })
+}
+
+/// The folder of each variant under `scenario_dir`, then `comparison/`
+/// when there are several, all made ready for outputs.
+fn prepare_variant_dirs(scenario_dir: &Path, models: &[Model]) -> Result<Vec<PathBuf>, ExitCode> {
+    let mut dirs: Vec<PathBuf> = models
+        .iter()
+        .map(|m| scenario_dir.join(&m.variant))
+        .collect();
+    if models.len() > 1 {
+        dirs.push(scenario_dir.join("comparison"));
+    }
+    for dir in &dirs {
+        prepare_output_dir(dir)?;
+    }
+    Ok(dirs)
+}
+
+/// A flag Ctrl-C sets: runs stop between events, their temporary files are
+/// removed and earlier outputs stay as they were.
+fn stop_on_interrupt() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    stop
+}
+
 fn color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
@@ -285,25 +304,11 @@ fn run(args: &RunArgs) -> ExitCode {
     }
     let scenario_dir = args.out.join(&models[0].name);
     let compare = models.len() > 1;
-    let mut dirs: Vec<PathBuf> = models
-        .iter()
-        .map(|m| scenario_dir.join(&m.variant))
-        .collect();
-    if compare {
-        dirs.push(scenario_dir.join("comparison"));
-    }
-    for dir in &dirs {
-        if let Err(e) = atomic::prepare_dir(dir) {
-            eprintln!("error: cannot write outputs to `{}`: {e}", dir.display());
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
-    }
-
-    // Ctrl-C stops the runs between events: their temporary files are
-    // removed and earlier outputs stay as they were.
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    let dirs = match prepare_variant_dirs(&scenario_dir, &models) {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
+    let stop = stop_on_interrupt();
     let started = Instant::now();
     let group = compare.then(MultiProgress::new);
     // Variants run in parallel, one per core: each run is deterministic and

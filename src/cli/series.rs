@@ -105,12 +105,7 @@ impl Manifest {
         for (k, v) in &self.facts {
             let _ = writeln!(out, "fact {}={}", esc(k), esc(v));
         }
-        let p = self
-            .spec
-            .precision
-            .map(|p| format!("{p}"))
-            .unwrap_or_else(|| "-".into());
-        let _ = writeln!(out, "replications {} {} {p}", self.spec.min, self.spec.max);
+        let _ = writeln!(out, "replications {}", spec_text(&self.spec));
         for (v, slo) in &self.variants {
             let _ = writeln!(
                 out,
@@ -173,19 +168,7 @@ impl Manifest {
                     m.facts.push((unesc(k), unesc(v)));
                 }
                 "replications" => {
-                    let parts: Vec<&str> = value.split(' ').collect();
-                    let [min, max, p] = parts[..] else {
-                        return Err(bad());
-                    };
-                    m.spec = Replications {
-                        min: min.parse().map_err(|_| bad())?,
-                        max: max.parse().map_err(|_| bad())?,
-                        precision: if p == "-" {
-                            None
-                        } else {
-                            Some(p.parse().map_err(|_| bad())?)
-                        },
-                    };
+                    m.spec = parse_spec(value).ok_or_else(bad)?;
                     seen_spec = true;
                 }
                 "variant" => {
@@ -202,6 +185,33 @@ impl Manifest {
         }
         Ok(m)
     }
+}
+
+/// A replications spec as a manifest writes it: `min max precision`
+/// (`-` without one; the precision as Rust prints it, so it reads back).
+pub(super) fn spec_text(spec: &Replications) -> String {
+    let p = spec
+        .precision
+        .map(|p| format!("{p}"))
+        .unwrap_or_else(|| "-".into());
+    format!("{} {} {p}", spec.min, spec.max)
+}
+
+/// Reads [`spec_text`] back.
+pub(super) fn parse_spec(text: &str) -> Option<Replications> {
+    let parts: Vec<&str> = text.split(' ').collect();
+    let [min, max, p] = parts[..] else {
+        return None;
+    };
+    Some(Replications {
+        min: min.parse().ok()?,
+        max: max.parse().ok()?,
+        precision: if p == "-" {
+            None
+        } else {
+            Some(p.parse().ok()?)
+        },
+    })
 }
 
 /// Reads `i/n` (i from 0 to n - 1).
@@ -393,22 +403,11 @@ pub fn run_series_command(
 ) -> ExitCode {
     let scenario_dir = out.join(&models[0].name);
     let compare = models.len() > 1;
-    let mut dirs: Vec<PathBuf> = models
-        .iter()
-        .map(|m| scenario_dir.join(&m.variant))
-        .collect();
-    if compare {
-        dirs.push(scenario_dir.join("comparison"));
-    }
-    for dir in &dirs {
-        if let Err(e) = atomic::prepare_dir(dir) {
-            eprintln!("error: cannot write outputs to `{}`: {e}", dir.display());
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
-    }
-    let stop = std::sync::Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    let dirs = match super::prepare_variant_dirs(&scenario_dir, models) {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
+    let stop = super::stop_on_interrupt();
     let started = std::time::Instant::now();
     let group = compare.then(MultiProgress::new);
     let results: Vec<Result<VariantSeries, RunError>> = models

@@ -13,7 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use super::series::SHARD_FILE;
-use super::{EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_IO, PlanArgs, SweepArgs, report_failure};
+use super::{
+    EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_IO, GridArgs, PlanArgs, SweepArgs, report_failure,
+};
 use crate::engine::name_hash;
 use crate::metrics::NullSink;
 use crate::model::{Model, Replications};
@@ -237,28 +239,15 @@ fn points_csv(
             .zip(at)
             .map(|(a, &i)| a.values[i].clone())
             .collect();
-        let mut figure = |f: Option<Figure>, d: usize| {
-            let show = |x: Option<f64>| x.map(|v| fixed(v, d)).unwrap_or_default();
-            rec.push(show(f.map(|f| f.mean)));
-            rec.push(show(f.and_then(|f| f.lo)));
-            rec.push(show(f.and_then(|f| f.hi)));
-        };
         match figures {
             Some(r) => {
                 let a = r.all();
-                figure(Some(a.error_rate), 6);
-                figure(Some(a.throughput_rps), 3);
-                figure(Some(a.goodput_rps), 3);
-                for l in &a.latency_ms[..5] {
-                    figure(*l, 3);
-                }
-                let mut head = vec![
+                rec.extend([
                     r.runs.to_string(),
                     fixed(r.warmup.as_secs_f64(), 3),
                     fixed(a.counts[0], 1),
-                ];
-                head.append(&mut rec.split_off(axes.len()));
-                rec.extend(head);
+                ]);
+                rec.extend(crate::report::csv::figure_cells(a, 5));
                 rec.push(r.cost_per_hour.map(|c| fixed(c, 4)).unwrap_or_default());
                 rec.push(
                     crate::report::comparison::cost_per_million(
@@ -384,12 +373,7 @@ impl SweepManifest {
         let _ = writeln!(out, "share {}/{}", self.share.index, self.share.count);
         let _ = writeln!(out, "fingerprint {}", self.fingerprint);
         let _ = writeln!(out, "scenario {}", self.scenario);
-        let p = self
-            .spec
-            .precision
-            .map(|p| format!("{p}"))
-            .unwrap_or_else(|| "-".into());
-        let _ = writeln!(out, "replications {} {} {p}", self.spec.min, self.spec.max);
+        let _ = writeln!(out, "replications {}", super::series::spec_text(&self.spec));
         for a in &self.axes {
             // Values hold no newline: they come from one command-line word.
             let _ = writeln!(
@@ -436,19 +420,7 @@ impl SweepManifest {
                     "fingerprint" => fingerprint = value.to_string(),
                     "scenario" => scenario = value.to_string(),
                     "replications" => {
-                        let parts: Vec<&str> = value.split(' ').collect();
-                        let [min, max, p] = parts[..] else {
-                            return Err(bad());
-                        };
-                        spec = Some(Replications {
-                            min: min.parse().map_err(|_| bad())?,
-                            max: max.parse().map_err(|_| bad())?,
-                            precision: if p == "-" {
-                                None
-                            } else {
-                                Some(p.parse().map_err(|_| bad())?)
-                            },
-                        });
+                        spec = Some(super::series::parse_spec(value).ok_or_else(bad)?);
                     }
                     "axis" => {
                         let mut parts = value.splitn(3, ' ');
@@ -541,20 +513,6 @@ fn load_points(
     }
 }
 
-fn options(
-    file: &Path,
-    seed: Option<u64>,
-    sets: &[String],
-    variant: &Option<String>,
-) -> LoadOptions {
-    let _ = file;
-    LoadOptions {
-        sets: sets.to_vec(),
-        seed,
-        variants: vec![variant.clone().unwrap_or_else(|| "base".to_string())],
-    }
-}
-
 fn fingerprint(models: &[Model]) -> String {
     format!("{:016x}", name_hash(&format!("{models:?}")))
 }
@@ -613,32 +571,67 @@ fn summarise(
         .collect()
 }
 
-/// `capsim sweep`.
-pub fn sweep(args: &SweepArgs) -> ExitCode {
-    let opts = options(&args.file, args.seed, &args.scenario.sets, &args.variant);
-    let (axes, grid, models) = match load_points(&args.file, &opts, &args.vary, args.replications) {
-        Ok(x) => x,
-        Err(code) => return code,
+/// What sweep and plan start from: the grid, each point's model, the
+/// objective, and the output folder, made ready.
+struct Prepared {
+    axes: Vec<Axis>,
+    grid: Vec<Vec<usize>>,
+    models: Vec<Model>,
+    objective: Option<Objective>,
+    name: String,
+    dir: PathBuf,
+}
+
+/// Loads every point, reads `--slo` (else the file's `slo`; a plan needs
+/// one) and prepares `OUT/<name>/<folder>/`; bad input exits 2 and makes
+/// no folder.
+fn prepare(args: &GridArgs, folder: &str, needs_objective: bool) -> Result<Prepared, ExitCode> {
+    let opts = LoadOptions {
+        sets: args.scenario.sets.clone(),
+        seed: args.seed,
+        variants: vec![args.variant.clone().unwrap_or_else(|| "base".to_string())],
     };
+    let (axes, grid, models) = load_points(&args.file, &opts, &args.vary, args.replications)?;
     let objective = match &args.slo {
-        Some(s) => match Objective::parse(s) {
-            Ok(o) => Some(o),
-            Err(e) => {
-                eprintln!("error: `--slo {s}`: {e}");
-                return ExitCode::from(EXIT_BAD_INPUT);
-            }
-        },
+        Some(s) => Some(Objective::parse(s).map_err(|e| {
+            eprintln!("error: `--slo {s}`: {e}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        })?),
         None => Objective::of_model(&models[0]),
     };
-    let name = models[0].name.clone();
-    let dir = args.out.join(&name).join("sweep");
-    if let Err(e) = atomic::prepare_dir(&dir) {
-        eprintln!("error: cannot write outputs to `{}`: {e}", dir.display());
-        return ExitCode::from(EXIT_BAD_INPUT);
+    if needs_objective && objective.is_none_or(|o| o.p99_ms.is_none() && o.error_rate.is_none()) {
+        eprintln!(
+            "error: `capsim plan` needs an objective that bounds p99 or the error rate: give `--slo p99=600ms,error_rate=1%` or an `slo` in the scenario"
+        );
+        return Err(ExitCode::from(EXIT_BAD_INPUT));
     }
-    let stop = std::sync::Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    let name = models[0].name.clone();
+    let dir = args.out.join(&name).join(folder);
+    super::prepare_output_dir(&dir)?;
+    Ok(Prepared {
+        axes,
+        grid,
+        models,
+        objective,
+        name,
+        dir,
+    })
+}
+
+/// `capsim sweep`.
+pub fn sweep(args: &SweepArgs) -> ExitCode {
+    let Prepared {
+        axes,
+        grid,
+        models,
+        objective,
+        name,
+        dir,
+    } = match prepare(&args.grid, "sweep", false) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let stop = super::stop_on_interrupt();
     let started = std::time::Instant::now();
     let counter = crate::report::progress::Counter::new(
         &format!("{name}: sweep"),
@@ -803,42 +796,19 @@ type Guess = (usize, bool);
 
 /// `capsim plan`.
 pub fn plan(args: &PlanArgs) -> ExitCode {
-    let opts = options(&args.file, args.seed, &args.scenario.sets, &args.variant);
-    let (axes, grid, models) = match load_points(&args.file, &opts, &args.vary, args.replications) {
-        Ok(x) => x,
+    let Prepared {
+        axes,
+        grid,
+        models,
+        objective,
+        name,
+        dir,
+    } = match prepare(&args.grid, "plan", true) {
+        Ok(p) => p,
         Err(code) => return code,
     };
-    let objective = match &args.slo {
-        Some(s) => match Objective::parse(s) {
-            Ok(o) => o,
-            Err(e) => {
-                eprintln!("error: `--slo {s}`: {e}");
-                return ExitCode::from(EXIT_BAD_INPUT);
-            }
-        },
-        None => match Objective::of_model(&models[0]) {
-            Some(o) => o,
-            None => {
-                eprintln!(
-                    "error: `capsim plan` needs an objective: give `--slo p99=600ms,error_rate=1%` or an `slo` in the scenario"
-                );
-                return ExitCode::from(EXIT_BAD_INPUT);
-            }
-        },
-    };
-    if objective.p99_ms.is_none() && objective.error_rate.is_none() {
-        eprintln!("error: the SLO bounds neither p99 nor the error rate: nothing to plan for");
-        return ExitCode::from(EXIT_BAD_INPUT);
-    }
-    let name = models[0].name.clone();
-    let dir = args.out.join(&name).join("plan");
-    if let Err(e) = atomic::prepare_dir(&dir) {
-        eprintln!("error: cannot write outputs to `{}`: {e}", dir.display());
-        return ExitCode::from(EXIT_BAD_INPUT);
-    }
-    let stop = std::sync::Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    let objective = objective.expect("`prepare` requires one for a plan");
+    let stop = super::stop_on_interrupt();
     let started = std::time::Instant::now();
     let model_at = |at: &[usize]| &models[point_index(&axes, at)];
     let bisected = axes.iter().rposition(|a| a.range);

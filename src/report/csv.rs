@@ -12,7 +12,7 @@ use crate::engine::{SimDuration, format_seconds};
 use crate::metrics::{ComponentRow, LoggedEvent, RecoveryRow, Sink, WindowRow};
 use crate::model::Model;
 use crate::planning::interval::Figure;
-use crate::planning::replications::Replicated;
+use crate::planning::replications::{ClassFigures, Replicated};
 
 /// Columns of `timeseries.csv`.
 pub const TIMESERIES_COLUMNS: &[&str] = &[
@@ -288,6 +288,26 @@ impl Sink for CsvSink {
     }
 }
 
+/// The cells of a class's figures, each as mean, `_lo`, `_hi` (the interval
+/// empty from one run): error rate, throughput, goodput, then the first
+/// `latencies` of mean, p50, p90, p99, p99.9 and max latency.
+pub fn figure_cells(c: &ClassFigures, latencies: usize) -> Vec<String> {
+    let mut out = Vec::with_capacity(3 * (3 + latencies));
+    let mut figure = |f: Option<Figure>, decimals: usize| {
+        let show = |x: Option<f64>| x.map(|v| fixed(v, decimals)).unwrap_or_default();
+        out.push(show(f.map(|f| f.mean)));
+        out.push(show(f.and_then(|f| f.lo)));
+        out.push(show(f.and_then(|f| f.hi)));
+    };
+    figure(Some(c.error_rate), 6);
+    figure(Some(c.throughput_rps), 3);
+    figure(Some(c.goodput_rps), 3);
+    for l in &c.latency_ms[..latencies] {
+        figure(*l, 3);
+    }
+    out
+}
+
 /// `summary.csv` as bytes: the figures of `runs` (one run, or the means
 /// and intervals across replications). Counts are means per run.
 /// `cost_per_hour` is what the sized services cost (the same on every row;
@@ -304,18 +324,7 @@ pub fn summary_csv(variant: &str, runs: &Replicated) -> io::Result<Vec<u8>> {
     for r in &runs.classes {
         let mut rec: Vec<String> = vec![variant.to_string(), r.class.clone()];
         rec.extend(r.counts.iter().map(|c| fixed(*c, 1)));
-        let mut figure = |f: Option<Figure>, decimals: usize| {
-            let show = |x: Option<f64>| x.map(|v| fixed(v, decimals)).unwrap_or_default();
-            rec.push(show(f.map(|f| f.mean)));
-            rec.push(show(f.and_then(|f| f.lo)));
-            rec.push(show(f.and_then(|f| f.hi)));
-        };
-        figure(Some(r.error_rate), 6);
-        figure(Some(r.throughput_rps), 3);
-        figure(Some(r.goodput_rps), 3);
-        for l in r.latency_ms {
-            figure(l, 3);
-        }
+        rec.extend(figure_cells(r, 6));
         rec.push(runs.cost_per_hour.map(|c| fixed(c, 4)).unwrap_or_default());
         rec.push(if r.class == "all" {
             super::comparison::cost_per_million(runs.cost_per_hour, r.goodput_rps.mean)
