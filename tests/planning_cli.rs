@@ -185,6 +185,32 @@ fn shares_of_a_run_merge_into_the_bytes_of_one_machine() {
         None,
     );
     assert_eq!(code(&o), 2);
+    // A share whose samples were edited (a class row dropped) is refused,
+    // and nothing is written.
+    let edited = Path::new(&shares[1]).join("shards/base/replications.csv");
+    let text = std::fs::read_to_string(&edited).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.remove(1);
+    std::fs::write(&edited, lines.join("\n") + "\n").unwrap();
+    let x = tmp.path().join("x");
+    let o = capsim(
+        &[
+            "merge",
+            &shares[0],
+            &shares[1],
+            &shares[2],
+            "--out",
+            x.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("do not agree on the request classes"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!x.exists());
 }
 
 #[test]

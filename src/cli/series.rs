@@ -22,8 +22,8 @@ use crate::engine::name_hash;
 use crate::metrics::NullSink;
 use crate::model::{Model, Replications};
 use crate::planning::replications::{
-    Replicated, SAMPLE_COLUMNS, Sample, Share, read_samples, replication_model, run_series,
-    runs_needed, write_samples,
+    Replicated, SAMPLE_COLUMNS, Sample, Share, consistent, read_samples, replication_model,
+    run_series, runs_needed, write_samples,
 };
 use crate::planning::warmup::{AutoWarmup, find_warmup};
 use crate::report::comparison::{self, ComparisonRow};
@@ -693,14 +693,6 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
             }
         }
         let out_dir = args.out.join(&scenario);
-        // Share 0 ran replication 0: its time series, events and plots.
-        if let Err(e) = copy_tree(&parts[0].1, &out_dir) {
-            eprintln!(
-                "error: copying share 0 into `{}` failed: {e}",
-                out_dir.display()
-            );
-            return ExitCode::from(EXIT_IO);
-        }
         let mut series = Vec::new();
         for (v, _) in &first.variants {
             let mut samples: Vec<Sample> = Vec::new();
@@ -716,6 +708,11 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
                 }
             }
             samples.sort_by_key(|s| s.replication);
+            if !consistent(&samples) || samples.iter().any(Sample::unbounded) {
+                return fail(format!(
+                    "the shares' samples of variant `{v}` of `{scenario}` do not agree on the request classes: were the files edited?"
+                ));
+            }
             let complete = samples.len() == first.spec.max as usize
                 && samples
                     .iter()
@@ -731,6 +728,15 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
             let keep = runs_needed(&samples, &first.spec);
             samples.truncate(keep);
             series.push(samples);
+        }
+        // Every sample checked, share 0 (which ran replication 0) gives its
+        // time series, events and plots.
+        if let Err(e) = copy_tree(&parts[0].1, &out_dir) {
+            eprintln!(
+                "error: copying share 0 into `{}` failed: {e}",
+                out_dir.display()
+            );
+            return ExitCode::from(EXIT_IO);
         }
         let mut manifest = first.clone();
         manifest.share = None;

@@ -22,8 +22,8 @@ use crate::model::{Model, Replications};
 use crate::planning::interval::Figure;
 use crate::planning::plan::{Verdict, search};
 use crate::planning::replications::{
-    Replicated, SAMPLE_COLUMNS, Sample, Share, read_samples, replication_model, run_series,
-    runs_needed, write_samples,
+    Replicated, SAMPLE_COLUMNS, Sample, Share, consistent, read_samples, replication_model,
+    run_series, runs_needed, write_samples,
 };
 use crate::planning::sweep::{Axis, check_grid, point_index, points};
 use crate::planning::warmup::find_warmup;
@@ -1119,6 +1119,14 @@ pub fn merge_sweeps(shares: &[(PathBuf, String)], out: &Path) -> Result<bool, (u
         let mut ran = Vec::new();
         for (at, mut samples) in grid.into_iter().zip(by_point) {
             samples.sort_by_key(|s| s.replication);
+            if !consistent(&samples) {
+                return Err((
+                    EXIT_BAD_INPUT,
+                    format!(
+                        "the shares' samples of a point of the sweep of `{name}` do not agree on the request classes: were the files edited?"
+                    ),
+                ));
+            }
             let complete = samples.len() == first.spec.max as usize
                 && samples
                     .iter()

@@ -85,6 +85,18 @@ impl Sample {
     }
 }
 
+/// Whether samples read from files can be summarised together: every run
+/// that has figures has the same classes, in the same order, `all` last.
+pub fn consistent(samples: &[Sample]) -> bool {
+    let mut bounded = samples.iter().filter(|s| !s.unbounded());
+    let Some(first) = bounded.next() else {
+        return true;
+    };
+    let classes = |s: &Sample| s.rows.iter().map(|r| r.class.clone()).collect::<Vec<_>>();
+    let want = classes(first);
+    want.last().is_some_and(|c| c == "all") && bounded.all(|s| classes(s) == want)
+}
+
 /// The model of replication `k` of `model`: the same scenario under the
 /// `k`-th derived seed (replication 0 keeps the scenario's seed).
 pub fn replication_model(model: &Model, k: u32) -> Model {
