@@ -487,10 +487,12 @@ fn write_scaling_comparison(
         .map(|(m, r)| plots::ScalingVariant {
             name: &m.variant,
             traces: &r.scaling,
-            fixed: m.components.iter().find_map(|c| match &c.kind {
-                crate::model::ComponentKind::Service(s) if c.name == pool => Some(s.instances),
-                _ => None,
-            }),
+            fixed: m
+                .components
+                .iter()
+                .position(|c| c.name == pool)
+                .filter(|&i| m.kind_of(i as u32) == crate::model::Kind::Service)
+                .map(|i| m.initial_instances(i as u32)),
             cost_total: r.cost_total,
         })
         .collect();

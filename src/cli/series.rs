@@ -388,12 +388,6 @@ fn comparison_rows(
         .collect()
 }
 
-fn autoscales(m: &Model) -> bool {
-    m.components.iter().any(
-        |c| matches!(&c.kind, crate::model::ComponentKind::Service(s) if s.autoscale.is_some()),
-    )
-}
-
 /// `capsim run` of a series: replications, `warmup: auto` or a share.
 pub fn run_series_command(
     models: &[Model],
@@ -503,7 +497,7 @@ pub fn run_series_command(
             _ => None,
         })
         .collect();
-    let scaled: Vec<bool> = done.iter().map(|v| autoscales(&v.model)).collect();
+    let scaled: Vec<bool> = done.iter().map(|v| v.model.autoscales()).collect();
     let figures = match write_series(&scenario_dir, &manifest, &samples, &single, &scaled) {
         Ok(f) => f,
         Err(e) => {

@@ -154,6 +154,53 @@ impl Model {
             .any(|c| matches!(&c.kind, ComponentKind::Service(s) if s.sessions.is_some()))
     }
 
+    /// What component `id` is, as a tag reports and plots can match on
+    /// without knowing the kind's own types.
+    pub fn kind_of(&self, id: ComponentId) -> Kind {
+        match &self.components[id as usize].kind {
+            ComponentKind::Service(_) => Kind::Service,
+            ComponentKind::LoadBalancer(_) => Kind::LoadBalancer,
+            ComponentKind::Cache(_) => Kind::Cache,
+            ComponentKind::Database(_) => Kind::Database,
+            ComponentKind::Queue(_) => Kind::Queue,
+        }
+    }
+
+    /// Whether some pool autoscales.
+    pub fn autoscales(&self) -> bool {
+        self.components
+            .iter()
+            .any(|c| matches!(&c.kind, ComponentKind::Service(s) if s.autoscale.is_some()))
+    }
+
+    /// The instances component `id` starts the run with (a database's
+    /// nodes; 1 for a balancer or a queue).
+    pub fn initial_instances(&self, id: ComponentId) -> u32 {
+        match &self.components[id as usize].kind {
+            ComponentKind::Service(s) => s.instances,
+            ComponentKind::Cache(c) => c.instances,
+            ComponentKind::Database(d) => d.nodes(),
+            ComponentKind::LoadBalancer(_) | ComponentKind::Queue(_) => 1,
+        }
+    }
+
+    /// How component `id` is sized, for the cost line: `web 6 x large`,
+    /// `web 2..8 x large` when it autoscales; `None` without a size.
+    pub fn sizing(&self, id: ComponentId) -> Option<String> {
+        let c = &self.components[id as usize];
+        match &c.kind {
+            ComponentKind::Service(s) => s.size.as_ref().map(|z| match s.autoscale {
+                Some(a) => format!("{} {}..{} x {}", c.name, a.min, a.max, z.name),
+                None => format!("{} {} x {}", c.name, s.instances, z.name),
+            }),
+            ComponentKind::Database(d) => d
+                .size
+                .as_ref()
+                .map(|z| format!("{} {} x {}", c.name, d.nodes(), z.name)),
+            _ => None,
+        }
+    }
+
     /// The instants at which the offered rate starts to change (steps and
     /// ramps), for marking plots.
     pub fn rate_changes(&self) -> Vec<crate::engine::SimTime> {
@@ -164,6 +211,35 @@ impl Model {
                 .filter(|t| t.nanos() < self.duration.nanos())
                 .collect(),
             Arrivals::Closed { .. } => Vec::new(),
+        }
+    }
+}
+
+/// What a component is: a tag for reports, plots and messages, which need
+/// to know the kind of a component but none of its settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// `kind: service`.
+    Service,
+    /// `kind: load_balancer`.
+    LoadBalancer,
+    /// `kind: cache`.
+    Cache,
+    /// `kind: database`.
+    Database,
+    /// `kind: queue`.
+    Queue,
+}
+
+impl Kind {
+    /// The kind's name in the scenario language.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Service => "service",
+            Kind::LoadBalancer => "load_balancer",
+            Kind::Cache => "cache",
+            Kind::Database => "database",
+            Kind::Queue => "queue",
         }
     }
 }

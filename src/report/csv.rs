@@ -119,12 +119,7 @@ pub const RECOVERY_COLUMNS: &[&str] = &[
 /// Whether a run of `model` writes `events.csv` and `recovery.csv`: only
 /// with faults or an SLO, so that other scenarios write what they always did.
 pub fn writes_fault_files(model: &Model) -> bool {
-    !model.faults.is_empty()
-        || model.slo.is_some()
-        || model.has_breakers()
-        || model.components.iter().any(
-            |c| matches!(&c.kind, crate::model::ComponentKind::Service(s) if s.autoscale.is_some()),
-        )
+    !model.faults.is_empty() || model.slo.is_some() || model.has_breakers() || model.autoscales()
 }
 
 /// `x` with at most `decimals` decimals (up to 9), rounded half away from

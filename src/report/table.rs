@@ -197,22 +197,8 @@ pub fn summary_table(model: &Model, result: &RunResult) -> String {
         }
     }
     if let Some(cost) = result.cost_per_hour {
-        let sized: Vec<String> = model
-            .components
-            .iter()
-            .filter_map(|c| match &c.kind {
-                crate::model::ComponentKind::Service(s) => {
-                    s.size.as_ref().map(|z| match s.autoscale {
-                        Some(a) => format!("{} {}..{} x {}", c.name, a.min, a.max, z.name),
-                        None => format!("{} {} x {}", c.name, s.instances, z.name),
-                    })
-                }
-                crate::model::ComponentKind::Database(d) => d
-                    .size
-                    .as_ref()
-                    .map(|z| format!("{} {} x {}", c.name, d.nodes(), z.name)),
-                _ => None,
-            })
+        let sized: Vec<String> = (0..model.components.len() as u32)
+            .filter_map(|id| model.sizing(id))
             .collect();
         let all = result.summary.last().expect("an `all` row");
         let per_million = super::comparison::cost_per_million(Some(cost), all.goodput_rps)
