@@ -8,7 +8,6 @@
 //! call to each downstream component in turn. Each call knows the call that
 //! waits for it (`parent`), so a reply finds its way back up the chain.
 
-pub mod autoscaler;
 pub mod breaker;
 pub mod cache;
 pub mod client;

@@ -141,7 +141,7 @@ impl Injector {
                     SimTime::ZERO + a.every,
                     Event::Timer {
                         component: i as ComponentId,
-                        tag: crate::components::autoscaler::DECIDE,
+                        tag: crate::components::service::autoscaler::DECIDE,
                     },
                 );
             }

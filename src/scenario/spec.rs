@@ -12,9 +12,18 @@ use serde::de::{
 
 use crate::engine::SimDuration;
 
+// Each kind's spec lives in its folder.
+pub use crate::components::cache::spec::{CacheSpec, EvictionSpec};
+pub use crate::components::database::spec::{
+    DatabaseSpec, FailoverSpec, PartitionSpec, ReadFromSpec, ReplicationModeSpec, ReplicationSpec,
+};
+pub use crate::components::load_balancer::spec::{HealthCheckSpec, LoadBalancerSpec, PolicySpec};
+pub use crate::components::queue::spec::QueueSpec;
+pub use crate::components::service::spec::{AutoscaleSpec, ServiceSpec, SessionsSpec};
+
 /// Refuses `autoscale` on a component that is not a service.
 #[allow(clippy::unnecessary_wraps)]
-fn autoscale_on_non_service<'de, D: Deserializer<'de>>(
+pub(crate) fn autoscale_on_non_service<'de, D: Deserializer<'de>>(
     _: D,
 ) -> Result<Option<IgnoredAny>, D::Error> {
     Err(de::Error::custom(
@@ -371,244 +380,6 @@ impl<'de> Deserialize<'de> for PercentValue {
     }
 }
 
-/// `kind: service`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServiceSpec {
-    /// Always `service`.
-    pub kind: String,
-    /// Instances in the pool (1).
-    #[serde(default)]
-    pub instances: Option<u64>,
-    /// Workers per instance (1).
-    #[serde(default)]
-    pub workers: Option<u64>,
-    /// Waiting slots per instance (unbounded).
-    #[serde(default)]
-    pub queue: Option<u64>,
-    /// Time a request holds a worker.
-    pub service_time: DistSpec,
-    /// Synchronous downstream calls, in order.
-    #[serde(default)]
-    pub calls: Option<Vec<CallSpec>>,
-    /// An instance size of the catalogue: sets workers and speed.
-    #[serde(default)]
-    pub size: Option<String>,
-    /// Target-tracking autoscaling of the pool.
-    #[serde(default)]
-    pub autoscale: Option<AutoscaleSpec>,
-    /// A token bucket per instance.
-    #[serde(default)]
-    pub rate_limit: Option<RateLimitSpec>,
-    /// Where users' sessions live: `local` or a store component.
-    #[serde(default)]
-    pub sessions: Option<SessionsSpec>,
-}
-
-/// `sessions` of a service.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SessionsSpec {
-    /// `local` (on the instance that served the user) or the name of the
-    /// cache or database that keeps them shared.
-    pub store: String,
-}
-
-/// `kind: cache`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CacheSpec {
-    /// Always `cache`.
-    pub kind: String,
-    /// Nodes (1).
-    #[serde(default)]
-    pub instances: Option<u64>,
-    /// Workers per node (1).
-    #[serde(default)]
-    pub workers: Option<u64>,
-    /// Entries per node (unbounded).
-    #[serde(default)]
-    pub capacity: Option<u64>,
-    /// Which entry a full node drops (lru).
-    #[serde(default)]
-    pub eviction: Option<EvictionSpec>,
-    /// Entry lifetime from its store (none).
-    #[serde(default)]
-    pub ttl: Option<DurationValue>,
-    /// Time of one lookup or store.
-    pub hit_time: DistSpec,
-    /// The component holding the data.
-    pub on_miss: String,
-    #[serde(default, deserialize_with = "autoscale_on_non_service")]
-    #[doc(hidden)]
-    pub autoscale: Option<IgnoredAny>,
-}
-
-/// Eviction policies as written.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum EvictionSpec {
-    /// Least recently used.
-    Lru,
-    /// Least frequently used.
-    Lfu,
-    /// First in, first out.
-    Fifo,
-    /// A random entry.
-    Random,
-}
-
-/// `kind: database`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DatabaseSpec {
-    /// Always `database`.
-    pub kind: String,
-    /// Shards (1).
-    #[serde(default)]
-    pub shards: Option<u64>,
-    /// How keys are spread over shards (hash).
-    #[serde(default)]
-    pub partition: Option<PartitionSpec>,
-    /// Ring points per shard with `partition: consistent_hash` (100).
-    #[serde(default)]
-    pub vnodes: Option<u64>,
-    /// Read replicas per shard (0).
-    #[serde(default)]
-    pub replicas: Option<u64>,
-    /// Where reads go (primary).
-    #[serde(default)]
-    pub read_from: Option<ReadFromSpec>,
-    /// How writes reach replicas (async, no lag).
-    #[serde(default)]
-    pub replication: Option<ReplicationSpec>,
-    /// Workers per node (1, or the size's cores).
-    #[serde(default)]
-    pub workers: Option<u64>,
-    /// Time a read holds a worker.
-    pub read_time: DistSpec,
-    /// Time a write holds a worker of the primary.
-    pub write_time: DistSpec,
-    /// A node size of the catalogue: sets workers, speed and cost.
-    #[serde(default)]
-    pub size: Option<String>,
-    /// What happens when a primary dies (writes to its shard fail until it
-    /// comes back).
-    #[serde(default)]
-    pub failover: Option<FailoverSpec>,
-    #[serde(default, deserialize_with = "autoscale_on_non_service")]
-    #[doc(hidden)]
-    pub autoscale: Option<IgnoredAny>,
-}
-
-/// Partitioning schemes as written.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum PartitionSpec {
-    /// By key hash.
-    Hash,
-    /// By contiguous key range.
-    Range,
-    /// On a hash ring with virtual nodes.
-    ConsistentHash,
-}
-
-/// `read_from` as written.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum ReadFromSpec {
-    /// The primary.
-    Primary,
-    /// A replica.
-    Replicas,
-    /// Any node of the shard.
-    Any,
-}
-
-/// `replication`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReplicationSpec {
-    /// When a write is acknowledged (async).
-    #[serde(default)]
-    pub mode: Option<ReplicationModeSpec>,
-    /// Time a replica takes to apply a write (0s).
-    #[serde(default)]
-    pub lag: Option<DistSpec>,
-}
-
-/// Replication modes as written.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum ReplicationModeSpec {
-    /// Acknowledged by the primary.
-    Async,
-    /// Acknowledged when every replica has applied it.
-    Sync,
-    /// Acknowledged when one replica has applied it.
-    SemiSync,
-}
-
-/// `kind: queue`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QueueSpec {
-    /// Always `queue`.
-    pub kind: String,
-    /// Messages held at most (unbounded).
-    #[serde(default)]
-    pub capacity: Option<u64>,
-    /// The service that consumes the messages.
-    pub consumers: String,
-    /// Time to store a published message (0s).
-    #[serde(default)]
-    pub publish_time: Option<DistSpec>,
-    #[serde(default, deserialize_with = "autoscale_on_non_service")]
-    #[doc(hidden)]
-    pub autoscale: Option<IgnoredAny>,
-}
-
-/// `kind: load_balancer`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LoadBalancerSpec {
-    /// Always `load_balancer`.
-    pub kind: String,
-    /// The service behind it.
-    pub to: String,
-    /// How it picks an instance (round_robin).
-    #[serde(default)]
-    pub policy: Option<PolicySpec>,
-    /// How it finds dead instances (it does not).
-    #[serde(default)]
-    pub health_check: Option<HealthCheckSpec>,
-    /// One token bucket for everything the balancer receives.
-    #[serde(default)]
-    pub rate_limit: Option<RateLimitSpec>,
-    #[serde(default, deserialize_with = "autoscale_on_non_service")]
-    #[doc(hidden)]
-    pub autoscale: Option<IgnoredAny>,
-}
-
-/// `autoscale` of a service.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AutoscaleSpec {
-    /// Fewest instances.
-    pub min: u64,
-    /// Most instances.
-    pub max: u64,
-    /// Mean utilisation to size the pool for, in (0, 1].
-    pub target_utilization: Share,
-    /// Time between decisions.
-    pub every: DurationValue,
-    /// Time from starting an instance to its first request.
-    pub provision: DurationValue,
-    /// Time after a change with no decision (0s).
-    #[serde(default)]
-    pub cooldown: Option<DurationValue>,
-}
-
 /// `rate_limit` of a load balancer or service: a token bucket.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -617,43 +388,6 @@ pub struct RateLimitSpec {
     pub rps: f64,
     /// The bucket's capacity (and its content at the start).
     pub burst: i64,
-}
-
-/// Load-balancing policies as written.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum PolicySpec {
-    /// Each instance in turn.
-    RoundRobin,
-    /// Uniformly at random.
-    Random,
-    /// Fewest outstanding requests.
-    LeastConnections,
-    /// Best of two random picks.
-    PowerOfTwo,
-    /// Users go back to the instance that served them.
-    Sticky,
-}
-
-/// `health_check` of a load balancer.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HealthCheckSpec {
-    /// Time between checks of each instance.
-    pub interval: DurationValue,
-    /// Failed checks in a row that mark an instance down (2).
-    #[serde(default)]
-    pub failures: Option<u64>,
-}
-
-/// `failover` of a database.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FailoverSpec {
-    /// Time from the crash until the primary is declared dead.
-    pub detect: DurationValue,
-    /// Time from then until a replica serves as the new primary.
-    pub promote: DurationValue,
 }
 
 /// `slo`.

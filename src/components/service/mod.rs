@@ -3,17 +3,21 @@
 //! its worker for its service time, then for each downstream call in turn,
 //! then replies.
 
+pub mod model;
+pub mod spec;
+
+pub mod autoscaler;
 mod guarded;
 
 use std::collections::VecDeque;
 
-use super::autoscaler::{self, Autoscaler, ScalingTrace};
 use super::rate_limit::TokenBucket;
 use super::sessions::{LocalSessions, SESSION_KEYS};
 use super::{ANY_INSTANCE, CallId, Ctx, Event, Impairments};
 use crate::engine::{SimDuration, SimTime, Stream};
 use crate::metrics::{ComponentRow, Level, LoggedEvent, Outcome};
-use crate::model::{self, ComponentId, Dist, usl};
+use crate::model::{ComponentId, Dist, usl};
+use autoscaler::{Autoscaler, ScalingTrace};
 
 /// One instance of the pool.
 struct Instance {
@@ -30,7 +34,7 @@ pub struct Service {
     workers: u64,
     queue_cap: usize,
     service_time: Dist,
-    calls: Vec<model::Call>,
+    calls: Vec<crate::model::Call>,
     instances: Vec<Instance>,
     service_stream: Stream,
     routing_stream: Stream,
@@ -64,7 +68,7 @@ const SESSION_READ: u16 = u16::MAX - 1;
 
 impl Service {
     /// The pool `id`, named `name`, as the model describes it.
-    pub fn new(id: ComponentId, name: &str, m: &model::Service, seed: u64) -> Service {
+    pub fn new(id: ComponentId, name: &str, m: &crate::model::Service, seed: u64) -> Service {
         Service {
             id,
             workers: m.workers as u64,
@@ -84,10 +88,10 @@ impl Service {
             routing_stream: Stream::new(seed, name, "routing"),
             sessions: m.sessions.map(|s| {
                 Box::new(match s {
-                    model::Sessions::Local => {
+                    crate::model::Sessions::Local => {
                         Sessions::Local(LocalSessions::new(m.slots() as usize))
                     }
-                    model::Sessions::Store(store) => Sessions::Store(store),
+                    crate::model::Sessions::Store(store) => Sessions::Store(store),
                 })
             }),
             guarded: guarded::Guarded::new(&m.calls, name, seed),
@@ -110,7 +114,7 @@ impl Service {
 
     /// Wires the balancers in front of the pool: they are told which
     /// instances take traffic as the autoscaler changes it.
-    pub fn set_balancers(&mut self, balancers: Vec<model::ComponentId>) {
+    pub fn set_balancers(&mut self, balancers: Vec<crate::model::ComponentId>) {
         if let Some(a) = &mut self.scaling {
             a.balancers = balancers;
         }
@@ -219,7 +223,7 @@ impl Service {
             Some(Sessions::Store(store)) => {
                 ctx.calls[call].step = SESSION_READ;
                 let mut read = c.child(call, *store, ANY_INSTANCE);
-                read.op = model::Op::Read;
+                read.op = crate::model::Op::Read;
                 read.key = (SESSION_KEYS + user as u64).into();
                 let read = ctx.calls.insert(read);
                 ctx.send(read);

@@ -2,6 +2,9 @@
 //! It takes no time itself; it counts the requests it has outstanding on each
 //! instance, which is what `least_connections` and `power_of_two` look at.
 
+pub mod model;
+pub mod spec;
+
 use super::rate_limit::TokenBucket;
 use super::{Call, CallId, Ctx, Event, Impairments};
 use crate::engine::{SimTime, Stream};

@@ -6,6 +6,9 @@
 //! goes on to `on_miss`. The cache's workers are busy only for its own
 //! operations, never while `on_miss` works.
 
+pub mod model;
+pub mod spec;
+
 pub mod store;
 
 use std::collections::VecDeque;
@@ -13,7 +16,7 @@ use std::collections::VecDeque;
 use super::{ANY_INSTANCE, CallId, Ctx, Event, Impairments};
 use crate::engine::{SimTime, Stream, name_hash};
 use crate::metrics::{ComponentRow, DataSummary, Level, Outcome};
-use crate::model::{self, ComponentId, Dist, Op, keys::key_hash};
+use crate::model::{ComponentId, Dist, Op, keys::key_hash};
 use store::{Eviction, Store};
 
 /// Phases of a call at the cache, kept in the call's `step`.
@@ -49,12 +52,12 @@ pub struct Cache {
 
 impl Cache {
     /// The cache `id`, named `name`, as the model describes it.
-    pub fn new(id: ComponentId, name: &str, m: &model::Cache, seed: u64) -> Cache {
+    pub fn new(id: ComponentId, name: &str, m: &crate::model::Cache, seed: u64) -> Cache {
         let eviction = match m.eviction {
-            model::Eviction::Lru => Eviction::Lru,
-            model::Eviction::Lfu => Eviction::Lfu,
-            model::Eviction::Fifo => Eviction::Fifo,
-            model::Eviction::Random => Eviction::Random,
+            crate::model::Eviction::Lru => Eviction::Lru,
+            crate::model::Eviction::Lfu => Eviction::Lfu,
+            crate::model::Eviction::Fifo => Eviction::Fifo,
+            crate::model::Eviction::Random => Eviction::Random,
         };
         let capacity = m.capacity.map(|c| c as usize);
         let ttl = m.ttl.map(|t| t.nanos());

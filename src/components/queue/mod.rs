@@ -5,12 +5,15 @@
 //! leaves the queue only when its consumer has finished it, and goes back to
 //! the head of the line if the consumer's work failed.
 
+pub mod model;
+pub mod spec;
+
 use std::collections::VecDeque;
 
 use super::{ANY_INSTANCE, Call, CallId, Ctx, Event, Impairments};
 use crate::engine::{SimTime, Stream};
 use crate::metrics::{ComponentRow, DataSummary, Level, Outcome};
-use crate::model::{self, ComponentId, Dist};
+use crate::model::{ComponentId, Dist};
 
 /// A message queue and its consumers' free workers.
 pub struct Queue {
@@ -51,7 +54,7 @@ impl Queue {
     pub fn new(
         id: ComponentId,
         name: &str,
-        m: &model::Queue,
+        m: &crate::model::Queue,
         consumer_instances: u32,
         workers: u32,
         seed: u64,

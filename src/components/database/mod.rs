@@ -18,6 +18,9 @@
 //! primary, and the acknowledged writes it never received are lost writes.
 //! Reads meant for a dead replica go to the live ones.
 
+pub mod model;
+pub mod spec;
+
 use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
@@ -25,7 +28,7 @@ use rustc_hash::FxHashMap;
 use super::{CallId, Ctx, Event, Impairments};
 use crate::engine::{SimTime, Stream, name_hash};
 use crate::metrics::{ComponentRow, DataSummary, Level, Outcome};
-use crate::model::{self, ComponentId, Dist, Failover, Op, Partitioner, ReadFrom, ReplicationMode};
+use crate::model::{ComponentId, Dist, Failover, Op, Partitioner, ReadFrom, ReplicationMode};
 
 /// Phases of a call at the database, kept in the call's `step`.
 const SERVE: u16 = 0;
@@ -150,7 +153,7 @@ pub struct Database {
 
 impl Database {
     /// The database `id`, named `name`, as the model describes it.
-    pub fn new(id: ComponentId, name: &str, m: &model::Database, seed: u64) -> Database {
+    pub fn new(id: ComponentId, name: &str, m: &crate::model::Database, seed: u64) -> Database {
         let replicas = m.replicas;
         let track_stale = replicas > 0
             && m.read_from != ReadFrom::Primary

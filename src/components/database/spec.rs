@@ -1,0 +1,107 @@
+//! `kind: database` as written in a scenario.
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+use crate::scenario::spec::*;
+
+/// `kind: database`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSpec {
+    /// Always `database`.
+    pub kind: String,
+    /// Shards (1).
+    #[serde(default)]
+    pub shards: Option<u64>,
+    /// How keys are spread over shards (hash).
+    #[serde(default)]
+    pub partition: Option<PartitionSpec>,
+    /// Ring points per shard with `partition: consistent_hash` (100).
+    #[serde(default)]
+    pub vnodes: Option<u64>,
+    /// Read replicas per shard (0).
+    #[serde(default)]
+    pub replicas: Option<u64>,
+    /// Where reads go (primary).
+    #[serde(default)]
+    pub read_from: Option<ReadFromSpec>,
+    /// How writes reach replicas (async, no lag).
+    #[serde(default)]
+    pub replication: Option<ReplicationSpec>,
+    /// Workers per node (1, or the size's cores).
+    #[serde(default)]
+    pub workers: Option<u64>,
+    /// Time a read holds a worker.
+    pub read_time: DistSpec,
+    /// Time a write holds a worker of the primary.
+    pub write_time: DistSpec,
+    /// A node size of the catalogue: sets workers, speed and cost.
+    #[serde(default)]
+    pub size: Option<String>,
+    /// What happens when a primary dies (writes to its shard fail until it
+    /// comes back).
+    #[serde(default)]
+    pub failover: Option<FailoverSpec>,
+    #[serde(default, deserialize_with = "autoscale_on_non_service")]
+    #[doc(hidden)]
+    pub autoscale: Option<IgnoredAny>,
+}
+
+/// Partitioning schemes as written.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PartitionSpec {
+    /// By key hash.
+    Hash,
+    /// By contiguous key range.
+    Range,
+    /// On a hash ring with virtual nodes.
+    ConsistentHash,
+}
+
+/// `read_from` as written.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadFromSpec {
+    /// The primary.
+    Primary,
+    /// A replica.
+    Replicas,
+    /// Any node of the shard.
+    Any,
+}
+
+/// `replication`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicationSpec {
+    /// When a write is acknowledged (async).
+    #[serde(default)]
+    pub mode: Option<ReplicationModeSpec>,
+    /// Time a replica takes to apply a write (0s).
+    #[serde(default)]
+    pub lag: Option<DistSpec>,
+}
+
+/// Replication modes as written.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplicationModeSpec {
+    /// Acknowledged by the primary.
+    Async,
+    /// Acknowledged when every replica has applied it.
+    Sync,
+    /// Acknowledged when one replica has applied it.
+    SemiSync,
+}
+
+/// `failover` of a database.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailoverSpec {
+    /// Time from the crash until the primary is declared dead.
+    pub detect: DurationValue,
+    /// Time from then until a replica serves as the new primary.
+    pub promote: DurationValue,
+}
