@@ -69,21 +69,7 @@ fn held_calls(calls: &Arena<Call>, component: ComponentId, instance: Option<u32>
 
 /// `component.instance` as outputs and fault targets name it.
 pub fn instance_name(model: &Model, component: ComponentId, i: u32) -> String {
-    let c = &model.components[component as usize];
-    match &c.kind {
-        ComponentKind::Service(_) => format!("{}.{i}", c.name),
-        ComponentKind::Cache(_) => format!("{}.node{i}", c.name),
-        ComponentKind::Database(d) => {
-            let per = 1 + d.replicas;
-            let (shard, slot) = (i / per, i % per);
-            if slot == 0 {
-                format!("{}.shard{shard}.primary", c.name)
-            } else {
-                format!("{}.shard{shard}.replica{}", c.name, slot - 1)
-            }
-        }
-        ComponentKind::LoadBalancer(_) | ComponentKind::Queue(_) => c.name.clone(),
-    }
+    model.instance_name(component, i).to_string()
 }
 
 impl Injector {
@@ -624,7 +610,13 @@ impl Injector {
                     self.recovery.lost_writes(row, lost);
                 }
                 let old_name = instance_name(model, db, old);
-                let shard = old_name.rsplit('.').nth(1).unwrap_or_default().to_string();
+                let shard = match model.instance_name(db, old).label {
+                    Some(crate::components::Label::Primary { shard })
+                    | Some(crate::components::Label::Replica { shard, .. }) => {
+                        format!("shard{shard}")
+                    }
+                    _ => String::new(),
+                };
                 self.log(
                     now,
                     EventKind::Promoted,

@@ -120,26 +120,21 @@ impl Model {
             .collect()
     }
 
-    /// The names of a component's instances in outputs and fault targets:
-    /// `0`, `1`, ... for a service, `node<i>` for a cache,
-    /// `shard<i>.primary` and `shard<i>.replica<j>` for a database, none for
-    /// a load balancer or a queue (they report only `*`).
+    /// The names of a component's instances in outputs (`0`, `node1`,
+    /// `shard0.replica1`), none for a kind that is one whole (it reports
+    /// only `*`).
     pub fn instance_names(&self, id: ComponentId) -> Vec<String> {
-        match &self.components[id as usize].kind {
-            ComponentKind::Service(s) => (0..s.slots()).map(|i| i.to_string()).collect(),
-            ComponentKind::Cache(c) => (0..c.instances).map(|i| format!("node{i}")).collect(),
-            ComponentKind::Database(d) => {
-                let mut out = Vec::with_capacity(d.nodes() as usize);
-                for s in 0..d.shards {
-                    out.push(format!("shard{s}.primary"));
-                    for r in 0..d.replicas {
-                        out.push(format!("shard{s}.replica{r}"));
-                    }
-                }
-                out
-            }
-            ComponentKind::LoadBalancer(_) | ComponentKind::Queue(_) => Vec::new(),
-        }
+        let k = self.components[id as usize].kind.model();
+        (0..k.slots())
+            .filter_map(|i| k.label(i).map(|l| l.to_string()))
+            .collect()
+    }
+
+    /// The name of instance `i` of component `id` in events and fault
+    /// targets (`web.3`, `db.shard0.primary`, `lb`).
+    pub fn instance_name(&self, id: ComponentId, i: u32) -> crate::components::InstanceName {
+        let c = &self.components[id as usize];
+        crate::components::kind::instance_name(&c.name, c.kind.model(), i)
     }
 
     /// Whether some component needs to know which user sent a request (a
@@ -332,6 +327,20 @@ pub enum ComponentKind {
     Database(Database),
     /// A durable message queue feeding a consumer service.
     Queue(Queue),
+}
+
+impl ComponentKind {
+    /// The kind's compiled form behind the trait every kind implements
+    /// (cold paths: compiling, faults, the estimate, reports).
+    pub fn model(&self) -> &dyn crate::components::KindModel {
+        match self {
+            ComponentKind::Service(m) => m,
+            ComponentKind::LoadBalancer(m) => m,
+            ComponentKind::Cache(m) => m,
+            ComponentKind::Database(m) => m,
+            ComponentKind::Queue(m) => m,
+        }
+    }
 }
 
 /// `rate_limit: { rps, burst }`: a token bucket.

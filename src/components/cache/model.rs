@@ -47,3 +47,27 @@ pub struct Cache {
     /// The component that holds the data.
     pub on_miss: ComponentId,
 }
+
+impl crate::components::kind::KindModel for Cache {
+    fn kind(&self) -> crate::model::Kind {
+        crate::model::Kind::Cache
+    }
+    fn slots(&self) -> u32 {
+        self.instances
+    }
+    fn label(&self, i: u32) -> Option<crate::components::Label> {
+        Some(crate::components::Label::Node(i))
+    }
+    fn index_of(&self, label: crate::components::Label) -> Option<u32> {
+        match label {
+            crate::components::Label::Node(i) if i < self.instances => Some(i),
+            _ => None,
+        }
+    }
+    fn noun(&self) -> &'static str {
+        "node"
+    }
+    fn downstream(&self) -> Vec<ComponentId> {
+        vec![self.on_miss]
+    }
+}

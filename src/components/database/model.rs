@@ -59,3 +59,43 @@ impl Database {
         self.shards * (1 + self.replicas)
     }
 }
+
+impl crate::components::kind::KindModel for Database {
+    fn kind(&self) -> crate::model::Kind {
+        crate::model::Kind::Database
+    }
+    fn slots(&self) -> u32 {
+        self.nodes()
+    }
+    fn label(&self, i: u32) -> Option<crate::components::Label> {
+        let per = 1 + self.replicas;
+        let (shard, slot) = (i / per, i % per);
+        Some(if slot == 0 {
+            crate::components::Label::Primary { shard }
+        } else {
+            crate::components::Label::Replica {
+                shard,
+                replica: slot - 1,
+            }
+        })
+    }
+    fn index_of(&self, label: crate::components::Label) -> Option<u32> {
+        use crate::components::Label;
+        match label {
+            Label::Primary { shard } if shard < self.shards => Some(shard * (1 + self.replicas)),
+            Label::Replica { shard, replica } if shard < self.shards && replica < self.replicas => {
+                Some(shard * (1 + self.replicas) + 1 + replica)
+            }
+            _ => None,
+        }
+    }
+    fn noun(&self) -> &'static str {
+        "node"
+    }
+    fn sized(&self) -> Option<(&Size, u32)> {
+        self.size.as_ref().map(|z| (z, self.nodes()))
+    }
+    fn downstream(&self) -> Vec<crate::model::ComponentId> {
+        Vec::new()
+    }
+}

@@ -43,3 +43,21 @@ impl Policy {
         }
     }
 }
+
+impl crate::components::kind::KindModel for LoadBalancer {
+    fn kind(&self) -> crate::model::Kind {
+        crate::model::Kind::LoadBalancer
+    }
+    fn slots(&self) -> u32 {
+        0
+    }
+    fn label(&self, _: u32) -> Option<crate::components::Label> {
+        None
+    }
+    fn index_of(&self, _: crate::components::Label) -> Option<u32> {
+        None
+    }
+    fn downstream(&self) -> Vec<ComponentId> {
+        vec![self.to]
+    }
+}

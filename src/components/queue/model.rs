@@ -12,3 +12,21 @@ pub struct Queue {
     /// Time to store a published message.
     pub publish_time: Dist,
 }
+
+impl crate::components::kind::KindModel for Queue {
+    fn kind(&self) -> crate::model::Kind {
+        crate::model::Kind::Queue
+    }
+    fn slots(&self) -> u32 {
+        0
+    }
+    fn label(&self, _: u32) -> Option<crate::components::Label> {
+        None
+    }
+    fn index_of(&self, _: crate::components::Label) -> Option<u32> {
+        None
+    }
+    fn downstream(&self) -> Vec<ComponentId> {
+        vec![self.consumers]
+    }
+}

@@ -93,3 +93,34 @@ impl CallFilter {
         }
     }
 }
+
+impl crate::components::kind::KindModel for Service {
+    fn kind(&self) -> crate::model::Kind {
+        crate::model::Kind::Service
+    }
+    fn slots(&self) -> u32 {
+        Service::slots(self)
+    }
+    fn fault_instances(&self) -> u32 {
+        self.instances
+    }
+    fn label(&self, i: u32) -> Option<crate::components::Label> {
+        Some(crate::components::Label::Index(i))
+    }
+    fn index_of(&self, label: crate::components::Label) -> Option<u32> {
+        match label {
+            crate::components::Label::Index(i) if i < self.instances => Some(i),
+            _ => None,
+        }
+    }
+    fn sized(&self) -> Option<(&Size, u32)> {
+        self.size.as_ref().map(|z| (z, self.instances))
+    }
+    fn downstream(&self) -> Vec<ComponentId> {
+        let mut out: Vec<ComponentId> = self.calls.iter().map(|c| c.to).collect();
+        if let Some(Sessions::Store(store)) = self.sessions {
+            out.push(store);
+        }
+        out
+    }
+}
