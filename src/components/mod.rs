@@ -21,6 +21,7 @@ pub mod rate_limit;
 pub mod retry;
 pub mod service;
 pub mod sessions;
+pub mod station;
 
 pub use cache::Cache;
 pub use client::Client;

@@ -11,11 +11,10 @@ pub mod spec;
 
 pub mod store;
 
-use std::collections::VecDeque;
-
+use super::station::{Admit, Station, Workers};
 use super::{ANY_INSTANCE, CallId, Ctx, Event, Impairments};
 use crate::engine::{SimTime, Stream, name_hash};
-use crate::metrics::{ComponentRow, DataSummary, Level, Outcome};
+use crate::metrics::{ComponentRow, DataSummary, Outcome};
 use crate::model::{ComponentId, Dist, Op, keys::key_hash};
 use store::{Eviction, Store};
 
@@ -26,9 +25,7 @@ const STORE: u16 = 2;
 
 /// One cache node.
 struct Node {
-    busy: Level,
-    queue: VecDeque<CallId>,
-    queue_level: Level,
+    station: Station,
     entries: Store,
     completed: u64,
     hits: u64,
@@ -38,7 +35,7 @@ struct Node {
 /// A cache of one or more nodes.
 pub struct Cache {
     id: ComponentId,
-    workers: u64,
+    workers: Workers,
     hit_time: Dist,
     on_miss: ComponentId,
     salt: u64,
@@ -63,15 +60,14 @@ impl Cache {
         let ttl = m.ttl.map(|t| t.nanos());
         Cache {
             id,
-            workers: m.workers as u64,
+            // A cache node's line is unbounded and its speed fixed.
+            workers: Workers::new(m.workers, None, None),
             hit_time: m.hit_time.clone(),
             on_miss: m.on_miss,
             salt: name_hash(name),
             nodes: (0..m.instances)
                 .map(|_| Node {
-                    busy: Level::default(),
-                    queue: VecDeque::new(),
-                    queue_level: Level::default(),
+                    station: Station::default(),
                     entries: Store::new(capacity, eviction, ttl),
                     completed: 0,
                     hits: 0,
@@ -139,32 +135,22 @@ impl Cache {
     /// Starts an operation on a free worker of `node`, or queues it.
     #[inline]
     fn enqueue(&mut self, node: usize, call: CallId, ctx: &mut Ctx) {
-        let n = &mut self.nodes[node];
-        if n.busy.value() < self.workers {
-            n.busy.incr(ctx.now);
+        if self.nodes[node].station.admit(&self.workers, call, ctx.now) == Admit::Start {
             let t = self.hit_time.sample(&mut self.time_stream);
             let t = self.faults.scale(node, t);
             ctx.events
                 .schedule(ctx.now + t, Event::ServiceDone { call });
-        } else {
-            n.queue.push_back(call);
-            n.queue_level.set(ctx.now, n.queue.len() as u64);
         }
     }
 
     /// A worker of `node` is done: it takes the next operation or goes idle.
     #[inline]
     fn release(&mut self, node: usize, ctx: &mut Ctx) {
-        let n = &mut self.nodes[node];
-        match n.queue.pop_front() {
-            Some(next) => {
-                n.queue_level.set(ctx.now, n.queue.len() as u64);
-                let t = self.hit_time.sample(&mut self.time_stream);
-                let t = self.faults.scale(node, t);
-                ctx.events
-                    .schedule(ctx.now + t, Event::ServiceDone { call: next });
-            }
-            None => n.busy.decr(ctx.now),
+        if let Some(next) = self.nodes[node].station.release(ctx.now) {
+            let t = self.hit_time.sample(&mut self.time_stream);
+            let t = self.faults.scale(node, t);
+            ctx.events
+                .schedule(ctx.now + t, Event::ServiceDone { call: next });
         }
     }
 
@@ -262,7 +248,7 @@ impl Cache {
 
     /// Operations waiting for a worker, all nodes.
     pub fn queued(&self) -> usize {
-        self.nodes.iter().map(|n| n.queue.len()).sum()
+        self.nodes.iter().map(|n| n.station.waiting()).sum()
     }
 
     /// The warm-up is over.
@@ -283,7 +269,7 @@ impl Cache {
     /// Appends a row per node and one for the cache (`*`).
     pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
         let len = end.0 - start.0;
-        let workers = self.workers as f64;
+        let workers = self.workers.per_station() as f64;
         let mut all = ComponentRow {
             in_service: Some(0.0),
             queue_len: Some(0.0),
@@ -292,8 +278,7 @@ impl Cache {
             ..ComponentRow::empty(start, self.id, None)
         };
         for (i, n) in self.nodes.iter_mut().enumerate() {
-            let busy = n.busy.take_average(end, len);
-            let queue = n.queue_level.take_average(end, len);
+            let (busy, queue) = n.station.take_window(end, len);
             let up = self.faults.take_up(i);
             let row = ComponentRow {
                 up,

@@ -25,9 +25,10 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
+use super::station::{Admit, Station, Workers};
 use super::{CallId, Ctx, Event, Impairments};
 use crate::engine::{SimTime, Stream, name_hash};
-use crate::metrics::{ComponentRow, DataSummary, Level, Outcome};
+use crate::metrics::{ComponentRow, DataSummary, Outcome};
 use crate::model::{ComponentId, Dist, Failover, Op, Partitioner, ReadFrom, ReplicationMode};
 
 /// Phases of a call at the database, kept in the call's `step`.
@@ -36,9 +37,7 @@ const AWAIT_ACK: u16 = 1;
 
 /// One node: a primary or a replica.
 struct Node {
-    busy: Level,
-    queue: VecDeque<CallId>,
-    queue_level: Level,
+    station: Station,
     completed: u64,
     stale: u64,
     /// Sum and count of apply delays of writes applied in the window.
@@ -125,7 +124,7 @@ pub enum FailoverEvent {
 /// A sharded, replicated database.
 pub struct Database {
     id: ComponentId,
-    workers: u64,
+    workers: Workers,
     replicas: u32,
     read_from: ReadFrom,
     mode: ReplicationMode,
@@ -147,8 +146,6 @@ pub struct Database {
     measured: [u64; 4],
     failover: Option<Failover>,
     faults: Impairments,
-    /// The node size's USL slowdown by busy workers; `None` when linear.
-    usl: Option<Box<[f64]>>,
 }
 
 impl Database {
@@ -160,7 +157,14 @@ impl Database {
             && m.replication != ReplicationMode::Sync;
         Database {
             id,
-            workers: m.workers as u64,
+            workers: Workers::new(
+                m.workers,
+                None,
+                m.size
+                    .as_ref()
+                    .and_then(|z| z.usl)
+                    .map(|u| u.table(m.workers)),
+            ),
             replicas,
             read_from: m.read_from,
             mode: m.replication,
@@ -171,9 +175,7 @@ impl Database {
             track_stale,
             nodes: (0..m.nodes())
                 .map(|_| Node {
-                    busy: Level::default(),
-                    queue: VecDeque::new(),
-                    queue_level: Level::default(),
+                    station: Station::default(),
                     completed: 0,
                     stale: 0,
                     lag_sum_ns: 0,
@@ -194,11 +196,6 @@ impl Database {
             measured: [0; 4],
             failover: m.failover,
             faults: Impairments::new(m.nodes() as usize, Stream::new(seed, name, "faults")),
-            usl: m
-                .size
-                .as_ref()
-                .and_then(|z| z.usl)
-                .map(|u| u.table(m.workers)),
         }
     }
 
@@ -252,15 +249,10 @@ impl Database {
             ctx.reply(call, outcome);
             return;
         }
-        let n = &mut self.nodes[node];
-        if n.busy.value() < self.workers {
-            n.busy.incr(ctx.now);
+        if self.nodes[node].station.admit(&self.workers, call, ctx.now) == Admit::Start {
             let t = self.time_of(op, node);
             ctx.events
                 .schedule(ctx.now + t, Event::ServiceDone { call });
-        } else {
-            n.queue.push_back(call);
-            n.queue_level.set(ctx.now, n.queue.len() as u64);
         }
     }
 
@@ -297,8 +289,8 @@ impl Database {
             Op::Read => self.read_time.sample(&mut self.time_stream),
             Op::Write => self.write_time.sample(&mut self.time_stream),
         };
-        if let Some(table) = &self.usl {
-            t = crate::model::usl::stretch(t, table[self.nodes[node].busy.value() as usize]);
+        if self.workers.has_usl() {
+            t = self.workers.stretch(&self.nodes[node].station, t);
         }
         self.faults.scale(node, t)
     }
@@ -313,17 +305,11 @@ impl Database {
         let shard = node / per_shard;
         let r = node % per_shard;
         // The worker takes the next call in line, or goes idle.
-        let next = self.nodes[node].queue.pop_front();
-        match next {
-            Some(next) => {
-                let n = &mut self.nodes[node];
-                n.queue_level.set(ctx.now, n.queue.len() as u64);
-                let op = ctx.calls[next].op;
-                let t = self.time_of(op, node);
-                ctx.events
-                    .schedule(ctx.now + t, Event::ServiceDone { call: next });
-            }
-            None => self.nodes[node].busy.decr(ctx.now),
+        if let Some(next) = self.nodes[node].station.release(ctx.now) {
+            let op = ctx.calls[next].op;
+            let t = self.time_of(op, node);
+            ctx.events
+                .schedule(ctx.now + t, Event::ServiceDone { call: next });
         }
         self.shard_ops[shard] += 1;
         match c.op {
@@ -457,10 +443,7 @@ impl Database {
         for &call in active {
             ctx.reply(call, Outcome::Failed);
         }
-        let n = &mut self.nodes[node];
-        n.queue.clear();
-        n.queue_level.set(ctx.now, 0);
-        n.busy.set(ctx.now, 0);
+        self.nodes[node].station.crash(ctx.now);
         let per_shard = 1 + self.replicas as usize;
         let (shard, slot) = (node / per_shard, node % per_shard);
         let now = ctx.now.nanos();
@@ -581,7 +564,7 @@ impl Database {
 
     /// Calls waiting for a worker, all nodes.
     pub fn queued(&self) -> usize {
-        self.nodes.iter().map(|n| n.queue.len()).sum()
+        self.nodes.iter().map(|n| n.station.waiting()).sum()
     }
 
     /// The warm-up is over.
@@ -615,7 +598,7 @@ impl Database {
             }
         }
         let len = end.0 - start.0;
-        let workers = self.workers as f64;
+        let workers = self.workers.per_station() as f64;
         let per_shard = 1 + self.replicas as usize;
         let mut all = ComponentRow {
             in_service: Some(0.0),
@@ -625,8 +608,7 @@ impl Database {
         };
         let (mut lag_sum, mut lag_count) = (0u128, 0u64);
         for (i, n) in self.nodes.iter_mut().enumerate() {
-            let busy = n.busy.take_average(end, len);
-            let queue = n.queue_level.take_average(end, len);
+            let (busy, queue) = n.station.take_window(end, len);
             let replica = i % per_shard != self.shards[i / per_shard].primary;
             let lag = std::mem::take(&mut n.lag_sum_ns);
             let count = std::mem::take(&mut n.lag_count);

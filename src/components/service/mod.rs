@@ -9,21 +9,18 @@ pub mod spec;
 pub mod autoscaler;
 mod guarded;
 
-use std::collections::VecDeque;
-
 use super::rate_limit::TokenBucket;
 use super::sessions::{LocalSessions, SESSION_KEYS};
+use super::station::{Admit, Station, Workers};
 use super::{ANY_INSTANCE, CallId, Ctx, Event, Impairments};
-use crate::engine::{SimDuration, SimTime, Stream};
-use crate::metrics::{ComponentRow, Level, LoggedEvent, Outcome};
-use crate::model::{ComponentId, Dist, usl};
+use crate::engine::{SimTime, Stream};
+use crate::metrics::{ComponentRow, LoggedEvent, Outcome};
+use crate::model::{ComponentId, Dist};
 use autoscaler::{Autoscaler, ScalingTrace};
 
 /// One instance of the pool.
 struct Instance {
-    busy: Level,
-    queue: VecDeque<CallId>,
-    queue_level: Level,
+    station: Station,
     completed: u64,
     rejected: u64,
 }
@@ -31,8 +28,7 @@ struct Instance {
 /// A pool of service instances.
 pub struct Service {
     id: ComponentId,
-    workers: u64,
-    queue_cap: usize,
+    workers: Workers,
     service_time: Dist,
     calls: Vec<crate::model::Call>,
     instances: Vec<Instance>,
@@ -50,9 +46,6 @@ pub struct Service {
     scaling: Option<Box<Autoscaler>>,
     /// Per instance, its token bucket (empty without a `rate_limit`).
     limits: Vec<TokenBucket>,
-    /// The size's USL slowdown by busy workers; `None` (the common case)
-    /// when its cores scale linearly.
-    usl: Option<Box<[f64]>>,
 }
 
 /// Where a pool keeps its users' sessions.
@@ -71,15 +64,19 @@ impl Service {
     pub fn new(id: ComponentId, name: &str, m: &crate::model::Service, seed: u64) -> Service {
         Service {
             id,
-            workers: m.workers as u64,
-            queue_cap: m.queue.map(|q| q as usize).unwrap_or(usize::MAX),
+            workers: Workers::new(
+                m.workers,
+                m.queue.map(|q| q as usize),
+                m.size
+                    .as_ref()
+                    .and_then(|z| z.usl)
+                    .map(|u| u.table(m.workers)),
+            ),
             service_time: m.service_time.clone(),
             calls: m.calls.clone(),
             instances: (0..m.slots())
                 .map(|_| Instance {
-                    busy: Level::default(),
-                    queue: VecDeque::new(),
-                    queue_level: Level::default(),
+                    station: Station::default(),
                     completed: 0,
                     rejected: 0,
                 })
@@ -104,11 +101,6 @@ impl Service {
                 .rate_limit
                 .map(|r| vec![TokenBucket::new(r); m.slots() as usize])
                 .unwrap_or_default(),
-            usl: m
-                .size
-                .as_ref()
-                .and_then(|z| z.usl)
-                .map(|u| u.table(m.workers)),
         }
     }
 
@@ -156,21 +148,14 @@ impl Service {
             return;
         }
         let inst = &mut self.instances[i];
-        if inst.busy.value() < self.workers {
-            self.start(i, call, ctx);
-        } else if inst.queue.len() < self.queue_cap {
-            inst.queue.push_back(call);
-            inst.queue_level.set(ctx.now, inst.queue.len() as u64);
-        } else {
-            inst.rejected += 1;
-            ctx.reply(call, Outcome::Rejected);
+        match inst.station.admit(&self.workers, call, ctx.now) {
+            Admit::Start => self.begin(i, call, ctx),
+            Admit::Queued => {}
+            Admit::Full => {
+                inst.rejected += 1;
+                ctx.reply(call, Outcome::Rejected);
+            }
         }
-    }
-
-    #[inline]
-    fn start(&mut self, i: usize, call: CallId, ctx: &mut Ctx) {
-        self.instances[i].busy.incr(ctx.now);
-        self.begin(i, call, ctx);
     }
 
     /// A worker of instance `i` takes `call`: its session first, if the
@@ -186,23 +171,12 @@ impl Service {
     #[inline(always)]
     fn work(&mut self, i: usize, call: CallId, ctx: &mut Ctx) {
         let mut t = self.service_time.sample(&mut self.service_stream);
-        if self.usl.is_some() {
-            t = self.usl_stretch(i, t);
+        if self.workers.has_usl() {
+            t = self.workers.stretch(&self.instances[i].station, t);
         }
         let t = self.faults.scale(i, t);
         ctx.events
             .schedule(ctx.now + t, Event::ServiceDone { call });
-    }
-
-    /// `t` stretched by the USL slowdown of instance `i`'s busy workers.
-    // Out of line: pools without `usl` pay one test, not its code.
-    #[cold]
-    #[inline(never)]
-    fn usl_stretch(&self, i: usize, t: SimDuration) -> SimDuration {
-        match &self.usl {
-            Some(table) => usl::stretch(t, table[self.instances[i].busy.value() as usize]),
-            None => t,
-        }
     }
 
     /// Finds or creates the session of the call's user on instance `i`
@@ -291,15 +265,11 @@ impl Service {
             inst.completed += 1;
         }
         ctx.reply(call, outcome);
-        match inst.queue.pop_front() {
-            Some(next) => {
-                // The worker goes straight to the next waiting request.
-                inst.queue_level.set(now, inst.queue.len() as u64);
-                self.begin(i, next, ctx);
-            }
+        match inst.station.release(now) {
+            // The worker goes straight to the next waiting request.
+            Some(next) => self.begin(i, next, ctx),
             None => {
-                inst.busy.decr(now);
-                if self.extras && inst.busy.value() == 0 {
+                if self.extras && inst.station.busy() == 0 {
                     self.drained(i, now);
                 }
             }
@@ -361,8 +331,7 @@ impl Service {
         let inst = &self.instances[i];
         if let Some(a) = &mut self.scaling
             && a.may_remove(i)
-            && inst.busy.value() == 0
-            && inst.queue.is_empty()
+            && inst.station.is_idle()
         {
             a.remove(i, now);
             // Its local sessions go with it: their users log in again.
@@ -401,7 +370,11 @@ impl Service {
             }
             return;
         }
-        let busy: u128 = self.instances.iter().map(|i| i.busy.area_to(now)).sum();
+        let busy: u128 = self
+            .instances
+            .iter()
+            .map(|i| i.station.busy_area_to(now))
+            .sum();
         let actions = a.decide(now, busy);
         for &(i, at) in &actions.started {
             ctx.events.schedule(
@@ -449,9 +422,7 @@ impl Service {
             ctx.reply(call, Outcome::Failed);
         }
         let inst = &mut self.instances[i];
-        inst.queue.clear();
-        inst.queue_level.set(ctx.now, 0);
-        inst.busy.set(ctx.now, 0);
+        inst.station.crash(ctx.now);
         if self.extras {
             self.drained(i, ctx.now);
         }
@@ -508,7 +479,7 @@ impl Service {
 
     /// Requests waiting in all instances' queues.
     pub fn queued(&self) -> usize {
-        self.instances.iter().map(|i| i.queue.len()).sum()
+        self.instances.iter().map(|i| i.station.waiting()).sum()
     }
 
     /// Appends a row per instance and one for the pool (`*`). An autoscaled
@@ -517,9 +488,13 @@ impl Service {
     /// could hold work.
     pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
         let len = end.0 - start.0;
-        let workers = self.workers as f64;
+        let workers = self.workers.per_station() as f64;
         let active = self.scaling.as_mut().map(|a| {
-            let busy_area: u128 = self.instances.iter().map(|i| i.busy.area_to(end)).sum();
+            let busy_area: u128 = self
+                .instances
+                .iter()
+                .map(|i| i.station.busy_area_to(end))
+                .sum();
             a.close_window(end, len, busy_area)
         });
         let mut pool = ComponentRow {
@@ -528,8 +503,7 @@ impl Service {
             ..ComponentRow::empty(start, self.id, None)
         };
         for (i, inst) in self.instances.iter_mut().enumerate() {
-            let busy = inst.busy.take_average(end, len);
-            let queue = inst.queue_level.take_average(end, len);
+            let (busy, queue) = inst.station.take_window(end, len);
             let mut up = self.faults.take_up(i);
             if let Some(a) = self.scaling.as_mut() {
                 up *= a.take_serving(i) as u32;
