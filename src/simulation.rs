@@ -1,14 +1,13 @@
 //! A run: the model's components wired together, the event loop, and the
 //! windows of the time series closing as simulated time passes.
 
+use crate::components::kind::Ending;
 use crate::components::sessions::RequestUsers;
-use crate::components::{
-    Cache, Client, Component, Ctx, Database, Event, LoadBalancer, Queue, Service,
-};
+use crate::components::{Client, Ctx, Event, System};
 use crate::engine::{Arena, EventList, SimTime};
 use crate::faults::Injector;
 use crate::metrics::{ComponentRow, DataSummary, Sink, SummaryRow, WindowRow};
-use crate::model::{ComponentKind, Model};
+use crate::model::{Kind, Model};
 
 /// How often (in events) the progress callback is told how far the run is,
 /// and the run checks that it is not growing without bound.
@@ -27,12 +26,8 @@ const STILL_LIMIT: u32 = 160;
 fn needs_injector(model: &Model) -> bool {
     !model.faults.is_empty()
         || model.slo.is_some()
-        || model.components.iter().any(|c| match &c.kind {
-            ComponentKind::LoadBalancer(lb) => lb.health_check.is_some(),
-            // The autoscaler's decisions are timers the injector carries.
-            ComponentKind::Service(s) => s.autoscale.is_some(),
-            _ => false,
-        })
+        // What health checks and autoscalers do is logged by the injector.
+        || model.components.iter().any(|c| c.kind.model().sets_timers())
 }
 
 /// Why a run stopped before its end.
@@ -113,7 +108,8 @@ pub struct RunResult {
 pub struct Simulation<'m> {
     model: &'m Model,
     client: Client,
-    components: Vec<Component>,
+    /// The components, built and wired once (the assembly step).
+    system: System,
     events: EventList<Event>,
     calls: Arena<crate::components::Call>,
     rows: Vec<ComponentRow>,
@@ -125,78 +121,9 @@ pub struct Simulation<'m> {
 }
 
 impl<'m> Simulation<'m> {
-    /// Wires the components of `model`.
+    /// Builds and wires the components of `model`.
     pub fn new(model: &'m Model) -> Simulation<'m> {
         let seed = model.seed;
-        let components = model
-            .components
-            .iter()
-            .enumerate()
-            .map(|(i, c)| match &c.kind {
-                ComponentKind::Service(s) => {
-                    Component::Service(Service::new(i as u32, &c.name, s, seed))
-                }
-                ComponentKind::LoadBalancer(lb) => {
-                    let ComponentKind::Service(s) = &model.components[lb.to as usize].kind else {
-                        unreachable!("validated: a balancer fronts a service")
-                    };
-                    let mut balancer = LoadBalancer::new(
-                        i as u32,
-                        &c.name,
-                        lb.to,
-                        s.slots(),
-                        lb.policy,
-                        lb.health_check,
-                        seed,
-                    );
-                    if s.autoscale.is_some() {
-                        balancer = balancer.with_serving(s.instances);
-                    }
-                    if lb.rate_limit.is_some() {
-                        balancer = balancer.with_rate_limit(lb.rate_limit);
-                    }
-                    Component::LoadBalancer(balancer)
-                }
-                ComponentKind::Cache(m) => Component::Cache(Cache::new(i as u32, &c.name, m, seed)),
-                ComponentKind::Database(m) => {
-                    Component::Database(Database::new(i as u32, &c.name, m, seed))
-                }
-                ComponentKind::Queue(m) => {
-                    let ComponentKind::Service(s) = &model.components[m.consumers as usize].kind
-                    else {
-                        unreachable!("validated: a queue's consumers are a service")
-                    };
-                    Component::Queue(Queue::new(
-                        i as u32,
-                        &c.name,
-                        m,
-                        s.instances,
-                        s.workers,
-                        seed,
-                    ))
-                }
-            })
-            .collect::<Vec<_>>();
-        let mut components = components;
-        // An autoscaled pool tells the balancers in front of it who serves.
-        for (i, c) in model.components.iter().enumerate() {
-            if let ComponentKind::Service(s) = &c.kind
-                && s.autoscale.is_some()
-                && let Component::Service(service) = &mut components[i]
-            {
-                service.set_balancers(
-                    model
-                        .components
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, b)| {
-                            matches!(&b.kind, ComponentKind::LoadBalancer(lb) if lb.to as usize == i)
-                        })
-                        .map(|(b, _)| b as u32)
-                        .collect(),
-                );
-            }
-        }
         Simulation {
             model,
             client: {
@@ -206,7 +133,7 @@ impl<'m> Simulation<'m> {
                 }
                 c
             },
-            components,
+            system: System::assemble(model),
             events: EventList::new(),
             calls: Arena::new(),
             rows: Vec::new(),
@@ -239,6 +166,7 @@ impl<'m> Simulation<'m> {
             if let Some(inj) = &mut self.injector {
                 inj.start(self.model, &mut ctx);
             }
+            self.system.start(&mut ctx);
             self.client.start(&mut ctx);
         }
 
@@ -313,7 +241,7 @@ impl<'m> Simulation<'m> {
     }
 
     fn start_measuring(&mut self, now: SimTime) {
-        for c in &mut self.components {
+        for c in &mut self.system.parts {
             c.start_measuring(now);
         }
     }
@@ -343,7 +271,7 @@ impl<'m> Simulation<'m> {
                 {
                     return;
                 }
-                self.components[comp as usize].on(event, &mut ctx);
+                self.system.parts[comp as usize].on(event, &mut ctx);
             }
             Event::ServiceDone { call } => {
                 // Work of a call a crash has failed is dropped.
@@ -352,14 +280,14 @@ impl<'m> Simulation<'m> {
                     return;
                 }
                 let comp = c.component;
-                self.components[comp as usize].on(event, &mut ctx);
+                self.system.parts[comp as usize].on(event, &mut ctx);
             }
             Event::Reply { call, .. } => match ctx.calls[call].parent {
                 None => self.client.on(event, &mut ctx),
                 Some(parent) => match ctx.calls.get(parent) {
                     Some(p) if !p.replied => {
                         let c = p.component;
-                        self.components[c as usize].on(event, &mut ctx);
+                        self.system.parts[c as usize].on(event, &mut ctx);
                     }
                     // The waiting call was failed by a crash: nobody waits
                     // for this reply any more.
@@ -371,55 +299,39 @@ impl<'m> Simulation<'m> {
             Event::Retry { .. } | Event::CallTimeout { .. } | Event::CallRetry { .. } => {
                 self.dispatch_retries(now, event)
             }
-            Event::Fault { .. }
-            | Event::FaultEnd { .. }
-            | Event::RandomFlip { .. }
-            | Event::HealthCheck { .. }
-            | Event::Timer { .. } => {
+            Event::Fault { .. } | Event::FaultEnd { .. } | Event::RandomFlip { .. } => {
                 let inj = self
                     .injector
                     .as_mut()
                     .expect("fault events come from the injector");
-                inj.on(self.model, event, &mut self.components, &mut ctx);
+                inj.on(self.model, event, &mut self.system, &mut ctx);
             }
-            Event::Serving { .. } | Event::Released { .. } => self.scaling_event(now, event),
+            Event::HealthCheck { balancer: to }
+            | Event::Timer { component: to, .. }
+            | Event::Serving { to, .. }
+            | Event::Released { to, .. } => self.timer(now, to, event),
         }
     }
 
-    /// An autoscaled pool and its balancers telling each other who serves.
-    /// Out of line and cold, and straight to the method concerned (not
-    /// through [`Component::on`], which stays inlined in one place only):
-    /// runs without autoscaling never come here.
+    /// A timer or message for component `to` (health checks, autoscaling,
+    /// failover steps, serving changes, guarded calls' timers): delivered
+    /// to it; what it saw, the injector logs. Out of line and cold: runs
+    /// without them never come here.
     #[cold]
     #[inline(never)]
-    fn scaling_event(&mut self, now: SimTime, event: Event) {
+    fn timer(&mut self, now: SimTime, to: crate::model::ComponentId, event: Event) {
         let mut ctx = Ctx {
             now,
             events: &mut self.events,
             calls: &mut self.calls,
             users: &mut self.users,
         };
-        match (event, &mut self.components[..]) {
-            (
-                Event::Serving {
-                    to,
-                    instance,
-                    serving,
-                },
-                comps,
-            ) => {
-                let Component::LoadBalancer(lb) = &mut comps[to as usize] else {
-                    unreachable!("a pool tells its balancers")
-                };
-                lb.set_serving(instance as usize, serving, &mut ctx);
-            }
-            (Event::Released { to, instance }, comps) => {
-                let Component::Service(s) = &mut comps[to as usize] else {
-                    unreachable!("a balancer answers its pool")
-                };
-                s.released(instance as usize, now);
-            }
-            _ => unreachable!("a scaling event"),
+        let mut seen = Vec::new();
+        self.system.timer(to, event, &mut ctx, &mut seen);
+        if !seen.is_empty()
+            && let Some(inj) = &mut self.injector
+        {
+            inj.observe(self.model, to, &seen, now);
         }
     }
 
@@ -442,9 +354,8 @@ impl<'m> Simulation<'m> {
                 if c.replied {
                     return;
                 }
-                if let Component::Service(s) = &mut self.components[c.component as usize] {
-                    s.on_guarded(event, &mut ctx);
-                }
+                let to = c.component;
+                self.timer(now, to, event);
             }
             _ => unreachable!("not a retry timer"),
         }
@@ -452,12 +363,13 @@ impl<'m> Simulation<'m> {
 
     fn unbounded(&self, now: SimTime) -> String {
         let worst = self
-            .components
+            .system
+            .parts
             .iter()
             .zip(&self.model.components)
             .max_by_key(|(c, _)| c.queued())
             .map(|(c, m)| {
-                let what = if matches!(c, Component::Queue(_)) {
+                let what = if m.kind.model().kind() == Kind::Queue {
                     "messages"
                 } else {
                     "requests"
@@ -490,10 +402,8 @@ impl<'m> Simulation<'m> {
         latency.clear();
         let sessions_lost = if self.model.has_sessions() {
             let mut n = 0;
-            for c in &mut self.components {
-                if let Component::Service(s) = c {
-                    n += s.take_sessions_lost_window().unwrap_or(0);
-                }
+            for c in &mut self.system.parts {
+                n += c.take_sessions_lost_window().unwrap_or(0);
             }
             Some(n)
         } else {
@@ -509,7 +419,7 @@ impl<'m> Simulation<'m> {
             latency_mean,
         };
         self.rows.clear();
-        for c in &mut self.components {
+        for c in &mut self.system.parts {
             c.report_window(start, end, &mut self.rows);
         }
         // Utilisation after warm-up, weighted by the measured part of the window.
@@ -532,27 +442,23 @@ impl<'m> Simulation<'m> {
 
     fn finish(mut self) -> RunResult {
         let end = SimTime::ZERO + self.model.duration;
-        let mut scaling = Vec::new();
-        let mut scaling_log = Vec::new();
-        for c in &mut self.components {
-            if let Component::Service(s) = c
-                && let Some((log, trace)) = s.finish_scaling(end)
-            {
-                scaling_log.extend(log);
-                scaling.push(trace);
-            }
+        let mut ending = Ending::default();
+        for c in &mut self.system.parts {
+            c.finish(end, &mut ending);
         }
+        let Ending {
+            scaling,
+            scaling_log,
+            breaker_log,
+            sessions_lost,
+        } = ending;
         let (cost_per_hour, cost_total) = run_cost(self.model, &scaling);
         let (mut log, recovery, slo) = match self.injector.take() {
             Some(inj) => (*inj).finish(),
             None => (Vec::new(), Vec::new(), None),
         };
         if self.model.has_breakers() {
-            for c in &mut self.components {
-                if let Component::Service(s) = c {
-                    log.extend(s.take_breaker_log());
-                }
-            }
+            log.extend(breaker_log);
         }
         if self.model.has_breakers() || !scaling_log.is_empty() {
             log.extend(scaling_log);
@@ -569,15 +475,10 @@ impl<'m> Simulation<'m> {
             .collect();
         let all = stats.all();
         summary.push(SummaryRow {
-            sessions_lost: self.model.has_sessions().then(|| {
-                self.components
-                    .iter()
-                    .filter_map(|c| match c {
-                        Component::Service(s) => s.sessions_lost(),
-                        _ => None,
-                    })
-                    .sum()
-            }),
+            sessions_lost: self
+                .model
+                .has_sessions()
+                .then(|| sessions_lost.unwrap_or(0)),
             ..summary_row("all", &all, measured)
         });
         let mut latency_by_class: Vec<(String, crate::metrics::Latencies)> = stats
@@ -601,9 +502,10 @@ impl<'m> Simulation<'m> {
                 .collect(),
             latency_by_class,
             data: self
-                .components
+                .system
+                .parts
                 .iter()
-                .filter_map(Component::data_summary)
+                .filter_map(crate::components::Component::data_summary)
                 .collect(),
             log,
             recovery,
@@ -632,16 +534,16 @@ fn run_cost(
     let mut total = None;
     let mut traces = scaling.iter();
     for c in &model.components {
-        let (size, instance_hours) = match &c.kind {
-            ComponentKind::Service(s) if s.autoscale.is_some() => {
-                let t = traces.next().expect("a trace per autoscaled service");
-                (&s.size, t.billed_ns as f64 / 3.6e12)
-            }
-            ComponentKind::Service(s) => (&s.size, s.instances as f64 * hours),
-            ComponentKind::Database(d) => (&d.size, d.nodes() as f64 * hours),
-            _ => continue,
+        let k = c.kind.model();
+        let instance_hours = if k.autoscales() {
+            let t = traces.next().expect("a trace per autoscaled pool");
+            t.billed_ns as f64 / 3.6e12
+        } else if k.takes_size() {
+            k.fault_instances() as f64 * hours
+        } else {
+            continue;
         };
-        if let Some(size) = size {
+        if let Some((size, _)) = k.sized() {
             *total.get_or_insert(0.0) += instance_hours * size.cost_per_hour;
         }
     }

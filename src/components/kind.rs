@@ -39,9 +39,63 @@ pub trait KindModel {
         None
     }
 
-    /// The components it sends work to, with the key that says so (for the
-    /// cycle check and the estimate's order).
+    /// Whether the kind can have an instance size (and so a cost).
+    fn takes_size(&self) -> bool {
+        false
+    }
+
+    /// The components it sends work to (for the cycle check and the
+    /// estimate's order).
     fn downstream(&self) -> Vec<ComponentId>;
+
+    /// The pool whose instances it picks among, for a balancer.
+    fn balances(&self) -> Option<ComponentId> {
+        None
+    }
+
+    /// The pool whose workers take its messages, for a queue.
+    fn feeds(&self) -> Option<ComponentId> {
+        None
+    }
+
+    /// Workers per instance, for a kind with workers.
+    fn workers(&self) -> u32 {
+        0
+    }
+
+    /// Whether it grows and shrinks with its load.
+    fn autoscales(&self) -> bool {
+        false
+    }
+
+    /// Whether it sets timers of its own (health checks, autoscaling
+    /// decisions): the run then keeps a fault injector to log what they do.
+    fn sets_timers(&self) -> bool {
+        false
+    }
+
+    /// Whether it needs to know which user sent a request (a sticky
+    /// balancer, a service keeping sessions).
+    fn needs_users(&self) -> bool {
+        false
+    }
+
+    /// Whether it keeps its users' sessions (anywhere).
+    fn keeps_sessions(&self) -> bool {
+        false
+    }
+
+    /// Whether a crash of one of its instances loses sessions (kept on
+    /// the instance).
+    fn crash_loses_sessions(&self) -> bool {
+        false
+    }
+
+    /// Whether a crash of one of its instances can lose acknowledged
+    /// writes (a primary replaced by a replica that never had them).
+    fn crash_loses_writes(&self) -> bool {
+        false
+    }
 }
 
 /// `a service`, `a cache`, ... for messages.
@@ -59,4 +113,150 @@ pub fn a_kind(kind: Kind) -> &'static str {
 /// `lb`).
 pub fn instance_name(name: &str, kind: &dyn KindModel, i: u32) -> InstanceName {
     InstanceName::new(name, kind.label(i))
+}
+
+/// What a running component's cold hooks saw happen, for the run's event
+/// log and recovery figures (the fault injector records them; nothing in
+/// the run depends on them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Happened {
+    /// A balancer's health check marked instance `instance` of `target`
+    /// down ([`crate::metrics::EventKind::Detected`]) or up again
+    /// ([`crate::metrics::EventKind::Restored`]).
+    Health {
+        /// The pool checked.
+        target: ComponentId,
+        /// Its instance.
+        instance: u32,
+        /// Detected or restored.
+        kind: crate::metrics::EventKind,
+        /// Failed checks in a row that mark an instance down.
+        failures: u32,
+    },
+    /// A step of a database's failover.
+    Failover(super::database::FailoverEvent),
+}
+
+/// A notice the assembly carries from a component to those wired to hear
+/// it, at once (in the same instant, before anything else happens).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// Instance `instance` of `from` stopped serving (crashed).
+    InstanceDown {
+        /// The pool.
+        from: ComponentId,
+        /// Its instance.
+        instance: u32,
+    },
+    /// Instance `instance` of `from` serves again (repaired).
+    InstanceUp {
+        /// The pool.
+        from: ComponentId,
+        /// Its instance.
+        instance: u32,
+    },
+}
+
+/// What the components hand over when a run ends.
+#[derive(Debug, Default)]
+pub struct Ending {
+    /// Autoscaled pools' instances over time, in component order.
+    pub scaling: Vec<super::service::autoscaler::ScalingTrace>,
+    /// The autoscalers' events.
+    pub scaling_log: Vec<crate::metrics::LoggedEvent>,
+    /// The circuit breakers' events.
+    pub breaker_log: Vec<crate::metrics::LoggedEvent>,
+    /// Sessions lost after warm-up, when some component keeps sessions.
+    pub sessions_lost: Option<u64>,
+}
+
+/// A running component: what the simulation, the fault injector and the
+/// reports ask of every kind (`components/<kind>/mod.rs`). Dispatched by
+/// `match` on [`super::Component`], never through a trait object.
+pub trait Runtime {
+    /// Reacts to a call delivered to it, its own work done, or a reply to
+    /// a call it made: the hot path.
+    fn on(&mut self, event: super::Event, ctx: &mut super::Ctx);
+
+    /// Reacts to a timer it set or a message addressed to it (health
+    /// checks, autoscaling, failover steps, guarded calls' timeouts,
+    /// serving changes): cold. What it saw goes into `seen`.
+    fn on_timer(&mut self, event: super::Event, ctx: &mut super::Ctx, seen: &mut Vec<Happened>) {
+        let _ = (ctx, seen);
+        unreachable!("{event:?} is not for this kind")
+    }
+
+    /// Hears a notice from a component it is wired to.
+    fn hear(&mut self, notice: Notice, ctx: &mut super::Ctx) {
+        let _ = (notice, ctx);
+    }
+
+    /// Schedules its first timers (before the first arrival).
+    fn start(&mut self, ctx: &mut super::Ctx) {
+        let _ = ctx;
+    }
+
+    /// Calls (or messages) waiting in its lines now.
+    fn queued(&self) -> usize {
+        0
+    }
+
+    /// The warm-up is over at `now`: totals count from now.
+    fn start_measuring(&mut self, now: crate::engine::SimTime) {
+        let _ = now;
+    }
+
+    /// What the summary says of it, for a data component.
+    fn data_summary(&self) -> Option<crate::metrics::DataSummary> {
+        None
+    }
+
+    /// Appends its rows for the window `[start, end)`.
+    fn report_window(
+        &mut self,
+        start: crate::engine::SimTime,
+        end: crate::engine::SimTime,
+        out: &mut Vec<crate::metrics::ComponentRow>,
+    );
+
+    /// Sessions lost in the window now closing; `None` when it keeps none.
+    fn take_sessions_lost_window(&mut self) -> Option<u64> {
+        None
+    }
+
+    /// What faults are doing to its instances.
+    fn impairments(&mut self) -> &mut super::Impairments;
+
+    /// Instance `i` crashes: the calls it holds fail. Returns whether it
+    /// went down now (not already down) and the sessions lost with it.
+    fn crash(&mut self, i: u32, ctx: &mut super::Ctx) -> (bool, u64);
+
+    /// Instance `i` is repaired; true if it serves again.
+    fn restore(&mut self, i: u32, ctx: &mut super::Ctx) -> bool;
+
+    /// Instance `i` loses every entry it holds (a cache's `flush`).
+    fn flush(&mut self, i: u32) {
+        let _ = i;
+    }
+
+    /// The run ends at `end`: hands over what it kept for the outputs.
+    fn finish(&mut self, end: crate::engine::SimTime, out: &mut Ending) {
+        let _ = (end, out);
+    }
+}
+
+/// The calls `component` holds (on `instance`, or all when `None`) that
+/// have not replied yet, in slot order: what a crash fails.
+pub fn held_calls(
+    calls: &crate::engine::Arena<super::Call>,
+    component: ComponentId,
+    instance: Option<u32>,
+) -> Vec<super::CallId> {
+    calls
+        .iter()
+        .filter(|(_, c)| {
+            c.component == component && !c.replied && instance.is_none_or(|i| c.instance == i)
+        })
+        .map(|(h, _)| h)
+        .collect()
 }

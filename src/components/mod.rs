@@ -8,6 +8,7 @@
 //! call to each downstream component in turn. Each call knows the call that
 //! waits for it (`parent`), so a reply finds its way back up the chain.
 
+pub mod assembly;
 pub mod breaker;
 pub mod cache;
 pub mod client;
@@ -18,23 +19,21 @@ pub mod kind;
 pub mod load_balancer;
 pub mod queue;
 pub mod rate_limit;
+pub mod registry;
 pub mod retry;
 pub mod service;
 pub mod sessions;
 pub mod station;
 
-pub use cache::Cache;
+pub use assembly::{Assembly, System};
 pub use client::Client;
-pub use database::Database;
 pub use impairment::Impairments;
 pub use instance_name::{InstanceName, Label};
-pub use kind::KindModel;
-pub use load_balancer::LoadBalancer;
-pub use queue::Queue;
-pub use service::Service;
+pub use kind::{KindModel, Runtime};
+pub use registry::{Component, ComponentKind};
 
 use crate::engine::{Arena, EventList, Handle, SimTime};
-use crate::metrics::{ComponentRow, DataSummary, Outcome};
+use crate::metrics::Outcome;
 use crate::model::{ClassId, ComponentId, Op};
 
 /// A call's instance before anyone has picked one.
@@ -229,77 +228,5 @@ impl Ctx<'_> {
     pub fn reply(&mut self, call: CallId, outcome: Outcome) {
         self.calls[call].replied = true;
         self.events.schedule_now(Event::Reply { call, outcome });
-    }
-}
-
-/// Every kind of component, dispatched by `match` (no trait objects on the
-/// hot path).
-pub enum Component {
-    /// A pool of service instances.
-    Service(Service),
-    /// A load balancer.
-    LoadBalancer(LoadBalancer),
-    /// A cache.
-    Cache(Cache),
-    /// A database.
-    Database(Database),
-    /// A message queue.
-    Queue(Queue),
-}
-
-impl Component {
-    /// Reacts to an event addressed to this component.
-    #[inline]
-    pub fn on(&mut self, event: Event, ctx: &mut Ctx) {
-        match self {
-            Component::Service(s) => s.on(event, ctx),
-            Component::LoadBalancer(lb) => lb.on(event, ctx),
-            Component::Cache(c) => c.on(event, ctx),
-            Component::Database(d) => d.on(event, ctx),
-            Component::Queue(q) => q.on(event, ctx),
-        }
-    }
-
-    /// Requests (or messages) waiting in this component's queues now.
-    pub fn queued(&self) -> usize {
-        match self {
-            Component::Service(s) => s.queued(),
-            Component::LoadBalancer(_) => 0,
-            Component::Cache(c) => c.queued(),
-            Component::Database(d) => d.queued(),
-            Component::Queue(q) => q.queued(),
-        }
-    }
-
-    /// The warm-up is over: totals for the summary count from now on.
-    pub fn start_measuring(&mut self, now: SimTime) {
-        match self {
-            Component::Service(s) => s.start_measuring(),
-            Component::LoadBalancer(_) => {}
-            Component::Cache(c) => c.start_measuring(),
-            Component::Database(d) => d.start_measuring(),
-            Component::Queue(q) => q.start_measuring(now),
-        }
-    }
-
-    /// What the summary says of a data component, measured after warm-up.
-    pub fn data_summary(&self) -> Option<DataSummary> {
-        match self {
-            Component::Service(_) | Component::LoadBalancer(_) => None,
-            Component::Cache(c) => Some(c.summary()),
-            Component::Database(d) => Some(d.summary()),
-            Component::Queue(q) => Some(q.summary()),
-        }
-    }
-
-    /// Appends this component's rows for the window `[start, end)`.
-    pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
-        match self {
-            Component::Service(s) => s.report_window(start, end, out),
-            Component::LoadBalancer(lb) => lb.report_window(start, end, out),
-            Component::Cache(c) => c.report_window(start, end, out),
-            Component::Database(d) => d.report_window(start, end, out),
-            Component::Queue(q) => q.report_window(start, end, out),
-        }
     }
 }

@@ -3,14 +3,17 @@
 //! calls across partitioned or slowed links, and logs what happened for
 //! `events.csv` and `recovery.csv`.
 //!
-//! It acts only through the components' fault methods (crash, restore,
-//! slow down, fail a share, flush) and the events it schedules; a run without
-//! faults never calls it on the hot path.
+//! It only injects: it acts through the hooks every kind has (crash,
+//! restore, impairments, flush) and the assembly's wiring, which tells
+//! those listening; what components' own timers saw (health checks marking
+//! instances, failover steps) it is told, to log. A run without faults
+//! never calls it on the hot path.
 
-use crate::components::{Call, CallId, Component, Ctx, Event, database::FailoverEvent};
-use crate::engine::{Arena, SimTime, Stream};
+use crate::components::kind::Happened;
+use crate::components::{CallId, Ctx, Event, System, database::FailoverEvent};
+use crate::engine::{SimTime, Stream};
 use crate::metrics::{EventKind, LoggedEvent, Outcome, RecoveryRow, RecoveryTracker};
-use crate::model::{ComponentId, ComponentKind, Dist, FaultKind, Model};
+use crate::model::{ComponentId, Dist, FaultKind, Model};
 
 /// A call's `step` while a `delay` fault holds it back: it is delivered
 /// again, once, when the delay is over.
@@ -42,8 +45,6 @@ struct Occurrence {
 
 /// Replays faults and health checks.
 pub struct Injector {
-    /// Per component: the queue it consumes from, if any.
-    feeds: Vec<Option<ComponentId>>,
     links: Vec<Link>,
     link_stream: Stream,
     random: Vec<Option<Random>>,
@@ -55,18 +56,6 @@ pub struct Injector {
     pub recovery: RecoveryTracker,
 }
 
-/// The handles of the calls `component` holds (on `instance`, or all when
-/// `None`) that have not replied yet, in slot order.
-fn held_calls(calls: &Arena<Call>, component: ComponentId, instance: Option<u32>) -> Vec<CallId> {
-    calls
-        .iter()
-        .filter(|(_, c)| {
-            c.component == component && !c.replied && instance.is_none_or(|i| c.instance == i)
-        })
-        .map(|(h, _)| h)
-        .collect()
-}
-
 /// `component.instance` as outputs and fault targets name it.
 pub fn instance_name(model: &Model, component: ComponentId, i: u32) -> String {
     model.instance_name(component, i).to_string()
@@ -75,12 +64,6 @@ pub fn instance_name(model: &Model, component: ComponentId, i: u32) -> String {
 impl Injector {
     /// The injector of `model`'s faults.
     pub fn new(model: &Model) -> Injector {
-        let mut feeds = vec![None; model.components.len()];
-        for (i, c) in model.components.iter().enumerate() {
-            if let ComponentKind::Queue(q) = &c.kind {
-                feeds[q.consumers as usize] = Some(i as ComponentId);
-            }
-        }
         let random = model
             .faults
             .iter()
@@ -94,7 +77,6 @@ impl Injector {
             })
             .collect();
         Injector {
-            feeds,
             links: Vec::new(),
             link_stream: Stream::new(model.seed, "faults", "links"),
             random,
@@ -109,37 +91,14 @@ impl Injector {
         }
     }
 
-    /// Schedules every fault and health check of `model` (before the first
-    /// arrival, so a fault at an instant comes before that instant's
-    /// requests).
+    /// Schedules every fault of `model` (before the components' first
+    /// timers and the first arrival, so a fault at an instant comes before
+    /// that instant's requests).
     pub fn start(&mut self, model: &Model, ctx: &mut Ctx) {
         let end = SimTime::ZERO + model.duration;
         for (i, f) in model.faults.iter().enumerate() {
             if f.at < end {
                 ctx.events.schedule(f.at, Event::Fault { index: i as u32 });
-            }
-        }
-        for (i, c) in model.components.iter().enumerate() {
-            if let ComponentKind::Service(s) = &c.kind
-                && let Some(a) = s.autoscale
-            {
-                ctx.events.schedule(
-                    SimTime::ZERO + a.every,
-                    Event::Timer {
-                        component: i as ComponentId,
-                        tag: crate::components::service::autoscaler::DECIDE,
-                    },
-                );
-            }
-            if let ComponentKind::LoadBalancer(lb) = &c.kind
-                && let Some(hc) = lb.health_check
-            {
-                ctx.events.schedule(
-                    SimTime::ZERO + hc.interval,
-                    Event::HealthCheck {
-                        balancer: i as ComponentId,
-                    },
-                );
             }
         }
     }
@@ -201,29 +160,35 @@ impl Injector {
         });
     }
 
-    /// Handles a fault, random failure, health-check or timer event.
+    /// Handles a fault or random failure event.
     // Out of line and cold: keeps the engine's dispatch small for runs
     // without faults.
     #[cold]
     #[inline(never)]
-    pub fn on(&mut self, model: &Model, event: Event, components: &mut [Component], ctx: &mut Ctx) {
+    pub fn on(&mut self, model: &Model, event: Event, system: &mut System, ctx: &mut Ctx) {
         match event {
-            Event::Fault { index } => self.strike(model, index, components, ctx),
-            Event::FaultEnd { index } => self.end(model, index, components, ctx),
-            Event::RandomFlip { index, which } => self.flip(model, index, which, components, ctx),
-            Event::HealthCheck { balancer } => self.health_check(model, balancer, components, ctx),
-            Event::Timer { component, tag } => match &mut components[component as usize] {
-                Component::Database(db) => {
-                    if let Some(step) = db.timer(tag, ctx) {
-                        self.failover(model, component, step, ctx.now);
-                    }
-                }
-                // An autoscaler's decision or an instance done provisioning;
-                // the service keeps its own log, gathered at the end.
-                Component::Service(s) => s.timer(tag, ctx),
-                _ => unreachable!("only databases and autoscaled services set timers"),
-            },
+            Event::Fault { index } => self.strike(model, index, system, ctx),
+            Event::FaultEnd { index } => self.end(model, index, system, ctx),
+            Event::RandomFlip { index, which } => self.flip(model, index, which, system, ctx),
             _ => unreachable!("not a fault event"),
+        }
+    }
+
+    /// What `from`'s timers saw at `now`: a health check marking instances,
+    /// a failover step. Logged, and tied to the fault that caused it.
+    #[cold]
+    #[inline(never)]
+    pub fn observe(&mut self, model: &Model, from: ComponentId, seen: &[Happened], now: SimTime) {
+        for h in seen {
+            match *h {
+                Happened::Health {
+                    target,
+                    instance,
+                    kind,
+                    failures,
+                } => self.health_changed(model, from, (target, instance), kind, failures, now),
+                Happened::Failover(step) => self.failover(model, from, step, now),
+            }
         }
     }
 
@@ -237,12 +202,12 @@ impl Injector {
     ) -> u32 {
         let f = &model.faults[index as usize];
         let lost = matches!(
-            (&f.kind, &model.components[component as usize].kind),
-            (
-                FaultKind::Crash { .. } | FaultKind::RandomCrash { .. },
-                ComponentKind::Database(_)
-            )
-        );
+            f.kind,
+            FaultKind::Crash { .. } | FaultKind::RandomCrash { .. }
+        ) && model.components[component as usize]
+            .kind
+            .model()
+            .crash_loses_writes();
         let row = self.recovery.fault_started(RecoveryRow {
             fault: f.label.clone(),
             target,
@@ -264,7 +229,7 @@ impl Injector {
         row
     }
 
-    fn strike(&mut self, model: &Model, index: u32, components: &mut [Component], ctx: &mut Ctx) {
+    fn strike(&mut self, model: &Model, index: u32, system: &mut System, ctx: &mut Ctx) {
         let f = &model.faults[index as usize];
         let now = ctx.now;
         // A flush is an instant: it ends as it strikes.
@@ -285,13 +250,7 @@ impl Injector {
                 instances,
             } => {
                 for &i in instances {
-                    sessions_lost += crash(
-                        self.feeds[*component as usize],
-                        *component,
-                        i,
-                        components,
-                        ctx,
-                    );
+                    sessions_lost += system.crash(*component, i, ctx);
                 }
                 (
                     *component,
@@ -305,7 +264,9 @@ impl Injector {
                 factor,
             } => {
                 for &i in instances {
-                    impairments(&mut components[*component as usize]).set_slow(i as usize, *factor);
+                    system.parts[*component as usize]
+                        .impairments()
+                        .set_slow(i as usize, *factor);
                 }
                 (
                     *component,
@@ -319,7 +280,8 @@ impl Injector {
                 share,
             } => {
                 for &i in instances {
-                    impairments(&mut components[*component as usize])
+                    system.parts[*component as usize]
+                        .impairments()
                         .set_errors(i as usize, *share);
                 }
                 (
@@ -332,11 +294,8 @@ impl Injector {
                 component,
                 instances,
             } => {
-                let Component::Cache(cache) = &mut components[*component as usize] else {
-                    unreachable!("validated: only caches are flushed")
-                };
                 for &i in instances {
-                    cache.flush(i as usize);
+                    system.parts[*component as usize].flush(i);
                 }
                 (
                     *component,
@@ -396,7 +355,7 @@ impl Injector {
         );
     }
 
-    fn end(&mut self, model: &Model, index: u32, components: &mut [Component], ctx: &mut Ctx) {
+    fn end(&mut self, model: &Model, index: u32, system: &mut System, ctx: &mut Ctx) {
         let f = &model.faults[index as usize];
         match &f.kind {
             FaultKind::Crash {
@@ -404,13 +363,7 @@ impl Injector {
                 instances,
             } => {
                 for &i in instances {
-                    restore(
-                        self.feeds[*component as usize],
-                        *component,
-                        i,
-                        components,
-                        ctx,
-                    );
+                    system.restore(*component, i, ctx);
                 }
             }
             FaultKind::Slow {
@@ -419,7 +372,9 @@ impl Injector {
                 ..
             } => {
                 for &i in instances {
-                    impairments(&mut components[*component as usize]).set_slow(i as usize, 1.0);
+                    system.parts[*component as usize]
+                        .impairments()
+                        .set_slow(i as usize, 1.0);
                 }
             }
             FaultKind::Errors {
@@ -428,7 +383,9 @@ impl Injector {
                 ..
             } => {
                 for &i in instances {
-                    impairments(&mut components[*component as usize]).set_errors(i as usize, 0.0);
+                    system.parts[*component as usize]
+                        .impairments()
+                        .set_errors(i as usize, 0.0);
                 }
             }
             FaultKind::Partition { .. } | FaultKind::Delay { .. } => {
@@ -448,14 +405,7 @@ impl Injector {
         );
     }
 
-    fn flip(
-        &mut self,
-        model: &Model,
-        index: u32,
-        which: u32,
-        components: &mut [Component],
-        ctx: &mut Ctx,
-    ) {
+    fn flip(&mut self, model: &Model, index: u32, which: u32, system: &mut System, ctx: &mut Ctx) {
         let f = &model.faults[index as usize];
         let FaultKind::RandomCrash {
             component,
@@ -477,13 +427,7 @@ impl Injector {
                 let repair = SimDuration::from_secs_f64(r.stream.exp1() * mttr.as_secs_f64());
                 ctx.events
                     .schedule(now + repair, Event::RandomFlip { index, which });
-                let sessions_lost = crash(
-                    self.feeds[*component as usize],
-                    *component,
-                    i,
-                    components,
-                    ctx,
-                );
+                let sessions_lost = system.crash(*component, i, ctx);
                 let end = Some(now + repair).filter(|e| *e < SimTime::ZERO + model.duration);
                 let row = self.occurrence(
                     model,
@@ -511,13 +455,7 @@ impl Injector {
                 let fail = SimDuration::from_secs_f64(r.stream.exp1() * mttf.as_secs_f64());
                 ctx.events
                     .schedule(now + fail, Event::RandomFlip { index, which });
-                restore(
-                    self.feeds[*component as usize],
-                    *component,
-                    i,
-                    components,
-                    ctx,
-                );
+                system.restore(*component, i, ctx);
                 let o = &mut self.occurrences[occurrence as usize];
                 o.open = false;
                 let row = o.row;
@@ -526,50 +464,29 @@ impl Injector {
         }
     }
 
-    /// The engine carries each probe to the service and its answer back to
-    /// the balancer.
-    fn health_check(
+    /// A balancer's health check marked an instance of its pool down or up.
+    fn health_changed(
         &mut self,
         model: &Model,
         balancer: ComponentId,
-        components: &mut [Component],
-        ctx: &mut Ctx,
+        (target, i): (ComponentId, u32),
+        kind: EventKind,
+        failures: u32,
+        now: SimTime,
     ) {
-        let ComponentKind::LoadBalancer(m) = &model.components[balancer as usize].kind else {
-            unreachable!("only balancers check health")
+        let name = instance_name(model, target, i);
+        let detail = match kind {
+            EventKind::Detected => format!(
+                "marked down by `{}` after {} failed checks",
+                model.components[balancer as usize].name, failures
+            ),
+            _ => format!(
+                "marked up by `{}` after a passing check",
+                model.components[balancer as usize].name
+            ),
         };
-        let target = m.to;
-        let Component::Service(service) = &mut components[target as usize] else {
-            unreachable!("validated: a balancer fronts a service")
-        };
-        let answers: Vec<bool> = (0..service.instances())
-            .map(|i| service.faults().is_up(i))
-            .collect();
-        let Component::LoadBalancer(lb) = &mut components[balancer as usize] else {
-            unreachable!("a balancer")
-        };
-        let hc = lb.health_check().expect("scheduled for a health check");
-        for (i, up) in answers.into_iter().enumerate() {
-            if let Some(kind) = lb.checked(i, up) {
-                let name = instance_name(model, target, i as u32);
-                let detail = match kind {
-                    EventKind::Detected => format!(
-                        "marked down by `{}` after {} failed checks",
-                        model.components[balancer as usize].name, hc.failures
-                    ),
-                    _ => format!(
-                        "marked up by `{}` after a passing check",
-                        model.components[balancer as usize].name
-                    ),
-                };
-                let fault = self.link_detection(target, i as u32, ctx.now, kind);
-                self.log(ctx.now, kind, name, detail, fault);
-            }
-        }
-        let next = ctx.now + hc.interval;
-        if next < SimTime::ZERO + model.duration {
-            ctx.events.schedule(next, Event::HealthCheck { balancer });
-        }
+        let fault = self.link_detection(target, i, now, kind);
+        self.log(now, kind, name, detail, fault);
     }
 
     /// Ties a detection of `component.instance` to the open crash it
@@ -658,92 +575,14 @@ impl Injector {
 
 use crate::engine::SimDuration;
 
-/// What faults do to a component's instances.
-fn impairments(c: &mut Component) -> &mut crate::components::Impairments {
-    match c {
-        Component::Service(s) => s.faults(),
-        Component::LoadBalancer(lb) => lb.faults(),
-        Component::Cache(x) => x.faults(),
-        Component::Database(d) => d.faults(),
-        Component::Queue(q) => q.faults(),
-    }
-}
-
 /// Whether a fault of `kind` on `component` can lose sessions: a crash of a
 /// service that keeps them on its instances.
 fn keeps_local_sessions(model: &Model, component: ComponentId, kind: &FaultKind) -> bool {
     matches!(
         kind,
         FaultKind::Crash { .. } | FaultKind::RandomCrash { .. }
-    ) && matches!(
-        &model.components[component as usize].kind,
-        ComponentKind::Service(s) if s.sessions == Some(crate::model::Sessions::Local)
-    )
-}
-
-/// Crashes instance `i` of `component`; the calls it holds fail, and a
-/// queue it consumes stops handing it messages. Returns the sessions lost
-/// with it (those a service kept on the instance).
-fn crash(
-    feeds: Option<ComponentId>,
-    component: ComponentId,
-    i: u32,
-    components: &mut [Component],
-    ctx: &mut Ctx,
-) -> u64 {
-    match &mut components[component as usize] {
-        Component::Service(s) => {
-            let held = held_calls(ctx.calls, component, Some(i));
-            s.crash(i as usize, &held, ctx);
-            let lost = s.drop_sessions(i as usize);
-            if let Some(q) = feeds
-                && let Component::Queue(q) = &mut components[q as usize]
-            {
-                q.consumer_crashed(i);
-            }
-            return lost;
-        }
-        Component::Database(d) => {
-            let held = held_calls(ctx.calls, component, Some(i));
-            d.crash(i as usize, &held, ctx);
-        }
-        Component::Cache(c) => c.crash(i as usize),
-        Component::LoadBalancer(lb) => {
-            let held = held_calls(ctx.calls, component, None);
-            lb.crash(&held, ctx);
-        }
-        Component::Queue(q) => {
-            let held = held_calls(ctx.calls, component, None);
-            q.crash(&held, ctx);
-        }
-    }
-    0
-}
-
-/// Repairs instance `i` of `component`.
-fn restore(
-    feeds: Option<ComponentId>,
-    component: ComponentId,
-    i: u32,
-    components: &mut [Component],
-    ctx: &mut Ctx,
-) {
-    match &mut components[component as usize] {
-        Component::Service(s) => {
-            if s.restore(i as usize)
-                && let Some(q) = feeds
-                && let Component::Queue(q) = &mut components[q as usize]
-            {
-                q.consumer_restored(i, ctx);
-            }
-        }
-        Component::Database(d) => {
-            d.restore(i as usize);
-        }
-        Component::Cache(c) => {
-            c.restore(i as usize);
-        }
-        Component::LoadBalancer(lb) => lb.restore(),
-        Component::Queue(q) => q.restore(ctx),
-    }
+    ) && model.components[component as usize]
+        .kind
+        .model()
+        .crash_loses_sessions()
 }

@@ -22,6 +22,7 @@ pub use usl::Usl;
 use crate::engine::SimDuration;
 
 // Each kind's compiled form lives in its folder; the model names them here.
+pub use crate::components::ComponentKind;
 pub use crate::components::cache::model::{Cache, Eviction};
 pub use crate::components::database::model::{Database, ReadFrom, ReplicationMode};
 pub use crate::components::load_balancer::model::{LoadBalancer, Policy};
@@ -92,12 +93,7 @@ impl Model {
     pub fn cost_per_hour(&self) -> Option<f64> {
         let mut total = None;
         for c in &self.components {
-            let (size, n) = match &c.kind {
-                ComponentKind::Service(s) => (&s.size, s.instances),
-                ComponentKind::Database(d) => (&d.size, d.nodes()),
-                _ => continue,
-            };
-            if let Some(size) = size {
+            if let Some((size, n)) = c.kind.model().sized() {
                 *total.get_or_insert(0.0) += n as f64 * size.cost_per_hour;
             }
         }
@@ -111,11 +107,7 @@ impl Model {
         }
         self.components
             .iter()
-            .filter(|c| match &c.kind {
-                ComponentKind::Service(s) => s.size.is_none(),
-                ComponentKind::Database(d) => d.size.is_none(),
-                _ => false,
-            })
+            .filter(|c| c.kind.model().takes_size() && c.kind.model().sized().is_none())
             .map(|c| c.name.as_str())
             .collect()
     }
@@ -141,11 +133,7 @@ impl Model {
     /// sticky balancer or a service that keeps sessions): only then does
     /// the client record it.
     pub fn tracks_users(&self) -> bool {
-        self.components.iter().any(|c| match &c.kind {
-            ComponentKind::Service(s) => s.sessions.is_some(),
-            ComponentKind::LoadBalancer(lb) => lb.policy == Policy::Sticky,
-            _ => false,
-        })
+        self.components.iter().any(|c| c.kind.model().needs_users())
     }
 
     /// Whether some service keeps sessions (the summary then counts those
@@ -153,37 +141,24 @@ impl Model {
     pub fn has_sessions(&self) -> bool {
         self.components
             .iter()
-            .any(|c| matches!(&c.kind, ComponentKind::Service(s) if s.sessions.is_some()))
+            .any(|c| c.kind.model().keeps_sessions())
     }
 
     /// What component `id` is, as a tag reports and plots can match on
     /// without knowing the kind's own types.
     pub fn kind_of(&self, id: ComponentId) -> Kind {
-        match &self.components[id as usize].kind {
-            ComponentKind::Service(_) => Kind::Service,
-            ComponentKind::LoadBalancer(_) => Kind::LoadBalancer,
-            ComponentKind::Cache(_) => Kind::Cache,
-            ComponentKind::Database(_) => Kind::Database,
-            ComponentKind::Queue(_) => Kind::Queue,
-        }
+        self.components[id as usize].kind.model().kind()
     }
 
     /// Whether some pool autoscales.
     pub fn autoscales(&self) -> bool {
-        self.components
-            .iter()
-            .any(|c| matches!(&c.kind, ComponentKind::Service(s) if s.autoscale.is_some()))
+        self.components.iter().any(|c| c.kind.model().autoscales())
     }
 
     /// The instances component `id` starts the run with (a database's
     /// nodes; 1 for a balancer or a queue).
     pub fn initial_instances(&self, id: ComponentId) -> u32 {
-        match &self.components[id as usize].kind {
-            ComponentKind::Service(s) => s.instances,
-            ComponentKind::Cache(c) => c.instances,
-            ComponentKind::Database(d) => d.nodes(),
-            ComponentKind::LoadBalancer(_) | ComponentKind::Queue(_) => 1,
-        }
+        self.components[id as usize].kind.model().fault_instances()
     }
 
     /// How component `id` is sized, for the cost line: `web 6 x large`,
@@ -312,35 +287,6 @@ pub struct Component {
     pub name: String,
     /// What it is.
     pub kind: ComponentKind,
-}
-
-/// The kinds of component.
-#[derive(Clone, Debug)]
-pub enum ComponentKind {
-    /// A pool of identical stateless instances.
-    Service(Service),
-    /// Spreads requests over the instances of a service.
-    LoadBalancer(LoadBalancer),
-    /// A cache in front of the component holding the data (cache-aside).
-    Cache(Cache),
-    /// A sharded, replicated database.
-    Database(Database),
-    /// A durable message queue feeding a consumer service.
-    Queue(Queue),
-}
-
-impl ComponentKind {
-    /// The kind's compiled form behind the trait every kind implements
-    /// (cold paths: compiling, faults, the estimate, reports).
-    pub fn model(&self) -> &dyn crate::components::KindModel {
-        match self {
-            ComponentKind::Service(m) => m,
-            ComponentKind::LoadBalancer(m) => m,
-            ComponentKind::Cache(m) => m,
-            ComponentKind::Database(m) => m,
-            ComponentKind::Queue(m) => m,
-        }
-    }
 }
 
 /// `rate_limit: { rps, burst }`: a token bucket.

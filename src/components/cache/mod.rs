@@ -304,3 +304,52 @@ impl Cache {
         out.push(all);
     }
 }
+
+impl Cache {
+    /// The running cache of `m` (the assembly step).
+    pub fn build(m: &crate::model::Cache, at: &super::Assembly) -> Cache {
+        Cache::new(at.id, at.name, m, at.seed())
+    }
+}
+
+impl super::Runtime for Cache {
+    #[inline]
+    fn on(&mut self, event: Event, ctx: &mut Ctx) {
+        Cache::on(self, event, ctx)
+    }
+
+    fn queued(&self) -> usize {
+        Cache::queued(self)
+    }
+
+    fn start_measuring(&mut self, _: SimTime) {
+        Cache::start_measuring(self)
+    }
+
+    fn data_summary(&self) -> Option<DataSummary> {
+        Some(self.summary())
+    }
+
+    fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
+        Cache::report_window(self, start, end, out)
+    }
+
+    fn impairments(&mut self) -> &mut Impairments {
+        &mut self.faults
+    }
+
+    /// The node loses its entries; operations already at it end as misses.
+    fn crash(&mut self, i: u32, _: &mut Ctx) -> (bool, u64) {
+        let up = self.faults.is_up(i as usize);
+        Cache::crash(self, i as usize);
+        (up, 0)
+    }
+
+    fn restore(&mut self, i: u32, _: &mut Ctx) -> bool {
+        Cache::restore(self, i as usize)
+    }
+
+    fn flush(&mut self, i: u32) {
+        Cache::flush(self, i as usize)
+    }
+}

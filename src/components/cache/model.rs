@@ -49,6 +49,9 @@ pub struct Cache {
 }
 
 impl crate::components::kind::KindModel for Cache {
+    fn workers(&self) -> u32 {
+        self.workers
+    }
     fn kind(&self) -> crate::model::Kind {
         crate::model::Kind::Cache
     }

@@ -639,3 +639,58 @@ impl Database {
         out.push(all);
     }
 }
+
+impl Database {
+    /// The running database of `m` (the assembly step).
+    pub fn build(m: &crate::model::Database, at: &super::Assembly) -> Database {
+        Database::new(at.id, at.name, m, at.seed())
+    }
+}
+
+impl super::Runtime for Database {
+    #[inline]
+    fn on(&mut self, event: Event, ctx: &mut Ctx) {
+        Database::on(self, event, ctx)
+    }
+
+    /// A failover step's timer.
+    fn on_timer(&mut self, event: Event, ctx: &mut Ctx, seen: &mut Vec<super::kind::Happened>) {
+        let Event::Timer { tag, .. } = event else {
+            unreachable!("{event:?} is not a database's")
+        };
+        if let Some(step) = self.timer(tag, ctx) {
+            seen.push(super::kind::Happened::Failover(step));
+        }
+    }
+
+    fn queued(&self) -> usize {
+        Database::queued(self)
+    }
+
+    fn start_measuring(&mut self, _: SimTime) {
+        Database::start_measuring(self)
+    }
+
+    fn data_summary(&self) -> Option<DataSummary> {
+        Some(self.summary())
+    }
+
+    fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
+        Database::report_window(self, start, end, out)
+    }
+
+    fn impairments(&mut self) -> &mut Impairments {
+        &mut self.faults
+    }
+
+    fn crash(&mut self, i: u32, ctx: &mut Ctx) -> (bool, u64) {
+        let held = super::kind::held_calls(ctx.calls, self.id, Some(i));
+        let up = self.faults.is_up(i as usize);
+        Database::crash(self, i as usize, &held, ctx);
+        (up, 0)
+    }
+
+    fn restore(&mut self, i: u32, _: &mut Ctx) -> bool {
+        Database::restore(self, i as usize)
+    }
+}

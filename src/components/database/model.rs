@@ -61,6 +61,15 @@ impl Database {
 }
 
 impl crate::components::kind::KindModel for Database {
+    fn takes_size(&self) -> bool {
+        true
+    }
+    fn crash_loses_writes(&self) -> bool {
+        true
+    }
+    fn workers(&self) -> u32 {
+        self.workers
+    }
     fn kind(&self) -> crate::model::Kind {
         crate::model::Kind::Database
     }

@@ -39,6 +39,11 @@ pub struct LoadBalancer {
     inactive: Vec<bool>,
     /// One token bucket for everything the balancer receives.
     limit: Option<Box<TokenBucket>>,
+    /// Per instance of the pool: up, as the pool has told it (what a
+    /// health check's probe finds).
+    target_up: Vec<bool>,
+    /// The end of the run: no check is set past it.
+    end: SimTime,
 }
 
 impl LoadBalancer {
@@ -70,6 +75,8 @@ impl LoadBalancer {
             sticky: Vec::new(),
             inactive: vec![false; instances as usize],
             limit: None,
+            target_up: vec![true; instances as usize],
+            end: SimTime::NEVER,
         }
     }
 
@@ -358,8 +365,8 @@ impl LoadBalancer {
     }
 
     /// The balancer is repaired.
-    pub fn restore(&mut self) {
-        self.faults.restore(0);
+    pub fn restore(&mut self) -> bool {
+        self.faults.restore(0)
     }
 
     /// What faults do to the balancer (calls failed by an `errors` fault).
@@ -379,5 +386,110 @@ impl LoadBalancer {
             rejected: std::mem::take(&mut self.rejected),
             ..ComponentRow::empty(start, self.id, None)
         });
+    }
+}
+
+impl LoadBalancer {
+    /// The running balancer of `m` (the assembly step), over its pool's
+    /// instance slots; in front of an autoscaled pool only the instances
+    /// serving at the start take traffic.
+    pub fn build(m: &crate::model::LoadBalancer, at: &super::Assembly) -> LoadBalancer {
+        let pool = at.other(m.to);
+        let mut balancer = LoadBalancer::new(
+            at.id,
+            at.name,
+            m.to,
+            pool.slots(),
+            m.policy,
+            m.health_check,
+            at.seed(),
+        );
+        if pool.autoscales() {
+            balancer = balancer.with_serving(pool.fault_instances());
+        }
+        if m.rate_limit.is_some() {
+            balancer = balancer.with_rate_limit(m.rate_limit);
+        }
+        balancer.end = at.end();
+        balancer
+    }
+
+    /// A health check: each instance's probe finds what the pool last told
+    /// of it; the next check follows `interval` later.
+    fn check_health(&mut self, ctx: &mut Ctx, seen: &mut Vec<super::kind::Happened>) {
+        let hc = self.health_check.expect("scheduled for a health check");
+        for i in 0..self.target_up.len() {
+            if let Some(kind) = self.checked(i, self.target_up[i]) {
+                seen.push(super::kind::Happened::Health {
+                    target: self.target,
+                    instance: i as u32,
+                    kind,
+                    failures: hc.failures,
+                });
+            }
+        }
+        let next = ctx.now + hc.interval;
+        if next < self.end {
+            ctx.events
+                .schedule(next, Event::HealthCheck { balancer: self.id });
+        }
+    }
+}
+
+impl super::Runtime for LoadBalancer {
+    #[inline]
+    fn on(&mut self, event: Event, ctx: &mut Ctx) {
+        LoadBalancer::on(self, event, ctx)
+    }
+
+    fn on_timer(&mut self, event: Event, ctx: &mut Ctx, seen: &mut Vec<super::kind::Happened>) {
+        match event {
+            Event::HealthCheck { .. } => self.check_health(ctx, seen),
+            Event::Serving {
+                instance, serving, ..
+            } => self.set_serving(instance as usize, serving, ctx),
+            _ => unreachable!("{event:?} is not a balancer's"),
+        }
+    }
+
+    /// Its pool's instances going down and coming back.
+    fn hear(&mut self, notice: super::kind::Notice, _: &mut Ctx) {
+        match notice {
+            super::kind::Notice::InstanceDown { from, instance } if from == self.target => {
+                self.target_up[instance as usize] = false
+            }
+            super::kind::Notice::InstanceUp { from, instance } if from == self.target => {
+                self.target_up[instance as usize] = true
+            }
+            _ => {}
+        }
+    }
+
+    fn start(&mut self, ctx: &mut Ctx) {
+        if let Some(hc) = self.health_check {
+            ctx.events.schedule(
+                SimTime::ZERO + hc.interval,
+                Event::HealthCheck { balancer: self.id },
+            );
+        }
+    }
+
+    fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
+        LoadBalancer::report_window(self, start, end, out)
+    }
+
+    fn impairments(&mut self) -> &mut Impairments {
+        &mut self.faults
+    }
+
+    fn crash(&mut self, _: u32, ctx: &mut Ctx) -> (bool, u64) {
+        let held = super::kind::held_calls(ctx.calls, self.id, None);
+        let up = self.faults.is_up(0);
+        LoadBalancer::crash(self, &held, ctx);
+        (up, 0)
+    }
+
+    fn restore(&mut self, _: u32, _: &mut Ctx) -> bool {
+        LoadBalancer::restore(self)
     }
 }

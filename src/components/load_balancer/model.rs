@@ -45,6 +45,15 @@ impl Policy {
 }
 
 impl crate::components::kind::KindModel for LoadBalancer {
+    fn balances(&self) -> Option<ComponentId> {
+        Some(self.to)
+    }
+    fn sets_timers(&self) -> bool {
+        self.health_check.is_some()
+    }
+    fn needs_users(&self) -> bool {
+        self.policy == Policy::Sticky
+    }
     fn kind(&self) -> crate::model::Kind {
         crate::model::Kind::LoadBalancer
     }

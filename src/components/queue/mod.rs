@@ -238,11 +238,13 @@ impl Queue {
     }
 
     /// The queue is repaired and hands out messages again.
-    pub fn restore(&mut self, ctx: &mut Ctx) {
-        if self.faults.restore(0) {
+    pub fn restore(&mut self, ctx: &mut Ctx) -> bool {
+        let up = self.faults.restore(0);
+        if up {
             self.dispatch(ctx);
             self.levels_changed(ctx.now);
         }
+        up
     }
 
     /// What faults do to the queue (publish times, failed publishes).
@@ -294,5 +296,72 @@ impl Queue {
             rejected: std::mem::take(&mut self.rejected),
             ..ComponentRow::empty(start, self.id, None)
         });
+    }
+}
+
+impl Queue {
+    /// The running queue of `m` (the assembly step), sized for its
+    /// consumers' instances and workers.
+    pub fn build(m: &crate::model::Queue, at: &super::Assembly) -> Queue {
+        let consumers = at.other(m.consumers);
+        Queue::new(
+            at.id,
+            at.name,
+            m,
+            consumers.fault_instances(),
+            consumers.workers(),
+            at.seed(),
+        )
+    }
+}
+
+impl super::Runtime for Queue {
+    #[inline]
+    fn on(&mut self, event: Event, ctx: &mut Ctx) {
+        Queue::on(self, event, ctx)
+    }
+
+    /// Its consumers' instances going down and coming back.
+    fn hear(&mut self, notice: super::kind::Notice, ctx: &mut Ctx) {
+        match notice {
+            super::kind::Notice::InstanceDown { from, instance } if from == self.consumers => {
+                self.consumer_crashed(instance)
+            }
+            super::kind::Notice::InstanceUp { from, instance } if from == self.consumers => {
+                self.consumer_restored(instance, ctx)
+            }
+            _ => {}
+        }
+    }
+
+    fn queued(&self) -> usize {
+        Queue::queued(self)
+    }
+
+    fn start_measuring(&mut self, now: SimTime) {
+        Queue::start_measuring(self, now)
+    }
+
+    fn data_summary(&self) -> Option<DataSummary> {
+        Some(self.summary())
+    }
+
+    fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
+        Queue::report_window(self, start, end, out)
+    }
+
+    fn impairments(&mut self) -> &mut Impairments {
+        &mut self.faults
+    }
+
+    fn crash(&mut self, _: u32, ctx: &mut Ctx) -> (bool, u64) {
+        let held = super::kind::held_calls(ctx.calls, self.id, None);
+        let up = self.faults.is_up(0);
+        Queue::crash(self, &held, ctx);
+        (up, 0)
+    }
+
+    fn restore(&mut self, _: u32, ctx: &mut Ctx) -> bool {
+        Queue::restore(self, ctx)
     }
 }

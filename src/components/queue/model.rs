@@ -14,6 +14,9 @@ pub struct Queue {
 }
 
 impl crate::components::kind::KindModel for Queue {
+    fn feeds(&self) -> Option<ComponentId> {
+        Some(self.consumers)
+    }
     fn kind(&self) -> crate::model::Kind {
         crate::model::Kind::Queue
     }

@@ -533,3 +533,88 @@ impl Service {
         out.push(pool);
     }
 }
+
+impl Service {
+    /// The running pool of `m` (the assembly step): the balancers in front
+    /// of an autoscaled pool are told who serves as it changes.
+    pub fn build(m: &crate::model::Service, at: &super::Assembly) -> Service {
+        let mut s = Service::new(at.id, at.name, m, at.seed());
+        if m.autoscale.is_some() {
+            s.set_balancers(at.balancers());
+        }
+        s
+    }
+}
+
+impl super::Runtime for Service {
+    #[inline]
+    fn on(&mut self, event: Event, ctx: &mut Ctx) {
+        Service::on(self, event, ctx)
+    }
+
+    fn on_timer(&mut self, event: Event, ctx: &mut Ctx, _: &mut Vec<super::kind::Happened>) {
+        match event {
+            Event::Timer { tag, .. } => self.timer(tag, ctx),
+            Event::CallTimeout { .. } | Event::CallRetry { .. } => self.on_guarded(event, ctx),
+            Event::Released { instance, .. } => self.released(instance as usize, ctx.now),
+            _ => unreachable!("{event:?} is not a service's"),
+        }
+    }
+
+    fn start(&mut self, ctx: &mut Ctx) {
+        if let Some(a) = &self.scaling {
+            ctx.events.schedule(
+                SimTime::ZERO + a.every(),
+                Event::Timer {
+                    component: self.id,
+                    tag: autoscaler::DECIDE,
+                },
+            );
+        }
+    }
+
+    fn queued(&self) -> usize {
+        Service::queued(self)
+    }
+
+    fn start_measuring(&mut self, _: SimTime) {
+        Service::start_measuring(self)
+    }
+
+    fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
+        Service::report_window(self, start, end, out)
+    }
+
+    fn take_sessions_lost_window(&mut self) -> Option<u64> {
+        Service::take_sessions_lost_window(self)
+    }
+
+    fn impairments(&mut self) -> &mut Impairments {
+        &mut self.faults
+    }
+
+    /// The calls the instance holds fail, and the sessions it kept are
+    /// lost (the pool's queue, if it consumes one, hears of it).
+    fn crash(&mut self, i: u32, ctx: &mut Ctx) -> (bool, u64) {
+        let held = super::kind::held_calls(ctx.calls, self.id, Some(i));
+        let up = self.faults.is_up(i as usize);
+        Service::crash(self, i as usize, &held, ctx);
+        let lost = self.drop_sessions(i as usize);
+        (up, lost)
+    }
+
+    fn restore(&mut self, i: u32, _: &mut Ctx) -> bool {
+        Service::restore(self, i as usize)
+    }
+
+    fn finish(&mut self, end: SimTime, out: &mut super::kind::Ending) {
+        if let Some((log, trace)) = self.finish_scaling(end) {
+            out.scaling_log.extend(log);
+            out.scaling.push(trace);
+        }
+        out.breaker_log.extend(self.take_breaker_log());
+        if let Some(n) = self.sessions_lost() {
+            *out.sessions_lost.get_or_insert(0) += n;
+        }
+    }
+}

@@ -95,6 +95,27 @@ impl CallFilter {
 }
 
 impl crate::components::kind::KindModel for Service {
+    fn takes_size(&self) -> bool {
+        true
+    }
+    fn workers(&self) -> u32 {
+        self.workers
+    }
+    fn autoscales(&self) -> bool {
+        self.autoscale.is_some()
+    }
+    fn sets_timers(&self) -> bool {
+        self.autoscale.is_some()
+    }
+    fn needs_users(&self) -> bool {
+        self.sessions.is_some()
+    }
+    fn keeps_sessions(&self) -> bool {
+        self.sessions.is_some()
+    }
+    fn crash_loses_sessions(&self) -> bool {
+        self.sessions == Some(Sessions::Local)
+    }
     fn kind(&self) -> crate::model::Kind {
         crate::model::Kind::Service
     }
