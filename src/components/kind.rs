@@ -39,6 +39,18 @@ pub trait KindModel {
         None
     }
 
+    /// How it is sized, for the cost line (`web 6 x large`), when it has a
+    /// size; `name` is its name.
+    fn sizing(&self, name: &str) -> Option<String> {
+        self.sized()
+            .map(|(z, n)| format!("{name} {n} x {}", z.name))
+    }
+
+    /// The timeouts, retries and breakers of the calls it makes.
+    fn guards(&self) -> Vec<&crate::model::CallGuard> {
+        Vec::new()
+    }
+
     /// Whether the kind can have an instance size (and so a cost).
     fn takes_size(&self) -> bool {
         false
@@ -100,13 +112,7 @@ pub trait KindModel {
 
 /// `a service`, `a cache`, ... for messages.
 pub fn a_kind(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Service => "a service",
-        Kind::LoadBalancer => "a load balancer",
-        Kind::Cache => "a cache",
-        Kind::Database => "a database",
-        Kind::Queue => "a queue",
-    }
+    kind.a_kind()
 }
 
 /// The name of slot `i` of component `name` (`web.3`, `db.shard0.primary`,

@@ -30,7 +30,7 @@ pub use client::Client;
 pub use impairment::Impairments;
 pub use instance_name::{InstanceName, Label};
 pub use kind::{KindModel, Runtime};
-pub use registry::{Component, ComponentKind};
+pub use registry::{Component, ComponentKind, Kind};
 
 use crate::engine::{Arena, EventList, Handle, SimTime};
 use crate::metrics::Outcome;

@@ -11,7 +11,33 @@ use crate::engine::SimTime;
 use crate::metrics::{ComponentRow, DataSummary};
 
 macro_rules! registry {
-    ($d:tt $( $(#[$doc:meta])* $Variant:ident => $module:ident :: { $Model:ident, $Runtime:ident } ),* $(,)?) => {
+    ($d:tt $( $(#[$doc:meta])* $Variant:ident = $name:literal, $article:literal => $module:ident :: { $Model:ident, $Runtime:ident } ),* $(,)?) => {
+        /// What a component is: a tag for reports, plots and messages, which
+        /// need to know the kind of a component but none of its settings.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Kind {
+            $( $(#[$doc])* $Variant, )*
+        }
+
+        impl Kind {
+            /// Every kind, in the registry's order.
+            pub const ALL: &'static [Kind] = &[$( Kind::$Variant, )*];
+
+            /// The kind's name in the scenario language (`kind: ...`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( Kind::$Variant => $name, )*
+                }
+            }
+
+            /// The kind with an article, for messages (`a service`).
+            pub fn a_kind(self) -> &'static str {
+                match self {
+                    $( Kind::$Variant => $article, )*
+                }
+            }
+        }
+
         /// The kinds of component, each as compiled.
         #[derive(Clone, Debug)]
         pub enum ComponentKind {
@@ -56,15 +82,15 @@ macro_rules! registry {
 
 registry! {$
     /// A pool of identical stateless instances.
-    Service => service::{Service, Service},
+    Service = "service", "a service" => service::{Service, Service},
     /// Spreads requests over the instances of a service.
-    LoadBalancer => load_balancer::{LoadBalancer, LoadBalancer},
+    LoadBalancer = "load_balancer", "a load balancer" => load_balancer::{LoadBalancer, LoadBalancer},
     /// A cache in front of the component holding the data (cache-aside).
-    Cache => cache::{Cache, Cache},
+    Cache = "cache", "a cache" => cache::{Cache, Cache},
     /// A sharded, replicated database.
-    Database => database::{Database, Database},
+    Database = "database", "a database" => database::{Database, Database},
     /// A durable message queue feeding a consumer service.
-    Queue => queue::{Queue, Queue},
+    Queue = "queue", "a queue" => queue::{Queue, Queue},
 }
 
 impl Component {

@@ -22,12 +22,12 @@ pub use usl::Usl;
 use crate::engine::SimDuration;
 
 // Each kind's compiled form lives in its folder; the model names them here.
-pub use crate::components::ComponentKind;
 pub use crate::components::cache::model::{Cache, Eviction};
 pub use crate::components::database::model::{Database, ReadFrom, ReplicationMode};
 pub use crate::components::load_balancer::model::{LoadBalancer, Policy};
 pub use crate::components::queue::model::Queue;
 pub use crate::components::service::model::{Autoscale, Call, CallFilter, Service, Sessions};
+pub use crate::components::{ComponentKind, Kind};
 
 /// A component's index in [`Model::components`].
 pub type ComponentId = u32;
@@ -165,17 +165,7 @@ impl Model {
     /// `web 2..8 x large` when it autoscales; `None` without a size.
     pub fn sizing(&self, id: ComponentId) -> Option<String> {
         let c = &self.components[id as usize];
-        match &c.kind {
-            ComponentKind::Service(s) => s.size.as_ref().map(|z| match s.autoscale {
-                Some(a) => format!("{} {}..{} x {}", c.name, a.min, a.max, z.name),
-                None => format!("{} {} x {}", c.name, s.instances, z.name),
-            }),
-            ComponentKind::Database(d) => d
-                .size
-                .as_ref()
-                .map(|z| format!("{} {} x {}", c.name, d.nodes(), z.name)),
-            _ => None,
-        }
+        c.kind.model().sizing(&c.name)
     }
 
     /// The instants at which the offered rate starts to change (steps and
@@ -188,35 +178,6 @@ impl Model {
                 .filter(|t| t.nanos() < self.duration.nanos())
                 .collect(),
             Arrivals::Closed { .. } => Vec::new(),
-        }
-    }
-}
-
-/// What a component is: a tag for reports, plots and messages, which need
-/// to know the kind of a component but none of its settings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
-    /// `kind: service`.
-    Service,
-    /// `kind: load_balancer`.
-    LoadBalancer,
-    /// `kind: cache`.
-    Cache,
-    /// `kind: database`.
-    Database,
-    /// `kind: queue`.
-    Queue,
-}
-
-impl Kind {
-    /// The kind's name in the scenario language.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Service => "service",
-            Kind::LoadBalancer => "load_balancer",
-            Kind::Cache => "cache",
-            Kind::Database => "database",
-            Kind::Queue => "queue",
         }
     }
 }

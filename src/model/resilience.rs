@@ -76,13 +76,7 @@ pub struct CallGuard {
 impl super::Model {
     /// The guards of every service's calls, with the calling component.
     fn guards(&self) -> impl Iterator<Item = &CallGuard> {
-        self.components
-            .iter()
-            .flat_map(|c| match &c.kind {
-                super::ComponentKind::Service(s) => s.calls.as_slice(),
-                _ => &[],
-            })
-            .filter_map(|c| c.guard.as_deref())
+        self.components.iter().flat_map(|c| c.kind.model().guards())
     }
 
     /// Whether some call has a circuit breaker (then the run logs its

@@ -241,11 +241,6 @@ impl Cache {
         self.nodes[i].entries.clear();
     }
 
-    /// What faults do to this cache's nodes.
-    pub fn faults(&mut self) -> &mut Impairments {
-        &mut self.faults
-    }
-
     /// Operations waiting for a worker, all nodes.
     pub fn queued(&self) -> usize {
         self.nodes.iter().map(|n| n.station.waiting()).sum()

@@ -557,11 +557,6 @@ impl Database {
         }
     }
 
-    /// What faults do to this database's nodes.
-    pub fn faults(&mut self) -> &mut Impairments {
-        &mut self.faults
-    }
-
     /// Calls waiting for a worker, all nodes.
     pub fn queued(&self) -> usize {
         self.nodes.iter().map(|n| n.station.waiting()).sum()

@@ -307,11 +307,6 @@ impl LoadBalancer {
         ctx.reply(c.parent.expect("a balancer's call has a parent"), outcome);
     }
 
-    /// The health check's settings, if it has one.
-    pub fn health_check(&self) -> Option<HealthCheck> {
-        self.health_check
-    }
-
     /// The answer of instance `i` to a health check: marks it down after
     /// `failures` failed checks in a row, up after a passing one. Returns
     /// what changed.
@@ -367,11 +362,6 @@ impl LoadBalancer {
     /// The balancer is repaired.
     pub fn restore(&mut self) -> bool {
         self.faults.restore(0)
-    }
-
-    /// What faults do to the balancer (calls failed by an `errors` fault).
-    pub fn faults(&mut self) -> &mut Impairments {
-        &mut self.faults
     }
 
     /// Appends the balancer's row (`*`): requests outstanding on average,

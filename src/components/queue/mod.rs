@@ -247,11 +247,6 @@ impl Queue {
         up
     }
 
-    /// What faults do to the queue (publish times, failed publishes).
-    pub fn faults(&mut self) -> &mut Impairments {
-        &mut self.faults
-    }
-
     /// Messages waiting for a consumer.
     pub fn queued(&self) -> usize {
         self.waiting.len()

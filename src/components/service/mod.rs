@@ -467,16 +467,6 @@ impl Service {
         self.faults.restore(i)
     }
 
-    /// Instances in the pool.
-    pub fn instances(&self) -> usize {
-        self.instances.len()
-    }
-
-    /// What faults do to this pool's instances.
-    pub fn faults(&mut self) -> &mut Impairments {
-        &mut self.faults
-    }
-
     /// Requests waiting in all instances' queues.
     pub fn queued(&self) -> usize {
         self.instances.iter().map(|i| i.station.waiting()).sum()

@@ -98,6 +98,18 @@ impl crate::components::kind::KindModel for Service {
     fn takes_size(&self) -> bool {
         true
     }
+    fn guards(&self) -> Vec<&CallGuard> {
+        self.calls
+            .iter()
+            .filter_map(|c| c.guard.as_deref())
+            .collect()
+    }
+    fn sizing(&self, name: &str) -> Option<String> {
+        self.size.as_ref().map(|z| match self.autoscale {
+            Some(a) => format!("{name} {}..{} x {}", a.min, a.max, z.name),
+            None => format!("{name} {} x {}", self.instances, z.name),
+        })
+    }
     fn workers(&self) -> u32 {
         self.workers
     }
