@@ -95,7 +95,7 @@ pub struct RunResult {
     /// `requests_sent + retries`).
     pub retries: u64,
     /// Per autoscaled service, its instances over time (`autoscale.png`).
-    pub scaling: Vec<crate::components::service::autoscaler::ScalingTrace>,
+    pub scaling: Vec<crate::metrics::ScalingTrace>,
     /// What the sized services and databases cost per hour on average over
     /// the run (autoscaled pools billed from provisioning to removal);
     /// `None` when nothing has a size.
@@ -522,10 +522,7 @@ impl<'m> Simulation<'m> {
 /// run and in total: an autoscaled pool's billed instance-time (provisioning
 /// to removal, from its trace), every other instance for the whole run.
 /// Without autoscaling the hourly figure is the model's, to the bit.
-fn run_cost(
-    model: &Model,
-    scaling: &[crate::components::service::autoscaler::ScalingTrace],
-) -> (Option<f64>, Option<f64>) {
+fn run_cost(model: &Model, scaling: &[crate::metrics::ScalingTrace]) -> (Option<f64>, Option<f64>) {
     let hours = model.duration.as_secs_f64() / 3600.0;
     let per_hour = model.cost_per_hour();
     if scaling.is_empty() {

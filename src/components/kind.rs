@@ -140,7 +140,33 @@ pub enum Happened {
         failures: u32,
     },
     /// A step of a database's failover.
-    Failover(super::database::FailoverEvent),
+    Failover(FailoverEvent),
+}
+
+/// What a failover did (a database's primary replaced by a replica), for
+/// the run's event log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailoverEvent {
+    /// The primary `node` was declared dead.
+    Detected {
+        /// The node index.
+        node: u32,
+    },
+    /// Replica `node` became its shard's primary; `lost` acknowledged writes
+    /// it never received are gone.
+    Promoted {
+        /// The dead primary's node index.
+        old: u32,
+        /// The promoted node's index.
+        node: u32,
+        /// Lost writes.
+        lost: u64,
+    },
+    /// No live replica could be promoted in place of `node`.
+    NoReplica {
+        /// The dead primary's node index.
+        node: u32,
+    },
 }
 
 /// A notice the assembly carries from a component to those wired to hear
@@ -167,7 +193,7 @@ pub enum Notice {
 #[derive(Debug, Default)]
 pub struct Ending {
     /// Autoscaled pools' instances over time, in component order.
-    pub scaling: Vec<super::service::autoscaler::ScalingTrace>,
+    pub scaling: Vec<crate::metrics::ScalingTrace>,
     /// The autoscalers' events.
     pub scaling_log: Vec<crate::metrics::LoggedEvent>,
     /// The circuit breakers' events.

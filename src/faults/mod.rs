@@ -9,8 +9,9 @@
 //! instances, failover steps) it is told, to log. A run without faults
 //! never calls it on the hot path.
 
+use crate::components::kind::FailoverEvent;
 use crate::components::kind::Happened;
-use crate::components::{CallId, Ctx, Event, System, database::FailoverEvent};
+use crate::components::{CallId, Ctx, Event, System};
 use crate::engine::{SimTime, Stream};
 use crate::metrics::{EventKind, LoggedEvent, Outcome, RecoveryRow, RecoveryTracker};
 use crate::model::{ComponentId, Dist, FaultKind, Model};

@@ -7,6 +7,7 @@ pub mod level;
 pub mod recovery;
 pub mod requests;
 pub mod rows;
+pub mod scaling;
 pub mod window_histogram;
 
 pub use events::{EventKind, LoggedEvent, RecoveryRow, SloVerdict};
@@ -15,4 +16,5 @@ pub use level::Level;
 pub use recovery::RecoveryTracker;
 pub use requests::{ClassTotals, Outcome, RequestStats, WindowCounts};
 pub use rows::{ComponentRow, DataSummary, MemorySink, NullSink, Sink, SummaryRow, WindowRow};
+pub use scaling::ScalingTrace;
 pub use window_histogram::WindowHistogram;

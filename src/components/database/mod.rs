@@ -25,6 +25,7 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
+use super::kind::FailoverEvent;
 use super::station::{Admit, Station, Workers};
 use super::{CallId, Ctx, Event, Impairments};
 use crate::engine::{SimTime, Stream, name_hash};
@@ -94,31 +95,6 @@ struct Shard {
     frozen_at: Option<u64>,
     /// The failover step due, and when.
     failover: Option<(u64, FailoverStep)>,
-}
-
-/// What a database's failover did, for the run's event log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FailoverEvent {
-    /// The primary `node` was declared dead.
-    Detected {
-        /// The node index.
-        node: u32,
-    },
-    /// Replica `node` became its shard's primary; `lost` acknowledged writes
-    /// it never received are gone.
-    Promoted {
-        /// The dead primary's node index.
-        old: u32,
-        /// The promoted node's index.
-        node: u32,
-        /// Lost writes.
-        lost: u64,
-    },
-    /// No live replica could be promoted in place of `node`.
-    NoReplica {
-        /// The dead primary's node index.
-        node: u32,
-    },
 }
 
 /// A sharded, replicated database.

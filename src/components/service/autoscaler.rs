@@ -24,7 +24,7 @@
 //! and a fault's business).
 
 use crate::engine::{SimDuration, SimTime};
-use crate::metrics::{EventKind, Level, LoggedEvent};
+use crate::metrics::{EventKind, Level, LoggedEvent, ScalingTrace};
 use crate::model::{Autoscale, ComponentId};
 
 /// The timer tag of a decision; any other tag is an instance done
@@ -52,25 +52,6 @@ pub struct Actions {
     pub started: Vec<(u32, SimTime)>,
     /// Serving instances that now drain: the balancers must be told.
     pub draining: Vec<u32>,
-}
-
-/// Instances serving and provisioning from an instant on, and each
-/// decision's measured utilisation: what `autoscale.png` draws.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ScalingTrace {
-    /// The service's name.
-    pub component: String,
-    /// The target utilisation.
-    pub target: f64,
-    /// `min` and `max`.
-    pub bounds: (u32, u32),
-    /// `(from, serving, provisioning)`, a row per change, the first at 0.
-    pub steps: Vec<(SimTime, u32, u32)>,
-    /// `(decision time, mean utilisation of the instances that could take
-    /// work over the interval before it)`.
-    pub utilization: Vec<(SimTime, f64)>,
-    /// Instance-nanoseconds billed over the run (provisioning to removal).
-    pub billed_ns: u128,
 }
 
 /// The autoscaler of one service.

@@ -14,9 +14,10 @@ use super::sessions::{LocalSessions, SESSION_KEYS};
 use super::station::{Admit, Station, Workers};
 use super::{ANY_INSTANCE, CallId, Ctx, Event, Impairments};
 use crate::engine::{SimTime, Stream};
+use crate::metrics::ScalingTrace;
 use crate::metrics::{ComponentRow, LoggedEvent, Outcome};
 use crate::model::{ComponentId, Dist};
-use autoscaler::{Autoscaler, ScalingTrace};
+use autoscaler::Autoscaler;
 
 /// One instance of the pool.
 struct Instance {

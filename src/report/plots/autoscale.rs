@@ -14,7 +14,7 @@ use super::chart::{self, Axes, BOTTOM};
 use super::markers::{Marks, draw_markers, draw_strip};
 use super::run::{Ctx, header, num_label, pct_label, time_label};
 use super::style::*;
-use crate::components::service::autoscaler::ScalingTrace;
+use crate::metrics::ScalingTrace;
 
 /// Gap between the two panels.
 const GAP: i32 = 16;

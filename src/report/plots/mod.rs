@@ -100,7 +100,7 @@ pub fn write_retries_plot(
 /// run's folder, atomically; nothing when no service autoscales.
 pub fn write_autoscale_plot(
     input: &RunPlots,
-    traces: &[crate::components::service::autoscaler::ScalingTrace],
+    traces: &[crate::metrics::ScalingTrace],
 ) -> io::Result<Option<PathBuf>> {
     if traces.is_empty() {
         return Ok(None);
