@@ -7,14 +7,12 @@
 //! `theory.rs`, that the estimate is within the stated tolerance and that the
 //! tolerance is at least 4 standard errors. Approximations that are not
 //! exact (Che, FIFO/RANDOM) get the approximation's own error on top, stated
-//! where used. `cargo test --test data_theory -- --nocapture` prints every
+//! where used. `cargo test --test main data_theory:: -- --nocapture` prints every
 //! figure.
 
-mod common;
-
+use crate::common::*;
 use capsim::metrics::DataSummary;
 use capsim::simulation::RunResult;
-use common::*;
 
 /// Zipf probabilities of keys 0..n (key 0 the most popular).
 fn zipf(n: usize, s: f64) -> Vec<f64> {

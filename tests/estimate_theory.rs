@@ -8,14 +8,12 @@
 //! the helpers of `common`: each tolerance is stated beside its check and is
 //! at least 4 standard errors (asserted by `check`).
 //!
-//! Figures: `cargo test --test estimate_theory -- --nocapture`.
+//! Figures: `cargo test --test main estimate_theory:: -- --nocapture`.
 
-mod common;
-
+use crate::common::*;
 use capsim::metrics::{DataSummary, MemorySink};
 use capsim::planning::estimate::{Estimate, estimate as analytic};
 use capsim::simulation::{self, RunResult};
-use common::*;
 
 fn est(yaml: &str) -> Estimate {
     analytic(&model(yaml, 1))

@@ -7,7 +7,7 @@
 //! Each check states its expectation, its noise and why the tolerance is
 //! several standard errors wide, as the other theory checks do.
 
-mod common;
+use crate::common;
 
 use capsim::engine::{SimDuration, SimTime};
 use capsim::metrics::{DataSummary, EventKind, RecoveryRow};

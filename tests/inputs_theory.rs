@@ -3,16 +3,14 @@
 //! M/G/1 queue whose service time is an empirical sample matches
 //! Pollaczek-Khinchine with the sample's moments.
 //!
-//! Figures: `cargo test --test inputs_theory -- --nocapture`.
-
-mod common;
+//! Figures: `cargo test --test main inputs_theory:: -- --nocapture`.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::common::*;
 use capsim::metrics::MemorySink;
 use capsim::simulation;
-use common::*;
 
 /// Writes `text` to `name` in `dir` and returns its absolute path.
 fn write(dir: &Path, name: &str, text: &str) -> String {

@@ -3,7 +3,7 @@
 //! 1/sqrt(N), MSER-5 cuts a transient of known length, and `plan` finds the
 //! Erlang C answer. Run with `--nocapture` to see the figures.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::AtomicBool;
 

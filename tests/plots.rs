@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-use std::time::Instant;
 
 use capsim::engine::SimTime;
 use capsim::model::Model;
@@ -456,36 +455,6 @@ fn long_runs_are_downsampled_and_still_plot() {
     }
 }
 
-#[test]
-fn render_time_of_a_ten_minute_run() {
-    // Not an assertion (machines differ): the figure is printed, for
-    // `cargo test --release --test plots -- --nocapture`.
-    // The built-in demo (a load balancer and two pools, a 3x spike), made
-    // 10 minutes long.
-    let tmp = tempfile::tempdir().unwrap();
-    let m = model(scenario::DEMO, &["duration=10m"]);
-    let (result, _) = run(&m, tmp.path());
-    let input = RunPlots {
-        dir: tmp.path(),
-        scenario: &m.name,
-        variant: &m.variant,
-        warmup: m.warmup,
-        duration: m.duration,
-        markers: &markers(&m),
-        latency_by_class: &result.latency_by_class,
-    };
-    let start = Instant::now();
-    let n = 5;
-    for _ in 0..n {
-        plots::write_run_plots(&input).unwrap();
-    }
-    let each = start.elapsed().as_secs_f64() / n as f64;
-    println!(
-        "plots of a 10-minute run, 1 s windows, 3 components: {:.0} ms",
-        each * 1000.0
-    );
-}
-
 // ---------------------------------------------------------------------------
 // The data tier: caches, databases, queues.
 
@@ -799,34 +768,6 @@ fn comparisons_overlay_hit_ratio_and_backlog_when_variants_have_them() {
             assert!(count_color(&img, *c, 0, PLOT) > 200, "{name}: {c:?}");
         }
     }
-}
-
-#[test]
-fn render_time_of_a_ten_minute_data_tier_run() {
-    // Not an assertion: printed for
-    // `cargo test --release --test plots -- --nocapture`.
-    let tmp = tempfile::tempdir().unwrap();
-    let m = model(DATA_TIER, &["duration=10m"]);
-    let (result, _) = run(&m, tmp.path());
-    let input = RunPlots {
-        dir: tmp.path(),
-        scenario: &m.name,
-        variant: &m.variant,
-        warmup: m.warmup,
-        duration: m.duration,
-        markers: &markers(&m),
-        latency_by_class: &result.latency_by_class,
-    };
-    let start = Instant::now();
-    let n = 3;
-    for _ in 0..n {
-        plots::write_run_plots(&input).unwrap();
-    }
-    let each = start.elapsed().as_secs_f64() / n as f64;
-    println!(
-        "plots of a 10-minute data-tier run (8 plots, 1 s windows, 12 database nodes): {:.0} ms",
-        each * 1000.0
-    );
 }
 
 /// The colours of a fault's start and of a detection.

@@ -6,7 +6,7 @@
 //! Each check states its expectation and why its tolerance holds; run with
 //! `--nocapture` to see the figures.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

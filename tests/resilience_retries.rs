@@ -7,7 +7,7 @@
 //! four standard errors), as the other theory checks do; run with
 //! `--nocapture` to see the figures.
 
-mod common;
+use crate::common;
 
 use capsim::engine::SimTime;
 use capsim::metrics::{EventKind, MemorySink, Outcome};

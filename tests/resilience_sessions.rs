@@ -6,7 +6,7 @@
 //!
 //! Run with `--nocapture` to see the figures.
 
-mod common;
+use crate::common;
 
 use capsim::metrics::DataSummary;
 use capsim::simulation::RunResult;

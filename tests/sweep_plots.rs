@@ -386,7 +386,7 @@ fn odd_inputs_plot_without_panicking() {
 }
 
 #[test]
-fn a_large_grid_plots_in_bounded_time_with_at_most_eight_lines() {
+fn a_large_grid_plots_with_at_most_eight_lines() {
     let (_keep, dir) = demo_dir("large");
     let inst: Vec<String> = [1, 2, 4, 8, 16, 32, 64]
         .iter()
@@ -431,11 +431,10 @@ fn a_large_grid_plots_in_bounded_time_with_at_most_eight_lines() {
         })
         .unwrap();
     pts[best].chosen = true;
-    let start = std::time::Instant::now();
+    // How long this takes is measured by `cargo bench --bench render`.
     let names = render(&dir, "plan", &axes, &pts, (Some(600.0), Some(0.01)));
-    let took = start.elapsed().as_secs_f64();
     println!(
-        "{} points, {} plots in {took:.2} s; chosen {:?}",
+        "{} points, {} plots; chosen {:?}",
         pts.len(),
         names.len(),
         pts[best].values
@@ -451,6 +450,4 @@ fn a_large_grid_plots_in_bounded_time_with_at_most_eight_lines() {
     for n in &names {
         assert_drawn(&dir.join(n));
     }
-    // Generous: about 0.2 s per plot when the machine is idle.
-    assert!(took < 20.0, "{took:.2} s");
 }

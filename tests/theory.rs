@@ -8,18 +8,16 @@
 //!   (so a correct model fails with probability below 1e-4, and a model off
 //!   by the tolerance is caught).
 //!
-//! Every check prints its figures: `cargo test --test theory -- --nocapture`.
+//! Every check prints its figures: `cargo test --test main theory:: -- --nocapture`.
 //!
 //! The checks share seeds 1..=R and component names, so by design (common
 //! random numbers) they share draws: their errors are correlated with each
 //! other, not independent evidence. Independent seeds were checked separately
 //! (40 seeds of the M/M/1 case: W 49.98 +- 0.29 ms against 50 ms).
 
-mod common;
-
+use crate::common::*;
 use capsim::engine::SimDuration;
 use capsim::simulation::RunResult;
-use common::*;
 
 fn all(r: &RunResult) -> &capsim::metrics::SummaryRow {
     r.summary.last().expect("an `all` row")

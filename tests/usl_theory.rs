@@ -2,12 +2,10 @@
 //! `N` workers completes `C(N) = N / (1 + s (N - 1) + k N (N - 1))` times one
 //! core's rate, and an idle one serves a request at full speed.
 //!
-//! Figures: `cargo test --test usl_theory -- --nocapture`.
+//! Figures: `cargo test --test main usl_theory:: -- --nocapture`.
 
-mod common;
-
+use crate::common::*;
 use capsim::model::Usl;
-use common::*;
 
 /// Mean service time of one core, seconds.
 const S: f64 = 0.010;

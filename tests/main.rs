@@ -1,0 +1,28 @@
+//! The integration tests, one binary (`autotests = false` in Cargo.toml, as
+//! ripgrep does): each former `tests/*.rs` file is a module here, so the
+//! crate and its dependencies are linked once, not once per file.
+//!
+//! Run one module with a filter: `cargo test --test main fault_theory::`
+//! (a filter is a substring: `theory::` also runs the `*_theory` modules).
+
+mod common;
+
+mod cli;
+mod data_theory;
+mod estimate_theory;
+mod fault_outputs;
+mod fault_theory;
+mod golden;
+mod inputs_theory;
+mod planning;
+mod planning_cli;
+mod plots;
+mod properties;
+mod report;
+mod resilience_autoscale;
+mod resilience_retries;
+mod resilience_sessions;
+mod sweep_plots;
+mod theory;
+mod usl_theory;
+mod variants;
