@@ -108,6 +108,19 @@ pub fn load_all(
     load_all_at(name, stem, text, opts, None)
 }
 
+/// [`load_all`] with recorded input files read relative to the folder
+/// `base` instead of the working directory (as [`load_file`] reads them
+/// beside the scenario file).
+pub fn load_all_in(
+    name: &str,
+    stem: &str,
+    text: &str,
+    opts: &LoadOptions,
+    base: &Path,
+) -> Result<Vec<Model>, LoadFailure> {
+    load_all_at(name, stem, text, opts, Some(base))
+}
+
 /// [`load_all`] with recorded input files read relative to `base` (the
 /// working directory when `None`).
 fn load_all_at(

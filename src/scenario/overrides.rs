@@ -2,7 +2,7 @@
 //! can be overridden and an error in the value points into the argument.
 
 use super::error::ScenarioError;
-use super::source::{Sources, Span};
+use super::source::{SourceId, Sources, Span};
 use super::yaml::{self, Node, Value};
 
 /// Applies one `--set` argument to `root`.
@@ -130,7 +130,7 @@ pub fn apply(root: &mut Node, sources: &mut Sources, arg: &str) -> Result<(), Sc
     Ok(())
 }
 
-fn retarget(node: &mut Node, source: u16) {
+fn retarget(node: &mut Node, source: SourceId) {
     node.span = Span {
         source,
         ..node.span
@@ -228,5 +228,20 @@ mod tests {
                 .message
                 .contains("YAML syntax")
         );
+    }
+
+    #[test]
+    fn many_overrides_each_keep_their_own_value() {
+        // Each `--set` adds two texts: past 65,536 texts a 16-bit id wrapped
+        // around and the value was read from an earlier argument.
+        let (mut root, mut s) = setup("a: 0\nb: 0\n");
+        for i in 0..33_000 {
+            apply(&mut root, &mut s, &format!("a={i}")).unwrap();
+        }
+        apply(&mut root, &mut s, "b=last").unwrap();
+        assert_eq!(root.get("a").unwrap().as_str(), Some("32999"));
+        let b = root.get("b").unwrap();
+        assert_eq!(b.as_str(), Some("last"));
+        assert_eq!(s.get(b.span.source).name, "--set b=last");
     }
 }

@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
-/// Which text a location is in.
-pub type SourceId = u16;
+/// Which text a location is in. Wide enough that no load has more texts
+/// than ids (each `--set` adds one or two): a narrower id wrapped around and
+/// read an earlier text instead.
+pub type SourceId = u32;
 
 /// A location in one of the sources: byte range for snippets, line and column
 /// (1-based) for messages.

@@ -180,52 +180,60 @@ fn scan_error(sources: &Sources, source: SourceId, e: &ScanError) -> ScenarioErr
 pub fn parse(sources: &Sources, source: SourceId) -> Result<Node, ScenarioError> {
     let text = sources.get(source).text.clone();
     let mut parser = Parser::new_from_str(&text);
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: Vec<Option<Node>> = Vec::new();
-    let mut root: Option<Node> = None;
-    let mut documents = 0usize;
-    let mut nodes = 0usize;
+    let mut builder = Builder::new(sources, source);
+    while let Some(item) = parser.next_event() {
+        let (event, raw_span) = item.map_err(|e| scan_error(sources, source, &e))?;
+        let span = builder.span_of(&raw_span);
+        if let Some((node, anchor)) = builder.event(event, span)? {
+            builder.add(node, anchor)?;
+        }
+    }
+    builder.finish()
+}
 
-    let span_of = |s: &saphyr_parser::Span| {
-        sources.span(
+/// Builds the tree from the parser's events: the open sequences and
+/// mappings, the anchored nodes, and the guards on size and documents.
+struct Builder<'s> {
+    sources: &'s Sources,
+    source: SourceId,
+    stack: Vec<Frame>,
+    anchors: Vec<Option<Node>>,
+    root: Option<Node>,
+    documents: usize,
+    nodes: usize,
+}
+
+impl<'s> Builder<'s> {
+    fn new(sources: &'s Sources, source: SourceId) -> Builder<'s> {
+        Builder {
+            sources,
             source,
+            stack: Vec::new(),
+            anchors: Vec::new(),
+            root: None,
+            documents: 0,
+            nodes: 0,
+        }
+    }
+
+    /// The span in the source of a parser's span.
+    fn span_of(&self, s: &saphyr_parser::Span) -> Span {
+        self.sources.span(
+            self.source,
             s.start.line().max(1),
             s.start.col(),
             s.end.line().max(1),
             s.end.col(),
         )
-    };
+    }
 
-    while let Some(item) = parser.next_event() {
-        let (event, raw_span) = item.map_err(|e| scan_error(sources, source, &e))?;
-        let span = span_of(&raw_span);
-        let finished: Option<(Node, usize)> = match event {
-            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => None,
-            Event::DocumentStart(_) => {
-                documents += 1;
-                if documents > 1 {
-                    return Err(ScenarioError::at(
-                        span,
-                        "a scenario file holds one YAML document, this is a second one",
-                    )
-                    .expected("a single document (remove the extra `---`)"));
-                }
-                None
-            }
-            Event::Alias(id) => {
-                let node = anchors
-                    .get(id)
-                    .and_then(|n| n.clone())
-                    .ok_or_else(|| ScenarioError::at(span, "alias to an unknown anchor"))?;
-                nodes += count_nodes(&node);
-                Some((
-                    Node {
-                        value: node.value,
-                        span,
-                    },
-                    0,
-                ))
-            }
+    /// Takes one event: the node it completes (with its anchor id, 0 for
+    /// none), if any.
+    fn event(&mut self, event: Event, span: Span) -> Result<Option<(Node, usize)>, ScenarioError> {
+        match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => Ok(None),
+            Event::DocumentStart(_) => self.document_start(span).map(|()| None),
+            Event::Alias(id) => self.alias(id, span).map(Some),
             Event::Scalar(text, style, anchor, tag) => {
                 let quoted = !matches!(style, ScalarStyle::Plain)
                     || tag.as_ref().is_some_and(|t| t.suffix == "str");
@@ -237,97 +245,141 @@ pub fn parse(sources: &Sources, source: SourceId) -> Result<Node, ScenarioError>
                         quoted,
                     }
                 };
-                Some((Node { value, span }, anchor))
+                Ok(Some((Node { value, span }, anchor)))
             }
             Event::SequenceStart(anchor, _) => {
-                if stack.len() >= MAX_DEPTH {
-                    return Err(ScenarioError::at(span, "the document is nested too deeply"));
-                }
-                stack.push(Frame::Seq {
+                let frame = Frame::Seq {
                     items: Vec::new(),
                     start: span,
                     anchor,
-                });
-                None
+                };
+                self.open(frame, span).map(|()| None)
             }
             Event::MappingStart(anchor, _) => {
-                if stack.len() >= MAX_DEPTH {
-                    return Err(ScenarioError::at(span, "the document is nested too deeply"));
-                }
-                stack.push(Frame::Map {
+                let frame = Frame::Map {
                     entries: Vec::new(),
                     pending_key: None,
                     start: span,
                     anchor,
-                });
-                None
+                };
+                self.open(frame, span).map(|()| None)
             }
-            Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq {
-                    items,
-                    start,
-                    anchor,
-                }) => Some((
-                    Node {
-                        value: Value::Seq(items),
-                        span: Span {
-                            end: span.end.max(start.end),
-                            ..start
-                        },
-                    },
-                    anchor,
-                )),
-                _ => return Err(ScenarioError::at(span, "unbalanced YAML sequence")),
-            },
-            Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map {
-                    entries,
-                    start,
-                    anchor,
-                    ..
-                }) => Some((
-                    Node {
-                        value: Value::Map(entries),
-                        span: Span {
-                            end: span.end.max(start.end),
-                            ..start
-                        },
-                    },
-                    anchor,
-                )),
-                _ => return Err(ScenarioError::at(span, "unbalanced YAML mapping")),
-            },
-        };
+            Event::SequenceEnd => self.close_seq(span).map(Some),
+            Event::MappingEnd => self.close_map(span).map(Some),
+        }
+    }
 
-        let Some((node, anchor)) = finished else {
-            continue;
-        };
-        nodes += 1;
-        if nodes > MAX_NODES {
+    /// Counts a document: a second one is refused.
+    fn document_start(&mut self, span: Span) -> Result<(), ScenarioError> {
+        self.documents += 1;
+        if self.documents > 1 {
+            return Err(ScenarioError::at(
+                span,
+                "a scenario file holds one YAML document, this is a second one",
+            )
+            .expected("a single document (remove the extra `---`)"));
+        }
+        Ok(())
+    }
+
+    /// A copy of the anchored node, located at the alias.
+    fn alias(&mut self, id: usize, span: Span) -> Result<(Node, usize), ScenarioError> {
+        let node = self
+            .anchors
+            .get(id)
+            .and_then(|n| n.clone())
+            .ok_or_else(|| ScenarioError::at(span, "alias to an unknown anchor"))?;
+        self.nodes += count_nodes(&node);
+        Ok((
+            Node {
+                value: node.value,
+                span,
+            },
+            0,
+        ))
+    }
+
+    /// Opens a sequence or a mapping, unless the document is too deep.
+    fn open(&mut self, frame: Frame, span: Span) -> Result<(), ScenarioError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(ScenarioError::at(span, "the document is nested too deeply"));
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    /// Closes the open sequence.
+    fn close_seq(&mut self, span: Span) -> Result<(Node, usize), ScenarioError> {
+        match self.stack.pop() {
+            Some(Frame::Seq {
+                items,
+                start,
+                anchor,
+            }) => Ok((
+                Node {
+                    value: Value::Seq(items),
+                    span: Span {
+                        end: span.end.max(start.end),
+                        ..start
+                    },
+                },
+                anchor,
+            )),
+            _ => Err(ScenarioError::at(span, "unbalanced YAML sequence")),
+        }
+    }
+
+    /// Closes the open mapping.
+    fn close_map(&mut self, span: Span) -> Result<(Node, usize), ScenarioError> {
+        match self.stack.pop() {
+            Some(Frame::Map {
+                entries,
+                start,
+                anchor,
+                ..
+            }) => Ok((
+                Node {
+                    value: Value::Map(entries),
+                    span: Span {
+                        end: span.end.max(start.end),
+                        ..start
+                    },
+                },
+                anchor,
+            )),
+            _ => Err(ScenarioError::at(span, "unbalanced YAML mapping")),
+        }
+    }
+
+    /// Adds a completed node: counted, remembered under its anchor, and put
+    /// in its parent (as the root, a list item, a key or a value).
+    fn add(&mut self, node: Node, anchor: usize) -> Result<(), ScenarioError> {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
             return Err(ScenarioError::at(
                 node.span,
                 format!("the document expands to more than {MAX_NODES} nodes"),
             ));
         }
         if anchor > 0 {
-            if anchors.len() <= anchor {
-                anchors.resize(anchor + 1, None);
+            if self.anchors.len() <= anchor {
+                self.anchors.resize(anchor + 1, None);
             }
-            anchors[anchor] = Some(node.clone());
+            self.anchors[anchor] = Some(node.clone());
         }
         let depth_path = if matches!(
-            stack.last(),
+            self.stack.last(),
             Some(Frame::Map {
                 pending_key: None,
                 ..
             })
         ) {
-            Some(stack_path(&stack))
+            Some(stack_path(&self.stack))
         } else {
             None
         };
-        match stack.last_mut() {
-            None => root = Some(node),
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map {
                 entries,
@@ -335,46 +387,57 @@ pub fn parse(sources: &Sources, source: SourceId) -> Result<Node, ScenarioError>
                 ..
             }) => match pending_key.take() {
                 None => {
-                    match &node.value {
-                        Value::Scalar { text, .. } => {
-                            if let Some((first, _)) =
-                                entries.iter().find(|(k, _)| k.as_str() == Some(text))
-                            {
-                                let mut path = depth_path.unwrap_or_default();
-                                path.push(PathSeg::Key(text.clone()));
-                                return Err(ScenarioError::at(
-                                    node.span,
-                                    format!(
-                                        "duplicate key `{text}` (first written on line {})",
-                                        first.span.line
-                                    ),
-                                )
-                                .path(format_path(&path))
-                                .expected("each key once per mapping"));
-                            }
-                        }
-                        _ => {
-                            return Err(ScenarioError::at(
-                                node.span,
-                                format!(
-                                    "a mapping key must be a plain name, found {}",
-                                    node.type_name()
-                                ),
-                            ));
-                        }
-                    }
+                    check_key(entries, &node, depth_path)?;
                     *pending_key = Some(node);
                 }
                 Some(key) => entries.push((key, node)),
             },
         }
+        Ok(())
     }
 
-    root.ok_or_else(|| {
-        let span = sources.span(source, 1, 0, 1, 0);
-        ScenarioError::at(span, "the scenario is empty")
-            .expected("a mapping with at least `duration`, `traffic` and `components`")
-    })
+    /// The document's root, once every event is taken.
+    fn finish(self) -> Result<Node, ScenarioError> {
+        self.root.ok_or_else(|| {
+            let span = self.sources.span(self.source, 1, 0, 1, 0);
+            ScenarioError::at(span, "the scenario is empty")
+                .expected("a mapping with at least `duration`, `traffic` and `components`")
+        })
+    }
+}
+
+/// Checks that `key`, about to become a key of the mapping holding `entries`
+/// (whose key path is `path`), is a plain name not already there.
+fn check_key(
+    entries: &[(Node, Node)],
+    key: &Node,
+    path: Option<Vec<PathSeg>>,
+) -> Result<(), ScenarioError> {
+    match &key.value {
+        Value::Scalar { text, .. } => {
+            if let Some((first, _)) = entries.iter().find(|(k, _)| k.as_str() == Some(text)) {
+                let mut path = path.unwrap_or_default();
+                path.push(PathSeg::Key(text.clone()));
+                return Err(ScenarioError::at(
+                    key.span,
+                    format!(
+                        "duplicate key `{text}` (first written on line {})",
+                        first.span.line
+                    ),
+                )
+                .path(format_path(&path))
+                .expected("each key once per mapping"));
+            }
+            Ok(())
+        }
+        _ => Err(ScenarioError::at(
+            key.span,
+            format!(
+                "a mapping key must be a plain name, found {}",
+                key.type_name()
+            ),
+        )),
+    }
 }
 
 fn count_nodes(n: &Node) -> usize {
