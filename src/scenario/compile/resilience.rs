@@ -2,8 +2,7 @@
 //! and `circuit_breaker`: checked and compiled into the model's retry
 //! policies, call guards and breakers.
 
-use super::faults::positive;
-use super::{Checker, MAX_DURATION};
+use super::{Checker, MAX_DURATION, positive};
 use crate::engine::SimDuration;
 use crate::model::{
     Backoff, Breaker, CallGuard, Jitter, RetryPolicy, resilience::BREAKER_MIN_CALLS,
@@ -167,7 +166,7 @@ fn compile_breaker(
 
 /// The guard of a call written at `path` from `caller` to `callee`; `None`
 /// when it has no options.
-pub(super) fn compile_call_guard(
+pub(crate) fn compile_call_guard(
     ck: &Checker,
     path: &str,
     o: Option<&CallOptionsSpec>,
