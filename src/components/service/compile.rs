@@ -4,13 +4,13 @@
 //! `scenario::compile::graph` at the point they were always checked.
 
 use super::model::{Autoscale, Call, CallFilter, Service, Sessions};
-use super::spec::{AutoscaleSpec, ServiceSpec, SessionsSpec};
+use super::spec::{AutoscaleSpec, CallOptionsSpec, ServiceSpec, SessionsSpec};
 use crate::engine::SimDuration;
-use crate::model::{self, Op};
+use crate::model::{self, CallGuard, Op};
 use crate::scenario::compile::cx::KindCx;
 use crate::scenario::compile::graph::{self, Carries};
 use crate::scenario::compile::kinds::{KindRules, KindSpec};
-use crate::scenario::compile::resilience::compile_call_guard;
+use crate::scenario::compile::resilience::{compile_breaker, compile_retry};
 use crate::scenario::compile::resilience_scaling::compile_rate_limit;
 use crate::scenario::compile::{
     Checker, MAX_INSTANCES, MAX_POOL_WORKERS, MAX_QUEUE, MAX_WORKERS, at_most_max, positive,
@@ -179,6 +179,50 @@ fn compile_when(
             Ok(CallFilter::Classes(ids))
         }
     }
+}
+
+/// The guard of a call written at `path` from `caller` to `callee`; `None`
+/// when it has no options.
+fn compile_call_guard(
+    ck: &Checker,
+    path: &str,
+    o: Option<&CallOptionsSpec>,
+    caller: &str,
+    callee: &str,
+) -> Result<Option<Box<CallGuard>>, ScenarioError> {
+    let Some(o) = o else { return Ok(None) };
+    let timeout = match o.timeout {
+        None => None,
+        Some(t) => Some(positive(
+            ck,
+            &format!("{path}.timeout"),
+            t,
+            "a timeout of no time fails every call",
+            "`timeout: 500ms`",
+        )?),
+    };
+    let retry = compile_retry(
+        ck,
+        path,
+        timeout,
+        o.retries,
+        o.backoff.as_ref(),
+        o.retry_budget,
+    )?;
+    let breaker = match &o.circuit_breaker {
+        None => None,
+        Some(b) => Some(compile_breaker(
+            ck,
+            &format!("{path}.circuit_breaker"),
+            b,
+            format!("{caller} -> {callee}"),
+        )?),
+    };
+    Ok(Some(Box::new(CallGuard {
+        timeout,
+        retry,
+        breaker,
+    })))
 }
 
 /// The service's `sessions`: `local`, or a shared store (a call like the
