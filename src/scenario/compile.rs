@@ -4,8 +4,9 @@
 //! offending value.
 //!
 //! Each kind of component compiles itself (`components/<kind>/compile.rs`,
-//! listed in [`kinds`]) with a [`cx::KindCx`]; the rules between kinds are
-//! in [`graph`]; this module reads the rest of the file and puts it together.
+//! listed in `kinds.rs`) with a `KindCx` (`cx.rs`); the rules between kinds
+//! are in `graph.rs`; this module reads the rest of the file and puts it
+//! together.
 
 pub(crate) mod cx;
 mod faults;

@@ -26,7 +26,7 @@ pub(crate) trait KindSpec: DeserializeOwned + 'static {
 }
 
 /// What the compiler asks of a kind beyond its compile step.
-pub(crate) trait KindRules: Sync {
+pub(crate) trait KindRules {
     /// Whether the requests reaching it must carry a key (caches and
     /// databases work on real keys).
     fn needs_key(&self) -> bool {
@@ -51,7 +51,8 @@ pub(crate) trait KindRules: Sync {
         Ok(())
     }
 
-    /// Its instance names, when there are too many to list (more than 8).
+    /// Its instance names, when there are too many to list (more than 8):
+    /// numbered names (`web.0` ... `web.99`) read as a range.
     fn elide_instances(&self, names: &[String]) -> String {
         format!("`{}` to `{}`", names[0], names[names.len() - 1])
     }
