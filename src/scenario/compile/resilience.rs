@@ -1,15 +1,13 @@
-//! A client's and a call's `timeout`, `retries`, `backoff`, `retry_budget`
-//! and `circuit_breaker`: checked and compiled into the model's retry
-//! policies, call guards and breakers.
+//! A client's and a call's `retries`, `backoff`, `retry_budget` and
+//! `circuit_breaker`: checked and compiled into the model's retry policies
+//! and breakers. (A call's guard as a whole is the service's, in
+//! `components/service/compile.rs`.)
 
-use super::faults::positive;
-use super::{Checker, MAX_DURATION};
+use super::{Checker, MAX_DURATION, positive};
 use crate::engine::SimDuration;
-use crate::model::{
-    Backoff, Breaker, CallGuard, Jitter, RetryPolicy, resilience::BREAKER_MIN_CALLS,
-};
+use crate::model::{Backoff, Breaker, Jitter, RetryPolicy, resilience::BREAKER_MIN_CALLS};
 use crate::scenario::error::ScenarioError;
-use crate::scenario::spec::{BackoffSpec, BreakerSpec, CallOptionsSpec, JitterSpec, PercentValue};
+use crate::scenario::spec::{BackoffSpec, BreakerSpec, JitterSpec, PercentValue};
 
 /// Most retries of one attempt: past a few, retries only add load.
 pub const MAX_RETRIES: u64 = 100;
@@ -19,7 +17,7 @@ pub const MAX_MIN_CALLS: u64 = 1_000_000;
 /// The retry policy of `retries`, `backoff` and `retry_budget` under `path`
 /// (`traffic.client` or a call); `timeout` is the attempt's timeout, which
 /// retries need.
-pub(super) fn compile_retry(
+pub(crate) fn compile_retry(
     ck: &Checker,
     path: &str,
     timeout: Option<SimDuration>,
@@ -121,7 +119,8 @@ fn compile_backoff(ck: &Checker, path: &str, b: &BackoffSpec) -> Result<Backoff,
     })
 }
 
-fn compile_breaker(
+/// The circuit breaker of a call at `path`, called `name` in outputs.
+pub(crate) fn compile_breaker(
     ck: &Checker,
     path: &str,
     b: &BreakerSpec,
@@ -163,48 +162,4 @@ fn compile_breaker(
         min_calls: min_calls as u32,
         name,
     })
-}
-
-/// The guard of a call written at `path` from `caller` to `callee`; `None`
-/// when it has no options.
-pub(super) fn compile_call_guard(
-    ck: &Checker,
-    path: &str,
-    o: Option<&CallOptionsSpec>,
-    caller: &str,
-    callee: &str,
-) -> Result<Option<Box<CallGuard>>, ScenarioError> {
-    let Some(o) = o else { return Ok(None) };
-    let timeout = match o.timeout {
-        None => None,
-        Some(t) => Some(positive(
-            ck,
-            &format!("{path}.timeout"),
-            t,
-            "a timeout of no time fails every call",
-            "`timeout: 500ms`",
-        )?),
-    };
-    let retry = compile_retry(
-        ck,
-        path,
-        timeout,
-        o.retries,
-        o.backoff.as_ref(),
-        o.retry_budget,
-    )?;
-    let breaker = match &o.circuit_breaker {
-        None => None,
-        Some(b) => Some(compile_breaker(
-            ck,
-            &format!("{path}.circuit_breaker"),
-            b,
-            format!("{caller} -> {callee}"),
-        )?),
-    };
-    Ok(Some(Box::new(CallGuard {
-        timeout,
-        retry,
-        breaker,
-    })))
 }

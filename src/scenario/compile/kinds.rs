@@ -1,0 +1,229 @@
+//! The kinds of component, in one table: how each is read (its spec, in
+//! `components/<kind>/spec.rs`), compiled (`components/<kind>/compile.rs`)
+//! and what the rest of the compiler asks of it ([`KindRules`]). Nothing
+//! else in the compiler names a kind's types.
+
+use indexmap::IndexMap;
+use serde::de::DeserializeOwned;
+
+use super::cx::{KindCx, NeedsUsers};
+use super::graph::Graph;
+use super::{Catalogue, Checker, NAME_RULE, is_name};
+use crate::components::{cache, database, load_balancer, queue, service};
+use crate::model::{Component, ComponentId, ComponentKind, Kind, Model, RequestClass};
+use crate::scenario::de::from_node;
+use crate::scenario::error::{ScenarioError, one_of};
+use crate::scenario::yaml::{Node, PathSeg, Value};
+
+/// A kind's spec as written, as the first pass needs it.
+pub(crate) trait KindSpec: DeserializeOwned + 'static {
+    /// The service whose workers take this component's messages (a queue's
+    /// `consumers`), as written: the other kinds' compile steps need it
+    /// before the queue is compiled.
+    fn consumers(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// What the compiler asks of a kind beyond its compile step.
+pub(crate) trait KindRules {
+    /// Whether the requests reaching it must carry a key (caches and
+    /// databases work on real keys).
+    fn needs_key(&self) -> bool {
+        false
+    }
+
+    /// Whether a `flush` fault may strike it.
+    fn flushable(&self) -> bool {
+        false
+    }
+
+    /// Refuses a `slow` fault on component `id` of `model`, written at
+    /// `path` as `name`, when the kind cannot be slowed.
+    fn refuse_slow(
+        &self,
+        _ck: &Checker,
+        _path: &str,
+        _model: &Model,
+        _id: ComponentId,
+        _name: &str,
+    ) -> Result<(), ScenarioError> {
+        Ok(())
+    }
+
+    /// Its instance names, when there are too many to list (more than 8):
+    /// numbered names (`web.0` ... `web.99`) read as a range.
+    fn elide_instances(&self, names: &[String]) -> String {
+        format!("`{}` to `{}`", names[0], names[names.len() - 1])
+    }
+}
+
+/// A kind's compile step, with its spec read.
+type Compile = Box<dyn Fn(&mut KindCx<'_>) -> Result<ComponentKind, ScenarioError>>;
+
+/// A component as the first pass read it.
+pub(crate) struct Read {
+    /// Its kind.
+    pub(super) kind: Kind,
+    /// The service it feeds, for a queue ([`KindSpec::consumers`]).
+    pub(super) consumers: Option<String>,
+    /// Its compile step.
+    compile: Compile,
+}
+
+/// What reading a spec gives: its [`KindSpec::consumers`] and its compile
+/// step.
+type Spec = (Option<String>, Compile);
+
+/// Reads the spec `S` at `node` and keeps it for the kind's compile step,
+/// whose result `wrap` makes a [`ComponentKind`].
+fn read<S: KindSpec, X: 'static>(
+    node: &Node,
+    at: &[PathSeg],
+    compile: fn(&mut KindCx<'_>, &S) -> Result<X, ScenarioError>,
+    wrap: fn(X) -> ComponentKind,
+) -> Result<Spec, ScenarioError> {
+    let spec: S = from_node(node, at)?;
+    let consumers = spec.consumers().map(str::to_string);
+    Ok((consumers, Box::new(move |cx| compile(cx, &spec).map(wrap))))
+}
+
+/// One kind of the table.
+struct Entry {
+    /// Its tag (and so its name, `kind: NAME`).
+    kind: Kind,
+    /// Reads its spec.
+    read: fn(&Node, &[PathSeg]) -> Result<Spec, ScenarioError>,
+    /// What the compiler asks of it.
+    rules: &'static dyn KindRules,
+}
+
+/// Every kind, in the order capabilities brought them (and messages list
+/// them): the one place the compiler names them.
+const KINDS: [Entry; 5] = [
+    Entry {
+        kind: Kind::Service,
+        read: |n, at| read(n, at, service::compile::compile, ComponentKind::Service),
+        rules: &service::compile::Rules,
+    },
+    Entry {
+        kind: Kind::LoadBalancer,
+        read: |n, at| {
+            read(
+                n,
+                at,
+                load_balancer::compile::compile,
+                ComponentKind::LoadBalancer,
+            )
+        },
+        rules: &load_balancer::compile::Rules,
+    },
+    Entry {
+        kind: Kind::Cache,
+        read: |n, at| read(n, at, cache::compile::compile, ComponentKind::Cache),
+        rules: &cache::compile::Rules,
+    },
+    Entry {
+        kind: Kind::Database,
+        read: |n, at| read(n, at, database::compile::compile, ComponentKind::Database),
+        rules: &database::compile::Rules,
+    },
+    Entry {
+        kind: Kind::Queue,
+        read: |n, at| read(n, at, queue::compile::compile, ComponentKind::Queue),
+        rules: &queue::compile::Rules,
+    },
+];
+
+/// What the compiler asks of `kind`.
+pub(super) fn rules(kind: Kind) -> &'static dyn KindRules {
+    KINDS
+        .iter()
+        .find(|e| e.kind == kind)
+        .expect("every kind is in the table")
+        .rules
+}
+
+/// The first pass over `components`: each component's name and kind
+/// checked and its spec read, in the order of the file.
+pub(super) fn read_components(
+    ck: &Checker,
+    entries: &[(Node, Node)],
+) -> Result<IndexMap<String, Read>, ScenarioError> {
+    let names: Vec<&str> = KINDS.iter().map(|e| e.kind.name()).collect();
+    let mut out = IndexMap::new();
+    for (k, v) in entries {
+        let name = k.as_str().unwrap_or("");
+        let path = format!("components.{name}");
+        if !is_name(name) {
+            return Err(ck
+                .err_key(&path, format!("`{name}` is not a valid component name"))
+                .expected(NAME_RULE));
+        }
+        let base = vec![PathSeg::Key("components".into()), PathSeg::Key(name.into())];
+        if !matches!(v.value, Value::Map(_)) {
+            return Err(
+                ScenarioError::at(v.span, format!("found {}", v.type_name()))
+                    .path(path)
+                    .expected("a mapping with `kind` and the component's settings"),
+            );
+        }
+        let Some(kind_node) = v.get("kind") else {
+            return Err(ScenarioError::at(v.span, "missing key `kind`")
+                .path(path)
+                .expected(one_of(&names)));
+        };
+        let kind = kind_node.as_str().unwrap_or("");
+        let Some(entry) = KINDS.iter().find(|e| e.kind.name() == kind) else {
+            return Err(
+                ScenarioError::at(kind_node.span, format!("unknown kind `{kind}`"))
+                    .path(format!("{path}.kind"))
+                    .expected(one_of(&names))
+                    .suggest(kind, names.iter().copied()),
+            );
+        };
+        let (consumers, compile) = (entry.read)(v, &base)?;
+        let read = Read {
+            kind: entry.kind,
+            consumers,
+            compile,
+        };
+        out.insert(name.to_string(), read);
+    }
+    Ok(out)
+}
+
+/// The second pass: each component compiled by its kind, in the order of
+/// the file, its calls added to `graph`. Returns the components and what in
+/// each needs the traffic to have users.
+pub(super) fn compile_components(
+    ck: &Checker,
+    read: &IndexMap<String, Read>,
+    graph: &mut Graph,
+    classes: &[RequestClass],
+    key_space: u64,
+    sizes: &Catalogue,
+) -> Result<(Vec<Component>, Vec<Option<NeedsUsers>>), ScenarioError> {
+    let mut components = Vec::with_capacity(read.len());
+    let mut users = Vec::with_capacity(read.len());
+    for (idx, (name, r)) in read.iter().enumerate() {
+        let mut cx = KindCx::new(
+            ck,
+            graph,
+            name,
+            idx as ComponentId,
+            classes,
+            key_space,
+            sizes,
+        );
+        let kind = (r.compile)(&mut cx)?;
+        let (edges, needs) = cx.finish();
+        graph.edges.push(edges);
+        users.push(needs);
+        components.push(Component {
+            name: name.clone(),
+            kind,
+        });
+    }
+    Ok((components, users))
+}
