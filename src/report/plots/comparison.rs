@@ -8,6 +8,7 @@ use super::data::{self, Timeseries};
 use super::markers::{Marker, Marks, draw_markers, draw_strip};
 use super::style::*;
 use crate::engine::SimDuration;
+use crate::report::schema::timeseries as ts;
 
 /// How the y axis of an overlay reads.
 enum YAxis {
@@ -154,8 +155,8 @@ fn cumulative_sessions_lost(path: &Path) -> io::Result<Option<Vec<(f64, f64)>>> 
     let mut rdr = csv::Reader::from_path(path).map_err(bad)?;
     let headers = rdr.headers().map_err(bad)?.clone();
     let (Some(t_col), Some(s_col)) = (
-        headers.iter().position(|h| h == "time_s"),
-        headers.iter().position(|h| h == "sessions_lost"),
+        headers.iter().position(|h| h == ts::TIME),
+        headers.iter().position(|h| h == ts::SESSIONS_LOST),
     ) else {
         return Ok(None);
     };

@@ -6,6 +6,8 @@
 use std::io;
 use std::path::Path;
 
+use crate::report::schema::{components as col, timeseries as ts};
+
 /// Most points kept per series: about one per horizontal pixel.
 pub(crate) const MAX_POINTS: usize = 1600;
 
@@ -183,14 +185,21 @@ impl<const N: usize> Series<N> {
 }
 
 /// Columns of `timeseries.csv` after `time_s`, in [`Timeseries::series`]
-/// order: the ones the CSV writer declares.
-pub(crate) const TS_COLUMNS: [&str; 12] = {
-    let all = crate::report::csv::TIMESERIES_COLUMNS;
-    [
-        all[1], all[2], all[3], all[4], all[5], all[6], all[7], all[8], all[9], all[10], all[11],
-        all[12],
-    ]
-};
+/// order.
+pub(crate) const TS_COLUMNS: [&str; 12] = [
+    ts::OFFERED,
+    ts::COMPLETED,
+    ts::GOODPUT,
+    ts::REJECTED,
+    ts::TIMED_OUT,
+    ts::FAILED,
+    ts::IN_FLIGHT,
+    ts::P50,
+    ts::P90,
+    ts::P99,
+    ts::P999,
+    ts::MAX,
+];
 pub(crate) const OFFERED: usize = 0;
 pub(crate) const COMPLETED: usize = 1;
 pub(crate) const GOODPUT: usize = 2;
@@ -302,7 +311,7 @@ impl WindowLength {
 pub(crate) fn read_timeseries(path: &Path, duration_s: Option<f64>) -> io::Result<Timeseries> {
     let mut rdr = open(path)?;
     let headers = rdr.byte_headers().map_err(|e| bad(path, e))?.clone();
-    let t_col = column(path, &headers, "time_s")?;
+    let t_col = column(path, &headers, ts::TIME)?;
     let mut cols = [0usize; 12];
     for (c, name) in cols.iter_mut().zip(TS_COLUMNS) {
         *c = column(path, &headers, name)?;
@@ -347,47 +356,6 @@ pub(crate) const QUEUE_LEN: usize = 1;
 pub(crate) const IN_SERVICE: usize = 2;
 pub(crate) const UP: usize = 3;
 pub(crate) const BACKLOG: usize = 4;
-
-/// `name` if the CSV writer declares it among `components.csv`'s columns;
-/// evaluated at compile time, so that renaming a column there breaks the
-/// build here rather than the plots at run time.
-const fn declared(name: &'static str) -> &'static str {
-    let all = crate::report::csv::COMPONENTS_COLUMNS;
-    let mut i = 0;
-    while i < all.len() {
-        let (a, b) = (all[i].as_bytes(), name.as_bytes());
-        if a.len() == b.len() {
-            let mut j = 0;
-            while j < a.len() && a[j] == b[j] {
-                j += 1;
-            }
-            if j == a.len() {
-                return name;
-            }
-        }
-        i += 1;
-    }
-    panic!("not a column of components.csv")
-}
-
-/// Columns of `components.csv` the plots read.
-pub(crate) mod col {
-    use super::declared;
-    pub(crate) const TIME: &str = declared("time_s");
-    pub(crate) const COMPONENT: &str = declared("component");
-    pub(crate) const INSTANCE: &str = declared("instance");
-    pub(crate) const UP: &str = declared("up");
-    pub(crate) const UTILIZATION: &str = declared("utilization");
-    pub(crate) const QUEUE_LEN: &str = declared("queue_len");
-    pub(crate) const IN_SERVICE: &str = declared("in_service");
-    pub(crate) const COMPLETED: &str = declared("completed");
-    pub(crate) const REJECTED: &str = declared("rejected");
-    pub(crate) const HITS: &str = declared("hits");
-    pub(crate) const MISSES: &str = declared("misses");
-    pub(crate) const BACKLOG: &str = declared("backlog");
-    pub(crate) const LAG_MS: &str = declared("lag_ms");
-    pub(crate) const STALE_READS: &str = declared("stale_reads");
-}
 
 /// One component's pool (`*` rows of `components.csv`), downsampled.
 #[derive(Clone, Debug)]
@@ -973,7 +941,7 @@ mod tests {
         assert_eq!(parse_node(b"node0"), None);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("components.csv");
-        let header = crate::report::csv::COMPONENTS_COLUMNS.join(",");
+        let header = col::COLUMNS.join(",");
         // Windows of half a second, the last cut to 0.25 s by the end of
         // the run; a window without lookups; a database of 2 shards with a
         // replica each; a queue; a service (no data tier).
@@ -1029,7 +997,7 @@ mod tests {
     fn a_run_without_a_data_tier_is_read_one_window_only() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("components.csv");
-        let mut text = crate::report::csv::COMPONENTS_COLUMNS.join(",") + "\n";
+        let mut text = col::COLUMNS.join(",") + "\n";
         text.push_str("0,web,*,1,0.5,0,1,4,0,,,,,\n1,web,*,1,0.5,0,1,4,0,,,,,\n");
         // A broken row past the first window is never reached.
         text.push_str("2,web,*,1,oops,0,1,4,0,,,,,\n");

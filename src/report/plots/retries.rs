@@ -13,6 +13,7 @@ use super::markers::{draw_markers, draw_strip};
 use super::run::{Ctx, header, num_label, per_point, points_note, time_label};
 use super::style::*;
 use crate::metrics::{EventKind, LoggedEvent};
+use crate::report::schema::timeseries as ts;
 
 /// First tries and attempts per second, downsampled; windows read.
 fn read(path: &Path) -> io::Result<(Series<2>, usize)> {
@@ -30,7 +31,7 @@ fn read(path: &Path) -> io::Result<(Series<2>, usize)> {
             .position(|h| h == name.as_bytes())
             .ok_or_else(|| bad(&format_args!("no column `{name}`")))
     };
-    let cols = [col("time_s")?, col("offered_rps")?, col("attempts_rps")?];
+    let cols = [col(ts::TIME)?, col(ts::OFFERED)?, col(ts::ATTEMPTS)?];
     let mut ds = Downsampler::new([Agg::Mean, Agg::Mean], MAX_POINTS);
     let mut rec = csv::ByteRecord::new();
     let (mut windows, mut step, mut last) = (0usize, f64::INFINITY, None::<f64>);
