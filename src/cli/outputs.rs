@@ -62,6 +62,7 @@ pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> io::R
     }
     let mut markers = plots::Marker::rate_changes(model);
     markers.extend(plots::Marker::from_run(&result.log, &result.recovery));
+    let kinds = plots::ComponentKinds::of(model);
     let input = plots::RunPlots {
         dir,
         scenario: &model.name,
@@ -70,6 +71,7 @@ pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> io::R
         duration: model.duration,
         markers: &markers,
         latency_by_class: &result.latency_by_class,
+        kinds: &kinds,
     };
     plots::write_run_plots(&input)?;
     let retrying = model.has_retries_or_breakers();
@@ -122,12 +124,15 @@ impl ScenarioOutputs {
         let dir = self.dir.join("comparison");
         atomic::write_atomic(&dir.join("comparison.csv"), &csv::comparison_csv(rows)?)?;
         let variant_dirs: Vec<PathBuf> = models.iter().map(|m| self.dir.join(&m.variant)).collect();
+        let kinds: Vec<plots::ComponentKinds> =
+            models.iter().map(plots::ComponentKinds::of).collect();
         let variants: Vec<plots::VariantRun> = models
             .iter()
-            .zip(&variant_dirs)
-            .map(|(m, d)| plots::VariantRun {
+            .zip(variant_dirs.iter().zip(&kinds))
+            .map(|(m, (d, k))| plots::VariantRun {
                 name: &m.variant,
                 dir: d,
+                kinds: k,
             })
             .collect();
         let base = &models[0];

@@ -340,7 +340,15 @@ pub(crate) fn write_all(
     let tiers: Vec<data::DataTier> = variants
         .iter()
         .zip(&runs)
-        .map(|(v, r)| data::read_data_tier(&v.dir.join("components.csv"), warmup, None, r.window_s))
+        .map(|(v, r)| {
+            data::read_data_tier(
+                &v.dir.join("components.csv"),
+                warmup,
+                None,
+                r.window_s,
+                v.kinds,
+            )
+        })
         .collect::<io::Result<_>>()?;
     let stacked = |what: &str, noun: &str, shown: &[String], hidden: usize, subtitle: String| {
         let mut t = title(what);

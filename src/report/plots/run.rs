@@ -10,6 +10,7 @@ use super::data::{self, ComponentSeries, Timeseries};
 use super::markers::{Marks, draw_markers, draw_strip};
 use super::style::*;
 use crate::metrics::Latencies;
+use crate::model::Kind;
 
 /// What every time plot of a run shares.
 pub(crate) struct Ctx<'a> {
@@ -327,9 +328,9 @@ pub(crate) fn components(
         "each pool as a whole (instances combined), averaged over each window{}",
         points_note(per_point(windows, pts), "mean")
     );
-    let any_lb = shown.iter().any(|c| c.no_utilization && !c.queue);
-    let any_queue = shown.iter().any(|c| c.queue);
-    let any_service = shown.iter().any(|c| !c.no_utilization);
+    let any_lb = shown.iter().any(|c| c.kind == Kind::LoadBalancer);
+    let any_queue = shown.iter().any(|c| c.kind == Kind::Queue);
+    let any_service = shown.iter().any(|c| c.has_utilization());
     // Fewer time ticks in narrower panels.
     let panel_w = (WIDTH as f64 / cols as f64) - (chart::LEFT + chart::RIGHT) as f64;
     let axis = TimeAxis::with_ticks(ctx.axis.end, (panel_w / 75.0).floor());
@@ -382,10 +383,12 @@ pub(crate) fn components(
                 1 => format!("{}, 1 instance", comp.name),
                 n => format!("{}, {n} instances", comp.name),
             };
-            let (caption, shorter) = match (comp.no_utilization, comp.mean_utilization) {
-                (true, _) if comp.queue => (format!("{} (queue)", comp.name), comp.name.clone()),
-                (true, _) => (format!("{} (load balancer)", comp.name), comp.name.clone()),
-                (false, Some(u)) => {
+            let (caption, shorter) = match (comp.has_utilization(), comp.mean_utilization) {
+                (false, _) if comp.kind == Kind::Queue => {
+                    (format!("{} (queue)", comp.name), comp.name.clone())
+                }
+                (false, _) => (format!("{} (load balancer)", comp.name), comp.name.clone()),
+                (true, Some(u)) => {
                     let mean = format!("{name}: mean utilisation {:.0}%", u * 100.0);
                     let full = if ctx.warmup > 0.0 {
                         format!("{mean} after warm-up")
@@ -394,7 +397,7 @@ pub(crate) fn components(
                     };
                     (full, mean)
                 }
-                (false, None) => (name.clone(), name),
+                (true, None) => (name.clone(), name),
             };
             let (cx, cy) = cell.get_base_pixel();
             let room = cell.dim_in_pixel().0 as i32 - chart::LEFT as i32 - 16;
@@ -435,10 +438,10 @@ fn panel(
         y_fmt: fmt,
         y_desc: desc,
     };
-    if comp.no_utilization {
+    if !comp.has_utilization() {
         // A queue's level is the messages it holds, a balancer's the
         // requests it has passed on and not yet seen answered.
-        let (col, desc, color) = if comp.queue {
+        let (col, desc, color) = if comp.kind == Kind::Queue {
             (data::BACKLOG, "held (messages)", OI_GREEN)
         } else {
             (data::IN_SERVICE, "outstanding (requests)", OI_PURPLE)
@@ -667,7 +670,12 @@ pub(crate) fn write_all(input: &super::RunPlots) -> io::Result<Vec<PathBuf>> {
     let duration = input.duration.as_secs_f64();
     let warmup = input.warmup.as_secs_f64();
     let ts = data::read_timeseries(&dir.join("timeseries.csv"), Some(duration))?;
-    let comps = data::read_components(&dir.join("components.csv"), warmup, Some(duration))?;
+    let comps = data::read_components(
+        &dir.join("components.csv"),
+        warmup,
+        Some(duration),
+        input.kinds,
+    )?;
     let axis = TimeAxis::new(duration.max(ts.end_s));
     let ctx = Ctx {
         scenario: input.scenario,
@@ -693,6 +701,7 @@ pub(crate) fn write_all(input: &super::RunPlots) -> io::Result<Vec<PathBuf>> {
         warmup,
         Some(duration),
         ts.window_s,
+        input.kinds,
     )?;
     written.extend(super::data_tier::write_all(dir, &ctx, &tier)?);
     Ok(written)
