@@ -19,6 +19,7 @@ mod chart;
 mod comparison;
 mod data;
 mod data_tier;
+mod figure;
 mod markers;
 mod retries;
 mod run;
