@@ -20,8 +20,11 @@ use crate::planning::replications::{Replicated, Sample, replications_csv};
 use crate::planning::sweep::{Axis, Point, PointFigures, plot_axes, point_index, report_points};
 use crate::report::comparison::ComparisonRow;
 use crate::report::document::ReportInput;
+use crate::report::export::export;
+use crate::report::html::Html;
+use crate::report::markdown::Markdown;
 use crate::report::schema::replications::{POINT, VARIANT};
-use crate::report::{atomic, csv, html, markdown, plots, table};
+use crate::report::{atomic, csv, plots, table};
 use crate::simulation::RunResult;
 
 /// Makes `dir` ready for outputs; exits 2 when it cannot be written.
@@ -222,8 +225,7 @@ impl ScenarioOutputs {
             facts,
             slo,
         };
-        html::write_html(&input)?;
-        markdown::write_markdown(&input)?;
+        export(&input, &[&Html, &Markdown])?;
         Ok(())
     }
 

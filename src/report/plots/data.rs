@@ -1132,4 +1132,72 @@ mod tests {
         assert_eq!(s.x.len(), 600);
         assert_eq!(s.cols[0][599], 599.0);
     }
+    /// How many consecutive windows each point of a downsampler of `max`
+    /// points holds after `n` windows: it doubles whenever the points would
+    /// exceed `max`.
+    fn windows_per_point(n: usize, max: usize) -> usize {
+        let max = (max.max(2) / 2) * 2;
+        let (mut per, mut done, mut open) = (1usize, 0usize, 0usize);
+        for _ in 0..n {
+            open += 1;
+            if open >= per {
+                (done, open) = (done + 1, 0);
+                if done >= max {
+                    (done, per) = (done.div_ceil(2), per * 2);
+                }
+            }
+        }
+        per
+    }
+
+    proptest::proptest! {
+        /// Against the naive reference, each point being its windows cut
+        /// into consecutive groups: maxima and minima exactly, means and x
+        /// (sums in another order) within 1e-9 of the mean magnitude of
+        /// what they average. A gap (NaN) is left out; a group of gaps is
+        /// a gap.
+        #[test]
+        fn downsampling_is_the_mean_and_extremes_of_consecutive_windows(
+            rows in proptest::collection::vec(
+                proptest::array::uniform3(proptest::option::of(-1e6f64..1e6)),
+                0..3000,
+            ),
+            max in 2usize..80,
+        ) {
+            let aggs = [Agg::Mean, Agg::Max, Agg::Min];
+            let t = |i: usize| i as f64 * 0.5;
+            let mut ds = Downsampler::new(aggs, max);
+            for (i, r) in rows.iter().enumerate() {
+                ds.push(t(i), &r.map(|v| v.unwrap_or(f64::NAN)));
+            }
+            let got = ds.finish(0.25);
+            let per = windows_per_point(rows.len(), max);
+            let groups: Vec<&[[Option<f64>; 3]]> = rows.chunks(per).collect();
+            proptest::prop_assert_eq!(got.x.len(), groups.len());
+            proptest::prop_assert!(got.x.len() <= max);
+            for (k, group) in groups.iter().enumerate() {
+                let first = k * per;
+                let x = (first..first + group.len()).map(t).sum::<f64>() / group.len() as f64;
+                proptest::prop_assert!((got.x[k] - (x + 0.25)).abs() <= 1e-9 * x.max(1.0));
+                for (c, agg) in aggs.iter().enumerate() {
+                    let values: Vec<f64> = group.iter().filter_map(|r| r[c]).collect();
+                    let g = got.cols[c][k];
+                    if values.is_empty() {
+                        proptest::prop_assert!(g.is_nan());
+                        continue;
+                    }
+                    let n = values.len() as f64;
+                    match agg {
+                        Agg::Mean => {
+                            let want = values.iter().sum::<f64>() / n;
+                            let scale = values.iter().map(|v| v.abs()).sum::<f64>() / n;
+                            proptest::prop_assert!((g - want).abs() <= 1e-9 * scale, "{g} vs {want}");
+                        }
+                        Agg::Max => proptest::prop_assert_eq!(g, values.iter().copied().fold(f64::MIN, f64::max)),
+                        Agg::Min => proptest::prop_assert_eq!(g, values.iter().copied().fold(f64::MAX, f64::min)),
+                    }
+                }
+            }
+        }
+    }
 }
