@@ -30,6 +30,9 @@ pub struct Prepared {
     pub dir: PathBuf,
 }
 
+/// The axes, the points (value indices) and each point's model.
+type Grid = (Vec<Axis>, Vec<Vec<usize>>, Vec<Model>);
+
 /// Parses the `--vary` flags and loads every point's model; bad input
 /// exits 2.
 fn load_points(
@@ -37,7 +40,7 @@ fn load_points(
     opts: &LoadOptions,
     vary: &[String],
     replications: Option<u32>,
-) -> Result<(Vec<Axis>, Vec<Vec<usize>>, Vec<Model>), ExitCode> {
+) -> Result<Grid, ExitCode> {
     let mut axes = Vec::new();
     for v in vary {
         axes.push(Axis::parse(v).map_err(|e| bad_input(format!("`--vary {v}`: {e}")))?);

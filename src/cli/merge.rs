@@ -18,9 +18,20 @@ use crate::report::atomic;
 /// A failed merge: the exit status and what to tell.
 type Failure = (u8, String);
 
+/// The shares found under the folders given.
+struct Found {
+    /// Runs' shares: manifest and scenario folder.
+    runs: Vec<(Manifest, PathBuf)>,
+    /// Sweeps' shares: folder and manifest text.
+    sweeps: Vec<(PathBuf, String)>,
+}
+
 /// `capsim merge DIR... --out DIR`.
 pub fn merge(args: &MergeArgs) -> ExitCode {
-    let (shares, sweeps) = match find_shares(&args.dirs) {
+    let Found {
+        runs: shares,
+        sweeps,
+    } = match find_shares(&args.dirs) {
         Ok(found) => found,
         Err(msg) => return bad_input(msg),
     };
@@ -51,10 +62,7 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
 /// The scenario folders with a manifest under each of `dirs`: runs' (in
 /// `<scenario>/`) with their manifests, and sweeps' (in `<scenario>/sweep/`)
 /// with their manifests' text. Every folder must hold one.
-#[allow(clippy::type_complexity)]
-fn find_shares(
-    dirs: &[PathBuf],
-) -> Result<(Vec<(Manifest, PathBuf)>, Vec<(PathBuf, String)>), String> {
+fn find_shares(dirs: &[PathBuf]) -> Result<Found, String> {
     let mut shares: Vec<(Manifest, PathBuf)> = Vec::new();
     let mut sweeps: Vec<(PathBuf, String)> = Vec::new();
     for dir in dirs {
@@ -88,7 +96,10 @@ fn find_shares(
             ));
         }
     }
-    Ok((shares, sweeps))
+    Ok(Found {
+        runs: shares,
+        sweeps,
+    })
 }
 
 /// Checks that `parts` (sorted by index) are every share of one run, once.

@@ -22,6 +22,16 @@ use crate::simulation::RunError;
 /// estimate's guess there.
 type Guesses = Vec<(Vec<usize>, Option<Guess>)>;
 
+/// What a plan's search found.
+struct Searched {
+    /// The cheapest point that meets the objective, if any does.
+    chosen: Option<Vec<usize>>,
+    /// The points tried, in grid order.
+    pts: Vec<PointFigures>,
+    /// Where the estimate started the bisections.
+    guesses: Guesses,
+}
+
 /// `capsim plan`.
 pub fn plan(args: &PlanArgs) -> ExitCode {
     let p = match prepare(&args.grid, "plan", true) {
@@ -31,7 +41,11 @@ pub fn plan(args: &PlanArgs) -> ExitCode {
     let objective = p.objective.expect("`prepare` requires one for a plan");
     let stop = stop_on_interrupt();
     let started = std::time::Instant::now();
-    let (chosen, pts, guesses) = match search_grid(&p, objective, &stop) {
+    let Searched {
+        chosen,
+        pts,
+        guesses,
+    } = match search_grid(&p, objective, &stop) {
         Ok(found) => found,
         Err(code) => return code,
     };
@@ -82,7 +96,7 @@ fn search_grid(
     p: &Prepared,
     objective: Objective,
     stop: &AtomicBool,
-) -> Result<(Option<Vec<usize>>, Vec<PointFigures>, Guesses), ExitCode> {
+) -> Result<Searched, ExitCode> {
     let model_at = |at: &[usize]| &p.models[point_index(&p.axes, at)];
     let bisected = p.axes.iter().rposition(|a| a.range);
     let mut guesses: Guesses = Vec::new();
@@ -144,7 +158,11 @@ fn search_grid(
         None => {}
     }
     figures.sort_by_key(|f| point_index(&p.axes, &f.at));
-    Ok((found.chosen, figures, guesses))
+    Ok(Searched {
+        chosen: found.chosen,
+        pts: figures,
+        guesses,
+    })
 }
 
 /// Where the estimate started each bisection of axis `b`, and why.
