@@ -22,13 +22,14 @@ pub mod outputs;
 pub mod plan;
 pub mod run;
 pub mod series;
+pub mod simulate;
 pub mod sweep;
 pub mod validate;
 
 pub use args::{Cli, Command};
 pub use exit::{EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_IO, EXIT_SLO_BREACHED, exit_status};
 pub use outputs::write_run_outputs;
-pub use run::{run_in_group, run_to_dir};
+pub use simulate::{run_in_group, run_to_dir};
 
 /// Runs the command line and returns the exit status.
 pub fn main() -> ExitCode {

@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use indicatif::MultiProgress;
@@ -13,15 +12,15 @@ use rayon::prelude::*;
 use super::args::RunArgs;
 use super::exit::{EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_IO, exit_status};
 use super::options::{run_models, stop_on_interrupt};
-use super::outputs::{ScenarioOutputs, write_run_outputs};
+use super::outputs::ScenarioOutputs;
 use super::series;
-use crate::metrics::Sink;
+use super::simulate::run_in_group;
 use crate::model::Model;
 use crate::planning::estimate::estimate;
 use crate::planning::estimate_table::beside_simulated;
 use crate::report::comparison::ComparisonRow;
-use crate::report::{csv, progress::Progress, table};
-use crate::simulation::{RunError, RunResult, Simulation};
+use crate::report::table;
+use crate::simulation::{RunError, RunResult};
 
 /// `capsim run`: single runs here, a series (replications, `warmup: auto`,
 /// a share) in [`series::run_series_command`].
@@ -176,45 +175,4 @@ fn print_runs(
         wall,
         events as f64 / wall.max(1e-9) / 1e6
     );
-}
-
-/// Simulates `model` and writes its CSVs and its plots into `dir`,
-/// atomically; stops early, writing nothing, when `stop` is set.
-pub fn run_to_dir(
-    model: &Model,
-    dir: &Path,
-    quiet: bool,
-    stop: &AtomicBool,
-) -> Result<RunResult, RunError> {
-    run_in_group(model, dir, quiet, stop, None)
-}
-
-/// [`run_to_dir`] for runs going on at once, sharing a progress `group`.
-pub fn run_in_group(
-    model: &Model,
-    dir: &Path,
-    quiet: bool,
-    stop: &AtomicBool,
-    group: Option<&MultiProgress>,
-) -> Result<RunResult, RunError> {
-    let names = model.components.iter().map(|c| c.name.clone()).collect();
-    let instances = (0..model.components.len() as u32)
-        .map(|id| model.instance_names(id))
-        .collect();
-    let mut sink = csv::CsvSink::create(dir, names, instances)?;
-    let mut progress = Progress::new(
-        &format!("{} ({})", model.name, model.variant),
-        model.duration,
-        quiet,
-        group,
-    );
-    let result = Simulation::new(model).run(&mut sink as &mut dyn Sink, &mut |now, events| {
-        progress.update(now, events);
-        !stop.load(Ordering::Relaxed)
-    });
-    progress.finish();
-    let result = result?;
-    sink.commit()?;
-    write_run_outputs(model, &result, dir)?;
-    Ok(result)
 }

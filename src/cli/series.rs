@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use super::exit::{EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_IO, EXIT_SLO_BREACHED};
 use super::options::stop_on_interrupt;
 use super::outputs::{ScenarioOutputs, comparison_rows};
-use super::run::run_in_group;
+use super::simulate::run_in_group;
 use crate::metrics::NullSink;
 use crate::model::Model;
 use crate::planning::estimate::estimate;
