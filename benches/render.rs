@@ -69,6 +69,7 @@ fn run_plots(what: &str, m: &Model, n: usize, extra: impl Fn(&Model) -> Vec<Mark
         duration: m.duration,
         markers: &markers,
         latency_by_class: &result.latency_by_class,
+        kinds: &plots::ComponentKinds::of(m),
     };
     let t = median(n, || {
         plots::write_run_plots(&input).unwrap();

@@ -12,7 +12,7 @@ use capsim::cli::{EXIT_SLO_BREACHED, exit_status, run_to_dir, write_run_outputs}
 use capsim::engine::{SimDuration, SimTime};
 use capsim::metrics::{EventKind, LoggedEvent, RecoveryRow, SloVerdict};
 use capsim::model::{Fault, FaultKind, Model, Slo};
-use capsim::report::plots::{self, Marker, MarkerKind, RunPlots, VariantRun};
+use capsim::report::plots::{self, ComponentKinds, Marker, MarkerKind, RunPlots, VariantRun};
 use capsim::report::table;
 use capsim::scenario::{self, LoadOptions};
 use capsim::simulation::RunResult;
@@ -366,6 +366,7 @@ fn run_plots(m: &Model, result: &RunResult, dir: &Path, markers: &[Marker]) {
         duration: m.duration,
         markers,
         latency_by_class: &result.latency_by_class,
+        kinds: &ComponentKinds::of(m),
     })
     .unwrap();
 }
@@ -475,9 +476,11 @@ fn comparison_plots_mark_the_base_faults_planned() {
             (secs(35.0), MarkerKind::FaultEnd, "end web.2"),
         ]
     );
+    let kinds = ComponentKinds::of(&m);
     let runs = [VariantRun {
         name: "base",
         dir: &dir,
+        kinds: &kinds,
     }];
     let (with, without) = (tmp.path().join("with"), tmp.path().join("without"));
     let mut markers = Marker::rate_changes(&m);

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use capsim::engine::SimTime;
+use capsim::model::Kind;
 use capsim::model::Model;
-use capsim::report::plots::{self, Marker, MarkerKind, RunPlots, VariantRun};
+use capsim::report::plots::{self, ComponentKinds, Marker, MarkerKind, RunPlots, VariantRun};
 use capsim::scenario::{self, LoadOptions};
 use capsim::simulation::RunResult;
 use image::RgbImage;
@@ -85,6 +86,7 @@ fn run(m: &Model, dir: &Path) -> (RunResult, Vec<PathBuf>) {
         duration: m.duration,
         markers: &markers(m),
         latency_by_class: &result.latency_by_class,
+        kinds: &ComponentKinds::of(m),
     })
     .expect("plots are written");
     (result, written)
@@ -253,6 +255,7 @@ latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_p999_ms,latency_max_ms\n",
             "rate change at 30s",
         )],
         latency_by_class: &[],
+        kinds: &ComponentKinds::default(),
     })
     .expect("empty runs plot too");
     assert_eq!(written.len(), 4);
@@ -368,15 +371,18 @@ fn comparison_plots_overlay_one_colour_per_variant() {
         ),
     ];
     let mut dirs = Vec::new();
+    let mut kinds = Vec::new();
     for (name, sets) in &variants {
         let dir = tmp.path().join(name);
-        run(&model(SCENARIO, sets), &dir);
+        let m = model(SCENARIO, sets);
+        run(&m, &dir);
         dirs.push(dir);
+        kinds.push(ComponentKinds::of(&m));
     }
     let runs: Vec<VariantRun> = variants
         .iter()
-        .zip(&dirs)
-        .map(|((name, _), dir)| VariantRun { name, dir })
+        .zip(dirs.iter().zip(&kinds))
+        .map(|((name, _), (dir, kinds))| VariantRun { name, dir, kinds })
         .collect();
     let base = model(SCENARIO, &[]);
     let out = tmp.path().join("comparison");
@@ -699,6 +705,8 @@ fn plots_of(dir: &Path) -> Vec<PathBuf> {
         duration: capsim::engine::SimDuration::from_secs(12),
         markers: &[],
         latency_by_class: &[],
+        // `synthetic_database` names its databases db0, db1...
+        kinds: &ComponentKinds::new((0..3).map(|d| (format!("db{d}"), Kind::Database))),
     })
     .expect("plots are written")
 }
@@ -744,15 +752,18 @@ fn comparisons_overlay_hit_ratio_and_backlog_when_variants_have_them() {
         ("small-cache", vec!["components.cache.capacity=200"]),
     ];
     let mut dirs = Vec::new();
+    let mut kinds = Vec::new();
     for (name, sets) in &variants {
         let dir = tmp.path().join(name);
-        run(&model(DATA_TIER, sets), &dir);
+        let m = model(DATA_TIER, sets);
+        run(&m, &dir);
         dirs.push(dir);
+        kinds.push(ComponentKinds::of(&m));
     }
     let runs: Vec<VariantRun> = variants
         .iter()
-        .zip(&dirs)
-        .map(|((name, _), dir)| VariantRun { name, dir })
+        .zip(dirs.iter().zip(&kinds))
+        .map(|((name, _), (dir, kinds))| VariantRun { name, dir, kinds })
         .collect();
     let base = model(DATA_TIER, &[]);
     let out = tmp.path().join("comparison");
@@ -800,6 +811,7 @@ fn every_time_plot_marks_faults_and_the_cdf_does_not() {
         duration: m.duration,
         markers: &with_faults,
         latency_by_class: &result.latency_by_class,
+        kinds: &ComponentKinds::of(&m),
     })
     .unwrap();
     assert_eq!(again, written);

@@ -53,19 +53,9 @@ pub fn t975(df: u32) -> f64 {
         + (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / (384.0 * v * v * v)
 }
 
-/// A figure across runs: its mean and, with two runs or more, the 95%
-/// confidence interval of that mean.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Figure {
-    /// Mean over the runs that have the figure.
-    pub mean: f64,
-    /// Lower end of the 95% interval; `None` from a single run.
-    pub lo: Option<f64>,
-    /// Upper end of the 95% interval; `None` from a single run.
-    pub hi: Option<f64>,
-    /// Runs that had the figure (a run with no reply has no latency).
-    pub n: u32,
-}
+/// The figure type lives with the reports that render it; its statistics
+/// are computed here.
+pub use crate::report::figures::Figure;
 
 impl Figure {
     /// The mean and t interval of `values`; `None` when there are none.
@@ -93,24 +83,6 @@ impl Figure {
             hi: Some(mean + half),
             n: n as u32,
         })
-    }
-
-    /// Half the interval's width; `None` from a single run.
-    pub fn half_width(&self) -> Option<f64> {
-        Some((self.hi? - self.lo?) / 2.0)
-    }
-
-    /// Whether the interval is within `precision` (a fraction) of the mean:
-    /// its half-width at most `precision` x |mean|. A figure that is the same
-    /// in every run (an error rate of 0) has a zero-width interval and is.
-    pub fn within(&self, precision: f64) -> bool {
-        self.half_width()
-            .is_some_and(|h| h <= precision * self.mean.abs())
-    }
-
-    /// The upper end, or the mean from a single run.
-    pub fn upper(&self) -> f64 {
-        self.hi.unwrap_or(self.mean)
     }
 }
 

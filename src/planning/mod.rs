@@ -4,8 +4,11 @@
 //! shares that run on several machines and merge into the same outputs.
 
 pub mod estimate;
+pub mod estimate_table;
 pub mod interval;
+pub mod manifest;
 pub mod mser;
+pub mod objective;
 pub mod plan;
 pub mod replications;
 pub mod sweep;

@@ -4,7 +4,10 @@
 //! axes, starting from an analytic guess and galloping out from it; the
 //! other axes are enumerated.
 
+use super::estimate::{Estimate, estimate};
+use super::objective::Objective;
 use super::sweep::{Axis, points};
+use crate::model::Model;
 
 /// What evaluating a point said.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -163,6 +166,59 @@ pub fn search(
     Search {
         tried,
         chosen: chosen.map(|c| c.0),
+    }
+}
+
+/// Where the analytic estimate starts a bisection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Guess {
+    /// The value's index on the bisected axis.
+    pub index: usize,
+    /// Whether the estimate meets the p99 bound there (else it is only the
+    /// fewest that keeps up).
+    pub meets_p99: bool,
+}
+
+/// Whether an estimate keeps up with its load (below saturation, within the
+/// objective's error rate, 1% without one) and whether it also meets the
+/// objective's p99.
+fn judge(e: &Estimate, objective: &Objective) -> (bool, bool) {
+    // A bounded queue is never "saturated": it rejects instead.
+    let rejected: f64 = e.components.iter().filter_map(|c| c.rejected_share).sum();
+    let keeps_up = !e.saturated()
+        && e.components
+            .iter()
+            .all(|c| c.utilization.is_none_or(|u| u < 1.0))
+        && rejected <= objective.error_rate.unwrap_or(0.01);
+    let meets = keeps_up
+        && e.end_to_end
+            .as_ref()
+            .is_some_and(|x| objective.p99_ms.is_none_or(|p| x.p99_s * 1e3 <= p));
+    (keeps_up, meets)
+}
+
+/// The analytic start of a bisection over `along` (the models of each value
+/// of the bisected axis, the other axes fixed): the fewest whose estimate
+/// meets the p99 bound; else the fewest below saturation (the estimate's
+/// even split can be pessimistic about the tail); `None` when every one is
+/// saturated.
+pub fn analytic_guess<'m>(
+    along: impl IntoIterator<Item = &'m Model>,
+    objective: &Objective,
+) -> Option<Guess> {
+    let verdicts: Vec<(bool, bool)> = along
+        .into_iter()
+        .map(|m| judge(&estimate(m), objective))
+        .collect();
+    match verdicts.iter().position(|v| v.1) {
+        Some(index) => Some(Guess {
+            index,
+            meets_p99: true,
+        }),
+        None => verdicts.iter().position(|v| v.0).map(|index| Guess {
+            index,
+            meets_p99: false,
+        }),
     }
 }
 

@@ -15,7 +15,8 @@ use super::interval::Figure;
 use crate::engine::{SimDuration, derived_seed};
 use crate::metrics::SummaryRow;
 use crate::model::{Model, Replications};
-use crate::report::csv::fixed;
+use crate::report::format::fixed;
+use crate::report::schema::replications::COLUMNS as SAMPLE_COLUMNS;
 use crate::simulation::{RunError, RunResult};
 
 /// What one run contributes to the figures across runs.
@@ -105,44 +106,9 @@ pub fn replication_model(model: &Model, k: u32) -> Model {
     m
 }
 
-/// One request class's figures across runs.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ClassFigures {
-    /// Class name or `all`.
-    pub class: String,
-    /// Mean counts per run: requests, ok, rejected, timed out, failed.
-    pub counts: [f64; 5],
-    /// Errors over requests that ended.
-    pub error_rate: Figure,
-    /// Successful replies per second.
-    pub throughput_rps: Figure,
-    /// Successful replies in time per second.
-    pub goodput_rps: Figure,
-    /// Latency in milliseconds: mean, p50, p90, p99, p99.9, max (`None`
-    /// when no run had a successful reply).
-    pub latency_ms: [Option<Figure>; 6],
-    /// Mean sessions lost per run (the `all` row of runs with sessions).
-    pub sessions_lost: Option<f64>,
-}
-
-/// The figures of a configuration across its runs.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Replicated {
-    /// Runs.
-    pub runs: u32,
-    /// One per request class, then `all`.
-    pub classes: Vec<ClassFigures>,
-    /// Mean cost per hour.
-    pub cost_per_hour: Option<f64>,
-    /// Mean cost of a run.
-    pub cost_total: Option<f64>,
-    /// Runs that missed the SLO in some window; `None` without an SLO.
-    pub slo_breached_runs: Option<u32>,
-    /// The warm-up (the same in every run).
-    pub warmup: SimDuration,
-    /// Per service, its mean utilisation across runs.
-    pub utilization: Vec<(String, f64)>,
-}
+/// The figure types live with the reports that render them; they are
+/// computed here.
+pub use crate::report::figures::{ClassFigures, Replicated};
 
 fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
     let mut n = 0usize;
@@ -220,11 +186,6 @@ impl Replicated {
         }
     }
 
-    /// The `all` row.
-    pub fn all(&self) -> &ClassFigures {
-        self.classes.last().expect("an `all` row")
-    }
-
     /// The headline figures `replications.precision` is judged on: p50,
     /// p99, error rate and throughput of all requests.
     pub fn headline(&self) -> [(&'static str, Option<Figure>); 4] {
@@ -251,39 +212,6 @@ impl Replicated {
             .filter(|(_, f)| f.is_some_and(|f| !f.within(precision)))
             .map(|(n, _)| *n)
             .collect()
-    }
-
-    /// The `all` row as one run's summary row: means rounded to a request
-    /// and a nanosecond (for the comparison of variants).
-    pub fn mean_row(&self) -> SummaryRow {
-        let a = self.all();
-        let ns = |f: Option<Figure>| f.map(|f| SimDuration((f.mean * 1e6).round() as u64));
-        SummaryRow {
-            class: a.class.clone(),
-            requests: a.counts[0].round() as u64,
-            ok: a.counts[1].round() as u64,
-            rejected: a.counts[2].round() as u64,
-            timed_out: a.counts[3].round() as u64,
-            failed: a.counts[4].round() as u64,
-            error_rate: a.error_rate.mean,
-            throughput_rps: a.throughput_rps.mean,
-            goodput_rps: a.goodput_rps.mean,
-            latency_mean: ns(a.latency_ms[0]),
-            latency: a.latency_ms[1..6]
-                .iter()
-                .map(|f| ns(*f))
-                .collect::<Option<Vec<_>>>()
-                .map(|v| [v[0], v[1], v[2], v[3], v[4]]),
-            sessions_lost: a.sessions_lost.map(|n| n.round() as u64),
-        }
-    }
-
-    /// The busiest service and its mean utilisation.
-    pub fn busiest(&self) -> Option<(f64, String)> {
-        self.utilization
-            .iter()
-            .map(|(n, u)| (*u, n.clone()))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
     }
 }
 
@@ -320,6 +248,30 @@ impl Share {
     /// Whether unit `k` (a replication, or a point's replication) is ours.
     pub fn has(&self, k: u64) -> bool {
         k % self.count as u64 == self.index as u64
+    }
+
+    /// Reads `i/n` (i from 0 to n - 1), as `--shard` takes it.
+    pub fn parse(text: &str) -> Result<Share, String> {
+        let (i, n) = text
+            .split_once('/')
+            .ok_or_else(|| format!("`{text}` is not a share: write `i/n`, such as `0/4`"))?;
+        let i: u32 = i
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{i}` is not a share index: write `i/n` with i from 0 to n-1"))?;
+        let n: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{n}` is not a number of shares"))?;
+        if n == 0 || i >= n {
+            return Err(format!(
+                "share {i}/{n} does not exist: i runs from 0 to n-1 (0/{} to {}/{})",
+                n.max(1),
+                n.max(1) - 1,
+                n.max(1)
+            ));
+        }
+        Ok(Share { index: i, count: n })
     }
 }
 
@@ -364,33 +316,6 @@ where
         samples.extend(more);
     }
 }
-
-/// Columns of `replications.csv` after the label columns.
-pub const SAMPLE_COLUMNS: &[&str] = &[
-    "replication",
-    "seed",
-    "warmup_s",
-    "class",
-    "requests",
-    "ok",
-    "rejected",
-    "timed_out",
-    "failed",
-    "error_rate",
-    "throughput_rps",
-    "goodput_rps",
-    "latency_mean_ms",
-    "latency_p50_ms",
-    "latency_p90_ms",
-    "latency_p99_ms",
-    "latency_p999_ms",
-    "latency_max_ms",
-    "sessions_lost",
-    "cost_per_hour",
-    "cost_total",
-    "slo_windows_breached",
-    "utilization",
-];
 
 /// A latency in milliseconds with nanosecond digits: reads back exactly.
 fn exact_ms(d: SimDuration) -> String {
@@ -471,6 +396,22 @@ pub fn write_samples<W: io::Write>(
         }
     }
     Ok(())
+}
+
+/// `replications.csv` as bytes: the `label_columns` (a variant's name, or a
+/// sweep's point and keys), then one group of rows per `(label, samples)`.
+pub fn replications_csv<'s>(
+    label_columns: &[&str],
+    groups: impl IntoIterator<Item = (Vec<String>, &'s [Sample])>,
+) -> io::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<&str> = label_columns.to_vec();
+    header.extend(SAMPLE_COLUMNS);
+    w.write_record(&header)?;
+    for (label, samples) in groups {
+        write_samples(&mut w, &label, samples)?;
+    }
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }
 
 /// Reads back rows written by [`write_samples`] with `labels` label

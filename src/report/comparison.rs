@@ -1,30 +1,10 @@
-//! The comparison of variants: one row per variant, as `comparison.csv` and
-//! as a table on the terminal.
+//! The comparison of variants: one row per variant, the data of
+//! `comparison.csv` (written by [`super::csv::comparison_csv`]) and of the
+//! terminal's table ([`super::table::comparison_table`]).
 
-use std::io;
-
-use super::csv::{fixed, ms};
-use super::table::layout;
+use super::figures::Replicated;
 use crate::model::Model;
 use crate::simulation::RunResult;
-
-/// Columns of `comparison.csv`.
-pub const COMPARISON_COLUMNS: &[&str] = &[
-    "variant",
-    "requests",
-    "error_rate",
-    "throughput_rps",
-    "goodput_rps",
-    "latency_p50_ms",
-    "latency_p90_ms",
-    "latency_p99_ms",
-    "latency_p999_ms",
-    "max_utilization",
-    "busiest",
-    "cost_per_hour",
-    "cost_per_million",
-    "cost_total",
-];
 
 /// One variant's headline figures.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,6 +42,19 @@ impl ComparisonRow {
         }
     }
 
+    /// The row of a variant run several times: the means of its
+    /// replications; `scaled` when it autoscales.
+    pub fn of_replicated(variant: &str, runs: &Replicated, scaled: bool) -> ComparisonRow {
+        ComparisonRow {
+            variant: variant.to_string(),
+            all: runs.mean_row(),
+            max_utilization: runs.busiest(),
+            cost_per_hour: runs.cost_per_hour,
+            cost_total: runs.cost_total,
+            scaled,
+        }
+    }
+
     /// Cost per million successful replies in time.
     pub fn cost_per_million(&self) -> Option<f64> {
         cost_per_million(self.cost_per_hour, self.all.goodput_rps)
@@ -73,93 +66,6 @@ impl ComparisonRow {
 pub fn cost_per_million(cost_per_hour: Option<f64>, goodput_rps: f64) -> Option<f64> {
     let c = cost_per_hour?;
     (goodput_rps > 0.0).then(|| c / (goodput_rps * 3600.0) * 1e6)
-}
-
-fn quantile(r: &ComparisonRow, i: usize) -> String {
-    r.all.latency.map(|q| ms(q[i])).unwrap_or_default()
-}
-
-/// `comparison.csv` as bytes.
-pub fn comparison_csv(rows: &[ComparisonRow]) -> io::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(COMPARISON_COLUMNS)?;
-    for r in rows {
-        let (util, busiest) = match &r.max_utilization {
-            Some((u, name)) => (fixed(*u, 4), name.clone()),
-            None => (String::new(), String::new()),
-        };
-        w.write_record([
-            r.variant.as_str(),
-            &r.all.requests.to_string(),
-            &fixed(r.all.error_rate, 6),
-            &fixed(r.all.throughput_rps, 3),
-            &fixed(r.all.goodput_rps, 3),
-            &quantile(r, 0),
-            &quantile(r, 1),
-            &quantile(r, 2),
-            &quantile(r, 3),
-            &util,
-            &busiest,
-            &r.cost_per_hour.map(|c| fixed(c, 4)).unwrap_or_default(),
-            &r.cost_per_million()
-                .map(|c| fixed(c, 4))
-                .unwrap_or_default(),
-            &r.cost_total.map(|c| fixed(c, 4)).unwrap_or_default(),
-        ])?;
-    }
-    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
-}
-
-/// The comparison as a terminal table.
-pub fn comparison_table(rows: &[ComparisonRow]) -> String {
-    let mut cells = vec![
-        [
-            "variant", "requests", "errors", "good/s", "p50", "p90", "p99", "p99.9 ms", "busiest",
-            "$/hour", "$/M req",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect::<Vec<_>>(),
-    ];
-    for r in rows {
-        cells.push(vec![
-            r.variant.clone(),
-            r.all.requests.to_string(),
-            format!("{}%", fixed(r.all.error_rate * 100.0, 2)),
-            fixed(r.all.goodput_rps, 1),
-            short_ms(r, 0),
-            short_ms(r, 1),
-            short_ms(r, 2),
-            short_ms(r, 3),
-            r.max_utilization
-                .as_ref()
-                .map(|(u, n)| format!("{n} {}%", fixed(u * 100.0, 1)))
-                .unwrap_or_else(|| "-".into()),
-            r.cost_per_hour
-                .map(|c| format!("{c:.2}"))
-                .unwrap_or_else(|| "-".into()),
-            r.cost_per_million()
-                .map(|c| format!("{c:.3}"))
-                .unwrap_or_else(|| "-".into()),
-        ]);
-    }
-    // The run's total only where a variant autoscales: elsewhere it is the
-    // hourly figure times the run's length.
-    if rows.iter().any(|r| r.scaled) {
-        cells[0].push("$ total".into());
-        for (row, r) in cells[1..].iter_mut().zip(rows) {
-            row.push(
-                r.cost_total
-                    .map(|c| format!("{c:.2}"))
-                    .unwrap_or_else(|| "-".into()),
-            );
-        }
-    }
-    layout(&cells)
-}
-
-fn short_ms(r: &ComparisonRow, i: usize) -> String {
-    super::table::ms(r.all.latency.map(|q| q[i]))
 }
 
 #[cfg(test)]

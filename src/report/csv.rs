@@ -8,171 +8,21 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::atomic::AtomicFile;
-use crate::engine::{SimDuration, format_seconds};
+use super::comparison::{ComparisonRow, cost_per_million};
+use super::figures::{ClassFigures, Figure, Replicated};
+/// Where number formatting used to live; kept for the callers that still
+/// name it here.
+pub use super::format::{fixed, ms};
+use super::points::Points;
+use super::schema;
+use crate::engine::format_seconds;
 use crate::metrics::{ComponentRow, LoggedEvent, RecoveryRow, Sink, WindowRow};
 use crate::model::Model;
-use crate::planning::interval::Figure;
-use crate::planning::replications::{ClassFigures, Replicated};
-
-/// Columns of `timeseries.csv`.
-pub const TIMESERIES_COLUMNS: &[&str] = &[
-    "time_s",
-    "offered_rps",
-    "completed_rps",
-    "goodput_rps",
-    "rejected_rps",
-    "timed_out_rps",
-    "failed_rps",
-    "in_flight",
-    "latency_p50_ms",
-    "latency_p90_ms",
-    "latency_p99_ms",
-    "latency_p999_ms",
-    "latency_max_ms",
-    "attempts_rps",
-    "sessions_lost",
-];
-
-/// Columns of `components.csv`.
-pub const COMPONENTS_COLUMNS: &[&str] = &[
-    "time_s",
-    "component",
-    "instance",
-    "up",
-    "utilization",
-    "queue_len",
-    "in_service",
-    "completed",
-    "rejected",
-    "hits",
-    "misses",
-    "backlog",
-    "lag_ms",
-    "stale_reads",
-];
-
-/// Columns of `summary.csv`. Every latency, throughput and error-rate
-/// figure is followed by the 95% confidence interval of its mean across
-/// replications (`_lo`, `_hi`; empty from a single run).
-pub const SUMMARY_COLUMNS: &[&str] = &[
-    "variant",
-    "class",
-    "requests",
-    "ok",
-    "rejected",
-    "timed_out",
-    "failed",
-    "error_rate",
-    "error_rate_lo",
-    "error_rate_hi",
-    "throughput_rps",
-    "throughput_rps_lo",
-    "throughput_rps_hi",
-    "goodput_rps",
-    "goodput_rps_lo",
-    "goodput_rps_hi",
-    "latency_mean_ms",
-    "latency_mean_ms_lo",
-    "latency_mean_ms_hi",
-    "latency_p50_ms",
-    "latency_p50_ms_lo",
-    "latency_p50_ms_hi",
-    "latency_p90_ms",
-    "latency_p90_ms_lo",
-    "latency_p90_ms_hi",
-    "latency_p99_ms",
-    "latency_p99_ms_lo",
-    "latency_p99_ms_hi",
-    "latency_p999_ms",
-    "latency_p999_ms_lo",
-    "latency_p999_ms_hi",
-    "latency_max_ms",
-    "latency_max_ms_lo",
-    "latency_max_ms_hi",
-    "cost_per_hour",
-    "cost_per_million",
-    "cost_total",
-    "sessions_lost",
-    "replications",
-    "warmup_s",
-];
-
-/// Columns of `events.csv`.
-pub const EVENTS_COLUMNS: &[&str] = &["time_s", "kind", "target", "detail"];
-
-/// Columns of `recovery.csv`.
-pub const RECOVERY_COLUMNS: &[&str] = &[
-    "fault",
-    "target",
-    "start_s",
-    "end_s",
-    "detected_s",
-    "recovered_s",
-    "time_to_detect_s",
-    "time_to_recover_s",
-    "requests_failed",
-    "requests_timed_out",
-    "lost_writes",
-    "sessions_lost",
-];
 
 /// Whether a run of `model` writes `events.csv` and `recovery.csv`: only
 /// with faults or an SLO, so that other scenarios write what they always did.
 pub fn writes_fault_files(model: &Model) -> bool {
     !model.faults.is_empty() || model.slo.is_some() || model.has_breakers() || model.autoscales()
-}
-
-/// `x` with at most `decimals` decimals (up to 9), rounded half away from
-/// zero, trailing zeros trimmed (`1.5`, `2`). Integer arithmetic: float
-/// formatting with a precision costs microseconds per number.
-pub fn fixed(x: f64, decimals: usize) -> String {
-    const POW10: [u64; 10] = [
-        1,
-        10,
-        100,
-        1_000,
-        10_000,
-        100_000,
-        1_000_000,
-        10_000_000,
-        100_000_000,
-        1_000_000_000,
-    ];
-    if decimals <= 9 && x.is_finite() && x.abs() < 1e15 / POW10[decimals] as f64 {
-        let scale = POW10[decimals];
-        let scaled = (x.abs() * scale as f64).round() as u64;
-        if scaled == 0 {
-            return "0".to_string();
-        }
-        let (whole, mut frac) = (scaled / scale, scaled % scale);
-        let mut out = String::with_capacity(24);
-        if x < 0.0 {
-            out.push('-');
-        }
-        out.push_str(&whole.to_string());
-        if frac > 0 {
-            let mut digits = decimals;
-            while frac % 10 == 0 {
-                frac /= 10;
-                digits -= 1;
-            }
-            out.push('.');
-            out.push_str(&format!("{frac:0digits$}"));
-        }
-        return out;
-    }
-    let s = format!("{x:.decimals$}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    };
-    if s == "-0" { "0".to_string() } else { s }
-}
-
-/// A duration in milliseconds with microsecond resolution.
-pub fn ms(d: SimDuration) -> String {
-    fixed(d.as_millis_f64(), 3)
 }
 
 fn opt(x: Option<f64>, decimals: usize) -> String {
@@ -197,10 +47,10 @@ impl CsvSink {
     ) -> io::Result<CsvSink> {
         let mut timeseries =
             csv::Writer::from_writer(AtomicFile::create(&dir.join("timeseries.csv"))?);
-        timeseries.write_record(TIMESERIES_COLUMNS)?;
+        timeseries.write_record(schema::timeseries::COLUMNS)?;
         let mut components =
             csv::Writer::from_writer(AtomicFile::create(&dir.join("components.csv"))?);
-        components.write_record(COMPONENTS_COLUMNS)?;
+        components.write_record(schema::components::COLUMNS)?;
         Ok(CsvSink {
             timeseries,
             components,
@@ -313,7 +163,7 @@ pub fn figure_cells(c: &ClassFigures, latencies: usize) -> Vec<String> {
 /// run's average.
 pub fn summary_csv(variant: &str, runs: &Replicated) -> io::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(SUMMARY_COLUMNS)?;
+    w.write_record(schema::summary::COLUMNS)?;
     let warmup = fixed(runs.warmup.as_secs_f64(), 3);
     let replications = runs.runs.to_string();
     for r in &runs.classes {
@@ -322,7 +172,7 @@ pub fn summary_csv(variant: &str, runs: &Replicated) -> io::Result<Vec<u8>> {
         rec.extend(figure_cells(r, 6));
         rec.push(runs.cost_per_hour.map(|c| fixed(c, 4)).unwrap_or_default());
         rec.push(if r.class == "all" {
-            super::comparison::cost_per_million(runs.cost_per_hour, r.goodput_rps.mean)
+            cost_per_million(runs.cost_per_hour, r.goodput_rps.mean)
                 .map(|c| fixed(c, 4))
                 .unwrap_or_default()
         } else {
@@ -340,7 +190,7 @@ pub fn summary_csv(variant: &str, runs: &Replicated) -> io::Result<Vec<u8>> {
 /// `events.csv` as bytes: one row per event, in the order given.
 pub fn events_csv(log: &[LoggedEvent]) -> io::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(EVENTS_COLUMNS)?;
+    w.write_record(schema::events::COLUMNS)?;
     for e in log {
         w.write_record([
             format_seconds(e.time.nanos()).as_str(),
@@ -356,7 +206,7 @@ pub fn events_csv(log: &[LoggedEvent]) -> io::Result<Vec<u8>> {
 /// what did not happen (no end, no detection, no recovery, no lost writes).
 pub fn recovery_csv(rows: &[RecoveryRow]) -> io::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(RECOVERY_COLUMNS)?;
+    w.write_record(schema::recovery::COLUMNS)?;
     let at = |t: Option<crate::engine::SimTime>| t.map(|t| format_seconds(t.nanos()));
     // Exact nanoseconds, not the float seconds of `time_to_detect`.
     let after = |r: &RecoveryRow, t: Option<crate::engine::SimTime>| {
@@ -377,6 +227,90 @@ pub fn recovery_csv(rows: &[RecoveryRow]) -> io::Result<Vec<u8>> {
             r.lost_writes.map(|n| n.to_string()).unwrap_or_default(),
             r.sessions_lost.map(|n| n.to_string()).unwrap_or_default(),
         ])?;
+    }
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+fn quantile(r: &ComparisonRow, i: usize) -> String {
+    r.all.latency.map(|q| ms(q[i])).unwrap_or_default()
+}
+
+/// `comparison.csv` as bytes.
+pub fn comparison_csv(rows: &[ComparisonRow]) -> io::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(schema::comparison::COLUMNS)?;
+    for r in rows {
+        let (util, busiest) = match &r.max_utilization {
+            Some((u, name)) => (fixed(*u, 4), name.clone()),
+            None => (String::new(), String::new()),
+        };
+        w.write_record([
+            r.variant.as_str(),
+            &r.all.requests.to_string(),
+            &fixed(r.all.error_rate, 6),
+            &fixed(r.all.throughput_rps, 3),
+            &fixed(r.all.goodput_rps, 3),
+            &quantile(r, 0),
+            &quantile(r, 1),
+            &quantile(r, 2),
+            &quantile(r, 3),
+            &util,
+            &busiest,
+            &r.cost_per_hour.map(|c| fixed(c, 4)).unwrap_or_default(),
+            &r.cost_per_million()
+                .map(|c| fixed(c, 4))
+                .unwrap_or_default(),
+            &r.cost_total.map(|c| fixed(c, 4)).unwrap_or_default(),
+        ])?;
+    }
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// `sweep.csv` or `plan.csv` as bytes: one row per point in grid order,
+/// the varied keys' values first; an overloaded point has only its runs
+/// and status (`unbounded`), and misses any objective.
+pub fn points_csv(points: &Points) -> io::Result<Vec<u8>> {
+    let columns = schema::points::COLUMNS;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<&str> = points.keys.iter().map(String::as_str).collect();
+    header.extend(columns);
+    if points.plan {
+        header.push(schema::points::CHOSEN);
+    }
+    w.write_record(&header)?;
+    let yes_no = |m: bool| (if m { "yes" } else { "no" }).to_string();
+    for p in &points.rows {
+        let mut rec: Vec<String> = p.values.clone();
+        match p.figures {
+            Some(r) => {
+                let a = r.all();
+                rec.extend([
+                    r.runs.to_string(),
+                    fixed(r.warmup.as_secs_f64(), 3),
+                    fixed(a.counts[0], 1),
+                ]);
+                rec.extend(figure_cells(a, schema::LATENCIES_WITHOUT_MAX));
+                rec.push(r.cost_per_hour.map(|c| fixed(c, 4)).unwrap_or_default());
+                rec.push(
+                    cost_per_million(r.cost_per_hour, a.goodput_rps.mean)
+                        .map(|c| fixed(c, 4))
+                        .unwrap_or_default(),
+                );
+                rec.push("ok".into());
+                rec.push(p.meets.map(yes_no).unwrap_or_default());
+            }
+            None => {
+                rec.push(p.runs.to_string());
+                // Empty up to the status and `meets`.
+                rec.resize(points.keys.len() + columns.len() - 2, String::new());
+                rec.push("unbounded".into());
+                rec.push(p.meets.map(|_| "no".to_string()).unwrap_or_default());
+            }
+        }
+        if points.plan {
+            rec.push(if p.chosen { "yes" } else { "" }.to_string());
+        }
+        w.write_record(&rec)?;
     }
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }
@@ -471,26 +405,5 @@ mod tests {
         );
         assert_eq!(lines[2], "random crash,web.2,12.5,,,,,,0,0,,1250");
         assert_eq!(lines.len(), 3);
-    }
-
-    #[test]
-    fn numbers_print_fixed_and_trimmed() {
-        assert_eq!(fixed(2000.0, 3), "2000");
-        assert_eq!(fixed(1999.5, 3), "1999.5");
-        assert_eq!(fixed(0.123456, 4), "0.1235");
-        assert_eq!(fixed(-0.0000001, 3), "0");
-        assert_eq!(ms(SimDuration(12_345_678)), "12.346");
-        assert_eq!(fixed(0.05, 3), "0.05");
-        assert_eq!(fixed(-2.5, 3), "-2.5");
-        assert_eq!(fixed(1.0005, 3), "1.001");
-        assert_eq!(fixed(7.000_4, 3), "7");
-        assert_eq!(fixed(1e20, 3), "100000000000000000000");
-        // Same digits as the float formatter wherever it is not on a tie.
-        for i in 0..10_000 {
-            let x = i as f64 * 0.7919 + 0.00013;
-            let f = format!("{x:.3}");
-            let f = f.trim_end_matches('0').trim_end_matches('.');
-            assert_eq!(fixed(x, 3), f, "{x}");
-        }
     }
 }

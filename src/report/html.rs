@@ -9,19 +9,31 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::PathBuf;
 
-use super::atomic::write_atomic;
 pub use super::document::ReportInput;
 use super::document::{
     Document, EMPTY, FaultsPart, Inline, Link, Sourced, Table, VariantPart, url_path,
 };
+use super::export::{Exporter, export};
+
+/// `report.html`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Html;
+
+impl Exporter for Html {
+    fn file_name(&self) -> &'static str {
+        "report.html"
+    }
+
+    fn render(&self, doc: &Document) -> String {
+        render(doc)
+    }
+}
 
 /// Writes `report.html` into the scenario's folder, atomically; returns its
 /// path.
 pub fn write_html(input: &ReportInput) -> io::Result<PathBuf> {
-    let page = render_html(input)?;
-    let path = input.scenario_dir.join("report.html");
-    write_atomic(&path, page.as_bytes())?;
-    Ok(path)
+    let mut written = export(input, &[&Html])?;
+    Ok(written.remove(0))
 }
 
 /// The page `write_html` writes.

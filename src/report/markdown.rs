@@ -8,17 +8,29 @@
 use std::io;
 use std::path::PathBuf;
 
-use super::atomic::write_atomic;
 pub use super::document::ReportInput;
 use super::document::{Document, EMPTY, FaultsPart, Inline, Link, Sourced, VariantPart, url_path};
+use super::export::{Exporter, export};
+
+/// `report.md`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Markdown;
+
+impl Exporter for Markdown {
+    fn file_name(&self) -> &'static str {
+        "report.md"
+    }
+
+    fn render(&self, doc: &Document) -> String {
+        render(doc)
+    }
+}
 
 /// Writes `report.md` into the scenario's folder, atomically; returns its
 /// path.
 pub fn write_markdown(input: &ReportInput) -> io::Result<PathBuf> {
-    let md = render_markdown(input)?;
-    let path = input.scenario_dir.join("report.md");
-    write_atomic(&path, md.as_bytes())?;
-    Ok(path)
+    let mut written = export(input, &[&Markdown])?;
+    Ok(written.remove(0))
 }
 
 /// The text `write_markdown` writes.

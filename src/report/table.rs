@@ -2,7 +2,10 @@
 
 use std::fmt::Write;
 
-use super::csv::fixed;
+use super::comparison::ComparisonRow;
+use super::figures::{Figure, Replicated};
+use super::format::fixed;
+use super::points::Points;
 use crate::engine::SimDuration;
 use crate::metrics::{DataSummary, RecoveryRow, SloVerdict, SummaryRow};
 use crate::model::Model;
@@ -481,10 +484,7 @@ pub fn data_lines(model: &Model, result: &RunResult) -> Vec<String> {
 
 /// `value ± half-width` of a figure across replications, each part shown
 /// by `show`; the value alone from one run.
-fn plus_minus(
-    f: Option<crate::planning::interval::Figure>,
-    show: &dyn Fn(f64) -> String,
-) -> String {
+fn plus_minus(f: Option<Figure>, show: &dyn Fn(f64) -> String) -> String {
     match f {
         None => "-".to_string(),
         Some(f) => match f.half_width() {
@@ -500,7 +500,7 @@ fn ms_value(v: f64) -> String {
 
 /// The summary of a configuration run several times: each figure as its
 /// mean ± the half-width of its 95% confidence interval.
-pub fn replicated_table(model: &Model, runs: &crate::planning::replications::Replicated) -> String {
+pub fn replicated_table(model: &Model, runs: &Replicated) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -551,6 +551,137 @@ pub fn replicated_table(model: &Model, runs: &crate::planning::replications::Rep
     if let Some(cost) = runs.cost_per_hour {
         let _ = writeln!(out, "cost: {cost:.2} per hour");
     }
+    out
+}
+
+/// The comparison as a terminal table.
+pub fn comparison_table(rows: &[ComparisonRow]) -> String {
+    let mut cells = vec![
+        [
+            "variant", "requests", "errors", "good/s", "p50", "p90", "p99", "p99.9 ms", "busiest",
+            "$/hour", "$/M req",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>(),
+    ];
+    for r in rows {
+        cells.push(vec![
+            r.variant.clone(),
+            r.all.requests.to_string(),
+            format!("{}%", fixed(r.all.error_rate * 100.0, 2)),
+            fixed(r.all.goodput_rps, 1),
+            short_ms(r, 0),
+            short_ms(r, 1),
+            short_ms(r, 2),
+            short_ms(r, 3),
+            r.max_utilization
+                .as_ref()
+                .map(|(u, n)| format!("{n} {}%", fixed(u * 100.0, 1)))
+                .unwrap_or_else(|| "-".into()),
+            r.cost_per_hour
+                .map(|c| format!("{c:.2}"))
+                .unwrap_or_else(|| "-".into()),
+            r.cost_per_million()
+                .map(|c| format!("{c:.3}"))
+                .unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    // The run's total only where a variant autoscales: elsewhere it is the
+    // hourly figure times the run's length.
+    if rows.iter().any(|r| r.scaled) {
+        cells[0].push("$ total".into());
+        for (row, r) in cells[1..].iter_mut().zip(rows) {
+            row.push(
+                r.cost_total
+                    .map(|c| format!("{c:.2}"))
+                    .unwrap_or_else(|| "-".into()),
+            );
+        }
+    }
+    layout(&cells)
+}
+
+fn short_ms(r: &ComparisonRow, i: usize) -> String {
+    ms(r.all.latency.map(|q| q[i]))
+}
+
+/// The SLO line of a variant run several times, for its report and the
+/// terminal: in how many replications `bounds` held; `None` without an SLO.
+pub fn replicated_slo_line(bounds: &str, runs: &Replicated) -> Option<String> {
+    let missed = runs.slo_breached_runs?;
+    Some(if missed == 0 {
+        format!(
+            "{bounds}: held in every window after warm-up in all {} replications",
+            runs.runs
+        )
+    } else {
+        format!(
+            "{bounds}: missed in some window after warm-up in {missed} of {} replications",
+            runs.runs
+        )
+    })
+}
+
+/// The terminal table of a sweep's or a plan's points: p99 and error rate
+/// with their intervals, cost, and whether each meets the objective.
+pub fn points_table(name: &str, points: &Points) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{name}: {} points, 95% intervals across replications",
+        points.rows.len()
+    );
+    let mut rows = Vec::new();
+    let mut head: Vec<String> = points
+        .keys
+        .iter()
+        .map(|k| k.rsplit('.').next().unwrap_or(k).to_string())
+        .collect();
+    head.extend(["runs", "errors", "p50 ms", "p99 ms", "$/hour"].map(String::from));
+    if points.objective {
+        head.push("meets".into());
+    }
+    rows.push(head);
+    let pm = |f: Option<Figure>, scale: f64, d: usize| match f {
+        None => "-".to_string(),
+        Some(f) => match f.half_width() {
+            Some(h) => format!("{} ± {}", fixed(f.mean * scale, d), fixed(h * scale, d)),
+            None => fixed(f.mean * scale, d),
+        },
+    };
+    for p in &points.rows {
+        let mut row: Vec<String> = p.values.clone();
+        row.push(p.runs.to_string());
+        match p.figures {
+            Some(r) => {
+                let a = r.all();
+                row.push(format!("{}%", pm(Some(a.error_rate), 100.0, 2)));
+                row.push(pm(a.latency_ms[1], 1.0, 1));
+                row.push(pm(a.latency_ms[3], 1.0, 1));
+                row.push(
+                    r.cost_per_hour
+                        .map(|c| format!("{c:.2}"))
+                        .unwrap_or_else(|| "-".into()),
+                );
+                if let Some(meets) = p.meets {
+                    let mut m = if meets { "yes" } else { "no" }.to_string();
+                    if p.chosen {
+                        m.push_str("  <- chosen");
+                    }
+                    row.push(m);
+                }
+            }
+            None => {
+                row.extend(["overloaded", "-", "-", "-"].map(String::from));
+                if p.meets.is_some() {
+                    row.push("no".into());
+                }
+            }
+        }
+        rows.push(row);
+    }
+    out.push_str(&layout_left(&rows, points.keys.len()));
     out
 }
 

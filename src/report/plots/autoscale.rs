@@ -10,14 +10,12 @@ use std::path::{Path, PathBuf};
 
 use plotters::prelude::*;
 
-use super::chart::{self, Axes, BOTTOM};
-use super::markers::{Marks, draw_markers, draw_strip};
-use super::run::{Ctx, header, num_label, pct_label, time_label};
+use super::chart;
+use super::figure::{self, Block, Layer, Panel, TimeFigure, Timeline, YAxis};
+use super::markers::Marks;
+use super::run::{Ctx, num_label, pct_label};
 use super::style::*;
 use crate::metrics::ScalingTrace;
-
-/// Gap between the two panels.
-const GAP: i32 = 16;
 
 /// The trace's steps as a step line from 0 to `end` seconds: `pick` chooses
 /// the count drawn from `(serving, provisioning)`.
@@ -55,16 +53,6 @@ fn utilisation(t: &ScalingTrace) -> Vec<(f64, f64)> {
 /// each pool's own colour when there are several (named in the legend).
 fn util_color(k: usize, many: bool) -> RGBColor {
     if many { series_color(k) } else { OI_GREEN }
-}
-
-fn time_axes<'s>(lowest: bool, y_desc: &'s str, y_fmt: &'s dyn Fn(f64) -> String) -> Axes<'s> {
-    Axes {
-        x_labels: lowest,
-        x_fmt: &time_label,
-        x_desc: lowest.then_some("time since start"),
-        y_fmt,
-        y_desc,
-    }
 }
 
 /// Writes `autoscale.png` into `dir`.
@@ -118,86 +106,61 @@ pub(crate) fn write(
         .collect::<Vec<_>>()
         .join("; ")
         + "; the gap between the lines is instances still provisioning";
-    write_png(&dir.join("autoscale.png"), |root| {
-        let mut entries = Vec::new();
-        for (k, t) in traces.iter().enumerate() {
-            let c = series_color(k);
-            entries.push(Entry::new(name(t, "serving"), Swatch::Line(c, 4)));
-            entries.push(Entry::new(
-                name(t, "serving + provisioning"),
-                Swatch::Line(OI_ORANGE, 2),
+    let mut legend = Vec::new();
+    for (k, t) in traces.iter().enumerate() {
+        let c = series_color(k);
+        legend.push(Entry::new(name(t, "serving"), Swatch::Line(c, 4)));
+        legend.push(Entry::new(
+            name(t, "serving + provisioning"),
+            Swatch::Line(OI_ORANGE, 2),
+        ));
+        legend.push(Entry::new(
+            name(t, "mean utilisation (each decision's interval)"),
+            Swatch::Line(util_color(k, many), 2),
+        ));
+        legend.push(Entry::new(
+            name(t, "target utilisation"),
+            Swatch::Dashed(OI_VERMILLION),
+        ));
+    }
+    let mut instances = Panel::new(
+        0.55,
+        YAxis::Linear(chart::y_linear(Some(top_max))),
+        "instances",
+        &num_label,
+    );
+    let mut util = Panel::new(
+        0.45,
+        YAxis::Linear(chart::y_linear(Some(util_max))),
+        "mean utilisation",
+        &pct_label,
+    );
+    for (k, t) in traces.iter().enumerate() {
+        instances = instances
+            .with(Layer::line(steps(t, duration, |s, p| s + p), OI_ORANGE, 2))
+            .with(Layer::line(
+                steps(t, duration, |s, _| s),
+                series_color(k),
+                4,
             ));
-            entries.push(Entry::new(
-                name(t, "mean utilisation (each decision's interval)"),
-                Swatch::Line(util_color(k, many), 2),
-            ));
-            entries.push(Entry::new(
-                name(t, "target utilisation"),
-                Swatch::Dashed(OI_VERMILLION),
-            ));
-        }
-        entries.extend(ctx.common_entries());
-        let top = header(root, &ctx.title("Autoscaling"), &subtitle, &entries)?;
-        let avail = HEIGHT as i32 - top - 8;
-        let plot = avail - BOTTOM as i32 - GAP;
-        let h1 = (plot as f64 * 0.55) as i32;
-        let upper = root.clone().shrink((0, top), (WIDTH, h1 as u32));
-        let lower = root
-            .clone()
-            .shrink((0, top + h1 + GAP), (WIDTH, (avail - h1 - GAP) as u32));
-
-        let mut c = chart::build(
-            &upper,
-            ctx.axis.coord(),
-            chart::y_linear(Some(top_max)),
-            false,
-            false,
-        )?;
-        let f = chart::frame(&c, ctx.axis.end);
-        shade_warmup(root, &f, ctx.warmup)?;
-        chart::mesh(root, &mut c, &time_axes(false, "instances", &num_label))?;
-        draw_markers(root, &f, &ctx.markers)?;
-        draw_strip(root, &f, ctx.warmup, &ctx.markers)?;
-        for (k, t) in traces.iter().enumerate() {
-            let committed = steps(t, duration, |s, p| s + p);
-            chart::line(&mut c, committed.into_iter(), |v| v, OI_ORANGE, 2)?;
-            let serving = steps(t, duration, |s, _| s);
-            chart::line(&mut c, serving.into_iter(), |v| v, series_color(k), 4)?;
-        }
-
-        let mut c = chart::build(
-            &lower,
-            ctx.axis.coord(),
-            chart::y_linear(Some(util_max)),
-            true,
-            false,
-        )?;
-        let f = chart::frame(&c, ctx.axis.end);
-        shade_warmup(root, &f, ctx.warmup)?;
-        chart::mesh(
-            root,
-            &mut c,
-            &time_axes(true, "mean utilisation", &pct_label),
-        )?;
-        draw_markers(root, &f, &ctx.markers)?;
-        for (k, t) in traces.iter().enumerate() {
-            let target = t.target;
-            c.draw_series(DashedLineSeries::new(
-                [(0.0, target), (duration, target)],
-                10,
-                6,
-                OI_VERMILLION.stroke_width(2),
-            ))?;
-            chart::line(
-                &mut c,
-                utilisation(t).into_iter(),
-                |v| v,
-                util_color(k, many),
-                2,
-            )?;
-        }
-        Ok(())
-    })
+        util = util
+            .with(Layer::Dashed {
+                points: vec![(0.0, t.target), (duration, t.target)],
+                fix: Box::new(|v| v),
+                color: OI_VERMILLION,
+                on: 10,
+                off: 6,
+                width: 2,
+            })
+            .with(Layer::line(utilisation(t), util_color(k, many), 2));
+    }
+    let fig = TimeFigure {
+        title: ctx.title("Autoscaling"),
+        subtitle,
+        legend,
+        blocks: vec![Block::of(vec![instances, util])],
+    };
+    figure::draw(&dir.join("autoscale.png"), fig, &ctx.timeline())
 }
 
 /// One variant in `comparison/instances.png`: its name, its autoscaled
@@ -249,48 +212,42 @@ pub(crate) fn write_comparison(
         .iter()
         .flat_map(|l| l.iter().map(|p| p.1))
         .fold(1.0, f64::max);
-    write_png(&dir.join("instances.png"), |root| {
-        let mut entries: Vec<Entry> = variants
-            .iter()
+    let legend: Vec<Entry> = variants
+        .iter()
+        .enumerate()
+        .map(|(k, v)| {
+            let cost = v
+                .cost_total
+                .map(|c| format!(" (total cost {c:.2})"))
+                .unwrap_or_default();
+            Entry::new(
+                format!("{}{cost}", v.name),
+                Swatch::Line(series_color(k), line_width(k)),
+            )
+        })
+        .collect();
+    let panel = Panel::new(
+        1.0,
+        YAxis::Linear(chart::y_linear(Some(top))),
+        "instances serving",
+        &num_label,
+    )
+    .with_all(
+        lines
+            .into_iter()
             .enumerate()
-            .map(|(k, v)| {
-                let cost = v
-                    .cost_total
-                    .map(|c| format!(" (total cost {c:.2})"))
-                    .unwrap_or_default();
-                Entry::new(
-                    format!("{}{cost}", v.name),
-                    Swatch::Line(series_color(k), line_width(k)),
-                )
-            })
-            .collect();
-        if warmup > 0.0 {
-            entries.push(Entry::new("warm-up (not in summary)", Swatch::Fill(SHADE)));
-        }
-        entries.extend(marks.entries());
-        let title = format!("Instances of `{pool}` serving, by variant — {scenario}");
-        let top_y = header(
-            root,
-            &title,
-            "instances taking traffic (provisioning and draining ones not counted)",
-            &entries,
-        )?;
-        let area = root
-            .clone()
-            .shrink((0, top_y), (WIDTH, (HEIGHT as i32 - top_y - 8) as u32));
-        let mut c = chart::build(&area, axis.coord(), chart::y_linear(Some(top)), true, false)?;
-        let f = chart::frame(&c, axis.end);
-        shade_warmup(root, &f, warmup)?;
-        chart::mesh(
-            root,
-            &mut c,
-            &time_axes(true, "instances serving", &num_label),
-        )?;
-        draw_markers(root, &f, &marks)?;
-        draw_strip(root, &f, warmup, &marks)?;
-        for (k, l) in lines.into_iter().enumerate() {
-            chart::line(&mut c, l.into_iter(), |v| v, series_color(k), line_width(k))?;
-        }
-        Ok(())
-    })
+            .map(|(k, l)| Layer::line(l, series_color(k), line_width(k))),
+    );
+    let fig = TimeFigure {
+        title: format!("Instances of `{pool}` serving, by variant — {scenario}"),
+        subtitle: "instances taking traffic (provisioning and draining ones not counted)".into(),
+        legend,
+        blocks: vec![Block::of(vec![panel])],
+    };
+    let timeline = Timeline {
+        axis: &axis,
+        warmup,
+        markers: &marks,
+    };
+    figure::draw(&dir.join("instances.png"), fig, &timeline)
 }

@@ -359,6 +359,70 @@ where
     Ok(())
 }
 
+/// Draws `points` as a dashed line (`dash`: pixels on, pixels off; `width`
+/// across), broken at gaps.
+pub(crate) fn dashed<X, Y>(
+    chart: &mut ChartContext<BitMapBackend, Cartesian2d<X, Y>>,
+    points: impl Iterator<Item = (f64, f64)>,
+    fix: impl Fn(f64) -> f64,
+    color: RGBColor,
+    dash: (i32, i32),
+    width: u32,
+) -> Drawn
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    for run in runs(points) {
+        chart.draw_series(DashedLineSeries::new(
+            run.into_iter().map(|(x, y)| (x, fix(y))),
+            dash.0,
+            dash.1,
+            color.stroke_width(width),
+        ))?;
+    }
+    Ok(())
+}
+
+/// Fills between `lo` and `hi` (the same x) in `color`, up to `top`, broken
+/// where either is a gap; a lone point is a short upright stroke.
+pub(crate) fn band<X, Y>(
+    chart: &mut ChartContext<BitMapBackend, Cartesian2d<X, Y>>,
+    lo: &[(f64, f64)],
+    hi: &[(f64, f64)],
+    top: f64,
+    color: RGBColor,
+) -> Drawn
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    // Runs of (x, low, high) between gaps.
+    let mut run: Vec<(f64, f64, f64)> = Vec::new();
+    let mut flush = |run: &mut Vec<(f64, f64, f64)>| -> Drawn {
+        if run.len() >= 2 {
+            let mut poly: Vec<(f64, f64)> = run.iter().map(|p| (p.0, p.1)).collect();
+            poly.extend(run.iter().rev().map(|p| (p.0, p.2)));
+            chart.draw_series(std::iter::once(Polygon::new(poly, color.filled())))?;
+        } else if let Some(&(x, l, h)) = run.first() {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x, l), (x, h)],
+                color.stroke_width(3),
+            )))?;
+        }
+        run.clear();
+        Ok(())
+    };
+    for (&(x, l), &(_, h)) in lo.iter().zip(hi) {
+        if l.is_finite() && h.is_finite() {
+            run.push((x, l.min(top), h.min(top)));
+        } else {
+            flush(&mut run)?;
+        }
+    }
+    flush(&mut run)
+}
+
 /// A linear y axis from 0 to a little above `max` (`0..1` for nothing),
 /// about six ticks at round steps.
 pub(crate) fn y_linear(max: Option<f64>) -> Ticked<RangedCoordf64> {

@@ -3,32 +3,25 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::chart::{self, Axes};
-use super::data::{self, Timeseries};
-use super::markers::{Marker, Marks, draw_markers, draw_strip};
+use super::chart;
+use super::data::{self, DataTier, Timeseries};
+use super::figure::{self, Block, Layer, Panel, TimeFigure, Timeline, YAxis};
+use super::markers::{Marker, Marks};
 use super::style::*;
 use crate::engine::SimDuration;
+use crate::report::schema::timeseries as ts;
 
 /// How the y axis of an overlay reads.
-enum YAxis {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scale {
     /// Milliseconds on a log scale.
     LogMs,
-    /// Requests per second from 0.
-    Rate,
-    /// A share from 0, as a percentage.
+    /// From 0 to a little above the largest value.
+    Linear,
+    /// The same, as a percentage (an error rate).
+    Percent,
+    /// 0 to 100%, whatever the values (a hit ratio).
     Share,
-}
-
-struct Overlay<'a> {
-    title: String,
-    subtitle: String,
-    y: YAxis,
-    y_desc: &'a str,
-    /// Per variant: name and points (NaN y is a gap).
-    series: Vec<(&'a str, Vec<(f64, f64)>)>,
-    warmup: f64,
-    markers: &'a Marks,
-    axis: &'a TimeAxis,
 }
 
 fn pct_label(v: f64) -> String {
@@ -39,106 +32,174 @@ fn num_label(v: f64) -> String {
     fmt_num(v)
 }
 
-fn time_label(v: f64) -> String {
-    fmt_time(v)
-}
-
 /// Line width of the `i`th of `n` variants: earlier ones a little wider, and
 /// drawn first, so that variants with equal results still all show.
 fn width_of(i: usize, n: usize) -> u32 {
     2 + (n - 1 - i).min(2) as u32
 }
 
-fn overlay(path: &Path, o: &Overlay) -> io::Result<PathBuf> {
-    let finite = || {
-        o.series
-            .iter()
-            .flat_map(|s| s.1.iter().map(|p| p.1))
-            .filter(|v| v.is_finite())
-    };
-    let max = finite().reduce(f64::max);
-    let n = o.series.len();
-    write_png(path, |root| {
-        let mut entries: Vec<Entry> = o
-            .series
+/// How a value is put into its panel.
+#[derive(Clone, Copy)]
+enum Clamp {
+    /// Into `lo..=hi`.
+    Within(f64, f64),
+    /// At most the top.
+    Below(f64),
+}
+
+impl Clamp {
+    fn apply(self, v: f64) -> f64 {
+        match self {
+            Clamp::Within(lo, hi) => v.clamp(lo, hi),
+            Clamp::Below(hi) => v.min(hi),
+        }
+    }
+}
+
+/// Per variant (by index): its points, NaN y a gap.
+type Lines = Vec<(usize, Vec<(f64, f64)>)>;
+
+/// The largest finite value of the lines.
+fn max_of(lines: &Lines) -> Option<f64> {
+    lines
+        .iter()
+        .flat_map(|s| s.1.iter().map(|p| p.1))
+        .filter(|v| v.is_finite())
+        .reduce(f64::max)
+}
+
+/// What the comparison plots share: the variants, the time axis, the
+/// warm-up and the base's markers, and how many windows a point holds.
+struct Comparison<'a> {
+    dir: &'a Path,
+    scenario: &'a str,
+    names: Vec<&'a str>,
+    timeline: Timeline<'a>,
+    /// Windows per drawn point of the most downsampled variant.
+    windows: f64,
+}
+
+impl Comparison<'_> {
+    fn title(&self, what: &str) -> String {
+        format!("{what} by variant — {}", self.scenario)
+    }
+
+    /// How a subtitle describes the points of a downsampled series.
+    fn note(&self, how: &str) -> String {
+        if self.windows > 1.05 {
+            format!(
+                "; each point is the {how} of about {} windows",
+                fmt_count(self.windows.round() as u64)
+            )
+        } else {
+            String::new()
+        }
+    }
+
+    /// One legend entry per variant, in its colour; `missing` tells the
+    /// variants that drew no line.
+    fn legend(&self, missing: &dyn Fn(usize, &str) -> Option<String>) -> Vec<Entry> {
+        let n = self.names.len();
+        self.names
             .iter()
             .enumerate()
-            .map(|(i, (name, _))| Entry::new(*name, Swatch::Line(series_color(i), width_of(i, n))))
-            .collect();
-        if o.warmup > 0.0 {
-            entries.push(Entry::new("warm-up (not in summary)", Swatch::Fill(SHADE)));
-        }
-        entries.extend(o.markers.entries());
-        let mut top = draw_title(root, &o.title, &o.subtitle)? + 2;
-        top += draw_legend(
-            root,
-            &entries,
-            chart::LEFT as i32 + 8..WIDTH as i32 - chart::RIGHT_MARGIN as i32,
-            top,
-        )?;
-        top += STRIP;
-        let area = root
-            .clone()
-            .shrink((0, top), (WIDTH, HEIGHT - top as u32 - 8));
-        let axes = |y_fmt: &'static dyn Fn(f64) -> String| Axes {
-            x_labels: true,
-            x_fmt: &time_label,
-            x_desc: Some("time since start"),
-            y_fmt,
-            y_desc: o.y_desc,
-        };
-        let decorate = |f: &Frame| -> Drawn {
-            draw_markers(root, f, o.markers)?;
-            draw_strip(root, f, o.warmup, o.markers)?;
-            if max.is_none() {
-                note_in(root, f, "no data")?;
-            }
-            Ok(())
-        };
-        match o.y {
-            YAxis::LogMs => {
-                let lo = finite().filter(|v| *v > 0.0).reduce(f64::min);
+            .map(|(i, name)| {
+                let text = missing(i, name).unwrap_or_else(|| name.to_string());
+                Entry::new(text, Swatch::Line(series_color(i), width_of(i, n)))
+            })
+            .collect()
+    }
+
+    /// A panel of the variants' lines on `scale`, "no data" when none has a
+    /// value; values above the axis drawn at its top (and, `floored`, below
+    /// 0 at 0).
+    fn panel<'p>(&self, scale: Scale, y_desc: &'p str, lines: Lines, floored: bool) -> Panel<'p> {
+        let n = self.names.len();
+        let max = max_of(&lines);
+        let (y, fmt, clamp): (YAxis, &'p dyn Fn(f64) -> String, Clamp) = match scale {
+            Scale::LogMs => {
+                let lo = lines
+                    .iter()
+                    .flat_map(|s| s.1.iter().map(|p| p.1))
+                    .filter(|v| v.is_finite() && *v > 0.0)
+                    .reduce(f64::min);
                 let log = LogAxis::new(lo.unwrap_or(f64::NAN), max.unwrap_or(f64::NAN));
-                let mut c = chart::build(&area, o.axis.coord(), log.coord(), true, false)?;
-                let f = chart::frame(&c, o.axis.end);
-                shade_warmup(root, &f, o.warmup)?;
-                chart::mesh(root, &mut c, &axes(&num_label))?;
-                decorate(&f)?;
-                for (i, (_, pts)) in o.series.iter().enumerate() {
-                    chart::line(
-                        &mut c,
-                        pts.iter().copied(),
-                        |v| log.clamp(v),
-                        series_color(i),
-                        width_of(i, n),
-                    )?;
-                }
+                let clamp = Clamp::Within(log.lo, log.hi);
+                (YAxis::Log(log), &num_label, clamp)
             }
-            YAxis::Rate | YAxis::Share => {
-                let fmt: &'static dyn Fn(f64) -> String = match o.y {
-                    YAxis::Share => &pct_label,
-                    _ => &num_label,
+            Scale::Linear | Scale::Percent | Scale::Share => {
+                let y = if scale == Scale::Share {
+                    chart::Ticked::linear(0.0..1.08, vec![0.0, 0.25, 0.5, 0.75, 1.0])
+                } else {
+                    chart::y_linear(max)
                 };
-                let y = chart::y_linear(max);
-                let top_y = y.range_end();
-                let mut c = chart::build(&area, o.axis.coord(), y, true, false)?;
-                let f = chart::frame(&c, o.axis.end);
-                shade_warmup(root, &f, o.warmup)?;
-                chart::mesh(root, &mut c, &axes(fmt))?;
-                decorate(&f)?;
-                for (i, (_, pts)) in o.series.iter().enumerate() {
-                    chart::line(
-                        &mut c,
-                        pts.iter().copied(),
-                        |v| v.min(top_y),
-                        series_color(i),
-                        width_of(i, n),
-                    )?;
-                }
+                let top = y.range_end();
+                let fmt: &'p dyn Fn(f64) -> String = match scale {
+                    Scale::Linear => &num_label,
+                    _ => &pct_label,
+                };
+                let clamp = if floored {
+                    Clamp::Within(0.0, top)
+                } else {
+                    Clamp::Below(top)
+                };
+                (YAxis::Linear(y), fmt, clamp)
             }
+        };
+        let mut panel = Panel::new(1.0, y, y_desc, fmt);
+        if max.is_none() {
+            panel = panel.with(Layer::note("no data"));
         }
-        Ok(())
-    })
+        panel.with_all(lines.into_iter().map(|(i, pts)| {
+            Layer::fixed_line(
+                pts,
+                move |v| clamp.apply(v),
+                series_color(i),
+                width_of(i, n),
+            )
+        }))
+    }
+
+    /// One panel of all the variants overlaid, in `file`.
+    fn overlay(
+        &self,
+        file: &str,
+        what: &str,
+        scale: Scale,
+        y_desc: &str,
+        subtitle: String,
+        lines: Lines,
+    ) -> io::Result<PathBuf> {
+        let fig = TimeFigure {
+            title: self.title(what),
+            subtitle,
+            legend: self.legend(&|_, _| None),
+            blocks: vec![Block::of(vec![self.panel(scale, y_desc, lines, false)])],
+        };
+        figure::draw(&self.dir.join(file), fig, &self.timeline)
+    }
+}
+
+/// The error rate of each point of a run: errors over offered, a gap where
+/// nothing was offered.
+fn error_rates(r: &Timeseries) -> Vec<(f64, f64)> {
+    let s = &r.series;
+    (0..s.x.len())
+        .map(|i| {
+            let offered = s.cols[data::OFFERED][i];
+            let errs: f64 = [data::REJECTED, data::TIMED_OUT, data::FAILED]
+                .iter()
+                .map(|&c| s.cols[c][i])
+                .filter(|v| v.is_finite())
+                .sum();
+            let rate = if offered > 0.0 {
+                errs / offered
+            } else {
+                f64::NAN
+            };
+            (s.x[i], rate)
+        })
+        .collect()
 }
 
 /// The running total of `sessions_lost` in a run's `timeseries.csv`, at
@@ -154,8 +215,8 @@ fn cumulative_sessions_lost(path: &Path) -> io::Result<Option<Vec<(f64, f64)>>> 
     let mut rdr = csv::Reader::from_path(path).map_err(bad)?;
     let headers = rdr.headers().map_err(bad)?.clone();
     let (Some(t_col), Some(s_col)) = (
-        headers.iter().position(|h| h == "time_s"),
-        headers.iter().position(|h| h == "sessions_lost"),
+        headers.iter().position(|h| h == ts::TIME),
+        headers.iter().position(|h| h == ts::SESSIONS_LOST),
     ) else {
         return Ok(None);
     };
@@ -209,194 +270,157 @@ pub(crate) fn write_all(
     let end = runs.iter().map(|r| r.end_s).fold(0.0, f64::max);
     let axis = TimeAxis::new(end);
     let warmup = warmup.as_secs_f64();
-    let markers = Marks::new(markers, axis.end, "base/events.csv");
-    let names: Vec<&str> = variants.iter().map(|v| v.name).collect();
-    let column = |col: usize| -> Vec<(&str, Vec<(f64, f64)>)> {
-        names
+    let marks = Marks::new(markers, axis.end, "base/events.csv");
+    let c = Comparison {
+        dir,
+        scenario,
+        names: variants.iter().map(|v| v.name).collect(),
+        timeline: Timeline {
+            axis: &axis,
+            warmup,
+            markers: &marks,
+        },
+        windows: runs
             .iter()
-            .zip(&runs)
-            .map(|(n, r)| (*n, r.series.points(col).collect()))
-            .collect()
+            .map(|r| r.windows as f64 / r.series.x.len().max(1) as f64)
+            .fold(1.0, f64::max),
     };
-    let errors: Vec<(&str, Vec<(f64, f64)>)> = names
+    let mut written = headline_plots(&c, &runs)?;
+    written.extend(sessions_plot(&c, variants)?);
+    // The data tier: read only where a variant has one.
+    let tiers: Vec<DataTier> = variants
         .iter()
         .zip(&runs)
-        .map(|(n, r)| {
-            let s = &r.series;
-            let pts = (0..s.x.len())
-                .map(|i| {
-                    let offered = s.cols[data::OFFERED][i];
-                    let errs: f64 = [data::REJECTED, data::TIMED_OUT, data::FAILED]
-                        .iter()
-                        .map(|&c| s.cols[c][i])
-                        .filter(|v| v.is_finite())
-                        .sum();
-                    // No requests, no rate: a gap.
-                    let rate = if offered > 0.0 {
-                        errs / offered
-                    } else {
-                        f64::NAN
-                    };
-                    (s.x[i], rate)
-                })
-                .collect();
-            (*n, pts)
-        })
-        .collect();
-    let windows = runs
-        .iter()
-        .map(|r| r.windows as f64 / r.series.x.len().max(1) as f64)
-        .fold(1.0, f64::max);
-    let note = |how: &str| {
-        if windows > 1.05 {
-            format!(
-                "; each point is the {how} of about {} windows",
-                fmt_count(windows.round() as u64)
+        .map(|(v, r)| {
+            data::read_data_tier(
+                &v.dir.join("components.csv"),
+                warmup,
+                None,
+                r.window_s,
+                v.kinds,
             )
-        } else {
-            String::new()
-        }
+        })
+        .collect::<io::Result<_>>()?;
+    written.extend(tier_plots(&c, &tiers)?);
+    Ok(written)
+}
+
+/// `latency_p99.png`, `throughput.png` (goodput) and `errors.png`.
+fn headline_plots(c: &Comparison, runs: &[Timeseries]) -> io::Result<Vec<PathBuf>> {
+    let column = |col: usize| -> Lines {
+        runs.iter()
+            .enumerate()
+            .map(|(i, r)| (i, r.series.points(col).collect()))
+            .collect()
     };
-    let title = |what: &str| format!("{what} by variant — {scenario}");
-    let base = |what: &str, y: YAxis, y_desc: &'static str, subtitle: String, series| Overlay {
-        title: title(what),
-        subtitle,
-        y,
-        y_desc,
-        series,
-        warmup,
-        markers: &markers,
-        axis: &axis,
-    };
-    let mut written = vec![
-        overlay(
-            &dir.join("latency_p99.png"),
-            &base(
-                "p99 response time",
-                YAxis::LogMs,
-                "p99 response time (ms, log scale)",
-                format!(
-                    "99th percentile of the successful replies arriving in each window{}",
-                    note("maximum")
-                ),
-                column(data::P99),
+    Ok(vec![
+        c.overlay(
+            "latency_p99.png",
+            "p99 response time",
+            Scale::LogMs,
+            "p99 response time (ms, log scale)",
+            format!(
+                "99th percentile of the successful replies arriving in each window{}",
+                c.note("maximum")
             ),
+            column(data::P99),
         )?,
-        overlay(
-            &dir.join("throughput.png"),
-            &base(
-                "Goodput",
-                YAxis::Rate,
-                "goodput (req/s)",
-                format!(
-                    "successful replies within the client's deadline, per second{}",
-                    note("mean")
-                ),
-                column(data::GOODPUT),
+        c.overlay(
+            "throughput.png",
+            "Goodput",
+            Scale::Linear,
+            "goodput (req/s)",
+            format!(
+                "successful replies within the client's deadline, per second{}",
+                c.note("mean")
             ),
+            column(data::GOODPUT),
         )?,
-        overlay(
-            &dir.join("errors.png"),
-            &base(
-                "Error rate",
-                YAxis::Share,
-                "errors / offered",
-                format!(
-                    "(rejected + timed out + failed) / offered, per window{}",
-                    note("mean")
-                ),
-                errors,
+        c.overlay(
+            "errors.png",
+            "Error rate",
+            Scale::Percent,
+            "errors / offered",
+            format!(
+                "(rejected + timed out + failed) / offered, per window{}",
+                c.note("mean")
             ),
+            runs.iter()
+                .enumerate()
+                .map(|(i, r)| (i, error_rates(r)))
+                .collect(),
         )?,
-    ];
-    // Sessions: drawn when some variant keeps them, as a running total so
-    // that a crash's loss shows as a step and steady losses as a slope.
+    ])
+}
+
+/// `sessions_lost.png` when some variant keeps sessions: a running total,
+/// so that a crash's loss shows as a step and steady losses as a slope.
+fn sessions_plot(c: &Comparison, variants: &[super::VariantRun]) -> io::Result<Option<PathBuf>> {
     let sessions: Vec<Option<Vec<(f64, f64)>>> = variants
         .iter()
         .map(|v| cumulative_sessions_lost(&v.dir.join("timeseries.csv")))
         .collect::<io::Result<_>>()?;
-    if sessions.iter().any(Option::is_some) {
-        let series = names
-            .iter()
-            .zip(sessions)
-            .map(|(n, s)| (*n, s.unwrap_or_default()))
-            .collect();
-        written.push(overlay(
-            &dir.join("sessions_lost.png"),
-            &base(
-                "Sessions lost",
-                YAxis::Rate,
-                "sessions lost since the start",
-                "local sessions lost so far (a crash, a scale-in, or a user sent to another instance); \
-                 none for a shared store or a variant without sessions"
-                    .to_string(),
-                series,
-            ),
-        )?);
+    if !sessions.iter().any(Option::is_some) {
+        return Ok(None);
     }
-    // The data tier: read only as far as the first window of each variant
-    // without one.
-    let tiers: Vec<data::DataTier> = variants
-        .iter()
-        .zip(&runs)
-        .map(|(v, r)| data::read_data_tier(&v.dir.join("components.csv"), warmup, None, r.window_s))
-        .collect::<io::Result<_>>()?;
-    let stacked = |what: &str, noun: &str, shown: &[String], hidden: usize, subtitle: String| {
-        let mut t = title(what);
-        if hidden > 0 {
-            t.push_str(&format!(
-                " — first {} of {} {noun}",
-                shown.len(),
-                shown.len() + hidden
-            ));
-        }
-        Stacked {
-            title: t,
-            subtitle,
-            variants: &names,
-            noun: "",
-            warmup,
-            markers: &markers,
-            axis: &axis,
-            y: YAxis::Rate,
-            y_desc: "",
-            panels: Vec::new(),
-        }
-    };
+    let lines = sessions
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (i, s.unwrap_or_default()))
+        .collect();
+    c.overlay(
+        "sessions_lost.png",
+        "Sessions lost",
+        Scale::Linear,
+        "sessions lost since the start",
+        "local sessions lost so far (a crash, a scale-in, or a user sent to another instance); \
+         none for a shared store or a variant without sessions"
+            .to_string(),
+        lines,
+    )
+    .map(Some)
+}
+
+/// `hit_ratio.png` when a variant has a cache and `queue_backlog.png` when
+/// one has a queue: a panel per cache or queue, the variants overlaid.
+fn tier_plots(c: &Comparison, tiers: &[DataTier]) -> io::Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
     let (caches, hidden) = panel_names(
         tiers
             .iter()
             .map(|t| t.caches.iter().map(|c| c.name.as_str())),
     );
     if !caches.is_empty() {
-        let mut o = stacked(
-            "Cache hit ratio",
-            "caches",
-            &caches,
-            hidden,
-            format!(
-                "hits / lookups per window, all the cache's nodes together: higher is better{}",
-                note("mean")
-            ),
-        );
-        o.y = YAxis::Share;
-        o.y_desc = "hit ratio";
-        o.noun = "cache";
-        o.panels = caches
+        let panels = caches
             .iter()
-            .map(|name| StackedPanel {
-                caption: format!("{name}: hit ratio"),
-                series: tiers
+            .map(|name| {
+                let lines = tiers
                     .iter()
                     .enumerate()
                     .filter_map(|(i, t)| {
                         let c = t.caches.iter().find(|c| &c.name == name)?;
                         Some((i, c.hit_ratio()))
                     })
-                    .collect(),
+                    .collect();
+                (format!("{name}: hit ratio"), lines)
             })
             .collect();
-        written.push(stacked_overlay(&dir.join("hit_ratio.png"), &o)?);
+        written.push(stacked(
+            c,
+            Stacked {
+                file: "hit_ratio.png",
+                what: "Cache hit ratio",
+                noun: ("cache", "caches"),
+                hidden,
+                subtitle: format!(
+                    "hits / lookups per window, all the cache's nodes together: higher is better{}",
+                    c.note("mean")
+                ),
+                scale: Scale::Share,
+                y_desc: "hit ratio",
+                panels,
+            },
+        )?);
     }
     let (queues, hidden) = panel_names(
         tiers
@@ -404,34 +428,37 @@ pub(crate) fn write_all(
             .map(|t| t.queues.iter().map(|q| q.name.as_str())),
     );
     if !queues.is_empty() {
-        let mut o = stacked(
-            "Queue backlog",
-            "queues",
-            &queues,
-            hidden,
-            format!(
-                "messages held (waiting or being consumed): a line that keeps rising means \
-                 publishers outpace the consumers{}",
-                note("mean")
-            ),
-        );
-        o.y_desc = "held (messages)";
-        o.noun = "queue";
-        o.panels = queues
+        let panels = queues
             .iter()
-            .map(|name| StackedPanel {
-                caption: format!("{name}: messages held"),
-                series: tiers
+            .map(|name| {
+                let lines = tiers
                     .iter()
                     .enumerate()
                     .filter_map(|(i, t)| {
                         let q = t.queues.iter().find(|q| &q.name == name)?;
                         Some((i, q.series.points(data::HELD).collect()))
                     })
-                    .collect(),
+                    .collect();
+                (format!("{name}: messages held"), lines)
             })
             .collect();
-        written.push(stacked_overlay(&dir.join("queue_backlog.png"), &o)?);
+        written.push(stacked(
+            c,
+            Stacked {
+                file: "queue_backlog.png",
+                what: "Queue backlog",
+                noun: ("queue", "queues"),
+                hidden,
+                subtitle: format!(
+                    "messages held (waiting or being consumed): a line that keeps rising means \
+                     publishers outpace the consumers{}",
+                    c.note("mean")
+                ),
+                scale: Scale::Linear,
+                y_desc: "held (messages)",
+                panels,
+            },
+        )?);
     }
     Ok(written)
 }
@@ -458,136 +485,55 @@ where
     (names, hidden)
 }
 
-/// One panel of a [`Stacked`] plot: a component, the variants' points.
-struct StackedPanel {
-    caption: String,
-    /// Per variant that has the component: its index and points.
-    series: Vec<(usize, Vec<(f64, f64)>)>,
-}
-
 /// Variants overlaid in panels stacked one above the other, one per
 /// component, all sharing the time axis.
 struct Stacked<'a> {
-    title: String,
+    file: &'a str,
+    what: &'a str,
+    /// The component's kind, one and several: what a variant without a
+    /// line lacks (its legend says so), what the title counts.
+    noun: (&'a str, &'a str),
+    /// Components left out.
+    hidden: usize,
     subtitle: String,
-    variants: &'a [&'a str],
-    /// What a variant without a line lacks, for its legend entry.
-    noun: &'a str,
-    warmup: f64,
-    markers: &'a Marks,
-    axis: &'a TimeAxis,
-    y: YAxis,
+    scale: Scale,
     y_desc: &'a str,
-    panels: Vec<StackedPanel>,
+    /// Per component: its caption and the variants' lines.
+    panels: Vec<(String, Lines)>,
 }
 
-fn stacked_overlay(path: &Path, o: &Stacked) -> io::Result<PathBuf> {
-    let n = o.variants.len();
-    write_png(path, |root| {
-        // Every variant keeps its colour of the other comparison plots; one
-        // without the component says so rather than leave the reader
-        // looking for its line.
-        let mut entries: Vec<Entry> = o
-            .variants
-            .iter()
-            .enumerate()
-            .map(|(i, name)| {
-                let drawn = o.panels.iter().any(|p| p.series.iter().any(|s| s.0 == i));
-                let text = if drawn {
-                    name.to_string()
-                } else {
-                    format!("{name} (no {})", o.noun)
-                };
-                Entry::new(text, Swatch::Line(series_color(i), width_of(i, n)))
-            })
-            .collect();
-        if o.warmup > 0.0 {
-            entries.push(Entry::new("warm-up (not in summary)", Swatch::Fill(SHADE)));
-        }
-        entries.extend(o.markers.entries());
-        let mut top = draw_title(root, &o.title, &o.subtitle)? + 2;
-        top += draw_legend(
-            root,
-            &entries,
-            chart::LEFT as i32 + 8..WIDTH as i32 - chart::RIGHT_MARGIN as i32,
-            top,
-        )?;
-        let bottom = HEIGHT as i32 - 8;
-        let k = o.panels.len().max(1) as i32;
-        let block = (bottom - top) / k;
-        for (p, panel) in o.panels.iter().enumerate() {
-            let first = p == 0;
-            let lowest = p + 1 == o.panels.len();
-            let mut y = top + p as i32 * block + if first { 0 } else { 10 };
-            // The panel's name, then (first panel only) the warm-up strip.
-            label(
-                root,
-                &fit(
-                    &panel.caption,
-                    PANEL_TITLE_SIZE,
-                    WIDTH as i32 - chart::LEFT as i32 - 48,
-                ),
-                PANEL_TITLE_SIZE,
-                TEXT,
-                (chart::LEFT as i32 + 8, y),
-                HPos::Left,
-                VPos::Top,
-            )?;
-            y += PANEL_TITLE_SIZE as i32 + 8;
-            if first {
-                y += STRIP;
-            }
-            let h = if lowest {
-                bottom - y
-            } else {
-                top + (p as i32 + 1) * block - y
-            };
-            let area = root.clone().shrink((0, y), (WIDTH, h.max(1) as u32));
-            let max = panel
-                .series
-                .iter()
-                .flat_map(|s| s.1.iter().map(|p| p.1))
-                .filter(|v| v.is_finite())
-                .reduce(f64::max);
-            let (fmt, y_axis): (&dyn Fn(f64) -> String, _) = match o.y {
-                YAxis::Share => (
-                    &pct_label,
-                    chart::Ticked::linear(0.0..1.08, vec![0.0, 0.25, 0.5, 0.75, 1.0]),
-                ),
-                _ => (&num_label, chart::y_linear(max)),
-            };
-            let top_y = y_axis.range_end();
-            let mut c = chart::build(&area, o.axis.coord(), y_axis, lowest, false)?;
-            let f = chart::frame(&c, o.axis.end);
-            shade_warmup(root, &f, o.warmup)?;
-            chart::mesh(
-                root,
-                &mut c,
-                &Axes {
-                    x_labels: lowest,
-                    x_fmt: &time_label,
-                    x_desc: lowest.then_some("time since start"),
-                    y_fmt: fmt,
-                    y_desc: o.y_desc,
-                },
-            )?;
-            draw_markers(root, &f, o.markers)?;
-            if first {
-                draw_strip(root, &f, o.warmup, o.markers)?;
-            }
-            if max.is_none() {
-                note_in(root, &f, "no data")?;
-            }
-            for (i, pts) in &panel.series {
-                chart::line(
-                    &mut c,
-                    pts.iter().copied(),
-                    |v| v.clamp(0.0, top_y),
-                    series_color(*i),
-                    width_of(*i, n),
-                )?;
-            }
-        }
-        Ok(())
-    })
+fn stacked(c: &Comparison, o: Stacked) -> io::Result<PathBuf> {
+    let mut title = c.title(o.what);
+    if o.hidden > 0 {
+        title.push_str(&format!(
+            " — first {} of {} {}",
+            o.panels.len(),
+            o.panels.len() + o.hidden,
+            o.noun.1
+        ));
+    }
+    // Every variant keeps its colour of the other comparison plots; one
+    // without the component says so rather than leave the reader looking
+    // for its line.
+    let drawn = |i: usize| o.panels.iter().any(|p| p.1.iter().any(|s| s.0 == i));
+    let legend = c.legend(&|i, name| (!drawn(i)).then(|| format!("{name} (no {})", o.noun.0)));
+    let k = o.panels.len();
+    let blocks = o
+        .panels
+        .into_iter()
+        .enumerate()
+        .map(|(p, (caption, lines))| Block {
+            caption: Some(caption),
+            legend: Vec::new(),
+            x_labels: p + 1 == k,
+            panels: vec![c.panel(o.scale, o.y_desc, lines, true)],
+        })
+        .collect();
+    let fig = TimeFigure {
+        title,
+        subtitle: o.subtitle,
+        legend,
+        blocks,
+    };
+    figure::draw(&c.dir.join(o.file), fig, &c.timeline)
 }

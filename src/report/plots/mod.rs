@@ -12,12 +12,14 @@ use std::path::{Path, PathBuf};
 
 use crate::engine::SimDuration;
 use crate::metrics::Latencies;
+use crate::model::{Kind, Model};
 
 mod autoscale;
 mod chart;
 mod comparison;
 mod data;
 mod data_tier;
+mod figure;
 mod markers;
 mod retries;
 mod run;
@@ -28,6 +30,47 @@ mod text;
 pub use autoscale::ScalingVariant;
 pub use markers::{Marker, MarkerKind};
 pub use sweep::{Figure, SweepAxis, SweepPlots, SweepPoint, write_sweep_plots};
+
+/// The kind of each component of a run, by name, in model order (the order
+/// of `components.csv`): what the plots draw for it, as the model says
+/// rather than guessed from the columns a component fills.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ComponentKinds(Vec<(String, Kind)>);
+
+impl ComponentKinds {
+    /// The components of `model`.
+    pub fn of(model: &Model) -> ComponentKinds {
+        ComponentKinds(
+            model
+                .components
+                .iter()
+                .enumerate()
+                .map(|(id, c)| (c.name.clone(), model.kind_of(id as u32)))
+                .collect(),
+        )
+    }
+
+    /// Components by name and kind (for files written without a model).
+    pub fn new<S: Into<String>>(components: impl IntoIterator<Item = (S, Kind)>) -> ComponentKinds {
+        ComponentKinds(components.into_iter().map(|(n, k)| (n.into(), k)).collect())
+    }
+
+    /// The kind of the component named `name` (as a CSV cell).
+    pub(crate) fn get(&self, name: &[u8]) -> Option<Kind> {
+        self.0
+            .iter()
+            .find(|(n, _)| n.as_bytes() == name)
+            .map(|(_, k)| *k)
+    }
+
+    /// Whether some component is of the data tier: a cache, a database or
+    /// a queue.
+    pub(crate) fn any_data_tier(&self) -> bool {
+        self.0
+            .iter()
+            .any(|(_, k)| matches!(k, Kind::Cache | Kind::Database | Kind::Queue))
+    }
+}
 
 /// What the plots of one run are drawn from: the run's folder (its
 /// `timeseries.csv` and `components.csv` are read back, downsampled) and the
@@ -48,6 +91,8 @@ pub struct RunPlots<'a> {
     pub markers: &'a [Marker],
     /// Response times after warm-up per class, then `all`.
     pub latency_by_class: &'a [(String, Latencies)],
+    /// The run's components and their kinds.
+    pub kinds: &'a ComponentKinds,
 }
 
 /// One variant in a comparison: its name and run folder.
@@ -56,12 +101,13 @@ pub struct VariantRun<'a> {
     pub name: &'a str,
     /// Its folder (with `timeseries.csv`).
     pub dir: &'a Path,
+    /// Its components and their kinds.
+    pub kinds: &'a ComponentKinds,
 }
 
 /// Writes `latency.png`, `throughput.png`, `components.png` and
 /// `latency_cdf.png` into the run's folder, atomically, then the data-tier
-/// plots of the kinds of component the run has (told from
-/// `components.csv`): `hit_ratio.png` with a cache, `shard_load.png` with a
+/// plots of the kinds of component the run has (`input.kinds`): `hit_ratio.png` with a cache, `shard_load.png` with a
 /// database, `replication_lag.png` with a replicated database,
 /// `queue_backlog.png` with a queue. Returns the paths written, in that
 /// order.

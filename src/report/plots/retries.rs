@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 
 use plotters::prelude::*;
 
-use super::chart::{self, Axes, BOTTOM, Ticked};
+use super::chart::{self, Ticked};
 use super::data::{Agg, Downsampler, MAX_POINTS, Series};
-use super::markers::{draw_markers, draw_strip};
-use super::run::{Ctx, header, num_label, per_point, points_note, time_label};
+use super::figure::{self, Block, Layer, Panel, TimeFigure, YAxis};
+use super::run::{Ctx, num_label, per_point, points_note};
 use super::style::*;
 use crate::metrics::{EventKind, LoggedEvent};
+use crate::report::schema::timeseries as ts;
 
 /// First tries and attempts per second, downsampled; windows read.
 fn read(path: &Path) -> io::Result<(Series<2>, usize)> {
@@ -30,7 +31,7 @@ fn read(path: &Path) -> io::Result<(Series<2>, usize)> {
             .position(|h| h == name.as_bytes())
             .ok_or_else(|| bad(&format_args!("no column `{name}`")))
     };
-    let cols = [col("time_s")?, col("offered_rps")?, col("attempts_rps")?];
+    let cols = [col(ts::TIME)?, col(ts::OFFERED)?, col(ts::ATTEMPTS)?];
     let mut ds = Downsampler::new([Agg::Mean, Agg::Mean], MAX_POINTS);
     let mut rec = csv::ByteRecord::new();
     let (mut windows, mut step, mut last) = (0usize, f64::INFINITY, None::<f64>);
@@ -99,35 +100,6 @@ fn open_periods(log: &[LoggedEvent], end: f64) -> Vec<(String, Periods)> {
         .collect()
 }
 
-/// Stacked panels below `top`, their heights in the ratio of `shares`.
-fn panels<'b>(root: &Area<'b>, top: i32, shares: &[f64]) -> Vec<Area<'b>> {
-    let gap = 16;
-    let avail = HEIGHT as i32 - top - 8;
-    let plot = avail - BOTTOM as i32 - gap * (shares.len() as i32 - 1);
-    let total: f64 = shares.iter().sum();
-    let mut y = top;
-    let mut out = Vec::new();
-    for (i, s) in shares.iter().enumerate() {
-        let mut h = (plot as f64 * s / total) as i32;
-        if i + 1 == shares.len() {
-            h = HEIGHT as i32 - 8 - y;
-        }
-        out.push(root.clone().shrink((0, y), (WIDTH, h as u32)));
-        y += h + gap;
-    }
-    out
-}
-
-fn axes<'s>(lowest: bool, y_desc: &'s str, y_fmt: &'s dyn Fn(f64) -> String) -> Axes<'s> {
-    Axes {
-        x_labels: lowest,
-        x_fmt: &time_label,
-        x_desc: lowest.then_some("time since start"),
-        y_fmt,
-        y_desc,
-    }
-}
-
 /// Draws `retries.png` into `dir` from its `timeseries.csv` and the run's
 /// `log` (for breakers).
 pub(crate) fn write(dir: &Path, ctx: &Ctx, log: &[LoggedEvent]) -> io::Result<PathBuf> {
@@ -156,88 +128,93 @@ pub(crate) fn write(dir: &Path, ctx: &Ctx, log: &[LoggedEvent]) -> io::Result<Pa
         overall,
         points_note(per_point(windows, s.x.len()), "mean")
     );
-    let path = dir.join("retries.png");
-    write_png(&path, |root| {
-        let mut entries = vec![
-            Entry::new("first tries", Swatch::Line(OFFERED, 2)),
-            Entry::new("attempts", Swatch::Line(OI_VERMILLION, 3)),
-            Entry::new("attempts / first tries", Swatch::Line(OI_BLUE, 2)),
-        ];
-        if !breakers.is_empty() {
-            entries.push(Entry::new(
-                "breaker open (fails fast)",
-                Swatch::Fill(OI_VERMILLION),
-            ));
-            entries.push(Entry::new("closed", Swatch::Fill(OI_GREEN)));
-        }
-        entries.extend(ctx.common_entries());
-        let top = header(root, &ctx.title("Retries"), &subtitle, &entries)?;
-        let shares: &[f64] = if breakers.is_empty() {
-            &[0.65, 0.35]
-        } else {
-            &[0.5, 0.25, 0.25]
-        };
-        let areas = panels(root, top, shares);
+    let mut legend = vec![
+        Entry::new("first tries", Swatch::Line(OFFERED, 2)),
+        Entry::new("attempts", Swatch::Line(OI_VERMILLION, 3)),
+        Entry::new("attempts / first tries", Swatch::Line(OI_BLUE, 2)),
+    ];
+    if !breakers.is_empty() {
+        legend.push(Entry::new(
+            "breaker open (fails fast)",
+            Swatch::Fill(OI_VERMILLION),
+        ));
+        legend.push(Entry::new("closed", Swatch::Fill(OI_GREEN)));
+    }
+    let shares: &[f64] = if breakers.is_empty() {
+        &[0.65, 0.35]
+    } else {
+        &[0.5, 0.25, 0.25]
+    };
+    let rates = Panel::new(
+        shares[0],
+        YAxis::Linear(chart::y_linear(top_max)),
+        "per second",
+        &num_label,
+    )
+    .with(Layer::line(s.points(1), OI_VERMILLION, 3))
+    .with(Layer::line(s.points(0), OFFERED, 2));
+    let fmt = |v: f64| format!("{}x", fmt_num(v));
+    let ratio = Panel::new(
+        shares[1],
+        YAxis::Linear(chart::y_linear(Some(ratio_max))),
+        "attempts / first try",
+        &fmt,
+    )
+    .with(Layer::line(ratio, OI_BLUE, 2));
+    let mut panels = vec![rates, ratio];
+    if !breakers.is_empty() {
+        panels.push(breakers_panel(shares[2], &breakers, ctx.axis.end));
+    }
+    let fig = TimeFigure {
+        title: ctx.title("Retries"),
+        subtitle,
+        legend,
+        blocks: vec![Block::of(panels)],
+    };
+    figure::draw(&dir.join("retries.png"), fig, &ctx.timeline())
+}
 
-        let mut c = chart::build(
-            &areas[0],
-            ctx.axis.coord(),
-            chart::y_linear(top_max),
-            false,
-            false,
-        )?;
-        let f = chart::frame(&c, ctx.axis.end);
-        shade_warmup(root, &f, ctx.warmup)?;
-        chart::mesh(root, &mut c, &axes(false, "per second", &num_label))?;
-        draw_markers(root, &f, &ctx.markers)?;
-        draw_strip(root, &f, ctx.warmup, &ctx.markers)?;
-        chart::line(&mut c, s.points(1), |v| v, OI_VERMILLION, 3)?;
-        chart::line(&mut c, s.points(0), |v| v, OFFERED, 2)?;
+fn no_label(_: f64) -> String {
+    String::new()
+}
 
-        let lowest = breakers.is_empty();
-        let ticks = chart::y_linear(Some(ratio_max));
-        let mut c = chart::build(&areas[1], ctx.axis.coord(), ticks, lowest, false)?;
-        let f = chart::frame(&c, ctx.axis.end);
-        shade_warmup(root, &f, ctx.warmup)?;
-        let fmt = |v: f64| format!("{}x", fmt_num(v));
-        chart::mesh(root, &mut c, &axes(lowest, "attempts / first try", &fmt))?;
-        draw_markers(root, &f, &ctx.markers)?;
-        chart::line(&mut c, ratio.iter().copied(), |v| v, OI_BLUE, 2)?;
-
-        if !breakers.is_empty() {
-            let n = breakers.len() as f64;
-            let y = Ticked::linear(0.0..n, Vec::new());
-            let mut c = chart::build(&areas[2], ctx.axis.coord(), y, true, false)?;
-            let f = chart::frame(&c, ctx.axis.end);
-            let none = |_: f64| String::new();
-            // Rows are named on the left, where a y axis' name would go.
-            chart::mesh(root, &mut c, &axes(true, "", &none))?;
-            draw_markers(root, &f, &ctx.markers)?;
-            for (i, (name, open)) in breakers.iter().enumerate() {
-                // Breaker i is row i from the top.
-                let (lo, hi) = (n - i as f64 - 0.8, n - i as f64 - 0.2);
-                c.draw_series(std::iter::once(Rectangle::new(
-                    [(0.0, lo + 0.25), (ctx.axis.end, hi - 0.25)],
-                    OI_GREEN.mix(0.6).filled(),
-                )))?;
-                c.draw_series(open.iter().map(|&(a, b)| {
-                    // At least a pixel or two wide, so a short opening shows.
-                    let b = b.max(a + ctx.axis.end / 800.0);
-                    Rectangle::new([(a, lo), (b, hi)], OI_VERMILLION.filled())
-                }))?;
-                let row =
-                    (f.y.start as f64 + (f.y.end - f.y.start) as f64 * (i as f64 + 0.5) / n) as i32;
-                label(
-                    root,
-                    &fit(name, LEGEND_SIZE, chart::LEFT as i32 - 12),
-                    LEGEND_SIZE,
-                    TEXT,
-                    (f.x.start - 8, row),
-                    HPos::Right,
-                    VPos::Center,
-                )?;
+/// A row per breaker, named on the left where a y axis' name would go:
+/// green where it is closed, red where it is open (fails fast). The warm-up
+/// is not shaded behind the rows.
+fn breakers_panel(share: f64, breakers: &[(String, Periods)], end: f64) -> Panel<'_> {
+    let n = breakers.len() as f64;
+    let mut panel = Panel::new(
+        share,
+        YAxis::Linear(Ticked::linear(0.0..n, Vec::new())),
+        "",
+        &no_label,
+    );
+    panel.shade = false;
+    panel.with(Layer::Custom(Box::new(move |root, plot, f| {
+        for (i, (name, open)) in breakers.iter().enumerate() {
+            // Breaker i is row i from the top.
+            let (lo, hi) = (n - i as f64 - 0.8, n - i as f64 - 0.2);
+            plot.rect(
+                [(0.0, lo + 0.25), (end, hi - 0.25)],
+                OI_GREEN.mix(0.6).filled(),
+            )?;
+            for &(a, b) in open {
+                // At least a pixel or two wide, so a short opening shows.
+                let b = b.max(a + end / 800.0);
+                plot.rect([(a, lo), (b, hi)], OI_VERMILLION.filled())?;
             }
+            let row =
+                (f.y.start as f64 + (f.y.end - f.y.start) as f64 * (i as f64 + 0.5) / n) as i32;
+            label(
+                root,
+                &fit(name, LEGEND_SIZE, chart::LEFT as i32 - 12),
+                LEGEND_SIZE,
+                TEXT,
+                (f.x.start - 8, row),
+                HPos::Right,
+                VPos::Center,
+            )?;
         }
         Ok(())
-    })
+    })))
 }

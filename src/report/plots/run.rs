@@ -5,11 +5,13 @@ use std::path::{Path, PathBuf};
 
 use plotters::prelude::*;
 
-use super::chart::{self, Axes, BOTTOM, Side};
+use super::chart::{self, Axes, Side};
 use super::data::{self, ComponentSeries, Timeseries};
-use super::markers::{Marks, draw_markers, draw_strip};
+use super::figure::{self, Block, Layer, Panel, Place, TimeFigure, Timeline, YAxis};
+use super::markers::Marks;
 use super::style::*;
 use crate::metrics::Latencies;
+use crate::model::Kind;
 
 /// What every time plot of a run shares.
 pub(crate) struct Ctx<'a> {
@@ -26,14 +28,13 @@ impl Ctx<'_> {
         format!("{what} — {}, variant {}", self.scenario, self.variant)
     }
 
-    /// The legend entries every time plot ends with.
-    pub(crate) fn common_entries(&self) -> Vec<Entry> {
-        let mut e = Vec::new();
-        if self.warmup > 0.0 {
-            e.push(Entry::new("warm-up (not in summary)", Swatch::Fill(SHADE)));
+    /// The time axis, warm-up and markers every time figure of the run draws.
+    pub(crate) fn timeline(&self) -> Timeline<'_> {
+        Timeline {
+            axis: &self.axis,
+            warmup: self.warmup,
+            markers: &self.markers,
         }
-        e.extend(self.markers.entries());
-        e
     }
 }
 
@@ -58,55 +59,12 @@ pub(crate) fn per_point(windows: usize, points: usize) -> f64 {
     }
 }
 
-/// Draws title, subtitle and legend; returns the y where panels may start
-/// (the marker strip included).
-pub(crate) fn header(root: &Area, title: &str, subtitle: &str, entries: &[Entry]) -> Drawn<i32> {
-    let mut y = draw_title(root, title, subtitle)?;
-    y += 2;
-    let left = chart::LEFT as i32 + 8;
-    y += draw_legend(
-        root,
-        entries,
-        left..WIDTH as i32 - chart::RIGHT_MARGIN as i32,
-        y,
-    )?;
-    Ok(y + STRIP)
-}
-
-/// The top and bottom panels of a two-panel time plot, the top taking
-/// `share` of the height.
-fn two_panels<'b>(root: &Area<'b>, top: i32, share: f64) -> (Area<'b>, Area<'b>) {
-    let avail = HEIGHT as i32 - top - 8;
-    let plot = avail - BOTTOM as i32 - 16;
-    let h1 = (plot as f64 * share) as i32;
-    let upper = root.clone().shrink((0, top), (WIDTH, h1 as u32));
-    let lower = root
-        .clone()
-        .shrink((0, top + h1 + 16), (WIDTH, (avail - h1 - 16) as u32));
-    (upper, lower)
-}
-
-pub(crate) fn time_label(v: f64) -> String {
-    fmt_time(v)
-}
-
 pub(crate) fn num_label(v: f64) -> String {
     fmt_num(v)
 }
 
 pub(crate) fn pct_label(v: f64) -> String {
     format!("{}%", fmt_num(v * 100.0))
-}
-
-/// Axes of a time panel: tick labels and the axis name only on the lowest.
-fn time_axes<'s>(lowest: bool, y_desc: &'s str, y_fmt: &'s dyn Fn(f64) -> String) -> Axes<'s> {
-    Axes {
-        x_labels: lowest,
-        x_fmt: &time_label,
-        x_desc: lowest.then_some("time since start"),
-        y_fmt,
-        y_desc,
-    }
 }
 
 /// `latency.png`: p50, p90, p99, p99.9 per window on a log scale, the
@@ -135,54 +93,42 @@ pub(crate) fn latency(
         "response time of the successful replies arriving in each window, log scale{}",
         points_note(per_point(windows, s.x.len()), "maximum")
     );
-    write_png(path, |root| {
-        let mut entries: Vec<Entry> = quantiles
+    let mut legend: Vec<Entry> = quantiles
+        .iter()
+        .map(|(_, l, c)| Entry::new(*l, Swatch::Line(*c, 2)))
+        .collect();
+    legend.push(Entry::new(
+        "offered rate (lower panel)",
+        Swatch::Line(OFFERED, 2),
+    ));
+    let mut upper = Panel::new(
+        0.66,
+        YAxis::Log(log.clone()),
+        "response time (ms, log scale)",
+        &num_label,
+    );
+    if hi.is_none() {
+        upper = upper.with(Layer::note("no successful replies"));
+    }
+    let upper = upper.with_all(
+        quantiles
             .iter()
-            .map(|(_, l, c)| Entry::new(*l, Swatch::Line(*c, 2)))
-            .collect();
-        entries.push(Entry::new(
-            "offered rate (lower panel)",
-            Swatch::Line(OFFERED, 2),
-        ));
-        entries.extend(ctx.common_entries());
-        let top = header(root, &ctx.title("Response time"), &subtitle, &entries)?;
-        let (upper, lower) = two_panels(root, top, 0.66);
-
-        let mut c = chart::build(&upper, ctx.axis.coord(), log.coord(), false, false)?;
-        let f = chart::frame(&c, ctx.axis.end);
-        shade_warmup(root, &f, ctx.warmup)?;
-        chart::mesh(
-            root,
-            &mut c,
-            &time_axes(false, "response time (ms, log scale)", &num_label),
-        )?;
-        draw_markers(root, &f, &ctx.markers)?;
-        draw_strip(root, &f, ctx.warmup, &ctx.markers)?;
-        if hi.is_none() {
-            note_in(root, &f, "no successful replies")?;
-        }
-        for (col, _, color) in quantiles {
-            chart::line(&mut c, s.points(col), |v| log.clamp(v), color, 2)?;
-        }
-
-        let mut c = chart::build(
-            &lower,
-            ctx.axis.coord(),
-            chart::y_linear(s.max(data::OFFERED)),
-            true,
-            false,
-        )?;
-        let f = chart::frame(&c, ctx.axis.end);
-        shade_warmup(root, &f, ctx.warmup)?;
-        chart::mesh(
-            root,
-            &mut c,
-            &time_axes(true, "offered (req/s)", &num_label),
-        )?;
-        draw_markers(root, &f, &ctx.markers)?;
-        chart::line(&mut c, s.points(data::OFFERED), |v| v, OFFERED, 2)?;
-        Ok(())
-    })
+            .map(|&(col, _, color)| Layer::fixed_line(s.points(col), |v| log.clamp(v), color, 2)),
+    );
+    let lower = Panel::new(
+        0.34,
+        YAxis::Linear(chart::y_linear(s.max(data::OFFERED))),
+        "offered (req/s)",
+        &num_label,
+    )
+    .with(Layer::line(s.points(data::OFFERED), OFFERED, 2));
+    let fig = TimeFigure {
+        title: ctx.title("Response time"),
+        subtitle,
+        legend,
+        blocks: vec![Block::of(vec![upper, lower])],
+    };
+    figure::draw(path, fig, &ctx.timeline())
 }
 
 /// `throughput.png`: offered, completed and goodput per second, errors by
@@ -225,65 +171,49 @@ pub(crate) fn throughput(
         "requests per second in each window{}",
         points_note(per_point(windows, s.x.len()), "mean")
     );
-    write_png(path, |root| {
-        let mut entries = vec![
-            Entry::new("offered", Swatch::Line(OFFERED, 1)),
-            Entry::new("completed (late replies included)", Swatch::Line(OI_SKY, 7)),
-            Entry::new("goodput (in time)", Swatch::Line(OI_GREEN, 3)),
-        ];
-        for (l, c) in errs {
-            entries.push(Entry::new(l, Swatch::Fill(c)));
-        }
-        entries.extend(ctx.common_entries());
-        let top = header(root, &ctx.title("Throughput"), &subtitle, &entries)?;
-        let (upper, lower) = two_panels(root, top, 0.6);
-
-        let mut c = chart::build(
-            &upper,
-            ctx.axis.coord(),
-            chart::y_linear(top_max),
-            false,
-            false,
-        )?;
-        let f = chart::frame(&c, ctx.axis.end);
-        shade_warmup(root, &f, ctx.warmup)?;
-        chart::mesh(
-            root,
-            &mut c,
-            &time_axes(false, "requests per second", &num_label),
-        )?;
-        draw_markers(root, &f, &ctx.markers)?;
-        draw_strip(root, &f, ctx.warmup, &ctx.markers)?;
-        // Widest below: where they coincide all three stay visible.
-        chart::line(&mut c, s.points(data::COMPLETED), |v| v, OI_SKY, 7)?;
-        chart::line(&mut c, s.points(data::GOODPUT), |v| v, OI_GREEN, 3)?;
-        chart::line(&mut c, s.points(data::OFFERED), |v| v, OFFERED, 1)?;
-
-        let mut c = chart::build(
-            &lower,
-            ctx.axis.coord(),
-            chart::y_linear(err_max),
-            true,
-            false,
-        )?;
-        let f = chart::frame(&c, ctx.axis.end);
-        shade_warmup(root, &f, ctx.warmup)?;
-        chart::mesh(
-            root,
-            &mut c,
-            &time_axes(true, "errors per second", &num_label),
-        )?;
-        draw_markers(root, &f, &ctx.markers)?;
-        if err_max.is_none() {
-            note_in(root, &f, "no errors")?;
-        } else {
-            // Highest first, so that each band shows above the one below.
-            for k in (0..3).rev() {
-                chart::area(&mut c, &stack[k], errs[k].1)?;
-            }
-        }
-        Ok(())
-    })
+    let mut legend = vec![
+        Entry::new("offered", Swatch::Line(OFFERED, 1)),
+        Entry::new("completed (late replies included)", Swatch::Line(OI_SKY, 7)),
+        Entry::new("goodput (in time)", Swatch::Line(OI_GREEN, 3)),
+    ];
+    for (l, c) in errs {
+        legend.push(Entry::new(l, Swatch::Fill(c)));
+    }
+    // Widest below: where they coincide all three stay visible.
+    let upper = Panel::new(
+        0.6,
+        YAxis::Linear(chart::y_linear(top_max)),
+        "requests per second",
+        &num_label,
+    )
+    .with(Layer::line(s.points(data::COMPLETED), OI_SKY, 7))
+    .with(Layer::line(s.points(data::GOODPUT), OI_GREEN, 3))
+    .with(Layer::line(s.points(data::OFFERED), OFFERED, 1));
+    let lower = Panel::new(
+        0.4,
+        YAxis::Linear(chart::y_linear(err_max)),
+        "errors per second",
+        &num_label,
+    );
+    let lower = if err_max.is_none() {
+        lower.with(Layer::note("no errors"))
+    } else {
+        // Highest first, so that each band shows above the one below.
+        let [rejected, timed_out, failed] = stack;
+        lower.with_all(
+            [(failed, 2), (timed_out, 1), (rejected, 0)].map(|(points, k)| Layer::Area {
+                points,
+                color: errs[k].1,
+            }),
+        )
+    };
+    let fig = TimeFigure {
+        title: ctx.title("Throughput"),
+        subtitle,
+        legend,
+        blocks: vec![Block::of(vec![upper, lower])],
+    };
+    figure::draw(path, fig, &ctx.timeline())
 }
 
 /// Most panels of `components.png`.
@@ -327,38 +257,14 @@ pub(crate) fn components(
         "each pool as a whole (instances combined), averaged over each window{}",
         points_note(per_point(windows, pts), "mean")
     );
-    let any_lb = shown.iter().any(|c| c.no_utilization && !c.queue);
-    let any_queue = shown.iter().any(|c| c.queue);
-    let any_service = shown.iter().any(|c| !c.no_utilization);
     // Fewer time ticks in narrower panels.
     let panel_w = (WIDTH as f64 / cols as f64) - (chart::LEFT + chart::RIGHT) as f64;
     let axis = TimeAxis::with_ticks(ctx.axis.end, (panel_w / 75.0).floor());
+    let tl = ctx.timeline();
     write_png(path, |root| {
-        let mut entries = Vec::new();
-        if any_service {
-            entries.push(Entry::new(
-                "utilisation (left axis)",
-                Swatch::Line(OI_BLUE, 2),
-            ));
-            entries.push(Entry::new(
-                "requests queued (right axis)",
-                Swatch::Line(OI_VERMILLION, 2),
-            ));
-        }
-        if any_lb {
-            entries.push(Entry::new(
-                "requests outstanding (load balancer)",
-                Swatch::Line(OI_PURPLE, 2),
-            ));
-        }
-        if any_queue {
-            entries.push(Entry::new(
-                "messages held (queue)",
-                Swatch::Line(OI_GREEN, 2),
-            ));
-        }
-        entries.extend(ctx.common_entries());
-        let top = header(root, &title, &subtitle, &entries)? - STRIP + 6;
+        let mut entries = components_legend(&shown);
+        entries.extend(tl.common_entries());
+        let top = figure::header(root, &title, &subtitle, &entries)? + 6;
         if n == 0 {
             label(
                 root,
@@ -377,119 +283,142 @@ pub(crate) fn components(
         let cells = body.split_evenly((rows, cols));
         for (i, (cell, comp)) in cells.iter().zip(&shown).enumerate() {
             let lowest = i + cols >= n;
-            let up = comp.series.max(data::UP).unwrap_or(0.0).round() as u64;
-            let name = match up {
-                1 => format!("{}, 1 instance", comp.name),
-                n => format!("{}, {n} instances", comp.name),
-            };
-            let (caption, shorter) = match (comp.no_utilization, comp.mean_utilization) {
-                (true, _) if comp.queue => (format!("{} (queue)", comp.name), comp.name.clone()),
-                (true, _) => (format!("{} (load balancer)", comp.name), comp.name.clone()),
-                (false, Some(u)) => {
-                    let mean = format!("{name}: mean utilisation {:.0}%", u * 100.0);
-                    let full = if ctx.warmup > 0.0 {
-                        format!("{mean} after warm-up")
-                    } else {
-                        mean.clone()
-                    };
-                    (full, mean)
-                }
-                (false, None) => (name.clone(), name),
-            };
-            let (cx, cy) = cell.get_base_pixel();
-            let room = cell.dim_in_pixel().0 as i32 - chart::LEFT as i32 - 16;
-            let caption = if width(&caption, PANEL_TITLE_SIZE) <= room {
-                caption
-            } else {
-                fit(&shorter, PANEL_TITLE_SIZE, room)
-            };
-            label(
-                root,
-                &caption,
-                PANEL_TITLE_SIZE,
-                TEXT,
-                (cx + chart::LEFT as i32 + 8, cy + 4),
-                HPos::Left,
-                VPos::Top,
-            )?;
+            panel_caption(root, cell, comp, ctx.warmup)?;
             let plot = cell.margin(PANEL_TITLE_SIZE + 12, 10, 0, 0);
-            panel(root, &plot, ctx, &axis, comp, lowest)?;
+            let at = Place {
+                strip: false,
+                labels: true,
+                name: lowest,
+            };
+            figure::draw_panel(root, &plot, &tl, &axis, true, component_panel(comp), at)?;
         }
         Ok(())
     })
 }
 
-fn panel(
-    root: &Area,
-    area: &Area,
-    ctx: &Ctx,
-    axis: &TimeAxis,
-    comp: &ComponentSeries,
-    lowest: bool,
-) -> Drawn {
-    let s = &comp.series;
-    let axes = |desc: &'static str, fmt: &'static dyn Fn(f64) -> String| Axes {
-        x_labels: true,
-        x_fmt: &time_label,
-        x_desc: lowest.then_some("time since start"),
-        y_fmt: fmt,
-        y_desc: desc,
+/// The legend of `components.png`: what the panels of the kinds shown draw.
+fn components_legend(shown: &[&ComponentSeries]) -> Vec<Entry> {
+    let mut entries = Vec::new();
+    if shown.iter().any(|c| c.has_utilization()) {
+        entries.push(Entry::new(
+            "utilisation (left axis)",
+            Swatch::Line(OI_BLUE, 2),
+        ));
+        entries.push(Entry::new(
+            "requests queued (right axis)",
+            Swatch::Line(OI_VERMILLION, 2),
+        ));
+    }
+    if shown.iter().any(|c| c.kind == Kind::LoadBalancer) {
+        entries.push(Entry::new(
+            "requests outstanding (load balancer)",
+            Swatch::Line(OI_PURPLE, 2),
+        ));
+    }
+    if shown.iter().any(|c| c.kind == Kind::Queue) {
+        entries.push(Entry::new(
+            "messages held (queue)",
+            Swatch::Line(OI_GREEN, 2),
+        ));
+    }
+    entries
+}
+
+/// A component's panel caption: its name, instances and mean utilisation
+/// (shortened to fit the cell).
+fn panel_caption(root: &Area, cell: &Area, comp: &ComponentSeries, warmup: f64) -> Drawn {
+    let up = comp.series.max(data::UP).unwrap_or(0.0).round() as u64;
+    let name = match up {
+        1 => format!("{}, 1 instance", comp.name),
+        n => format!("{}, {n} instances", comp.name),
     };
-    if comp.no_utilization {
-        // A queue's level is the messages it holds, a balancer's the
-        // requests it has passed on and not yet seen answered.
-        let (col, desc, color) = if comp.queue {
+    let (caption, shorter) = match (comp.has_utilization(), comp.mean_utilization) {
+        (false, _) if comp.kind == Kind::Queue => {
+            (format!("{} (queue)", comp.name), comp.name.clone())
+        }
+        (false, _) => (format!("{} (load balancer)", comp.name), comp.name.clone()),
+        (true, Some(u)) => {
+            let mean = format!("{name}: mean utilisation {:.0}%", u * 100.0);
+            let full = if warmup > 0.0 {
+                format!("{mean} after warm-up")
+            } else {
+                mean.clone()
+            };
+            (full, mean)
+        }
+        (true, None) => (name.clone(), name),
+    };
+    let (cx, cy) = cell.get_base_pixel();
+    let room = cell.dim_in_pixel().0 as i32 - chart::LEFT as i32 - 16;
+    let caption = if width(&caption, PANEL_TITLE_SIZE) <= room {
+        caption
+    } else {
+        fit(&shorter, PANEL_TITLE_SIZE, room)
+    };
+    label(
+        root,
+        &caption,
+        PANEL_TITLE_SIZE,
+        TEXT,
+        (cx + chart::LEFT as i32 + 8, cy + 4),
+        HPos::Left,
+        VPos::Top,
+    )
+}
+
+/// A component's panel: its level (a queue's messages held, a balancer's
+/// requests passed on and not yet answered), or its utilisation with the
+/// requests queued on a right axis.
+fn component_panel(comp: &ComponentSeries) -> Panel<'_> {
+    let s = &comp.series;
+    if !comp.has_utilization() {
+        let (col, desc, color) = if comp.kind == Kind::Queue {
             (data::BACKLOG, "held (messages)", OI_GREEN)
         } else {
             (data::IN_SERVICE, "outstanding (requests)", OI_PURPLE)
         };
-        let mut c = chart::build(area, axis.coord(), chart::y_linear(s.max(col)), true, true)?;
-        let f = chart::frame(&c, axis.end);
-        shade_warmup(root, &f, ctx.warmup)?;
-        chart::mesh(root, &mut c, &axes(desc, &num_label))?;
-        draw_markers(root, &f, &ctx.markers)?;
-        chart::line(&mut c, s.points(col), |v| v, color, 2)?;
-        return Ok(());
+        return Panel::new(
+            1.0,
+            YAxis::Linear(chart::y_linear(s.max(col))),
+            desc,
+            &num_label,
+        )
+        .with(Layer::line(s.points(col), color, 2));
     }
     let util = chart::Ticked::linear(0.0..1.08, vec![0.0, 0.25, 0.5, 0.75, 1.0]);
-    let mut c = chart::build(area, axis.coord(), util, true, true)?;
-    let f = chart::frame(&c, axis.end);
-    shade_warmup(root, &f, ctx.warmup)?;
-    chart::mesh(root, &mut c, &axes("utilisation", &pct_label))?;
-    // The queue's axis on the right, its ticks at the utilisation grid
-    // lines so that one grid serves both.
     let qmax = s.max(data::QUEUE_LEN).filter(|q| *q > 0.0);
     // At least one request: a queue of a thousandth is no queue.
     let qtop = qmax.map_or(1.0, |q| 4.0 * nice_ceil(q / 4.0)).max(1.0);
-    let q_to_u = |q: f64| q / qtop;
-    let ticks: Vec<(f64, i32)> = [0.0, 0.25, 0.5, 0.75, 1.0]
-        .iter()
-        .map(|&u| (u * qtop, c.plotting_area().map_coordinate(&(0.0, u)).1))
-        .collect();
-    chart::y_labels(
-        root,
-        &f,
-        Side::Right,
-        &ticks,
-        &num_label,
-        "queued (requests)",
-    )?;
-    draw_markers(root, &f, &ctx.markers)?;
-    chart::line(
-        &mut c,
-        s.points(data::QUEUE_LEN),
-        |q| q_to_u(q).min(1.08),
-        OI_VERMILLION,
-        2,
-    )?;
-    chart::line(
-        &mut c,
-        s.points(data::UTILIZATION),
-        |u| u.clamp(0.0, 1.08),
-        OI_BLUE,
-        2,
-    )?;
-    Ok(())
+    // The queue's axis on the right, its ticks at the utilisation grid
+    // lines so that one grid serves both.
+    let right_axis = Layer::Custom(Box::new(move |root, plot, f| {
+        let ticks: Vec<(f64, i32)> = [0.0, 0.25, 0.5, 0.75, 1.0]
+            .iter()
+            .map(|&u| (u * qtop, plot.pixel((0.0, u)).1))
+            .collect();
+        chart::y_labels(
+            root,
+            f,
+            Side::Right,
+            &ticks,
+            &num_label,
+            "queued (requests)",
+        )
+    }));
+    Panel::new(1.0, YAxis::Linear(util), "utilisation", &pct_label)
+        .with(right_axis)
+        .with(Layer::fixed_line(
+            s.points(data::QUEUE_LEN),
+            move |q| (q / qtop).min(1.08),
+            OI_VERMILLION,
+            2,
+        ))
+        .with(Layer::fixed_line(
+            s.points(data::UTILIZATION),
+            |u| u.clamp(0.0, 1.08),
+            OI_BLUE,
+            2,
+        ))
 }
 
 /// Fewer points for a CDF: one per pixel column of a log x axis is enough.
@@ -598,7 +527,7 @@ pub(crate) fn latency_cdf(
                 )
             })
             .collect();
-        let top = header(root, &title, &subtitle, &entries)? - STRIP + 8;
+        let top = figure::header(root, &title, &subtitle, &entries)? + 8;
         let body = root
             .clone()
             .shrink((0, top), (WIDTH, HEIGHT - top as u32 - 8));
@@ -667,7 +596,12 @@ pub(crate) fn write_all(input: &super::RunPlots) -> io::Result<Vec<PathBuf>> {
     let duration = input.duration.as_secs_f64();
     let warmup = input.warmup.as_secs_f64();
     let ts = data::read_timeseries(&dir.join("timeseries.csv"), Some(duration))?;
-    let comps = data::read_components(&dir.join("components.csv"), warmup, Some(duration))?;
+    let comps = data::read_components(
+        &dir.join("components.csv"),
+        warmup,
+        Some(duration),
+        input.kinds,
+    )?;
     let axis = TimeAxis::new(duration.max(ts.end_s));
     let ctx = Ctx {
         scenario: input.scenario,
@@ -693,6 +627,7 @@ pub(crate) fn write_all(input: &super::RunPlots) -> io::Result<Vec<PathBuf>> {
         warmup,
         Some(duration),
         ts.window_s,
+        input.kinds,
     )?;
     written.extend(super::data_tier::write_all(dir, &ctx, &tier)?);
     Ok(written)

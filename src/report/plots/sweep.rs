@@ -429,44 +429,50 @@ fn ms_label(v: f64) -> String {
 /// The p99 panel spans more than this ratio (two decades) of values: log scale.
 const LOG_SPAN: f64 = 100.0;
 
-fn write_axis(path: &Path, p: &SweepPlots, a: usize) -> io::Result<()> {
-    let axis = &p.axes[a];
-    let x = XScale::new(&axis.values);
-    let lines = group(p, a, &x);
-    // Bands of more than a few lines overlap into a blur: bars only then.
-    let bands = lines.lines.len() <= MAX_BANDS;
-    let colour = |i: usize| series_color(i);
-    let pts = |f: &dyn Fn(&SweepPoint) -> Option<Figure>| -> Vec<Vec<Pt>> {
-        lines
-            .lines
-            .iter()
-            .map(|(_, l)| {
-                l.iter()
-                    .filter_map(|&(xv, i)| {
-                        let sp = &p.points[i];
-                        clean(f(sp)).map(|fig| Pt {
-                            x: xv,
-                            fig,
-                            meets: sp.meets,
-                            chosen: sp.chosen,
-                        })
+/// Whether the p99 panel is on a log scale, and the smallest positive mean
+/// (or bound) it shows.
+#[derive(Clone, Copy)]
+struct P99Scale {
+    log: bool,
+    lo: f64,
+}
+
+/// Each line's drawable points of the figure `f` of the points.
+fn line_points(
+    p: &SweepPlots,
+    lines: &Lines,
+    f: &dyn Fn(&SweepPoint) -> Option<Figure>,
+) -> Vec<Vec<Pt>> {
+    lines
+        .lines
+        .iter()
+        .map(|(_, l)| {
+            l.iter()
+                .filter_map(|&(xv, i)| {
+                    let sp = &p.points[i];
+                    clean(f(sp)).map(|fig| Pt {
+                        x: xv,
+                        fig,
+                        meets: sp.meets,
+                        chosen: sp.chosen,
                     })
-                    .collect()
-            })
-            .collect()
-    };
-    let p99 = pts(&|s| s.p99_ms);
-    let err = pts(&|s| s.error_rate);
-    let cost = pts(&|s| {
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The three panels of an axis' plot: p99, error rate, cost.
+fn panels(p: &SweepPlots, lines: &Lines, bands: bool) -> ([Panel<'static>; 3], P99Scale) {
+    let p99 = line_points(p, lines, &|s| s.p99_ms);
+    let err = line_points(p, lines, &|s| s.error_rate);
+    let cost = line_points(p, lines, &|s| {
         s.cost_per_hour.map(|c| Figure {
             mean: c,
             lo: c,
             hi: c,
         })
     });
-    let plan = p.points.iter().any(|s| s.meets.is_some() || s.chosen);
-    let chosen = p.points.iter().find(|s| s.chosen);
-
     // p99 on a log scale when its means (and the bound) span more than two
     // decades: saturated points take seconds where good ones take
     // milliseconds, and a linear axis would flatten the good ones to zero.
@@ -521,7 +527,16 @@ fn write_axis(path: &Path, p: &SweepPlots, a: usize) -> io::Result<()> {
             intervals: false,
         },
     ];
+    (panels, P99Scale { log: log_p99, lo })
+}
 
+/// Whether the points are a plan's (some meet or miss, one may be chosen).
+fn is_plan(p: &SweepPlots) -> bool {
+    p.points.iter().any(|s| s.meets.is_some() || s.chosen)
+}
+
+/// The title and subtitle of an axis' plot.
+fn titles(p: &SweepPlots, key: &str, lines: &Lines, bands: bool) -> (String, String) {
     let what = {
         let mut c = p.title.chars();
         match c.next() {
@@ -529,10 +544,7 @@ fn write_axis(path: &Path, p: &SweepPlots, a: usize) -> io::Result<()> {
             None => String::new(),
         }
     };
-    let mut title = format!(
-        "{what}: p99, error rate and cost by {} — {}",
-        axis.key, p.scenario
-    );
+    let mut title = format!("{what}: p99, error rate and cost by {key} — {}", p.scenario);
     if lines.total > lines.lines.len() {
         title.push_str(&format!(
             " — {} of {} lines shown",
@@ -544,7 +556,7 @@ fn write_axis(path: &Path, p: &SweepPlots, a: usize) -> io::Result<()> {
         "points: means across replications; {}: their 95% confidence intervals",
         if bands { "shaded and bars" } else { "bars" }
     );
-    if plan {
+    if is_plan(p) {
         subtitle.push_str("; points the plan did not try are absent");
     }
     if lines.total > lines.lines.len() {
@@ -558,7 +570,13 @@ fn write_axis(path: &Path, p: &SweepPlots, a: usize) -> io::Result<()> {
             },
         );
     }
+    (title, subtitle)
+}
 
+/// The legend of an axis' plot: the lines, the intervals, the SLO, and in
+/// a plan what the points' marks mean and the choice.
+fn legend(p: &SweepPlots, lines: &Lines, bands: bool, slo: bool) -> Vec<Entry> {
+    let colour = |i: usize| series_color(i);
     let mut entries: Vec<Entry> = Vec::new();
     let single = lines.lines.len() == 1 && lines.lines[0].0.is_empty();
     for (i, (label, _)) in lines.lines.iter().enumerate() {
@@ -575,17 +593,17 @@ fn write_axis(path: &Path, p: &SweepPlots, a: usize) -> io::Result<()> {
             Swatch::Fill(if single { tint(colour(0)) } else { tint(MUTED) }),
         ));
     }
-    if slo_p99.is_some() || slo_err.is_some() {
+    if slo {
         entries.push(Entry::new("SLO", Swatch::Rule(SLO, Dash::Dashed, 2)));
     }
-    if plan {
+    if is_plan(p) {
         entries.push(Entry::new(
             "meets the SLO (upper bounds)",
             Swatch::Dot(MUTED, true),
         ));
         entries.push(Entry::new("misses it", Swatch::Dot(MUTED, false)));
     }
-    if let Some(c) = chosen {
+    if let Some(c) = p.points.iter().find(|s| s.chosen) {
         let shorts = short_keys(p.axes);
         let what = shorts
             .iter()
@@ -595,7 +613,20 @@ fn write_axis(path: &Path, p: &SweepPlots, a: usize) -> io::Result<()> {
             .join(", ");
         entries.push(Entry::new(format!("chosen: {what}"), Swatch::Ring(TEXT)));
     }
+    entries
+}
 
+/// Writes the plot against axis `a`: three panels sharing its x axis.
+fn write_axis(path: &Path, p: &SweepPlots, a: usize) -> io::Result<()> {
+    let axis = &p.axes[a];
+    let x = XScale::new(&axis.values);
+    let lines = group(p, a, &x);
+    // Bands of more than a few lines overlap into a blur: bars only then.
+    let bands = lines.lines.len() <= MAX_BANDS;
+    let (panels, p99) = panels(p, &lines, bands);
+    let (title, subtitle) = titles(p, &axis.key, &lines, bands);
+    let slo = panels.iter().any(|q| q.slo.is_some());
+    let entries = legend(p, &lines, bands, slo);
     write_png(path, |root| {
         let mut top = draw_title(root, &title, &subtitle)? + 2;
         top += draw_legend(
@@ -627,46 +658,70 @@ fn write_axis(path: &Path, p: &SweepPlots, a: usize) -> io::Result<()> {
             let py = y + PANEL_TITLE_SIZE as i32 + 8 + if k == 0 { 0 } else { GAP };
             let h = if lowest { bottom - py } else { y + plot - py };
             let area = root.clone().shrink((0, py), (WIDTH, h.max(1) as u32));
-            let values = || {
-                panel
-                    .series
-                    .iter()
-                    .flatten()
-                    .flat_map(|q| [q.fig.mean, q.fig.lo, q.fig.hi])
-                    .chain(panel.slo.as_ref().map(|s| s.0))
+            let on = On {
+                root,
+                x: &x,
+                key: &axis.key,
+                lowest,
             };
-            let empty = panel.series.iter().all(Vec::is_empty);
-            if k == 0 && log_p99 {
-                // Down to the lowest bound, but not more than a decade below
-                // the lowest mean: a lower bound near 0 (a wide interval)
-                // would squash the lines; its band stops at the bottom.
-                let floor = lo / 10.0;
-                let min = values()
-                    .filter(|v| *v > 0.0)
-                    .fold(f64::INFINITY, f64::min)
-                    .max(floor);
-                let max = values().fold(0.0, f64::max);
-                let log = LogAxis::new(min, max);
-                let c = chart::build(&area, x.coord(), log.coord(), lowest, false)?;
-                draw_panel(root, c, &x, &axis.key, lowest, panel, empty, &|v| {
-                    log.clamp(v)
-                })?;
-            } else {
-                let max = values().fold(0.0, f64::max);
-                // A rate that is 0 everywhere still gets a readable scale.
-                let max = if k == 1 && max <= 0.0 { 0.01 } else { max };
-                let yl = chart::y_linear((max > 0.0).then_some(max));
-                let top_y = yl.range_end();
-                let c = chart::build(&area, x.coord(), yl, lowest, false)?;
-                draw_panel(root, c, &x, &axis.key, lowest, panel, empty, &|v| {
-                    v.clamp(0.0, top_y)
-                })?;
-            }
+            on.panel(&area, panel, (k == 0 && p99.log).then_some(p99.lo), k == 1)?;
             y += plot;
         }
         Ok(())
     })
     .map(|_| ())
+}
+
+/// Where a panel of an axis' plot is drawn: the image, the x axis, and
+/// whether it is the lowest (which labels x).
+struct On<'a, 'b> {
+    root: &'a Area<'b>,
+    x: &'a XScale,
+    key: &'a str,
+    lowest: bool,
+}
+
+impl On<'_, '_> {
+    /// Builds `panel`'s chart on `area` and draws it: on a log scale from
+    /// `log_from` (the lowest mean) when given, else linear from 0 (a rate,
+    /// `rate`, that is 0 everywhere still gets a readable scale).
+    fn panel(&self, area: &Area, panel: &Panel, log_from: Option<f64>, rate: bool) -> Drawn {
+        let values = || {
+            panel
+                .series
+                .iter()
+                .flatten()
+                .flat_map(|q| [q.fig.mean, q.fig.lo, q.fig.hi])
+                .chain(panel.slo.as_ref().map(|s| s.0))
+        };
+        let empty = panel.series.iter().all(Vec::is_empty);
+        let (x, key, lowest) = (self.x, self.key, self.lowest);
+        if let Some(lo) = log_from {
+            // Down to the lowest bound, but not more than a decade below
+            // the lowest mean: a lower bound near 0 (a wide interval)
+            // would squash the lines; its band stops at the bottom.
+            let floor = lo / 10.0;
+            let min = values()
+                .filter(|v| *v > 0.0)
+                .fold(f64::INFINITY, f64::min)
+                .max(floor);
+            let max = values().fold(0.0, f64::max);
+            let log = LogAxis::new(min, max);
+            let c = chart::build(area, x.coord(), log.coord(), lowest, false)?;
+            draw_panel(self.root, c, x, key, lowest, panel, empty, &|v| {
+                log.clamp(v)
+            })
+        } else {
+            let max = values().fold(0.0, f64::max);
+            let max = if rate && max <= 0.0 { 0.01 } else { max };
+            let yl = chart::y_linear((max > 0.0).then_some(max));
+            let top_y = yl.range_end();
+            let c = chart::build(area, x.coord(), yl, lowest, false)?;
+            draw_panel(self.root, c, x, key, lowest, panel, empty, &|v| {
+                v.clamp(0.0, top_y)
+            })
+        }
+    }
 }
 
 /// Space between a panel and the caption of the next.

@@ -1,12 +1,15 @@
 //! The analytic estimate on the terminal: the per-component table of
 //! `capsim estimate`, and the line `capsim run` prints under its summary.
+//!
+//! Here rather than in `report/`: the reports know nothing of planning, and
+//! the estimate's types are planning's.
 
 use std::fmt::Write;
 
-use super::csv::fixed;
-use super::table::layout_left;
+use super::estimate::Estimate;
 use crate::model::Model;
-use crate::planning::estimate::Estimate;
+use crate::report::format::fixed;
+use crate::report::table::layout_left;
 use crate::simulation::RunResult;
 
 /// Milliseconds for the terminal: 3 significant digits, `-` when unknown.

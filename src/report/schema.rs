@@ -1,0 +1,330 @@
+//! The columns of every CSV file capsim writes, one module per file, in the
+//! order they are written: the writers write these headers and the readers
+//! (the plots, `capsim merge`) find their columns by these names, so that a
+//! column renamed here is renamed everywhere at once. SCENARIO.md's "What a
+//! run writes" documents each of them.
+//!
+//! Columns shared by several files are declared once and the lists are
+//! joined at compile time ([`join`]): `summary.csv`, `sweep.csv` and
+//! `plan.csv` carry the same figure columns.
+
+/// The parts concatenated into one list of `N` columns; fails the build when
+/// `N` is not their total length.
+const fn join<const N: usize>(parts: &[&[&'static str]]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut k = 0;
+    let mut i = 0;
+    while i < parts.len() {
+        let mut j = 0;
+        while j < parts[i].len() {
+            out[k] = parts[i][j];
+            k += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    assert!(k == N, "the parts do not add up to the list's length");
+    out
+}
+
+/// A figure across replications as three columns: the mean, then the ends
+/// of its 95% confidence interval (`_lo`, `_hi`; empty from a single run).
+/// The error rate, throughput and goodput, in that order.
+const RATE_FIGURES: &[&str] = &[
+    "error_rate",
+    "error_rate_lo",
+    "error_rate_hi",
+    "throughput_rps",
+    "throughput_rps_lo",
+    "throughput_rps_hi",
+    "goodput_rps",
+    "goodput_rps_lo",
+    "goodput_rps_hi",
+];
+
+/// The latency figures (mean, p50, p90, p99, p99.9), three columns each.
+const LATENCY_FIGURES: &[&str] = &[
+    "latency_mean_ms",
+    "latency_mean_ms_lo",
+    "latency_mean_ms_hi",
+    "latency_p50_ms",
+    "latency_p50_ms_lo",
+    "latency_p50_ms_hi",
+    "latency_p90_ms",
+    "latency_p90_ms_lo",
+    "latency_p90_ms_hi",
+    "latency_p99_ms",
+    "latency_p99_ms_lo",
+    "latency_p99_ms_hi",
+    "latency_p999_ms",
+    "latency_p999_ms_lo",
+    "latency_p999_ms_hi",
+];
+
+/// The largest latency as a figure (in `summary.csv` only: a sweep's points
+/// stop at p99.9).
+const MAX_LATENCY_FIGURE: &[&str] = &["latency_max_ms", "latency_max_ms_lo", "latency_max_ms_hi"];
+
+/// How many latency figures [`LATENCY_FIGURES`] holds, for the writers.
+pub const LATENCIES_WITHOUT_MAX: usize = LATENCY_FIGURES.len() / 3;
+
+/// `timeseries.csv`: one row per window.
+pub mod timeseries {
+    /// The window's start, in seconds.
+    pub const TIME: &str = "time_s";
+    /// Requests sent per second.
+    pub const OFFERED: &str = "offered_rps";
+    /// Replies per second, late ones included.
+    pub const COMPLETED: &str = "completed_rps";
+    /// Successful replies in time per second.
+    pub const GOODPUT: &str = "goodput_rps";
+    /// Requests refused per second.
+    pub const REJECTED: &str = "rejected_rps";
+    /// Requests that timed out per second.
+    pub const TIMED_OUT: &str = "timed_out_rps";
+    /// Requests that failed per second.
+    pub const FAILED: &str = "failed_rps";
+    /// Requests in flight at the window's end.
+    pub const IN_FLIGHT: &str = "in_flight";
+    /// Response-time quantiles of the window, in milliseconds.
+    pub const P50: &str = "latency_p50_ms";
+    /// See [`P50`].
+    pub const P90: &str = "latency_p90_ms";
+    /// See [`P50`].
+    pub const P99: &str = "latency_p99_ms";
+    /// See [`P50`].
+    pub const P999: &str = "latency_p999_ms";
+    /// See [`P50`].
+    pub const MAX: &str = "latency_max_ms";
+    /// First tries and retries sent per second.
+    pub const ATTEMPTS: &str = "attempts_rps";
+    /// Local sessions lost in the window.
+    pub const SESSIONS_LOST: &str = "sessions_lost";
+
+    /// Every column, in order.
+    pub const COLUMNS: &[&str] = &[
+        TIME,
+        OFFERED,
+        COMPLETED,
+        GOODPUT,
+        REJECTED,
+        TIMED_OUT,
+        FAILED,
+        IN_FLIGHT,
+        P50,
+        P90,
+        P99,
+        P999,
+        MAX,
+        ATTEMPTS,
+        SESSIONS_LOST,
+    ];
+}
+
+/// `components.csv`: one row per window, component and instance (`*` for
+/// the whole pool).
+pub mod components {
+    /// The window's start, in seconds.
+    pub const TIME: &str = "time_s";
+    /// The component's name.
+    pub const COMPONENT: &str = "component";
+    /// The instance's name, `*` for the pool.
+    pub const INSTANCE: &str = "instance";
+    /// 0/1 for an instance, instances up for the pool.
+    pub const UP: &str = "up";
+    /// Busy workers over workers, time-averaged.
+    pub const UTILIZATION: &str = "utilization";
+    /// Requests waiting, time-averaged.
+    pub const QUEUE_LEN: &str = "queue_len";
+    /// Requests in service (outstanding, for a balancer), time-averaged.
+    pub const IN_SERVICE: &str = "in_service";
+    /// Requests finished in the window.
+    pub const COMPLETED: &str = "completed";
+    /// Requests refused in the window.
+    pub const REJECTED: &str = "rejected";
+    /// Cache lookups that found the key.
+    pub const HITS: &str = "hits";
+    /// Cache lookups that did not.
+    pub const MISSES: &str = "misses";
+    /// Messages a queue holds, time-averaged.
+    pub const BACKLOG: &str = "backlog";
+    /// Mean replication lag of the writes applied in the window.
+    pub const LAG_MS: &str = "lag_ms";
+    /// Replica reads that missed the latest write of their key.
+    pub const STALE_READS: &str = "stale_reads";
+
+    /// Every column, in order.
+    pub const COLUMNS: &[&str] = &[
+        TIME,
+        COMPONENT,
+        INSTANCE,
+        UP,
+        UTILIZATION,
+        QUEUE_LEN,
+        IN_SERVICE,
+        COMPLETED,
+        REJECTED,
+        HITS,
+        MISSES,
+        BACKLOG,
+        LAG_MS,
+        STALE_READS,
+    ];
+}
+
+/// `summary.csv`: one row per request class, then `all`. Every latency,
+/// throughput and error-rate figure is followed by the 95% confidence
+/// interval of its mean across replications.
+pub mod summary {
+    use super::{LATENCY_FIGURES, MAX_LATENCY_FIGURE, RATE_FIGURES, join};
+
+    /// Every column, in order.
+    pub const COLUMNS: &[&str] = &join::<40>(&[
+        &[
+            "variant",
+            "class",
+            "requests",
+            "ok",
+            "rejected",
+            "timed_out",
+            "failed",
+        ],
+        RATE_FIGURES,
+        LATENCY_FIGURES,
+        MAX_LATENCY_FIGURE,
+        &[
+            "cost_per_hour",
+            "cost_per_million",
+            "cost_total",
+            "sessions_lost",
+            "replications",
+            "warmup_s",
+        ],
+    ]);
+}
+
+/// `sweep.csv` and `plan.csv`: one row per point, the varied keys first
+/// (their names are the keys), then these; `plan.csv` ends with [`CHOSEN`].
+pub mod points {
+    use super::{LATENCY_FIGURES, RATE_FIGURES, join};
+
+    /// The columns after the varied keys, in order.
+    pub const COLUMNS: &[&str] = &join::<31>(&[
+        &["replications", "warmup_s", "requests"],
+        RATE_FIGURES,
+        LATENCY_FIGURES,
+        &["cost_per_hour", "cost_per_million", "status", "meets"],
+    ]);
+
+    /// `plan.csv`'s last column: `yes` on the point the plan chose.
+    pub const CHOSEN: &str = "chosen";
+}
+
+/// `replications.csv`: one row per run and class, after label columns: the
+/// variant ([`VARIANT`]) of a run, or the point's index ([`POINT`]) and
+/// its varied keys in a sweep.
+pub mod replications {
+    /// The label column of a run's samples.
+    pub const VARIANT: &str = "variant";
+    /// The first label column of a sweep's samples.
+    pub const POINT: &str = "point";
+
+    /// The columns after the labels, in order.
+    pub const COLUMNS: &[&str] = &[
+        "replication",
+        "seed",
+        "warmup_s",
+        "class",
+        "requests",
+        "ok",
+        "rejected",
+        "timed_out",
+        "failed",
+        "error_rate",
+        "throughput_rps",
+        "goodput_rps",
+        "latency_mean_ms",
+        "latency_p50_ms",
+        "latency_p90_ms",
+        "latency_p99_ms",
+        "latency_p999_ms",
+        "latency_max_ms",
+        "sessions_lost",
+        "cost_per_hour",
+        "cost_total",
+        "slo_windows_breached",
+        "utilization",
+    ];
+}
+
+/// `comparison/comparison.csv`: one row per variant.
+pub mod comparison {
+    /// Every column, in order.
+    pub const COLUMNS: &[&str] = &[
+        "variant",
+        "requests",
+        "error_rate",
+        "throughput_rps",
+        "goodput_rps",
+        "latency_p50_ms",
+        "latency_p90_ms",
+        "latency_p99_ms",
+        "latency_p999_ms",
+        "max_utilization",
+        "busiest",
+        "cost_per_hour",
+        "cost_per_million",
+        "cost_total",
+    ];
+}
+
+/// `events.csv`: one row per event, in time order.
+pub mod events {
+    /// Every column, in order.
+    pub const COLUMNS: &[&str] = &["time_s", "kind", "target", "detail"];
+}
+
+/// `recovery.csv`: one row per fault occurrence.
+pub mod recovery {
+    /// Every column, in order.
+    pub const COLUMNS: &[&str] = &[
+        "fault",
+        "target",
+        "start_s",
+        "end_s",
+        "detected_s",
+        "recovered_s",
+        "time_to_detect_s",
+        "time_to_recover_s",
+        "requests_failed",
+        "requests_timed_out",
+        "lost_writes",
+        "sessions_lost",
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_figure_columns_are_spelled_once() {
+        // summary.csv and sweep.csv carry the same figure columns, the
+        // summary's with the maximum latency besides.
+        let figures = |cols: &'static [&'static str]| -> Vec<&'static str> {
+            cols.iter()
+                .copied()
+                .filter(|c| {
+                    c.starts_with("error_rate") || c.contains("_rps") || c.starts_with("latency")
+                })
+                .collect()
+        };
+        let mut summary = figures(summary::COLUMNS);
+        summary.retain(|c| !c.starts_with("latency_max"));
+        assert_eq!(summary, figures(points::COLUMNS));
+        assert_eq!(summary::COLUMNS[0], "variant");
+        assert_eq!(summary::COLUMNS[39], "warmup_s");
+        assert_eq!(points::COLUMNS[30], "meets");
+        assert_eq!(LATENCIES_WITHOUT_MAX, 5);
+    }
+}
