@@ -145,4 +145,66 @@ mod tests {
             assert!(bad.parse::<InstanceName>().is_err(), "{bad}");
         }
     }
+
+    use proptest::prelude::*;
+
+    /// Every label a kind can give, with numbers across the whole range.
+    fn label() -> impl Strategy<Value = Label> {
+        prop_oneof![
+            any::<u32>().prop_map(Label::Index),
+            any::<u32>().prop_map(Label::Node),
+            any::<u32>().prop_map(|shard| Label::Primary { shard }),
+            (any::<u32>(), any::<u32>())
+                .prop_map(|(shard, replica)| Label::Replica { shard, replica }),
+        ]
+    }
+
+    /// A component name: a letter, then letters, digits, `_` and `-`.
+    fn component() -> impl Strategy<Value = String> {
+        let first = prop::sample::select(('a'..='z').chain('A'..='Z').collect::<Vec<_>>());
+        let rest = prop::collection::vec(
+            prop::sample::select(
+                ('a'..='z')
+                    .chain('0'..='9')
+                    .chain(['_', '-'])
+                    .collect::<Vec<_>>(),
+            ),
+            0..63,
+        );
+        (first, rest).prop_map(|(f, r)| std::iter::once(f).chain(r).collect())
+    }
+
+    /// Digits as typed, leading zeros and all.
+    fn digits() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(('0'..='9').collect::<Vec<_>>()), 1..4)
+            .prop_map(|d| d.into_iter().collect())
+    }
+
+    proptest! {
+        /// A name written is read back as the same instance, whatever the
+        /// component's name (names have no `.`) and label.
+        #[test]
+        fn a_written_name_reads_back(component in component(), l in proptest::option::of(label())) {
+            let name = InstanceName::new(&component, l);
+            let text = name.to_string();
+            prop_assert_eq!(text.parse::<InstanceName>(), Ok(name));
+        }
+
+        /// Text that reads as a name is written back as the same text (one
+        /// spelling per instance: `web.01` is refused, not read as `web.1`).
+        #[test]
+        fn a_read_name_writes_back(
+            c in component(),
+            prefix in prop::sample::select(vec!["", "node", "shard", "x"]),
+            n in digits(),
+            role in prop::sample::select(vec!["", ".primary", ".replica", ".leader"]),
+            r in digits(),
+        ) {
+            let role = if role == ".replica" { format!("{role}{r}") } else { role.to_string() };
+            let text = format!("{c}.{prefix}{n}{role}");
+            if let Ok(name) = text.parse::<InstanceName>() {
+                prop_assert_eq!(name.to_string(), text);
+            }
+        }
+    }
 }
