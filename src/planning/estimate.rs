@@ -56,20 +56,16 @@
 //!   faults, sessions and health checks are ignored (and said so).
 
 use std::collections::HashMap;
-use std::rc::Rc;
 
-use crate::engine::name_hash;
-pub use crate::queueing::{erlang_c, gamma_quantile};
-use crate::queueing::{Mom, Station, mix, station};
+use crate::components::cache::estimate::CacheFlow;
+use crate::components::database::estimate::DbFlow;
 use crate::model::{
-    Arrivals, ComponentKind, Dist, Eviction, KeyDist, Model, Op, Partition, Partitioner, Policy,
-    ReadFrom, ReplicationMode,
+    Arrivals, ComponentKind, Dist, Eviction, Model, Op, Partition, Policy, ReadFrom,
+    ReplicationMode,
 };
+use crate::queueing::{EXACT_KEYS, Mom, Net, Station, mix, station};
+pub use crate::queueing::{erlang_c, gamma_quantile};
 
-/// Keys of a key space taken one by one before buckets start.
-const EXACT_KEYS: u64 = 4096;
-/// Relative width of a key bucket past [`EXACT_KEYS`].
-const BUCKET_RATIO: f64 = 1.002;
 /// MVA steps (users x stations) done exactly before Schweitzer's fixed point.
 const EXACT_MVA_STEPS: u64 = 20_000_000;
 
@@ -173,452 +169,6 @@ pub struct ComponentEstimate {
     pub shard_rps: Vec<f64>,
     /// What the kind adds, in words.
     pub detail: String,
-}
-
-
-/// The key space cut into segments, with each class's per-key probability.
-struct KeySpace {
-    start: Vec<u64>,
-    count: Vec<f64>,
-    /// `p[class][segment]`: probability of one key of the segment.
-    p: Vec<Vec<f64>>,
-    /// Whether segments past the exact head are buckets of many keys.
-    bucketed: bool,
-}
-
-impl KeySpace {
-    fn new(model: &Model) -> KeySpace {
-        let classes = &model.traffic.classes;
-        let mut breaks = vec![0u64];
-        for c in classes {
-            if let Some(k) = &c.key {
-                breaks.push(k.keys());
-                if let KeyDist::Hotspot { hot_keys, .. } = k {
-                    breaks.push(*hot_keys);
-                }
-            }
-        }
-        let top = breaks.iter().copied().max().unwrap_or(0).max(1);
-        breaks.push(top);
-        breaks.sort_unstable();
-        breaks.dedup();
-        let (mut start, mut count) = (Vec::new(), Vec::new());
-        let mut cur = 0u64;
-        let mut b = 0usize;
-        while cur < top {
-            while breaks[b] <= cur {
-                b += 1;
-            }
-            let step = if cur < EXACT_KEYS {
-                cur + 1
-            } else {
-                ((cur as f64 * BUCKET_RATIO).ceil() as u64).max(cur + 1)
-            };
-            let next = step.min(breaks[b]);
-            start.push(cur);
-            count.push((next - cur) as f64);
-            cur = next;
-        }
-        let p = classes
-            .iter()
-            .map(|c| {
-                start
-                    .iter()
-                    .zip(&count)
-                    .map(|(&a, &n)| match &c.key {
-                        None => f64::from(u8::from(a == 0)),
-                        Some(k) => per_key(k, a, n as u64),
-                    })
-                    .collect()
-            })
-            .collect();
-        KeySpace {
-            bucketed: top > EXACT_KEYS,
-            start,
-            count,
-            p,
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.start.len()
-    }
-
-    /// Requests per second of class `c` under `flow`.
-    fn rate(&self, c: usize, f: &Flow) -> f64 {
-        let p = &self.p[c];
-        let mass: f64 = match &f.thin {
-            None => p.iter().zip(&self.count).map(|(p, n)| p * n).sum(),
-            Some(t) => p
-                .iter()
-                .zip(&self.count)
-                .zip(t.iter())
-                .map(|((p, n), t)| p * n * t)
-                .sum(),
-        };
-        f.scale * mass
-    }
-}
-
-/// Mean probability of one key of `[a, a + n)` (a segment inside or outside
-/// the key space, never across its end).
-fn per_key(k: &KeyDist, a: u64, n: u64) -> f64 {
-    match k {
-        KeyDist::Zipf {
-            exponent, harmonic, ..
-        } if n > 1 && a < k.keys() => {
-            // The bucket's mean of (k + 1)^-s, by the integral over
-            // [a + 1/2, a + n + 1/2]: exact to far below the bucket's width.
-            let (lo, hi, s) = (a as f64 + 0.5, (a + n) as f64 + 0.5, *exponent);
-            let integral = if (s - 1.0).abs() < 1e-12 {
-                (hi / lo).ln()
-            } else {
-                (hi.powf(1.0 - s) - lo.powf(1.0 - s)) / (1.0 - s)
-            };
-            integral / n as f64 / harmonic
-        }
-        _ => k.probability(a),
-    }
-}
-
-/// A class's flow at a component: key `k` is asked for `scale x p(k) x
-/// thin(k)` times a second (`thin` absent: 1).
-#[derive(Clone, Debug)]
-struct Flow {
-    scale: f64,
-    thin: Option<Rc<Vec<f64>>>,
-}
-
-fn merge(into: &mut Option<Flow>, f: Flow) {
-    match into {
-        None => *into = Some(f),
-        Some(g) => {
-            let same = match (&g.thin, &f.thin) {
-                (None, None) => true,
-                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
-                _ => false,
-            };
-            if same {
-                g.scale += f.scale;
-            } else {
-                let n = g.thin.as_ref().or(f.thin.as_ref()).map_or(0, |t| t.len());
-                let part = |h: &Flow, i: usize| h.scale * h.thin.as_ref().map_or(1.0, |t| t[i]);
-                let t: Vec<f64> = (0..n).map(|i| part(g, i) + part(&f, i)).collect();
-                *g = Flow {
-                    scale: 1.0,
-                    thin: Some(Rc::new(t)),
-                };
-            }
-        }
-    }
-}
-
-
-/// What the walk down the call graph learns of a cache.
-struct CacheFlow {
-    /// Read hit ratio per class (reads only).
-    hit: Vec<f64>,
-    /// Read hit ratio of all reads.
-    overall: f64,
-}
-
-/// Reads and writes per shard, per class.
-struct DbFlow {
-    per_class: Vec<Vec<f64>>,
-}
-
-/// The state of the estimate.
-struct Net<'m> {
-    model: &'m Model,
-    keys: KeySpace,
-    /// Per component, per class: the flow at unit total rate.
-    flows: Vec<Vec<Option<Flow>>>,
-    /// Components in an order where every caller comes before its callees.
-    order: Vec<usize>,
-    caches: HashMap<usize, CacheFlow>,
-    dbs: HashMap<usize, DbFlow>,
-    /// Service -> the queue it consumes.
-    consumer_of: HashMap<usize, usize>,
-    /// Per component, per class: requests a second at unit total rate.
-    rates: Vec<Vec<f64>>,
-}
-
-fn children(model: &Model, x: usize) -> Vec<usize> {
-    match &model.components[x].kind {
-        ComponentKind::Service(s) => s.calls.iter().map(|c| c.to as usize).collect(),
-        ComponentKind::LoadBalancer(lb) => vec![lb.to as usize],
-        ComponentKind::Cache(c) => vec![c.on_miss as usize],
-        ComponentKind::Queue(q) => vec![q.consumers as usize],
-        ComponentKind::Database(_) => Vec::new(),
-    }
-}
-
-impl<'m> Net<'m> {
-    fn new(model: &'m Model) -> Net<'m> {
-        let n = model.components.len();
-        let classes = model.traffic.classes.len();
-        // Depth-first post-order from the entry, reversed: callers first.
-        let mut order = Vec::new();
-        let mut seen = vec![false; n];
-        let mut stack = vec![(model.traffic.to as usize, false)];
-        while let Some((x, done)) = stack.pop() {
-            if done {
-                order.push(x);
-                continue;
-            }
-            if seen[x] {
-                continue;
-            }
-            seen[x] = true;
-            stack.push((x, true));
-            for ch in children(model, x).into_iter().rev() {
-                if !seen[ch] {
-                    stack.push((ch, false));
-                }
-            }
-        }
-        order.reverse();
-        let mut consumer_of = HashMap::new();
-        for (i, c) in model.components.iter().enumerate() {
-            if let ComponentKind::Queue(q) = &c.kind {
-                consumer_of.insert(q.consumers as usize, i);
-            }
-        }
-        let mut net = Net {
-            model,
-            keys: KeySpace::new(model),
-            flows: vec![vec![None; classes]; n],
-            order,
-            caches: HashMap::new(),
-            dbs: HashMap::new(),
-            consumer_of,
-            rates: vec![vec![0.0; classes]; n],
-        };
-        net.route();
-        net
-    }
-
-    /// Pushes a unit total rate down the call graph.
-    fn route(&mut self) {
-        let model = self.model;
-        let total_w: f64 = model.traffic.classes.iter().map(|c| c.weight).sum();
-        let root = model.traffic.to as usize;
-        for (c, class) in model.traffic.classes.iter().enumerate() {
-            self.flows[root][c] = Some(Flow {
-                scale: class.weight / total_w,
-                thin: None,
-            });
-        }
-        for &x in &self.order.clone() {
-            for c in 0..model.traffic.classes.len() {
-                self.rates[x][c] = self.flows[x][c]
-                    .as_ref()
-                    .map_or(0.0, |f| self.keys.rate(c, f));
-            }
-            match &model.components[x].kind {
-                ComponentKind::Service(s) => {
-                    for (c, class) in model.traffic.classes.iter().enumerate() {
-                        let Some(f) = self.flows[x][c].clone() else {
-                            continue;
-                        };
-                        for call in &s.calls {
-                            if call
-                                .when
-                                .as_ref()
-                                .is_none_or(|w| w.matches(c as u16, class.op))
-                            {
-                                merge(&mut self.flows[call.to as usize][c], f.clone());
-                            }
-                        }
-                    }
-                }
-                ComponentKind::LoadBalancer(lb) => self.pass(x, lb.to as usize),
-                ComponentKind::Queue(q) => self.pass(x, q.consumers as usize),
-                ComponentKind::Cache(cache) => self.route_cache(x, cache),
-                ComponentKind::Database(d) => self.route_db(x, d),
-            }
-        }
-    }
-
-    fn pass(&mut self, from: usize, to: usize) {
-        for c in 0..self.model.traffic.classes.len() {
-            if let Some(f) = self.flows[from][c].clone() {
-                merge(&mut self.flows[to][c], f);
-            }
-        }
-    }
-
-    /// Per-key read and write rates (per key of each segment) at `x`.
-    fn key_rates(&self, x: usize) -> (Vec<f64>, Vec<f64>) {
-        let segs = self.keys.len();
-        let (mut r, mut w) = (vec![0.0; segs], vec![0.0; segs]);
-        for (c, class) in self.model.traffic.classes.iter().enumerate() {
-            let Some(f) = &self.flows[x][c] else { continue };
-            let out = if class.op == Op::Read { &mut r } else { &mut w };
-            let p = &self.keys.p[c];
-            for s in 0..segs {
-                out[s] += f.scale * p[s] * f.thin.as_ref().map_or(1.0, |t| t[s]);
-            }
-        }
-        (r, w)
-    }
-
-    fn route_cache(&mut self, x: usize, cache: &crate::model::Cache) {
-        let (r, w) = self.key_rates(x);
-        let capacity = cache.capacity.map(|c| c as f64 * cache.instances as f64);
-        let hit = hit_ratios(&r, &w, &self.keys.count, capacity, cache.eviction);
-        let miss: Vec<f64> = hit.iter().map(|h| 1.0 - h).collect();
-        let reads: f64 = (0..r.len()).map(|s| r[s] * self.keys.count[s]).sum();
-        let hits: f64 = (0..r.len())
-            .map(|s| r[s] * self.keys.count[s] * hit[s])
-            .sum();
-        let mut per_class = vec![0.0; self.model.traffic.classes.len()];
-        // One thinned vector per distinct incoming one (usually one in all).
-        let mut made: Vec<(usize, Rc<Vec<f64>>)> = Vec::new();
-        let on_miss = cache.on_miss as usize;
-        for (c, class) in self.model.traffic.classes.iter().enumerate() {
-            let Some(f) = self.flows[x][c].clone() else {
-                continue;
-            };
-            if class.op == Op::Write {
-                merge(&mut self.flows[on_miss][c], f);
-                continue;
-            }
-            let key = f.thin.as_ref().map_or(0, |t| Rc::as_ptr(t) as usize);
-            let thin = match made.iter().find(|m| m.0 == key) {
-                Some(m) => m.1.clone(),
-                None => {
-                    let t: Vec<f64> = match &f.thin {
-                        None => miss.clone(),
-                        Some(t) => t.iter().zip(&miss).map(|(a, b)| a * b).collect(),
-                    };
-                    let t = Rc::new(t);
-                    made.push((key, t.clone()));
-                    t
-                }
-            };
-            let out = Flow {
-                scale: f.scale,
-                thin: Some(thin),
-            };
-            let before = self.keys.rate(c, &f);
-            let after = self.keys.rate(c, &out);
-            per_class[c] = if before > 0.0 {
-                1.0 - after / before
-            } else {
-                0.0
-            };
-            merge(&mut self.flows[on_miss][c], out);
-        }
-        self.caches.insert(
-            x,
-            CacheFlow {
-                hit: per_class,
-                overall: if reads > 0.0 { hits / reads } else { 0.0 },
-            },
-        );
-    }
-
-    fn route_db(&mut self, x: usize, d: &crate::model::Database) {
-        let shards = d.shards as usize;
-        let part = Partitioner::new(
-            &d.partition,
-            d.shards,
-            name_hash(&self.model.components[x].name),
-        );
-        // Each segment's shard, or `None`: spread evenly.
-        let shard_of: Vec<Option<usize>> = (0..self.keys.len())
-            .map(|s| {
-                let (a, n) = (self.keys.start[s], self.keys.count[s] as u64);
-                if n == 1 {
-                    Some(part.shard_of(a) as usize)
-                } else if matches!(d.partition, Partition::Range { .. }) {
-                    Some(part.shard_of(a + n / 2) as usize)
-                } else {
-                    None
-                }
-            })
-            .collect();
-        let mut per_class = Vec::new();
-        for c in 0..self.model.traffic.classes.len() {
-            let mut v = vec![0.0; shards];
-            if let Some(f) = &self.flows[x][c] {
-                let p = &self.keys.p[c];
-                let mut even = 0.0;
-                for s in 0..self.keys.len() {
-                    let rate =
-                        f.scale * p[s] * self.keys.count[s] * f.thin.as_ref().map_or(1.0, |t| t[s]);
-                    match shard_of[s] {
-                        Some(i) => v[i] += rate,
-                        None => even += rate,
-                    }
-                }
-                for x in &mut v {
-                    *x += even / shards as f64;
-                }
-            }
-            per_class.push(v);
-        }
-        self.dbs.insert(x, DbFlow { per_class });
-    }
-}
-
-/// Per-segment read hit ratios of a cache (see the module's notes).
-fn hit_ratios(r: &[f64], w: &[f64], n: &[f64], capacity: Option<f64>, ev: Eviction) -> Vec<f64> {
-    let lru = !matches!(ev, Eviction::Fifo | Eviction::Random);
-    let hit = |s: usize, t: f64| -> f64 {
-        let (r, w) = (r[s], w[s]);
-        if r <= 0.0 {
-            return 0.0;
-        }
-        if t.is_infinite() {
-            return r / (r + w);
-        }
-        if lru {
-            r / (r + w) * (1.0 - (-(r + w) * t).exp())
-        } else {
-            r * t / (1.0 + (r + w) * t)
-        }
-    };
-    // Expected entries held at characteristic time t.
-    let occupancy = |t: f64| -> f64 {
-        (0..r.len())
-            .map(|s| {
-                let (rs, ws) = (r[s], w[s]);
-                if rs <= 0.0 {
-                    return 0.0;
-                }
-                let held = if t.is_infinite() {
-                    rs / (rs + ws)
-                } else if lru {
-                    rs / (rs + ws) * (1.0 - (-(rs + ws) * t).exp())
-                } else {
-                    rs * t / (1.0 + (rs + ws) * t)
-                };
-                n[s] * held
-            })
-            .sum()
-    };
-    let t = match capacity {
-        None => f64::INFINITY,
-        Some(cap) if occupancy(f64::INFINITY) <= cap => f64::INFINITY,
-        Some(cap) => {
-            let (mut lo, mut hi) = (0.0, 1.0);
-            while occupancy(hi) < cap {
-                hi *= 2.0;
-            }
-            for _ in 0..100 {
-                let mid = 0.5 * (lo + hi);
-                if occupancy(mid) < cap {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                }
-            }
-            0.5 * (lo + hi)
-        }
-    };
-    (0..r.len()).map(|s| hit(s, t)).collect()
 }
 
 /// What the bottom-up pass found of one component.
@@ -750,16 +300,13 @@ fn evaluate(
                     ));
                 }
                 row.instances = inst;
-                let consumer = net.consumer_of.get(&x).copied();
+                let consumer = net.line(x);
                 let st = if !known {
                     None
-                } else if let Some(q) = consumer {
+                } else if let Some(line) = consumer {
                     // Consumers pull from one line: one station of every worker.
-                    let ComponentKind::Queue(queue) = &model.components[q].kind else {
-                        unreachable!("consumer_of maps to queues")
-                    };
                     let servers = u64::from(inst) * w;
-                    let room = queue.capacity.map(|k| k.saturating_sub(servers));
+                    let room = line.capacity.map(|k| k.saturating_sub(servers));
                     Some(fixed(x, 0, station(total, servers, h, room)))
                 } else {
                     Some(fixed(
@@ -819,7 +366,7 @@ fn evaluate(
             ComponentKind::Cache(cache) => {
                 row.kind = "cache";
                 row.instances = cache.instances;
-                let cf = &net.caches[&x];
+                let cf = net.kept::<CacheFlow>(x);
                 row.hit_ratio = Some(cf.overall);
                 let hit = Mom::of(&cache.hit_time);
                 // Lookups and deletes, plus a store per read miss.
@@ -881,7 +428,7 @@ fn evaluate(
             ComponentKind::Database(d) => {
                 row.kind = "database";
                 row.instances = d.nodes();
-                let df = &net.dbs[&x];
+                let df = net.kept::<DbFlow>(x);
                 let (rt, wt) = (Mom::of(&d.read_time), Mom::of(&d.write_time));
                 let lag = match d.replication {
                     ReplicationMode::Async => Mom::ZERO,
@@ -1021,7 +568,7 @@ fn mva_stations(net: &Net) -> (Vec<MvaStation>, f64) {
     let mut st = Vec::new();
     let mut delay = 0.0;
     for &x in &net.order {
-        if net.consumer_of.contains_key(&x) {
+        if net.line(x).is_some() {
             continue;
         }
         let rate: f64 = net.rates[x].iter().sum();
@@ -1041,7 +588,7 @@ fn mva_stations(net: &Net) -> (Vec<MvaStation>, f64) {
                 });
             }
             ComponentKind::Cache(c) => {
-                let cf = &net.caches[&x];
+                let cf = net.kept::<CacheFlow>(x);
                 let ops: f64 = model
                     .traffic
                     .classes
@@ -1063,7 +610,7 @@ fn mva_stations(net: &Net) -> (Vec<MvaStation>, f64) {
                 });
             }
             ComponentKind::Database(d) => {
-                let df = &net.dbs[&x];
+                let df = net.kept::<DbFlow>(x);
                 let reps = d.replicas as f64;
                 let (p_share, r_share) = match d.read_from {
                     ReadFrom::Primary => (1.0, 0.0),
@@ -1256,7 +803,7 @@ pub fn estimate(model: &Model) -> Estimate {
     infinite_variance(model, &mut warnings);
     ignored(model, &mut notes);
     if net.keys.bucketed
-        && net.dbs.keys().any(|&x| {
+        && net.order.iter().any(|&x| {
             matches!(&model.components[x].kind,
                 ComponentKind::Database(d) if !matches!(d.partition, Partition::Range { .. }))
         })
@@ -1411,23 +958,5 @@ fn ignored(model: &Model, notes: &mut Vec<String>) {
             "{} estimated as an even random split: the policy balances better, so waits are overstated",
             policies.join(", ")
         ));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn che_without_writes_reduces_to_che() {
-        // Two keys, 0.75 and 0.25, capacity 1: T solves
-        // (1 - e^-0.75T) + (1 - e^-0.25T) = 1.
-        let r = [0.75, 0.25];
-        let h = hit_ratios(&r, &[0.0, 0.0], &[1.0, 1.0], Some(1.0), Eviction::Lru);
-        let t = -(1.0 - h[0]).ln() / 0.75;
-        assert!(((1.0 - (-0.75 * t).exp()) + (1.0 - (-0.25 * t).exp()) - 1.0).abs() < 1e-9);
-        // A key written as often as read hits at most half the time.
-        let h = hit_ratios(&[1.0], &[1.0], &[1.0], None, Eviction::Lru);
-        assert!((h[0] - 0.5).abs() < 1e-12);
     }
 }

@@ -6,6 +6,7 @@
 //! goes on to `on_miss`. The cache's workers are busy only for its own
 //! operations, never while `on_miss` works.
 
+pub mod estimate;
 pub mod model;
 pub mod spec;
 

@@ -18,6 +18,7 @@
 //! primary, and the acknowledged writes it never received are lost writes.
 //! Reads meant for a dead replica go to the live ones.
 
+pub mod estimate;
 pub mod model;
 pub mod spec;
 

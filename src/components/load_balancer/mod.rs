@@ -2,6 +2,7 @@
 //! It takes no time itself; it counts the requests it has outstanding on each
 //! instance, which is what `least_connections` and `power_of_two` look at.
 
+pub mod estimate;
 pub mod model;
 pub mod spec;
 

@@ -5,6 +5,7 @@
 //! leaves the queue only when its consumer has finished it, and goes back to
 //! the head of the line if the consumer's work failed.
 
+pub mod estimate;
 pub mod model;
 pub mod spec;
 

@@ -3,6 +3,7 @@
 //! its worker for its service time, then for each downstream call in turn,
 //! then replies.
 
+pub mod estimate;
 pub mod model;
 pub mod spec;
 
