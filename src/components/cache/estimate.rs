@@ -5,8 +5,10 @@
 use std::rc::Rc;
 
 use super::model::{Cache, Eviction};
-use crate::model::Op;
-use crate::queueing::{Flow, KindEstimate, Net};
+use crate::model::{Dist, Op};
+use crate::queueing::{
+    Eval, EvalCtx, Flow, KindEstimate, Mom, MvaNet, MvaStation, Net, mix, station,
+};
 
 /// What the walk down the call graph learns of a cache.
 pub struct CacheFlow {
@@ -72,6 +74,98 @@ impl KindEstimate for Cache {
                 overall: if reads > 0.0 { hits / reads } else { 0.0 },
             },
         );
+    }
+
+    fn evaluate(&self, at: &EvalCtx, out: &mut Eval, _notes: &mut Vec<String>) {
+        let rates = at.rates;
+        let row = &mut out.row;
+        row.instances = self.instances;
+        let cf = at.net.kept::<CacheFlow>(at.x);
+        row.hit_ratio = Some(cf.overall);
+        let hit = Mom::of(&self.hit_time);
+        // Lookups and deletes, plus a store per read miss.
+        let mut ops = 0.0;
+        for (c, class) in at.classes().iter().enumerate() {
+            ops += match class.op {
+                Op::Read => rates[c] * (2.0 - cf.hit[c]),
+                Op::Write => rates[c],
+            };
+        }
+        row.offered_rps = ops;
+        let st = at.fixed(
+            0,
+            station(
+                ops / self.instances as f64,
+                u64::from(self.workers),
+                hit,
+                None,
+            ),
+        );
+        row.utilization = Some(st.util);
+        row.capacity_rps = Some(st.capacity);
+        row.saturated = st.saturated;
+        if let Some(wait) = st.wait {
+            row.mean_wait_s = Some(wait.mean);
+            let look = hit.add(wait);
+            let miss_to = self.on_miss as usize;
+            for (c, class) in at.classes().iter().enumerate() {
+                if rates[c] <= 0.0 {
+                    continue;
+                }
+                let h = cf.hit[c];
+                out.resp[c] = match class.op {
+                    Op::Write => at.resp_of(miss_to, c).map(|r| look.add(r)),
+                    Op::Read if h >= 1.0 => Some(look),
+                    Op::Read => at
+                        .resp_of(miss_to, c)
+                        .map(|r| mix(&[(h, look), (1.0 - h, look.add(r).add(look))])),
+                };
+            }
+        }
+        row.detail = format!(
+            "hit ratio {:.1}% ({}{})",
+            cf.overall * 100.0,
+            if matches!(self.eviction, Eviction::Lru) {
+                "Che, LRU".to_string()
+            } else if matches!(self.eviction, Eviction::Lfu) {
+                "Che's LRU figure for lfu".to_string()
+            } else {
+                format!("{}: random-eviction approximation", self.eviction.name())
+            },
+            if self.ttl.is_some() {
+                ", ttl ignored"
+            } else {
+                ""
+            }
+        );
+    }
+
+    fn mva(&self, x: usize, net: &Net, _rate: f64, into: &mut MvaNet) {
+        let cf = net.kept::<CacheFlow>(x);
+        let ops: f64 = net
+            .model
+            .traffic
+            .classes
+            .iter()
+            .enumerate()
+            .map(|(i, cl)| match cl.op {
+                Op::Read => net.rates[x][i] * (2.0 - cf.hit[i]),
+                Op::Write => net.rates[x][i],
+            })
+            .sum();
+        let n = self.instances as f64;
+        let hm = self.hit_time.mean();
+        into.stations.push(MvaStation {
+            key: (x, 0),
+            mult: n,
+            demand: ops / n * hm,
+            servers: self.workers as f64,
+            service: hm,
+        });
+    }
+
+    fn holding_times(&self) -> Vec<&Dist> {
+        vec![&self.hit_time]
     }
 }
 
