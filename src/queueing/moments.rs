@@ -29,20 +29,24 @@ impl Mom {
         }
     }
 
-    /// The sum of two independent times.
-    pub fn add(self, o: Mom) -> Mom {
-        Mom {
-            mean: self.mean + o.mean,
-            var: self.var + o.var,
-        }
-    }
-
     /// The squared coefficient of variation (0 for no time).
     pub fn scv(self) -> f64 {
         if self.mean > 0.0 {
             self.var / (self.mean * self.mean)
         } else {
             0.0
+        }
+    }
+}
+
+/// The sum of two independent times: means and variances add.
+impl std::ops::Add for Mom {
+    type Output = Mom;
+
+    fn add(self, o: Mom) -> Mom {
+        Mom {
+            mean: self.mean + o.mean,
+            var: self.var + o.var,
         }
     }
 }

@@ -22,6 +22,8 @@ pub struct Flow {
     pub thin: Option<Rc<Vec<f64>>>,
 }
 
+/// Adds flow `f` to `into`: by scale alone when both are thinned alike,
+/// else key segment by key segment (the result then has scale 1).
 fn merge(into: &mut Option<Flow>, f: Flow) {
     match into {
         None => *into = Some(f),
@@ -67,7 +69,8 @@ pub struct Net<'m> {
     flows: Vec<Vec<Option<Flow>>>,
     /// Components in an order where every caller comes before its callees.
     pub order: Vec<usize>,
-    /// Per component: what its kind kept while routing.
+    /// Per component: what its kind kept while routing, of a type only
+    /// the kind knows (the network stays blind to kinds).
     kept: Vec<Option<Box<dyn Any>>>,
     /// Pool -> the line it consumes.
     lines: HashMap<usize, Line>,

@@ -106,7 +106,7 @@ impl KindEstimate for Cache {
         row.saturated = st.saturated;
         if let Some(wait) = st.wait {
             row.mean_wait_s = Some(wait.mean);
-            let look = hit.add(wait);
+            let look = hit + wait;
             let miss_to = self.on_miss as usize;
             for (c, class) in at.classes().iter().enumerate() {
                 if rates[c] <= 0.0 {
@@ -114,11 +114,11 @@ impl KindEstimate for Cache {
                 }
                 let h = cf.hit[c];
                 out.resp[c] = match class.op {
-                    Op::Write => at.resp_of(miss_to, c).map(|r| look.add(r)),
+                    Op::Write => at.resp_of(miss_to, c).map(|r| look + r),
                     Op::Read if h >= 1.0 => Some(look),
                     Op::Read => at
                         .resp_of(miss_to, c)
-                        .map(|r| mix(&[(h, look), (1.0 - h, look.add(r).add(look))])),
+                        .map(|r| mix(&[(h, look), (1.0 - h, look + r + look)])),
                 };
             }
         }

@@ -118,7 +118,7 @@ impl Database {
                 match class.op {
                     Op::Write => {
                         let w = nodes.prim[s].wait.unwrap_or(Mom::ZERO);
-                        parts.push((r, w.add(wt).add(lag)));
+                        parts.push((r, w + wt + lag));
                         wait_parts.push((r * lambda, w));
                     }
                     Op::Read => {
@@ -126,8 +126,8 @@ impl Database {
                             nodes.prim[s].wait.unwrap_or(Mom::ZERO),
                             nodes.repl[s].wait.unwrap_or(Mom::ZERO),
                         );
-                        parts.push((r * p_share, wp.add(rt)));
-                        parts.push((r * (1.0 - p_share), wr.add(rt)));
+                        parts.push((r * p_share, wp + rt));
+                        parts.push((r * (1.0 - p_share), wr + rt));
                         wait_parts.push((r * p_share * lambda, wp));
                         wait_parts.push((r * (1.0 - p_share) * lambda, wr));
                     }

@@ -30,7 +30,7 @@ impl Service {
             for call in &self.calls {
                 if makes(call, c, class.op) {
                     h = match (h, at.resp_of(call.to as usize, c)) {
-                        (Some(h), Some(r)) => Some(h.add(r)),
+                        (Some(h), Some(r)) => Some(h + r),
                         _ => None,
                     };
                 }
@@ -63,9 +63,9 @@ impl Service {
             mean: own.mean * (f - 1.0),
             var: own.var * (f * f - 1.0),
         };
-        *h = h.add(extra);
+        *h = *h + extra;
         for hc in hold.iter_mut().flatten() {
-            *hc = hc.add(extra);
+            *hc = *hc + extra;
         }
         Some(f)
     }
@@ -138,21 +138,20 @@ impl KindEstimate for Service {
         let inst = self.settled(at, h, known, notes);
         let row = &mut out.row;
         row.instances = inst;
+        if !known {
+            // A callee past saturation: no station to speak of.
+            return;
+        }
         let consumer = at.net.line(at.x);
-        let st = if !known {
-            None
-        } else if let Some(line) = consumer {
+        let st = if let Some(line) = consumer {
             // Consumers pull from one line: one station of every worker.
             let servers = u64::from(inst) * w;
             let room = line.capacity.map(|k| k.saturating_sub(servers));
-            Some(at.fixed(0, station(at.total, servers, h, room)))
+            at.fixed(0, station(at.total, servers, h, room))
         } else {
-            Some(at.fixed(
-                0,
-                station(at.total / inst as f64, w, h, self.queue.map(u64::from)),
-            ))
+            let queue = self.queue.map(u64::from);
+            at.fixed(0, station(at.total / inst as f64, w, h, queue))
         };
-        let Some(st) = st else { return };
         row.utilization = Some(st.util);
         row.capacity_rps = Some(st.capacity);
         row.saturated = st.saturated;
@@ -161,8 +160,8 @@ impl KindEstimate for Service {
         }
         if let Some(wait) = st.wait {
             row.mean_wait_s = Some(wait.mean);
-            for c in 0..classes {
-                out.resp[c] = hold[c].map(|h| h.add(wait));
+            for (r, h) in out.resp.iter_mut().zip(&hold) {
+                *r = h.map(|h| h + wait);
             }
         }
         if consumer.is_some() {
