@@ -18,6 +18,7 @@ pub mod faults;
 pub mod metrics;
 pub mod model;
 pub mod planning;
+pub mod queueing;
 pub mod report;
 pub mod scenario;
 pub mod simulation;

@@ -54,6 +54,13 @@ macro_rules! registry {
                 }
             }
 
+            /// The kind's compiled form behind the estimate's trait.
+            pub fn estimate(&self) -> &dyn crate::queueing::kind::KindEstimate {
+                match self {
+                    $( ComponentKind::$Variant(m) => m, )*
+                }
+            }
+
             /// The running component of this compiled form: the
             /// assembly step, once before the run.
             pub fn build(&self, at: &Assembly) -> Component {

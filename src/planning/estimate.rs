@@ -55,21 +55,11 @@
 //! - Client timeouts and retries, call guards, breakers, rate limits,
 //!   faults, sessions and health checks are ignored (and said so).
 
-use std::collections::HashMap;
-use std::rc::Rc;
-
-use crate::engine::name_hash;
-use crate::model::{
-    Arrivals, ComponentKind, Dist, Eviction, KeyDist, Model, Op, Partition, Partitioner, Policy,
-    ReadFrom, ReplicationMode,
+use crate::model::{Arrivals, Model};
+pub use crate::queueing::{ComponentEstimate, erlang_c, gamma_quantile};
+use crate::queueing::{
+    Eval, EvalCtx, Ignored, Mom, MvaNet, Net, Waits, fmt_ms, fmt_rate, mix, mva,
 };
-
-/// Keys of a key space taken one by one before buckets start.
-const EXACT_KEYS: u64 = 4096;
-/// Relative width of a key bucket past [`EXACT_KEYS`].
-const BUCKET_RATIO: f64 = 1.002;
-/// MVA steps (users x stations) done exactly before Schweitzer's fixed point.
-const EXACT_MVA_STEPS: u64 = 20_000_000;
 
 /// A scenario's estimated steady state.
 #[derive(Clone, Debug)]
@@ -101,7 +91,7 @@ impl Estimate {
     /// The method and the rate, for one-line reports: `M/G/c, 1200 rps`,
     /// `M/G/c at the 4200 rps peak` or `MVA, N users, 190 rps`.
     pub fn method(&self) -> String {
-        let rate = crate::report::csv::fixed(self.rate_rps, 1);
+        let rate = fmt_rate(self.rate_rps);
         match &self.closed {
             Some(c) => format!("MVA, {} users, {rate} rps", c.users),
             None if self.varying_rate => format!("M/G/c at the {rate} rps peak"),
@@ -136,790 +126,8 @@ pub struct EndToEnd {
     pub sd_s: f64,
 }
 
-/// One component's estimate.
-#[derive(Clone, Debug)]
-pub struct ComponentEstimate {
-    /// Its name.
-    pub name: String,
-    /// Its kind, as in the scenario.
-    pub kind: &'static str,
-    /// Requests (calls, lookups and stores for a cache, operations for a
-    /// database, publishes for a queue) per second.
-    pub offered_rps: f64,
-    /// Instances or nodes the estimate uses.
-    pub instances: u32,
-    /// Utilisation per instance or node (the busiest where load is uneven);
-    /// `None` for kinds that take no time (balancers, queues).
-    pub utilization: Option<f64>,
-    /// Mean time waiting for a worker, seconds; `None` past saturation.
-    pub mean_wait_s: Option<f64>,
-    /// Mean response time as a caller sees it (downstream work included),
-    /// seconds; `None` past saturation (here or downstream).
-    pub mean_response_s: Option<f64>,
-    /// What the busiest instance or node can take, requests per second.
-    pub capacity_rps: Option<f64>,
-    /// Share of requests refused by a full bounded queue.
-    pub rejected_share: Option<f64>,
-    /// A cache's read hit ratio.
-    pub hit_ratio: Option<f64>,
-    /// The busiest node of a database (`shard3.primary`).
-    pub busiest: Option<String>,
-    /// Whether it is at or past saturation.
-    pub saturated: bool,
-    /// A database's reads and writes per second, shard by shard (empty for
-    /// other kinds).
-    pub shard_rps: Vec<f64>,
-    /// What the kind adds, in words.
-    pub detail: String,
-}
-
-/// Mean and variance of a time, seconds.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Mom {
-    mean: f64,
-    var: f64,
-}
-
-impl Mom {
-    const ZERO: Mom = Mom {
-        mean: 0.0,
-        var: 0.0,
-    };
-
-    fn of(d: &Dist) -> Mom {
-        let mean = d.mean();
-        Mom {
-            mean,
-            var: (d.second_moment() - mean * mean).max(0.0),
-        }
-    }
-
-    /// The sum of two independent times.
-    fn add(self, o: Mom) -> Mom {
-        Mom {
-            mean: self.mean + o.mean,
-            var: self.var + o.var,
-        }
-    }
-
-    fn scv(self) -> f64 {
-        if self.mean > 0.0 {
-            self.var / (self.mean * self.mean)
-        } else {
-            0.0
-        }
-    }
-}
-
-/// The mixture of times chosen with weights `w` (not normalised).
-fn mix(parts: &[(f64, Mom)]) -> Mom {
-    let total: f64 = parts.iter().map(|p| p.0).sum();
-    if total <= 0.0 {
-        return Mom::ZERO;
-    }
-    let mean = parts.iter().map(|(w, m)| w * m.mean).sum::<f64>() / total;
-    let second = parts
-        .iter()
-        .map(|(w, m)| w * (m.var + m.mean * m.mean))
-        .sum::<f64>()
-        / total;
-    Mom {
-        mean,
-        var: (second - mean * mean).max(0.0),
-    }
-}
-
-/// The key space cut into segments, with each class's per-key probability.
-struct KeySpace {
-    start: Vec<u64>,
-    count: Vec<f64>,
-    /// `p[class][segment]`: probability of one key of the segment.
-    p: Vec<Vec<f64>>,
-    /// Whether segments past the exact head are buckets of many keys.
-    bucketed: bool,
-}
-
-impl KeySpace {
-    fn new(model: &Model) -> KeySpace {
-        let classes = &model.traffic.classes;
-        let mut breaks = vec![0u64];
-        for c in classes {
-            if let Some(k) = &c.key {
-                breaks.push(k.keys());
-                if let KeyDist::Hotspot { hot_keys, .. } = k {
-                    breaks.push(*hot_keys);
-                }
-            }
-        }
-        let top = breaks.iter().copied().max().unwrap_or(0).max(1);
-        breaks.push(top);
-        breaks.sort_unstable();
-        breaks.dedup();
-        let (mut start, mut count) = (Vec::new(), Vec::new());
-        let mut cur = 0u64;
-        let mut b = 0usize;
-        while cur < top {
-            while breaks[b] <= cur {
-                b += 1;
-            }
-            let step = if cur < EXACT_KEYS {
-                cur + 1
-            } else {
-                ((cur as f64 * BUCKET_RATIO).ceil() as u64).max(cur + 1)
-            };
-            let next = step.min(breaks[b]);
-            start.push(cur);
-            count.push((next - cur) as f64);
-            cur = next;
-        }
-        let p = classes
-            .iter()
-            .map(|c| {
-                start
-                    .iter()
-                    .zip(&count)
-                    .map(|(&a, &n)| match &c.key {
-                        None => f64::from(u8::from(a == 0)),
-                        Some(k) => per_key(k, a, n as u64),
-                    })
-                    .collect()
-            })
-            .collect();
-        KeySpace {
-            bucketed: top > EXACT_KEYS,
-            start,
-            count,
-            p,
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.start.len()
-    }
-
-    /// Requests per second of class `c` under `flow`.
-    fn rate(&self, c: usize, f: &Flow) -> f64 {
-        let p = &self.p[c];
-        let mass: f64 = match &f.thin {
-            None => p.iter().zip(&self.count).map(|(p, n)| p * n).sum(),
-            Some(t) => p
-                .iter()
-                .zip(&self.count)
-                .zip(t.iter())
-                .map(|((p, n), t)| p * n * t)
-                .sum(),
-        };
-        f.scale * mass
-    }
-}
-
-/// Mean probability of one key of `[a, a + n)` (a segment inside or outside
-/// the key space, never across its end).
-fn per_key(k: &KeyDist, a: u64, n: u64) -> f64 {
-    match k {
-        KeyDist::Zipf {
-            exponent, harmonic, ..
-        } if n > 1 && a < k.keys() => {
-            // The bucket's mean of (k + 1)^-s, by the integral over
-            // [a + 1/2, a + n + 1/2]: exact to far below the bucket's width.
-            let (lo, hi, s) = (a as f64 + 0.5, (a + n) as f64 + 0.5, *exponent);
-            let integral = if (s - 1.0).abs() < 1e-12 {
-                (hi / lo).ln()
-            } else {
-                (hi.powf(1.0 - s) - lo.powf(1.0 - s)) / (1.0 - s)
-            };
-            integral / n as f64 / harmonic
-        }
-        _ => k.probability(a),
-    }
-}
-
-/// A class's flow at a component: key `k` is asked for `scale x p(k) x
-/// thin(k)` times a second (`thin` absent: 1).
-#[derive(Clone, Debug)]
-struct Flow {
-    scale: f64,
-    thin: Option<Rc<Vec<f64>>>,
-}
-
-fn merge(into: &mut Option<Flow>, f: Flow) {
-    match into {
-        None => *into = Some(f),
-        Some(g) => {
-            let same = match (&g.thin, &f.thin) {
-                (None, None) => true,
-                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
-                _ => false,
-            };
-            if same {
-                g.scale += f.scale;
-            } else {
-                let n = g.thin.as_ref().or(f.thin.as_ref()).map_or(0, |t| t.len());
-                let part = |h: &Flow, i: usize| h.scale * h.thin.as_ref().map_or(1.0, |t| t[i]);
-                let t: Vec<f64> = (0..n).map(|i| part(g, i) + part(&f, i)).collect();
-                *g = Flow {
-                    scale: 1.0,
-                    thin: Some(Rc::new(t)),
-                };
-            }
-        }
-    }
-}
-
-/// What a queueing station does: M/G/c or M/M/c/K.
-#[derive(Clone, Copy, Debug)]
-struct Station {
-    util: f64,
-    /// `None`: past saturation (or an infinite-variance holding time).
-    wait: Option<Mom>,
-    blocked: f64,
-    saturated: bool,
-    /// Arrivals per second the station can serve.
-    capacity: f64,
-}
-
-/// Erlang B, by the stable recursion.
-fn erlang_b(c: u64, a: f64) -> f64 {
-    let mut b = 1.0;
-    for k in 1..=c {
-        b = a * b / (k as f64 + a * b);
-    }
-    b
-}
-
-/// Erlang C: the probability that an arrival waits in M/M/c at load `a`.
-pub fn erlang_c(c: u64, a: f64) -> f64 {
-    let b = erlang_b(c, a);
-    let rho = a / c as f64;
-    b / (1.0 - rho + rho * b)
-}
-
-/// A station of `c` servers fed `lambda` a second, holding times `hold`,
-/// waiting room `queue` (`None`: unbounded).
-fn station(lambda: f64, c: u64, hold: Mom, queue: Option<u64>) -> Station {
-    let c = c.max(1);
-    let a = lambda * hold.mean;
-    let rho = a / c as f64;
-    let capacity = if hold.mean > 0.0 {
-        c as f64 / hold.mean
-    } else {
-        f64::INFINITY
-    };
-    if lambda <= 0.0 || hold.mean <= 0.0 {
-        return Station {
-            util: rho.max(0.0),
-            wait: Some(Mom::ZERO),
-            blocked: 0.0,
-            saturated: false,
-            capacity,
-        };
-    }
-    let exp_wait = |pw: f64, m: f64| Mom {
-        mean: pw * m,
-        var: (2.0 * pw - pw * pw) * m * m,
-    };
-    match queue {
-        None => {
-            if rho >= 1.0 {
-                return Station {
-                    util: rho,
-                    wait: None,
-                    blocked: 0.0,
-                    saturated: true,
-                    capacity,
-                };
-            }
-            let pw = erlang_c(c, a);
-            let cs2 = hold.scv();
-            let wait = if cs2.is_finite() {
-                Some(exp_wait(pw, hold.mean / (c as f64 - a) * (1.0 + cs2) / 2.0))
-            } else {
-                None
-            };
-            Station {
-                util: rho,
-                wait,
-                blocked: 0.0,
-                saturated: false,
-                capacity,
-            }
-        }
-        Some(q) => {
-            let (blocked, wq, pw) = mmck(c, a, q);
-            let m = if pw > 0.0 { wq * hold.mean / pw } else { 0.0 };
-            Station {
-                util: a * (1.0 - blocked) / c as f64,
-                wait: Some(exp_wait(pw, m)),
-                blocked,
-                saturated: false,
-                capacity,
-            }
-        }
-    }
-}
-
-/// M/M/c/K with `c` servers, `q` waiting places and offered load `a`
-/// (arrival rate x mean holding time): the blocking probability, the mean
-/// wait of accepted arrivals in mean holding times, and the probability
-/// that an accepted arrival waits.
-fn mmck(c: u64, a: f64, q: u64) -> (f64, f64, f64) {
-    let b = erlang_b(c, a);
-    if q == 0 {
-        return (b, 0.0, 0.0);
-    }
-    let rho = a / c as f64;
-    let qf = q as f64;
-    // Sums over the waiting places j = 1..=q of rho^j and j rho^j, divided by
-    // rho^q when rho > 1 so that nothing overflows: (z, blocked, lq, waiting)
-    // all carry the same factor.
-    let (z, top, lq, wait_states) = if (rho - 1.0).abs() < 1e-9 {
-        (1.0 + b * qf, b, b * qf * (qf + 1.0) / 2.0, b * qf)
-    } else if rho < 1.0 {
-        let rq = rho.powf(qf);
-        let s0 = rho * (1.0 - rq) / (1.0 - rho);
-        let s1 = rho * (1.0 - (qf + 1.0) * rq + qf * rq * rho) / (1.0 - rho).powi(2);
-        // States c..c+q-1 (an arrival waits): rho^0..rho^(q-1).
-        (1.0 + b * s0, b * rq, b * s1, b * (1.0 - rq) / (1.0 - rho))
-    } else {
-        let r = 1.0 / rho;
-        let rq = r.powf(qf);
-        let geo = (1.0 - rq) / (1.0 - r); // sum_{i=0}^{q-1} r^i
-        let ir = r * (1.0 - qf * r.powf(qf - 1.0) + (qf - 1.0) * rq) / (1.0 - r).powi(2);
-        (rq + b * geo, b, b * (qf * geo - ir), b * r * geo)
-    };
-    let blocked = top / z;
-    let accepted = 1.0 - blocked;
-    let lq = lq / z;
-    let pw = if accepted > 0.0 {
-        (wait_states / z) / accepted
-    } else {
-        1.0
-    };
-    // Little: Wq = Lq / (lambda (1 - Pb)); in holding times, lambda = a.
-    let wq_units = if accepted > 0.0 && a > 0.0 {
-        lq / (a * accepted)
-    } else {
-        0.0
-    };
-    (blocked, wq_units, pw.min(1.0))
-}
-
-/// The regularized lower incomplete gamma function P(a, x).
-fn gamma_p(a: f64, x: f64) -> f64 {
-    if x <= 0.0 {
-        return 0.0;
-    }
-    let lnpre = a * x.ln() - x - ln_gamma(a);
-    if x < a + 1.0 {
-        // Series.
-        let (mut sum, mut term, mut n) = (1.0 / a, 1.0 / a, a);
-        for _ in 0..100_000 {
-            n += 1.0;
-            term *= x / n;
-            sum += term;
-            if term.abs() < sum.abs() * 1e-15 {
-                break;
-            }
-        }
-        (sum.ln() + lnpre).exp().min(1.0)
-    } else {
-        // Continued fraction (Lentz) for Q = 1 - P.
-        let tiny = 1e-300;
-        let mut b = x + 1.0 - a;
-        let mut c = 1.0 / tiny;
-        let mut d = 1.0 / b;
-        let mut h = d;
-        for i in 1..100_000 {
-            let an = -(i as f64) * (i as f64 - a);
-            b += 2.0;
-            d = an * d + b;
-            if d.abs() < tiny {
-                d = tiny;
-            }
-            c = b + an / c;
-            if c.abs() < tiny {
-                c = tiny;
-            }
-            d = 1.0 / d;
-            let del = d * c;
-            h *= del;
-            if (del - 1.0).abs() < 1e-15 {
-                break;
-            }
-        }
-        (1.0 - (lnpre.exp() * h)).clamp(0.0, 1.0)
-    }
-}
-
-/// ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms: about 15 digits).
-fn ln_gamma(x: f64) -> f64 {
-    const G: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        let pi = std::f64::consts::PI;
-        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let mut s = G[0];
-    for (i, g) in G.iter().enumerate().skip(1) {
-        s += g / (x + i as f64);
-    }
-    let t = x + 7.5;
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + s.ln()
-}
-
-/// The `q` quantile of the gamma distribution with this mean and variance
-/// (a constant when the variance is 0).
-pub fn gamma_quantile(mean: f64, var: f64, q: f64) -> f64 {
-    if var <= 0.0 || mean <= 0.0 {
-        return mean.max(0.0);
-    }
-    let shape = mean * mean / var;
-    let scale = var / mean;
-    let (mut lo, mut hi) = (0.0, shape.max(1.0));
-    while gamma_p(shape, hi) < q {
-        hi *= 2.0;
-    }
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if gamma_p(shape, mid) < q {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    0.5 * (lo + hi) * scale
-}
-
-/// What the walk down the call graph learns of a cache.
-struct CacheFlow {
-    /// Read hit ratio per class (reads only).
-    hit: Vec<f64>,
-    /// Read hit ratio of all reads.
-    overall: f64,
-}
-
-/// Reads and writes per shard, per class.
-struct DbFlow {
-    per_class: Vec<Vec<f64>>,
-}
-
-/// The state of the estimate.
-struct Net<'m> {
-    model: &'m Model,
-    keys: KeySpace,
-    /// Per component, per class: the flow at unit total rate.
-    flows: Vec<Vec<Option<Flow>>>,
-    /// Components in an order where every caller comes before its callees.
-    order: Vec<usize>,
-    caches: HashMap<usize, CacheFlow>,
-    dbs: HashMap<usize, DbFlow>,
-    /// Service -> the queue it consumes.
-    consumer_of: HashMap<usize, usize>,
-    /// Per component, per class: requests a second at unit total rate.
-    rates: Vec<Vec<f64>>,
-}
-
-fn children(model: &Model, x: usize) -> Vec<usize> {
-    match &model.components[x].kind {
-        ComponentKind::Service(s) => s.calls.iter().map(|c| c.to as usize).collect(),
-        ComponentKind::LoadBalancer(lb) => vec![lb.to as usize],
-        ComponentKind::Cache(c) => vec![c.on_miss as usize],
-        ComponentKind::Queue(q) => vec![q.consumers as usize],
-        ComponentKind::Database(_) => Vec::new(),
-    }
-}
-
-impl<'m> Net<'m> {
-    fn new(model: &'m Model) -> Net<'m> {
-        let n = model.components.len();
-        let classes = model.traffic.classes.len();
-        // Depth-first post-order from the entry, reversed: callers first.
-        let mut order = Vec::new();
-        let mut seen = vec![false; n];
-        let mut stack = vec![(model.traffic.to as usize, false)];
-        while let Some((x, done)) = stack.pop() {
-            if done {
-                order.push(x);
-                continue;
-            }
-            if seen[x] {
-                continue;
-            }
-            seen[x] = true;
-            stack.push((x, true));
-            for ch in children(model, x).into_iter().rev() {
-                if !seen[ch] {
-                    stack.push((ch, false));
-                }
-            }
-        }
-        order.reverse();
-        let mut consumer_of = HashMap::new();
-        for (i, c) in model.components.iter().enumerate() {
-            if let ComponentKind::Queue(q) = &c.kind {
-                consumer_of.insert(q.consumers as usize, i);
-            }
-        }
-        let mut net = Net {
-            model,
-            keys: KeySpace::new(model),
-            flows: vec![vec![None; classes]; n],
-            order,
-            caches: HashMap::new(),
-            dbs: HashMap::new(),
-            consumer_of,
-            rates: vec![vec![0.0; classes]; n],
-        };
-        net.route();
-        net
-    }
-
-    /// Pushes a unit total rate down the call graph.
-    fn route(&mut self) {
-        let model = self.model;
-        let total_w: f64 = model.traffic.classes.iter().map(|c| c.weight).sum();
-        let root = model.traffic.to as usize;
-        for (c, class) in model.traffic.classes.iter().enumerate() {
-            self.flows[root][c] = Some(Flow {
-                scale: class.weight / total_w,
-                thin: None,
-            });
-        }
-        for &x in &self.order.clone() {
-            for c in 0..model.traffic.classes.len() {
-                self.rates[x][c] = self.flows[x][c]
-                    .as_ref()
-                    .map_or(0.0, |f| self.keys.rate(c, f));
-            }
-            match &model.components[x].kind {
-                ComponentKind::Service(s) => {
-                    for (c, class) in model.traffic.classes.iter().enumerate() {
-                        let Some(f) = self.flows[x][c].clone() else {
-                            continue;
-                        };
-                        for call in &s.calls {
-                            if call
-                                .when
-                                .as_ref()
-                                .is_none_or(|w| w.matches(c as u16, class.op))
-                            {
-                                merge(&mut self.flows[call.to as usize][c], f.clone());
-                            }
-                        }
-                    }
-                }
-                ComponentKind::LoadBalancer(lb) => self.pass(x, lb.to as usize),
-                ComponentKind::Queue(q) => self.pass(x, q.consumers as usize),
-                ComponentKind::Cache(cache) => self.route_cache(x, cache),
-                ComponentKind::Database(d) => self.route_db(x, d),
-            }
-        }
-    }
-
-    fn pass(&mut self, from: usize, to: usize) {
-        for c in 0..self.model.traffic.classes.len() {
-            if let Some(f) = self.flows[from][c].clone() {
-                merge(&mut self.flows[to][c], f);
-            }
-        }
-    }
-
-    /// Per-key read and write rates (per key of each segment) at `x`.
-    fn key_rates(&self, x: usize) -> (Vec<f64>, Vec<f64>) {
-        let segs = self.keys.len();
-        let (mut r, mut w) = (vec![0.0; segs], vec![0.0; segs]);
-        for (c, class) in self.model.traffic.classes.iter().enumerate() {
-            let Some(f) = &self.flows[x][c] else { continue };
-            let out = if class.op == Op::Read { &mut r } else { &mut w };
-            let p = &self.keys.p[c];
-            for s in 0..segs {
-                out[s] += f.scale * p[s] * f.thin.as_ref().map_or(1.0, |t| t[s]);
-            }
-        }
-        (r, w)
-    }
-
-    fn route_cache(&mut self, x: usize, cache: &crate::model::Cache) {
-        let (r, w) = self.key_rates(x);
-        let capacity = cache.capacity.map(|c| c as f64 * cache.instances as f64);
-        let hit = hit_ratios(&r, &w, &self.keys.count, capacity, cache.eviction);
-        let miss: Vec<f64> = hit.iter().map(|h| 1.0 - h).collect();
-        let reads: f64 = (0..r.len()).map(|s| r[s] * self.keys.count[s]).sum();
-        let hits: f64 = (0..r.len())
-            .map(|s| r[s] * self.keys.count[s] * hit[s])
-            .sum();
-        let mut per_class = vec![0.0; self.model.traffic.classes.len()];
-        // One thinned vector per distinct incoming one (usually one in all).
-        let mut made: Vec<(usize, Rc<Vec<f64>>)> = Vec::new();
-        let on_miss = cache.on_miss as usize;
-        for (c, class) in self.model.traffic.classes.iter().enumerate() {
-            let Some(f) = self.flows[x][c].clone() else {
-                continue;
-            };
-            if class.op == Op::Write {
-                merge(&mut self.flows[on_miss][c], f);
-                continue;
-            }
-            let key = f.thin.as_ref().map_or(0, |t| Rc::as_ptr(t) as usize);
-            let thin = match made.iter().find(|m| m.0 == key) {
-                Some(m) => m.1.clone(),
-                None => {
-                    let t: Vec<f64> = match &f.thin {
-                        None => miss.clone(),
-                        Some(t) => t.iter().zip(&miss).map(|(a, b)| a * b).collect(),
-                    };
-                    let t = Rc::new(t);
-                    made.push((key, t.clone()));
-                    t
-                }
-            };
-            let out = Flow {
-                scale: f.scale,
-                thin: Some(thin),
-            };
-            let before = self.keys.rate(c, &f);
-            let after = self.keys.rate(c, &out);
-            per_class[c] = if before > 0.0 {
-                1.0 - after / before
-            } else {
-                0.0
-            };
-            merge(&mut self.flows[on_miss][c], out);
-        }
-        self.caches.insert(
-            x,
-            CacheFlow {
-                hit: per_class,
-                overall: if reads > 0.0 { hits / reads } else { 0.0 },
-            },
-        );
-    }
-
-    fn route_db(&mut self, x: usize, d: &crate::model::Database) {
-        let shards = d.shards as usize;
-        let part = Partitioner::new(
-            &d.partition,
-            d.shards,
-            name_hash(&self.model.components[x].name),
-        );
-        // Each segment's shard, or `None`: spread evenly.
-        let shard_of: Vec<Option<usize>> = (0..self.keys.len())
-            .map(|s| {
-                let (a, n) = (self.keys.start[s], self.keys.count[s] as u64);
-                if n == 1 {
-                    Some(part.shard_of(a) as usize)
-                } else if matches!(d.partition, Partition::Range { .. }) {
-                    Some(part.shard_of(a + n / 2) as usize)
-                } else {
-                    None
-                }
-            })
-            .collect();
-        let mut per_class = Vec::new();
-        for c in 0..self.model.traffic.classes.len() {
-            let mut v = vec![0.0; shards];
-            if let Some(f) = &self.flows[x][c] {
-                let p = &self.keys.p[c];
-                let mut even = 0.0;
-                for s in 0..self.keys.len() {
-                    let rate =
-                        f.scale * p[s] * self.keys.count[s] * f.thin.as_ref().map_or(1.0, |t| t[s]);
-                    match shard_of[s] {
-                        Some(i) => v[i] += rate,
-                        None => even += rate,
-                    }
-                }
-                for x in &mut v {
-                    *x += even / shards as f64;
-                }
-            }
-            per_class.push(v);
-        }
-        self.dbs.insert(x, DbFlow { per_class });
-    }
-}
-
-/// Per-segment read hit ratios of a cache (see the module's notes).
-fn hit_ratios(r: &[f64], w: &[f64], n: &[f64], capacity: Option<f64>, ev: Eviction) -> Vec<f64> {
-    let lru = !matches!(ev, Eviction::Fifo | Eviction::Random);
-    let hit = |s: usize, t: f64| -> f64 {
-        let (r, w) = (r[s], w[s]);
-        if r <= 0.0 {
-            return 0.0;
-        }
-        if t.is_infinite() {
-            return r / (r + w);
-        }
-        if lru {
-            r / (r + w) * (1.0 - (-(r + w) * t).exp())
-        } else {
-            r * t / (1.0 + (r + w) * t)
-        }
-    };
-    // Expected entries held at characteristic time t.
-    let occupancy = |t: f64| -> f64 {
-        (0..r.len())
-            .map(|s| {
-                let (rs, ws) = (r[s], w[s]);
-                if rs <= 0.0 {
-                    return 0.0;
-                }
-                let held = if t.is_infinite() {
-                    rs / (rs + ws)
-                } else if lru {
-                    rs / (rs + ws) * (1.0 - (-(rs + ws) * t).exp())
-                } else {
-                    rs * t / (1.0 + (rs + ws) * t)
-                };
-                n[s] * held
-            })
-            .sum()
-    };
-    let t = match capacity {
-        None => f64::INFINITY,
-        Some(cap) if occupancy(f64::INFINITY) <= cap => f64::INFINITY,
-        Some(cap) => {
-            let (mut lo, mut hi) = (0.0, 1.0);
-            while occupancy(hi) < cap {
-                hi *= 2.0;
-            }
-            for _ in 0..100 {
-                let mid = 0.5 * (lo + hi);
-                if occupancy(mid) < cap {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                }
-            }
-            0.5 * (lo + hi)
-        }
-    };
-    (0..r.len()).map(|s| hit(s, t)).collect()
-}
-
-/// What the bottom-up pass found of one component.
-struct Eval {
-    /// Per class: its response time as a caller sees it; `None` when not
-    /// reached or past saturation.
-    resp: Vec<Option<Mom>>,
-    row: ComponentEstimate,
-}
-
-/// The stations' waits fixed by MVA (closed arrivals), keyed by component
-/// and node (services and caches: node 0).
-type Waits = HashMap<(usize, usize), f64>;
-
-/// The open network evaluated at `lambda` requests a second.
+/// The open network evaluated at `lambda` requests a second, callees
+/// before callers, each component by its kind.
 fn evaluate(
     net: &Net,
     lambda: f64,
@@ -930,538 +138,68 @@ fn evaluate(
     let n = model.components.len();
     let classes = model.traffic.classes.len();
     let mut out: Vec<Option<Eval>> = (0..n).map(|_| None).collect();
-    let fixed = |x: usize, node: usize, st: Station| -> Station {
-        match waits.and_then(|w| w.get(&(x, node))) {
-            Some(&w) => Station {
-                wait: Some(Mom {
-                    mean: w,
-                    var: w * w,
-                }),
-                saturated: false,
-                ..st
-            },
-            None => st,
-        }
-    };
     for &x in net.order.iter().rev() {
         let comp = &model.components[x];
+        let kind = comp.kind.estimate();
         let rates: Vec<f64> = net.rates[x].iter().map(|r| r * lambda).collect();
-        let total: f64 = rates.iter().sum();
-        let resp_of = |callee: usize, c: usize, out: &Vec<Option<Eval>>| -> Option<Mom> {
-            out[callee].as_ref().and_then(|e| e.resp[c])
+        let at = EvalCtx::new(net, x, lambda, &rates, waits, &out);
+        let total = at.total;
+        let mut e = Eval {
+            resp: vec![None; classes],
+            row: ComponentEstimate::new(&comp.name, kind.kind().name(), total),
         };
-        let mut row = ComponentEstimate {
-            name: comp.name.clone(),
-            kind: "",
-            offered_rps: total,
-            instances: 1,
-            utilization: None,
-            mean_wait_s: None,
-            mean_response_s: None,
-            capacity_rps: None,
-            rejected_share: None,
-            hit_ratio: None,
-            busiest: None,
-            saturated: false,
-            shard_rps: Vec::new(),
-            detail: String::new(),
-        };
-        let mut resp: Vec<Option<Mom>> = vec![None; classes];
-        match &comp.kind {
-            ComponentKind::Service(s) => {
-                row.kind = "service";
-                let own = Mom::of(&s.service_time);
-                // Holding time per class: own work plus the calls it makes.
-                let mut hold: Vec<Option<Mom>> = vec![None; classes];
-                for (c, class) in model.traffic.classes.iter().enumerate() {
-                    if rates[c] <= 0.0 {
-                        continue;
-                    }
-                    let mut h = Some(own);
-                    for call in &s.calls {
-                        if call
-                            .when
-                            .as_ref()
-                            .is_none_or(|w| w.matches(c as u16, class.op))
-                        {
-                            h = match (h, resp_of(call.to as usize, c, &out)) {
-                                (Some(h), Some(r)) => Some(h.add(r)),
-                                _ => None,
-                            };
-                        }
-                    }
-                    hold[c] = h;
-                }
-                let known = (0..classes).all(|c| rates[c] <= 0.0 || hold[c].is_some());
-                let parts: Vec<(f64, Mom)> = (0..classes)
-                    .filter_map(|c| hold[c].map(|h| (rates[c], h)))
-                    .collect();
-                let mut h = if parts.is_empty() { own } else { mix(&parts) };
-                let w = u64::from(s.workers);
-                // A USL size slows its own work by n / C(n) with n workers
-                // busy: the mean-field fixed point of n = load x holding time.
-                if let Some(u) = s.size.as_ref().and_then(|z| z.usl) {
-                    let per = total / s.instances.max(1) as f64;
-                    let mut f = 1.0;
-                    for _ in 0..200 {
-                        let busy = (per * (h.mean + own.mean * (f - 1.0))).clamp(1.0, w as f64);
-                        f = u.slowdown(busy);
-                    }
-                    let extra = Mom {
-                        mean: own.mean * (f - 1.0),
-                        var: own.var * (f * f - 1.0),
-                    };
-                    h = h.add(extra);
-                    for hc in hold.iter_mut().flatten() {
-                        *hc = hc.add(extra);
-                    }
-                    notes.push(format!(
-                        "`{}` has a USL size: its own work is estimated {f:.2}x slower, \
-                         n / C(n) at the mean number of busy workers",
-                        comp.name
-                    ));
-                }
-                let mut inst = s.instances;
-                if let Some(a) = s.autoscale
-                    && waits.is_none()
-                    && known
-                {
-                    let busy = total * h.mean / w as f64;
-                    let want = (busy / a.target).ceil().max(1.0);
-                    inst = (want.min(a.max as f64) as u32).max(a.min);
-                    notes.push(format!(
-                        "`{}` autoscales: estimated at {inst} instances, what its rule settles on \
-                         at this rate (ceil({busy:.2} instances busy / target {}) within {}..{})",
-                        comp.name, a.target, a.min, a.max
-                    ));
-                }
-                row.instances = inst;
-                let consumer = net.consumer_of.get(&x).copied();
-                let st = if !known {
-                    None
-                } else if let Some(q) = consumer {
-                    // Consumers pull from one line: one station of every worker.
-                    let ComponentKind::Queue(queue) = &model.components[q].kind else {
-                        unreachable!("consumer_of maps to queues")
-                    };
-                    let servers = u64::from(inst) * w;
-                    let room = queue.capacity.map(|k| k.saturating_sub(servers));
-                    Some(fixed(x, 0, station(total, servers, h, room)))
-                } else {
-                    Some(fixed(
-                        x,
-                        0,
-                        station(total / inst as f64, w, h, s.queue.map(u64::from)),
-                    ))
-                };
-                if let Some(st) = st {
-                    row.utilization = Some(st.util);
-                    row.capacity_rps = Some(st.capacity);
-                    row.saturated = st.saturated;
-                    if s.queue.is_some() || consumer.is_some() {
-                        row.rejected_share = Some(st.blocked);
-                    }
-                    if let Some(wait) = st.wait {
-                        row.mean_wait_s = Some(wait.mean);
-                        for c in 0..classes {
-                            resp[c] = hold[c].map(|h| h.add(wait));
-                        }
-                    }
-                    if consumer.is_some() {
-                        row.capacity_rps = Some(st.capacity);
-                        row.detail = "consumers: one line for all workers".into();
-                    }
-                }
-            }
-            ComponentKind::LoadBalancer(lb) => {
-                row.kind = "load_balancer";
-                for (c, r) in resp.iter_mut().enumerate() {
-                    *r = resp_of(lb.to as usize, c, &out);
-                }
-                row.detail = format!("to {}", model.components[lb.to as usize].name);
-            }
-            ComponentKind::Queue(q) => {
-                row.kind = "queue";
-                let publish = Mom::of(&q.publish_time);
-                for c in 0..classes {
-                    if rates[c] > 0.0 {
-                        resp[c] = Some(publish);
-                    }
-                }
-                row.mean_wait_s = Some(0.0);
-                let cons = q.consumers as usize;
-                if let Some(e) = &out[cons] {
-                    row.rejected_share = e.row.rejected_share;
-                    row.detail = match e.row.mean_wait_s {
-                        Some(w) => format!(
-                            "messages wait {} for `{}`",
-                            fmt_ms(w),
-                            model.components[cons].name
-                        ),
-                        None => format!("`{}` cannot keep up", model.components[cons].name),
-                    };
-                }
-            }
-            ComponentKind::Cache(cache) => {
-                row.kind = "cache";
-                row.instances = cache.instances;
-                let cf = &net.caches[&x];
-                row.hit_ratio = Some(cf.overall);
-                let hit = Mom::of(&cache.hit_time);
-                // Lookups and deletes, plus a store per read miss.
-                let mut ops = 0.0;
-                for (c, class) in model.traffic.classes.iter().enumerate() {
-                    ops += match class.op {
-                        Op::Read => rates[c] * (2.0 - cf.hit[c]),
-                        Op::Write => rates[c],
-                    };
-                }
-                row.offered_rps = ops;
-                let st = fixed(
-                    x,
-                    0,
-                    station(
-                        ops / cache.instances as f64,
-                        u64::from(cache.workers),
-                        hit,
-                        None,
-                    ),
-                );
-                row.utilization = Some(st.util);
-                row.capacity_rps = Some(st.capacity);
-                row.saturated = st.saturated;
-                if let Some(wait) = st.wait {
-                    row.mean_wait_s = Some(wait.mean);
-                    let look = hit.add(wait);
-                    let miss_to = cache.on_miss as usize;
-                    for (c, class) in model.traffic.classes.iter().enumerate() {
-                        if rates[c] <= 0.0 {
-                            continue;
-                        }
-                        let h = cf.hit[c];
-                        resp[c] = match class.op {
-                            Op::Write => resp_of(miss_to, c, &out).map(|r| look.add(r)),
-                            Op::Read if h >= 1.0 => Some(look),
-                            Op::Read => resp_of(miss_to, c, &out)
-                                .map(|r| mix(&[(h, look), (1.0 - h, look.add(r).add(look))])),
-                        };
-                    }
-                }
-                row.detail = format!(
-                    "hit ratio {:.1}% ({}{})",
-                    cf.overall * 100.0,
-                    if matches!(cache.eviction, Eviction::Lru) {
-                        "Che, LRU".to_string()
-                    } else if matches!(cache.eviction, Eviction::Lfu) {
-                        "Che's LRU figure for lfu".to_string()
-                    } else {
-                        format!("{}: random-eviction approximation", cache.eviction.name())
-                    },
-                    if cache.ttl.is_some() {
-                        ", ttl ignored"
-                    } else {
-                        ""
-                    }
-                );
-            }
-            ComponentKind::Database(d) => {
-                row.kind = "database";
-                row.instances = d.nodes();
-                let df = &net.dbs[&x];
-                let (rt, wt) = (Mom::of(&d.read_time), Mom::of(&d.write_time));
-                let lag = match d.replication {
-                    ReplicationMode::Async => Mom::ZERO,
-                    _ => Mom {
-                        mean: d.lag.mean(),
-                        var: 0.0,
-                    },
-                };
-                let reps = d.replicas as f64;
-                // Share of a shard's reads at its primary, and at each replica.
-                let (p_share, r_share) = match d.read_from {
-                    ReadFrom::Primary => (1.0, 0.0),
-                    ReadFrom::Replicas if d.replicas > 0 => (0.0, 1.0 / reps),
-                    ReadFrom::Replicas => (1.0, 0.0),
-                    ReadFrom::Any => (1.0 / (1.0 + reps), 1.0 / (1.0 + reps)),
-                };
-                let shards = d.shards as usize;
-                let (mut reads, mut writes) = (vec![0.0; shards], vec![0.0; shards]);
-                for (c, class) in model.traffic.classes.iter().enumerate() {
-                    for s in 0..shards {
-                        let r = df.per_class[c][s] * lambda;
-                        match class.op {
-                            Op::Read => reads[s] += r,
-                            Op::Write => writes[s] += r,
-                        }
-                    }
-                }
-                let workers = u64::from(d.workers);
-                let mut prim = Vec::with_capacity(shards);
-                let mut repl = Vec::with_capacity(shards);
-                let mut busiest = (-1.0, String::new(), 0.0);
-                let mut saturated = false;
-                for s in 0..shards {
-                    let pr = writes[s] + reads[s] * p_share;
-                    let ph = mix(&[(writes[s], wt), (reads[s] * p_share, rt)]);
-                    let node = s * (1 + d.replicas as usize);
-                    let sp = fixed(x, node, station(pr, workers, ph, None));
-                    if sp.util > busiest.0 {
-                        busiest = (sp.util, format!("shard{s}.primary"), sp.capacity);
-                    }
-                    saturated |= sp.saturated;
-                    prim.push(sp);
-                    let rr = reads[s] * r_share;
-                    let sr = fixed(x, node + 1, station(rr, workers, rt, None));
-                    if r_share > 0.0 {
-                        if sr.util > busiest.0 {
-                            busiest = (sr.util, format!("shard{s}.replica0"), sr.capacity);
-                        }
-                        saturated |= sr.saturated;
-                    }
-                    repl.push(sr);
-                }
-                row.utilization = Some(busiest.0.max(0.0));
-                row.capacity_rps = Some(busiest.2);
-                row.shard_rps = (0..shards).map(|s| reads[s] + writes[s]).collect();
-                row.saturated = saturated;
-                row.detail = format!(
-                    "busiest {}; all nodes: {} reads/s, {} writes/s over {} shard{}",
-                    busiest.1,
-                    fixed_rate(reads.iter().sum()),
-                    fixed_rate(writes.iter().sum()),
-                    shards,
-                    if shards == 1 { "" } else { "s" }
-                );
-                row.busiest = Some(busiest.1);
-                if !saturated {
-                    let mut wait_parts = Vec::new();
-                    for (c, class) in model.traffic.classes.iter().enumerate() {
-                        if rates[c] <= 0.0 {
-                            continue;
-                        }
-                        let mut parts = Vec::new();
-                        for s in 0..shards {
-                            let r = df.per_class[c][s];
-                            match class.op {
-                                Op::Write => {
-                                    let w = prim[s].wait.unwrap_or(Mom::ZERO);
-                                    parts.push((r, w.add(wt).add(lag)));
-                                    wait_parts.push((r * lambda, w));
-                                }
-                                Op::Read => {
-                                    let (wp, wr) = (
-                                        prim[s].wait.unwrap_or(Mom::ZERO),
-                                        repl[s].wait.unwrap_or(Mom::ZERO),
-                                    );
-                                    parts.push((r * p_share, wp.add(rt)));
-                                    parts.push((r * (1.0 - p_share), wr.add(rt)));
-                                    wait_parts.push((r * p_share * lambda, wp));
-                                    wait_parts.push((r * (1.0 - p_share) * lambda, wr));
-                                }
-                            }
-                        }
-                        resp[c] = Some(mix(&parts));
-                    }
-                    row.mean_wait_s = Some(mix(&wait_parts).mean);
-                }
-            }
-        }
+        kind.evaluate(&at, &mut e, notes);
+        let row = &mut e.row;
         if total <= 0.0 && row.offered_rps <= 0.0 {
             row.detail = "no traffic reaches it".into();
             row.mean_wait_s = None;
         }
         let parts: Vec<(f64, Mom)> = (0..classes)
-            .filter_map(|c| resp[c].map(|r| (rates[c], r)))
+            .filter_map(|c| e.resp[c].map(|r| (rates[c], r)))
             .collect();
-        let complete = (0..classes).all(|c| rates[c] <= 0.0 || resp[c].is_some());
+        let complete = (0..classes).all(|c| rates[c] <= 0.0 || e.resp[c].is_some());
         if complete && total > 0.0 {
             row.mean_response_s = Some(mix(&parts).mean);
         }
-        out[x] = Some(Eval { resp, row });
+        out[x] = Some(e);
     }
     out
 }
 
-fn fixed_rate(x: f64) -> String {
-    crate::report::csv::fixed(x, 1)
-}
-
-fn fmt_ms(s: f64) -> String {
-    format!("{} ms", crate::report::csv::fixed(s * 1e3, 3))
-}
-
-/// One MVA station: `mult` identical copies, demand per request per copy,
-/// `servers` per copy.
-struct MvaStation {
-    key: (usize, usize),
-    mult: f64,
-    demand: f64,
-    servers: f64,
-    /// Mean holding time of one visit.
-    service: f64,
-}
-
-/// Stations of the closed network at unit throughput (demands per request).
-fn mva_stations(net: &Net) -> (Vec<MvaStation>, f64) {
-    let model = net.model;
-    let mut st = Vec::new();
-    let mut delay = 0.0;
+/// The closed network at unit throughput, each component's kind adding its
+/// stations (a pool consuming a queue is in no request's path).
+fn mva_net(net: &Net) -> MvaNet {
+    let mut into = MvaNet::default();
     for &x in &net.order {
-        if net.consumer_of.contains_key(&x) {
+        if net.line(x).is_some() {
             continue;
         }
         let rate: f64 = net.rates[x].iter().sum();
         if rate <= 0.0 {
             continue;
         }
-        match &model.components[x].kind {
-            ComponentKind::Service(s) => {
-                let n = s.instances as f64;
-                let sm = s.service_time.mean();
-                st.push(MvaStation {
-                    key: (x, 0),
-                    mult: n,
-                    demand: rate / n * sm,
-                    servers: s.workers as f64,
-                    service: sm,
-                });
-            }
-            ComponentKind::Cache(c) => {
-                let cf = &net.caches[&x];
-                let ops: f64 = model
-                    .traffic
-                    .classes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, cl)| match cl.op {
-                        Op::Read => net.rates[x][i] * (2.0 - cf.hit[i]),
-                        Op::Write => net.rates[x][i],
-                    })
-                    .sum();
-                let n = c.instances as f64;
-                let hm = c.hit_time.mean();
-                st.push(MvaStation {
-                    key: (x, 0),
-                    mult: n,
-                    demand: ops / n * hm,
-                    servers: c.workers as f64,
-                    service: hm,
-                });
-            }
-            ComponentKind::Database(d) => {
-                let df = &net.dbs[&x];
-                let reps = d.replicas as f64;
-                let (p_share, r_share) = match d.read_from {
-                    ReadFrom::Primary => (1.0, 0.0),
-                    ReadFrom::Replicas if d.replicas > 0 => (0.0, 1.0 / reps),
-                    ReadFrom::Replicas => (1.0, 0.0),
-                    ReadFrom::Any => (1.0 / (1.0 + reps), 1.0 / (1.0 + reps)),
-                };
-                let (rm, wm) = (d.read_time.mean(), d.write_time.mean());
-                for s in 0..d.shards as usize {
-                    let (mut r, mut w) = (0.0, 0.0);
-                    for (c, cl) in model.traffic.classes.iter().enumerate() {
-                        match cl.op {
-                            Op::Read => r += df.per_class[c][s],
-                            Op::Write => w += df.per_class[c][s],
-                        }
-                    }
-                    let node = s * (1 + d.replicas as usize);
-                    let pr = w + r * p_share;
-                    if pr > 0.0 {
-                        let demand = w * wm + r * p_share * rm;
-                        st.push(MvaStation {
-                            key: (x, node),
-                            mult: 1.0,
-                            demand,
-                            servers: d.workers as f64,
-                            service: demand / pr,
-                        });
-                    }
-                    if r * r_share > 0.0 {
-                        st.push(MvaStation {
-                            key: (x, node + 1),
-                            mult: reps,
-                            demand: r * r_share * rm,
-                            servers: d.workers as f64,
-                            service: rm,
-                        });
-                    }
-                }
-            }
-            ComponentKind::Queue(q) => delay += rate * q.publish_time.mean(),
-            ComponentKind::LoadBalancer(_) => {}
-        }
+        net.model.components[x]
+            .kind
+            .estimate()
+            .mva(x, net, rate, &mut into);
     }
-    (st, delay)
+    into
 }
 
-/// Mean-value analysis of `users` over `stations` with think time `z`:
-/// throughput and the queue lengths each station's queueing part sees.
-fn mva(stations: &[MvaStation], delay: f64, z: f64, users: u32) -> (f64, Vec<f64>) {
-    // Seidmann: a queue of demand D/m and a delay of D (m - 1)/m.
-    let dq: Vec<f64> = stations.iter().map(|s| s.demand / s.servers).collect();
-    let fixed_delay: f64 = delay
-        + stations
-            .iter()
-            .map(|s| s.mult * s.demand * (s.servers - 1.0) / s.servers)
-            .sum::<f64>();
-    let mut q = vec![0.0; stations.len()];
-    let mut x = 0.0;
-    let exact = u64::from(users) * (stations.len() as u64).max(1) <= EXACT_MVA_STEPS;
-    if exact {
-        for n in 1..=users {
-            let r: Vec<f64> = dq.iter().zip(&q).map(|(d, q)| d * (1.0 + q)).collect();
-            let total: f64 =
-                r.iter().zip(stations).map(|(r, s)| r * s.mult).sum::<f64>() + fixed_delay;
-            x = n as f64 / (z + total);
-            if n < users {
-                q = r.iter().map(|r| x * r).collect();
-            } else {
-                // The queues an arrival sees are those of n - 1 users.
-                return (x, q);
-            }
-        }
-        (x, q)
-    } else {
-        // Schweitzer: an arrival sees (N - 1)/N of the queues of N users.
-        let nf = users as f64;
-        let mut qn: Vec<f64> = vec![nf / (stations.len() as f64 + 1.0); stations.len()];
-        for _ in 0..10_000 {
-            let r: Vec<f64> = dq
-                .iter()
-                .zip(&qn)
-                .map(|(d, q)| d * (1.0 + q * (nf - 1.0) / nf))
-                .collect();
-            let total: f64 =
-                r.iter().zip(stations).map(|(r, s)| r * s.mult).sum::<f64>() + fixed_delay;
-            x = nf / (z + total);
-            let next: Vec<f64> = r.iter().map(|r| x * r).collect();
-            let change = next
-                .iter()
-                .zip(&qn)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f64::max);
-            qn = next;
-            if change < 1e-9 * nf {
-                break;
-            }
-        }
-        (x, qn.iter().map(|q| q * (nf - 1.0) / nf).collect())
-    }
-}
+/// The rate the network is estimated at, with the waits MVA fixes and the
+/// closed population (users, think time, throughput) for closed arrivals.
+type Arrival = (f64, Option<Waits>, Option<(u32, f64, f64)>);
 
-/// Estimates `model`'s steady state (see the module's notes).
-pub fn estimate(model: &Model) -> Estimate {
-    let net = Net::new(model);
-    let mut notes = Vec::new();
-    let mut warnings = Vec::new();
-    let (lambda, waits, closed) = match &model.traffic.arrivals {
+/// The rate the estimate is for: an open schedule's peak, or the MVA
+/// throughput of a closed population.
+fn arrival(net: &Net, notes: &mut Vec<String>) -> Arrival {
+    let model = net.model;
+    match &model.traffic.arrivals {
         Arrivals::Poisson(s) | Arrivals::Uniform(s) => {
             let peak = s.peak();
             notes.push(format!(
                 "open arrivals: estimated at the schedule's peak, {} rps (capacity is planned for the peak)",
-                fixed_rate(peak)
+                fmt_rate(peak)
             ));
             if matches!(model.traffic.arrivals, Arrivals::Uniform(_)) {
                 notes.push(
@@ -1471,9 +209,10 @@ pub fn estimate(model: &Model) -> Estimate {
             (peak, None, None)
         }
         Arrivals::Closed { users, think_time } => {
-            let (st, delay) = mva_stations(&net);
+            let closed = mva_net(net);
+            let st = &closed.stations;
             let z = think_time.mean();
-            let (x, q) = mva(&st, delay, z, *users);
+            let (x, q) = mva(st, closed.delay, z, *users);
             let mut waits = Waits::new();
             for (s, q) in st.iter().zip(&q) {
                 waits.insert(s.key, s.service * q / s.servers);
@@ -1485,28 +224,27 @@ pub fn estimate(model: &Model) -> Estimate {
             ));
             (x, Some(waits), Some((*users, z, x)))
         }
-    };
-    let evals = evaluate(&net, lambda, waits.as_ref(), &mut notes);
+    }
+}
+
+/// Every component's row in model order (those no traffic reaches too),
+/// warning of saturated tiers and full queues.
+fn rows(
+    model: &Model,
+    evals: &[Option<Eval>],
+    warnings: &mut Vec<String>,
+) -> Vec<ComponentEstimate> {
     let mut components = Vec::with_capacity(model.components.len());
     for (i, e) in evals.iter().enumerate() {
+        let kind = model.components[i].kind.estimate();
         let row = match e {
             Some(e) => e.row.clone(),
-            None => ComponentEstimate {
-                name: model.components[i].name.clone(),
-                kind: kind_name(&model.components[i].kind),
-                offered_rps: 0.0,
-                instances: 1,
-                utilization: None,
-                mean_wait_s: None,
-                mean_response_s: None,
-                capacity_rps: None,
-                rejected_share: None,
-                hit_ratio: None,
-                busiest: None,
-                saturated: false,
-                shard_rps: Vec::new(),
-                detail: "no traffic reaches it".into(),
-            },
+            None => {
+                let mut row =
+                    ComponentEstimate::new(&model.components[i].name, kind.kind().name(), 0.0);
+                row.detail = "no traffic reaches it".into();
+                row
+            }
         };
         if row.saturated {
             warnings.push(format!(
@@ -1516,14 +254,12 @@ pub fn estimate(model: &Model) -> Estimate {
                     .as_ref()
                     .map(|b| format!("its busiest node {b} gets "))
                     .unwrap_or_default(),
-                fixed_rate(busiest_offered(&row)),
-                fixed_rate(row.capacity_rps.unwrap_or(0.0)),
-                if row.instances > 1 && row.busiest.is_none() && row.kind != "service" {
-                    String::new()
-                } else if row.kind == "service" && row.instances > 1 {
-                    " per instance".to_string()
+                fmt_rate(busiest_offered(&row)),
+                fmt_rate(row.capacity_rps.unwrap_or(0.0)),
+                if kind.capacity_per_instance() && row.instances > 1 {
+                    " per instance"
                 } else {
-                    String::new()
+                    ""
                 }
             ));
         }
@@ -1536,24 +272,15 @@ pub fn estimate(model: &Model) -> Estimate {
         }
         components.push(row);
     }
-    if let Some((_, _, x)) = closed {
-        possession(&components, x, &mut warnings);
-    }
-    infinite_variance(model, &mut warnings);
-    ignored(model, &mut notes);
-    if net.keys.bucketed
-        && net.dbs.keys().any(|&x| {
-            matches!(&model.components[x].kind,
-                ComponentKind::Database(d) if !matches!(d.partition, Partition::Range { .. }))
-        })
-    {
-        notes.push(format!(
-            "database shards: the {EXACT_KEYS} most popular keys placed exactly, the others spread evenly"
-        ));
-    }
+    components
+}
+
+/// The end-to-end latency at the entry, classes mixed by weight; `None`
+/// when some class has no response time or the moments are not finite.
+fn end_to_end(model: &Model, evals: &[Option<Eval>]) -> Option<EndToEnd> {
     let root = model.traffic.to as usize;
     let total_w: f64 = model.traffic.classes.iter().map(|c| c.weight).sum();
-    let end_to_end = evals[root].as_ref().and_then(|e| {
+    evals[root].as_ref().and_then(|e| {
         let mut parts = Vec::new();
         for (c, class) in model.traffic.classes.iter().enumerate() {
             parts.push((class.weight / total_w, e.resp[c]?));
@@ -1568,7 +295,31 @@ pub fn estimate(model: &Model) -> Estimate {
             p99_s: gamma_quantile(m.mean, m.var, 0.99),
             sd_s: m.var.sqrt(),
         })
-    });
+    })
+}
+
+/// Estimates `model`'s steady state (see the module's notes).
+pub fn estimate(model: &Model) -> Estimate {
+    let net = Net::new(model);
+    let mut notes = Vec::new();
+    let mut warnings = Vec::new();
+    let (lambda, waits, closed) = arrival(&net, &mut notes);
+    let evals = evaluate(&net, lambda, waits.as_ref(), &mut notes);
+    let components = rows(model, &evals, &mut warnings);
+    if let Some((_, _, x)) = closed {
+        possession(model, &components, x, &mut warnings);
+    }
+    infinite_variance(model, &mut warnings);
+    ignored(model, &mut notes);
+    if net.keys.bucketed
+        && let Some(note) = net
+            .order
+            .iter()
+            .find_map(|&x| model.components[x].kind.estimate().bucket_note())
+    {
+        notes.push(note);
+    }
+    let end_to_end = end_to_end(model, &evals);
     let end_to_end = if components.iter().any(|c| c.saturated) {
         None
     } else {
@@ -1601,46 +352,19 @@ fn busiest_offered(row: &ComponentEstimate) -> f64 {
     }
 }
 
-fn kind_name(k: &ComponentKind) -> &'static str {
-    match k {
-        ComponentKind::Service(_) => "service",
-        ComponentKind::LoadBalancer(_) => "load_balancer",
-        ComponentKind::Cache(_) => "cache",
-        ComponentKind::Database(_) => "database",
-        ComponentKind::Queue(_) => "queue",
-    }
-}
-
-/// Closed arrivals: warns of services whose workers, held through their
-/// calls, would be more than busy at the MVA throughput `x` (MVA leaves
-/// simultaneous possession out, so its figures are then optimistic).
-fn possession(components: &[ComponentEstimate], x: f64, warnings: &mut Vec<String>) {
-    for c in components {
-        if c.kind == "service"
-            && let Some(u) = c.utilization
-            && u >= 1.0
-        {
-            warnings.push(format!(
-                "`{}`'s workers are held through its calls (which mean-value analysis leaves \
-                 out): at {} rps they would be {}% busy, so the pool's workers, not the \
-                 stations, limit throughput: the closed-loop figures are optimistic",
-                c.name,
-                fixed_rate(x),
-                fixed_rate(u * 100.0),
-            ));
-        }
+/// Closed arrivals: warns of components whose figures at the MVA
+/// throughput `x` are optimistic because MVA leaves out what they do
+/// (a service's workers, held through its calls, more than busy).
+fn possession(model: &Model, rows: &[ComponentEstimate], x: f64, warnings: &mut Vec<String>) {
+    for (c, row) in model.components.iter().zip(rows) {
+        warnings.extend(c.kind.estimate().possession(row, x));
     }
 }
 
 /// Warns of holding times with infinite variance (pareto with alpha <= 2).
 fn infinite_variance(model: &Model, warnings: &mut Vec<String>) {
     for c in &model.components {
-        let dists: Vec<&Dist> = match &c.kind {
-            ComponentKind::Service(s) => vec![&s.service_time],
-            ComponentKind::Cache(k) => vec![&k.hit_time],
-            ComponentKind::Database(d) => vec![&d.read_time, &d.write_time],
-            _ => continue,
-        };
+        let dists = c.kind.estimate().holding_times();
         if dists.iter().any(|d| !d.scv().is_finite()) {
             warnings.push(format!(
                 "`{}` has a pareto time with alpha <= 2: infinite variance, so its mean wait \
@@ -1657,33 +381,17 @@ fn ignored(model: &Model, notes: &mut Vec<String>) {
     if model.traffic.timeout.is_some() || model.traffic.retry.is_some() {
         left.push("client timeouts and retries");
     }
-    let mut guards = false;
-    let mut limits = false;
-    let mut sessions = false;
-    let mut policies = Vec::new();
+    let mut kinds = Ignored::default();
     for c in &model.components {
-        match &c.kind {
-            ComponentKind::Service(s) => {
-                guards |= s.calls.iter().any(|k| k.guard.is_some());
-                limits |= s.rate_limit.is_some();
-                sessions |= s.sessions.is_some();
-            }
-            ComponentKind::LoadBalancer(lb) => {
-                limits |= lb.rate_limit.is_some();
-                if lb.policy != Policy::Random {
-                    policies.push(format!("`{}` ({})", c.name, lb.policy.name()));
-                }
-            }
-            _ => {}
-        }
+        c.kind.estimate().ignored(&c.name, &mut kinds);
     }
-    if guards {
+    if kinds.guards {
         left.push("call timeouts, retries and breakers");
     }
-    if limits {
+    if kinds.rate_limits {
         left.push("rate limits");
     }
-    if sessions {
+    if kinds.sessions {
         left.push("sessions (and their store reads)");
     }
     if !model.faults.is_empty() {
@@ -1692,102 +400,10 @@ fn ignored(model: &Model, notes: &mut Vec<String>) {
     if !left.is_empty() {
         notes.push(format!("ignored: {}", left.join(", ")));
     }
-    if !policies.is_empty() {
+    if !kinds.uneven_splits.is_empty() {
         notes.push(format!(
             "{} estimated as an even random split: the policy balances better, so waits are overstated",
-            policies.join(", ")
+            kinds.uneven_splits.join(", ")
         ));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn erlang_c_matches_a_known_value() {
-        // M/M/2 at a = 1 (rho = 0.5): C = 1/3.
-        assert!((erlang_c(2, 1.0) - 1.0 / 3.0).abs() < 1e-12);
-        // M/M/1: C = rho.
-        assert!((erlang_c(1, 0.7) - 0.7).abs() < 1e-12);
-    }
-
-    #[test]
-    fn gamma_quantiles_of_an_exponential() {
-        // Shape 1: p50 = ln 2, p99 = ln 100 (mean 1).
-        assert!((gamma_quantile(1.0, 1.0, 0.5) - 2f64.ln()).abs() < 1e-9);
-        assert!((gamma_quantile(1.0, 1.0, 0.99) - 100f64.ln()).abs() < 1e-9);
-        // Shape 4, scale 1: the median is 3.672 (tables).
-        assert!((gamma_quantile(4.0, 4.0, 0.5) - 3.672_060_748).abs() < 1e-6);
-    }
-
-    #[test]
-    fn mmck_with_one_place_matches_the_chain() {
-        // M/M/1/2 at a = 1: states 0, 1, 2 equally likely.
-        let (b, wq, pw) = mmck(1, 1.0, 1);
-        assert!((b - 1.0 / 3.0).abs() < 1e-12, "{b}");
-        // Accepted arrivals find 0 or 1 (equally): wait 1/2 service on average.
-        assert!((wq - 0.5).abs() < 1e-12, "{wq}");
-        assert!((pw - 0.5).abs() < 1e-12, "{pw}");
-        // Above and below rho = 1 agree with a direct sum.
-        for (c, a, q) in [(2u64, 3.0f64, 5u64), (3, 1.5, 4), (1, 0.5, 3)] {
-            let probs: Vec<f64> = (0..=c + q)
-                .map(|n| {
-                    let n = n as f64;
-                    let cf = c as f64;
-                    if n <= cf {
-                        a.powf(n) / (1..=n as u64).map(|k| k as f64).product::<f64>()
-                    } else {
-                        a.powf(cf) / (1..=c).map(|k| k as f64).product::<f64>()
-                            * (a / cf).powf(n - cf)
-                    }
-                })
-                .collect();
-            let z: f64 = probs.iter().sum();
-            let block = probs[(c + q) as usize] / z;
-            let lq: f64 = probs
-                .iter()
-                .enumerate()
-                .skip(c as usize)
-                .map(|(n, p)| (n - c as usize) as f64 * p / z)
-                .sum();
-            let (b, wq, _) = mmck(c, a, q);
-            assert!((b - block).abs() < 1e-12, "{c} {a} {q}: {b} vs {block}");
-            assert!((wq * a * (1.0 - b) - lq).abs() < 1e-9, "{c} {a} {q}");
-        }
-    }
-
-    #[test]
-    fn mixtures_keep_their_moments() {
-        let m = mix(&[
-            (
-                1.0,
-                Mom {
-                    mean: 1.0,
-                    var: 0.0,
-                },
-            ),
-            (
-                1.0,
-                Mom {
-                    mean: 3.0,
-                    var: 0.0,
-                },
-            ),
-        ]);
-        assert!((m.mean - 2.0).abs() < 1e-12 && (m.var - 1.0).abs() < 1e-12);
-    }
-
-    #[test]
-    fn che_without_writes_reduces_to_che() {
-        // Two keys, 0.75 and 0.25, capacity 1: T solves
-        // (1 - e^-0.75T) + (1 - e^-0.25T) = 1.
-        let r = [0.75, 0.25];
-        let h = hit_ratios(&r, &[0.0, 0.0], &[1.0, 1.0], Some(1.0), Eviction::Lru);
-        let t = -(1.0 - h[0]).ln() / 0.75;
-        assert!(((1.0 - (-0.75 * t).exp()) + (1.0 - (-0.25 * t).exp()) - 1.0).abs() < 1e-9);
-        // A key written as often as read hits at most half the time.
-        let h = hit_ratios(&[1.0], &[1.0], &[1.0], None, Eviction::Lru);
-        assert!((h[0] - 0.5).abs() < 1e-12);
     }
 }

@@ -7,6 +7,7 @@
 //! operations, never while `on_miss` works.
 
 pub mod compile;
+pub mod estimate;
 pub mod model;
 pub mod spec;
 

@@ -19,6 +19,7 @@
 //! Reads meant for a dead replica go to the live ones.
 
 pub mod compile;
+pub mod estimate;
 pub mod model;
 pub mod spec;
 

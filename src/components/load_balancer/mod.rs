@@ -3,6 +3,7 @@
 //! instance, which is what `least_connections` and `power_of_two` look at.
 
 pub mod compile;
+pub mod estimate;
 pub mod model;
 pub mod spec;
 

@@ -6,6 +6,7 @@
 //! the head of the line if the consumer's work failed.
 
 pub mod compile;
+pub mod estimate;
 pub mod model;
 pub mod spec;
 

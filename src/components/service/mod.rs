@@ -4,6 +4,7 @@
 //! then replies.
 
 pub mod compile;
+pub mod estimate;
 pub mod model;
 pub mod spec;
 

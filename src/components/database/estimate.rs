@@ -1,0 +1,263 @@
+//! `kind: database` in the analytic estimate: the keys reaching it mapped
+//! to shards by its own partitioner, each shard's primary and replicas an
+//! M/G/c.
+
+use super::model::{Database, ReadFrom, ReplicationMode};
+use crate::engine::name_hash;
+use crate::model::{Dist, Op, Partition, Partitioner};
+use crate::queueing::{
+    EXACT_KEYS, Eval, EvalCtx, KindEstimate, Mom, MvaNet, MvaStation, Net, Station, fmt_rate, mix,
+    station,
+};
+
+/// Reads and writes per shard, per class.
+pub struct DbFlow {
+    /// `per_class[class][shard]`: requests a second at unit total rate.
+    pub per_class: Vec<Vec<f64>>,
+}
+
+/// A database's nodes as stations, shard by shard.
+struct Nodes {
+    /// Each shard's primary.
+    prim: Vec<Station>,
+    /// Each shard's replicas (one stands for all: they share its reads).
+    repl: Vec<Station>,
+    /// The busiest node: its utilisation, name and capacity.
+    busiest: (f64, String, f64),
+    /// Whether some node that takes requests is past saturation.
+    saturated: bool,
+}
+
+impl Database {
+    /// The share of a shard's reads at its primary, and at each replica.
+    fn read_shares(&self) -> (f64, f64) {
+        let reps = self.replicas as f64;
+        match self.read_from {
+            ReadFrom::Primary => (1.0, 0.0),
+            ReadFrom::Replicas if self.replicas > 0 => (0.0, 1.0 / reps),
+            ReadFrom::Replicas => (1.0, 0.0),
+            ReadFrom::Any => (1.0 / (1.0 + reps), 1.0 / (1.0 + reps)),
+        }
+    }
+
+    /// Reads and writes a second per shard, all classes together.
+    fn shard_loads(&self, at: &EvalCtx, df: &DbFlow) -> (Vec<f64>, Vec<f64>) {
+        let shards = self.shards as usize;
+        let (mut reads, mut writes) = (vec![0.0; shards], vec![0.0; shards]);
+        for (c, class) in at.classes().iter().enumerate() {
+            for s in 0..shards {
+                let r = df.per_class[c][s] * at.lambda;
+                match class.op {
+                    Op::Read => reads[s] += r,
+                    Op::Write => writes[s] += r,
+                }
+            }
+        }
+        (reads, writes)
+    }
+
+    /// Every shard's primary and replicas at these loads.
+    fn stations(&self, at: &EvalCtx, reads: &[f64], writes: &[f64]) -> Nodes {
+        let (rt, wt) = (Mom::of(&self.read_time), Mom::of(&self.write_time));
+        let (p_share, r_share) = self.read_shares();
+        let shards = self.shards as usize;
+        let workers = u64::from(self.workers);
+        let mut prim = Vec::with_capacity(shards);
+        let mut repl = Vec::with_capacity(shards);
+        let mut busiest = (-1.0, String::new(), 0.0);
+        let mut saturated = false;
+        for s in 0..shards {
+            let pr = writes[s] + reads[s] * p_share;
+            let ph = mix(&[(writes[s], wt), (reads[s] * p_share, rt)]);
+            let node = s * (1 + self.replicas as usize);
+            let sp = at.fixed(node, station(pr, workers, ph, None));
+            if sp.util > busiest.0 {
+                busiest = (sp.util, format!("shard{s}.primary"), sp.capacity);
+            }
+            saturated |= sp.saturated;
+            prim.push(sp);
+            let rr = reads[s] * r_share;
+            let sr = at.fixed(node + 1, station(rr, workers, rt, None));
+            if r_share > 0.0 {
+                if sr.util > busiest.0 {
+                    busiest = (sr.util, format!("shard{s}.replica0"), sr.capacity);
+                }
+                saturated |= sr.saturated;
+            }
+            repl.push(sr);
+        }
+        Nodes {
+            prim,
+            repl,
+            busiest,
+            saturated,
+        }
+    }
+
+    /// Each class's response time through the shards' nodes, and the mean
+    /// wait of all requests.
+    fn responses(&self, at: &EvalCtx, df: &DbFlow, nodes: &Nodes, out: &mut Eval) {
+        let (rt, wt) = (Mom::of(&self.read_time), Mom::of(&self.write_time));
+        let lag = match self.replication {
+            ReplicationMode::Async => Mom::ZERO,
+            _ => Mom {
+                mean: self.lag.mean(),
+                var: 0.0,
+            },
+        };
+        let (p_share, _) = self.read_shares();
+        let lambda = at.lambda;
+        let mut wait_parts = Vec::new();
+        for (c, class) in at.classes().iter().enumerate() {
+            if at.rates[c] <= 0.0 {
+                continue;
+            }
+            let mut parts = Vec::new();
+            for s in 0..self.shards as usize {
+                let r = df.per_class[c][s];
+                match class.op {
+                    Op::Write => {
+                        let w = nodes.prim[s].wait.unwrap_or(Mom::ZERO);
+                        parts.push((r, w + wt + lag));
+                        wait_parts.push((r * lambda, w));
+                    }
+                    Op::Read => {
+                        let (wp, wr) = (
+                            nodes.prim[s].wait.unwrap_or(Mom::ZERO),
+                            nodes.repl[s].wait.unwrap_or(Mom::ZERO),
+                        );
+                        parts.push((r * p_share, wp + rt));
+                        parts.push((r * (1.0 - p_share), wr + rt));
+                        wait_parts.push((r * p_share * lambda, wp));
+                        wait_parts.push((r * (1.0 - p_share) * lambda, wr));
+                    }
+                }
+            }
+            out.resp[c] = Some(mix(&parts));
+        }
+        out.row.mean_wait_s = Some(mix(&wait_parts).mean);
+    }
+}
+
+impl KindEstimate for Database {
+    fn route(&self, x: usize, net: &mut Net) {
+        let model = net.model;
+        let keys = &net.keys;
+        let shards = self.shards as usize;
+        let part = Partitioner::new(
+            &self.partition,
+            self.shards,
+            name_hash(&model.components[x].name),
+        );
+        // Each segment's shard, or `None`: spread evenly.
+        let shard_of: Vec<Option<usize>> = (0..keys.segments())
+            .map(|s| {
+                let (a, n) = (keys.start[s], keys.count[s] as u64);
+                if n == 1 {
+                    Some(part.shard_of(a) as usize)
+                } else if matches!(self.partition, Partition::Range { .. }) {
+                    Some(part.shard_of(a + n / 2) as usize)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let mut per_class = Vec::new();
+        for c in 0..model.traffic.classes.len() {
+            let mut v = vec![0.0; shards];
+            if let Some(f) = net.flow(x, c) {
+                let p = &keys.p[c];
+                let mut even = 0.0;
+                for s in 0..keys.segments() {
+                    let rate =
+                        f.scale * p[s] * keys.count[s] * f.thin.as_ref().map_or(1.0, |t| t[s]);
+                    match shard_of[s] {
+                        Some(i) => v[i] += rate,
+                        None => even += rate,
+                    }
+                }
+                for x in &mut v {
+                    *x += even / shards as f64;
+                }
+            }
+            per_class.push(v);
+        }
+        net.keep(x, DbFlow { per_class });
+    }
+    fn evaluate(&self, at: &EvalCtx, out: &mut Eval, _notes: &mut Vec<String>) {
+        out.row.instances = self.nodes();
+        let df = at.net.kept::<DbFlow>(at.x);
+        let (reads, writes) = self.shard_loads(at, df);
+        let nodes = self.stations(at, &reads, &writes);
+        let shards = self.shards as usize;
+        let row = &mut out.row;
+        let busiest = &nodes.busiest;
+        row.utilization = Some(busiest.0.max(0.0));
+        row.capacity_rps = Some(busiest.2);
+        row.shard_rps = (0..shards).map(|s| reads[s] + writes[s]).collect();
+        row.saturated = nodes.saturated;
+        row.detail = format!(
+            "busiest {}; all nodes: {} reads/s, {} writes/s over {} shard{}",
+            busiest.1,
+            fmt_rate(reads.iter().sum()),
+            fmt_rate(writes.iter().sum()),
+            shards,
+            if shards == 1 { "" } else { "s" }
+        );
+        row.busiest = Some(busiest.1.clone());
+        if !nodes.saturated {
+            self.responses(at, df, &nodes, out);
+        }
+    }
+
+    fn mva(&self, x: usize, net: &Net, _rate: f64, into: &mut MvaNet) {
+        let df = net.kept::<DbFlow>(x);
+        let reps = self.replicas as f64;
+        let (p_share, r_share) = self.read_shares();
+        let (rm, wm) = (self.read_time.mean(), self.write_time.mean());
+        for s in 0..self.shards as usize {
+            let (mut r, mut w) = (0.0, 0.0);
+            for (c, cl) in net.model.traffic.classes.iter().enumerate() {
+                match cl.op {
+                    Op::Read => r += df.per_class[c][s],
+                    Op::Write => w += df.per_class[c][s],
+                }
+            }
+            let node = s * (1 + self.replicas as usize);
+            let pr = w + r * p_share;
+            if pr > 0.0 {
+                let demand = w * wm + r * p_share * rm;
+                into.stations.push(MvaStation {
+                    key: (x, node),
+                    mult: 1.0,
+                    demand,
+                    servers: self.workers as f64,
+                    service: demand / pr,
+                });
+            }
+            if r * r_share > 0.0 {
+                into.stations.push(MvaStation {
+                    key: (x, node + 1),
+                    mult: reps,
+                    demand: r * r_share * rm,
+                    servers: self.workers as f64,
+                    service: rm,
+                });
+            }
+        }
+    }
+
+    fn holding_times(&self) -> Vec<&Dist> {
+        vec![&self.read_time, &self.write_time]
+    }
+
+    fn bucket_note(&self) -> Option<String> {
+        // Range partitions place a bucket by its middle key; the others
+        // spread the keys past the exact head evenly.
+        (!matches!(self.partition, Partition::Range { .. })).then(|| {
+            format!(
+                "database shards: the {EXACT_KEYS} most popular keys placed exactly, the others spread evenly"
+            )
+        })
+    }
+}

@@ -1,0 +1,25 @@
+//! Queueing theory for `capsim estimate`, below both the components and
+//! planning: the moments of times, single stations (M/G/c, M/M/c/K), the
+//! gamma quantiles of end-to-end times, the key space, the request flow
+//! through the call graph, mean-value analysis, and the trait each kind
+//! implements in `components/<kind>/estimate.rs` to take part.
+//! `planning::estimate` puts the network together; nothing here knows one
+//! kind from another.
+
+pub mod eval;
+pub mod gamma;
+pub mod keys;
+pub mod kind;
+pub mod moments;
+pub mod mva;
+pub mod net;
+pub mod station;
+
+pub use eval::{ComponentEstimate, Eval, EvalCtx, fmt_ms, fmt_rate};
+pub use gamma::gamma_quantile;
+pub use keys::{EXACT_KEYS, KeySpace};
+pub use kind::{Ignored, KindEstimate};
+pub use moments::{Mom, mix};
+pub use mva::{MvaNet, MvaStation, Waits, mva};
+pub use net::{Flow, Line, Net};
+pub use station::{Station, erlang_c, station};
