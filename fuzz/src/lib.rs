@@ -159,7 +159,7 @@ pub fn check(result: Result<Vec<Model>, LoadFailure>, estimate: bool) -> bool {
             if estimate {
                 for m in &models {
                     let est = capsim::planning::estimate::estimate(m);
-                    let _ = capsim::report::estimate::estimate_table(m, &est);
+                    let _ = capsim::planning::estimate_table::estimate_table(m, &est);
                 }
             }
             true
