@@ -3,11 +3,14 @@
 //!
 //! A scenario can name files (`rate: { trace: { file } }`, `{ empirical: {
 //! file } }`). The targets load with recorded inputs read relative to a
-//! fresh temporary folder holding only copies of the fixtures' recorded
-//! inputs (`load_all_in`), and skip any input whose `file` values could leave
+//! temporary folder holding only copies of the fixtures' recorded inputs
+//! (`load_all_in`; `load_str` only for inputs that name no file), and skip any input whose `file` values could leave
 //! it (a `/`, `\` or NUL in the name), so a fuzzer never reads anything else
 //! and never writes anywhere (the loader writes nothing). The working
 //! directory is left alone: libFuzzer writes corpora and artifacts there.
+
+// As in capsim: a load's error is large and built once, off any hot path.
+#![allow(clippy::result_large_err)]
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -60,14 +63,21 @@ const INPUTS: &[(&str, &[u8])] = &[
     ),
 ];
 
-/// The sandbox: a temporary folder holding [`INPUTS`], made once per process.
+/// The sandbox: a folder under the system's temporary folder holding
+/// [`INPUTS`] and nothing else, shared by every fuzzing process (libFuzzer's
+/// `-fork` and `-jobs` start many). Each process writes every file to a name
+/// of its own and renames it into place, so a load never sees a file half
+/// written.
 pub fn sandbox() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("capsim-fuzz-{}", std::process::id()));
+        let dir = std::env::temp_dir().join("capsim-fuzz-inputs");
         std::fs::create_dir_all(&dir).expect("create the sandbox");
+        let pid = std::process::id();
         for (name, bytes) in INPUTS {
-            std::fs::write(dir.join(name), bytes).expect("fill the sandbox");
+            let part = dir.join(format!(".{name}.{pid}"));
+            std::fs::write(&part, bytes).expect("fill the sandbox");
+            std::fs::rename(&part, dir.join(name)).expect("fill the sandbox");
         }
         dir
     })
