@@ -110,11 +110,6 @@ pub trait KindModel {
     }
 }
 
-/// `a service`, `a cache`, ... for messages.
-pub fn a_kind(kind: Kind) -> &'static str {
-    kind.a_kind()
-}
-
 /// The name of slot `i` of component `name` (`web.3`, `db.shard0.primary`,
 /// `lb`).
 pub fn instance_name(name: &str, kind: &dyn KindModel, i: u32) -> InstanceName {

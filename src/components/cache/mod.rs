@@ -243,16 +243,6 @@ impl Cache {
         self.nodes[i].entries.clear();
     }
 
-    /// Operations waiting for a worker, all nodes.
-    pub fn queued(&self) -> usize {
-        self.nodes.iter().map(|n| n.station.waiting()).sum()
-    }
-
-    /// The warm-up is over.
-    pub fn start_measuring(&mut self) {
-        self.measured = [0; 3];
-    }
-
     /// Hits, misses and evictions since the warm-up.
     pub fn summary(&self) -> DataSummary {
         DataSummary::Cache {
@@ -262,9 +252,37 @@ impl Cache {
             evictions: self.measured[2],
         }
     }
+}
+
+impl Cache {
+    /// The running cache of `m` (the assembly step).
+    pub fn build(m: &crate::model::Cache, at: &super::Assembly) -> Cache {
+        Cache::new(at.id, at.name, m, at.seed())
+    }
+}
+
+impl super::Runtime for Cache {
+    #[inline]
+    fn on(&mut self, event: Event, ctx: &mut Ctx) {
+        Cache::on(self, event, ctx)
+    }
+
+    /// Operations waiting for a worker, all nodes.
+    fn queued(&self) -> usize {
+        self.nodes.iter().map(|n| n.station.waiting()).sum()
+    }
+
+    /// The warm-up is over.
+    fn start_measuring(&mut self, _: SimTime) {
+        self.measured = [0; 3];
+    }
+
+    fn data_summary(&self) -> Option<DataSummary> {
+        Some(self.summary())
+    }
 
     /// Appends a row per node and one for the cache (`*`).
-    pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
+    fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
         let len = end.0 - start.0;
         let workers = self.workers.per_station() as f64;
         let mut all = ComponentRow {
@@ -299,36 +317,6 @@ impl Cache {
             .in_service
             .map(|b| b / (workers * self.nodes.len() as f64));
         out.push(all);
-    }
-}
-
-impl Cache {
-    /// The running cache of `m` (the assembly step).
-    pub fn build(m: &crate::model::Cache, at: &super::Assembly) -> Cache {
-        Cache::new(at.id, at.name, m, at.seed())
-    }
-}
-
-impl super::Runtime for Cache {
-    #[inline]
-    fn on(&mut self, event: Event, ctx: &mut Ctx) {
-        Cache::on(self, event, ctx)
-    }
-
-    fn queued(&self) -> usize {
-        Cache::queued(self)
-    }
-
-    fn start_measuring(&mut self, _: SimTime) {
-        Cache::start_measuring(self)
-    }
-
-    fn data_summary(&self) -> Option<DataSummary> {
-        Some(self.summary())
-    }
-
-    fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
-        Cache::report_window(self, start, end, out)
     }
 
     fn impairments(&mut self) -> &mut Impairments {

@@ -535,17 +535,6 @@ impl Database {
         }
     }
 
-    /// Calls waiting for a worker, all nodes.
-    pub fn queued(&self) -> usize {
-        self.nodes.iter().map(|n| n.station.waiting()).sum()
-    }
-
-    /// The warm-up is over.
-    pub fn start_measuring(&mut self) {
-        self.shard_ops.iter_mut().for_each(|x| *x = 0);
-        self.measured = [0; 4];
-    }
-
     /// Load per shard, reads, stale reads and writes since the warm-up.
     pub fn summary(&self) -> DataSummary {
         DataSummary::Database {
@@ -557,9 +546,48 @@ impl Database {
             writes: self.measured[3],
         }
     }
+}
+
+impl Database {
+    /// The running database of `m` (the assembly step).
+    pub fn build(m: &crate::model::Database, at: &super::Assembly) -> Database {
+        Database::new(at.id, at.name, m, at.seed())
+    }
+}
+
+impl super::Runtime for Database {
+    #[inline]
+    fn on(&mut self, event: Event, ctx: &mut Ctx) {
+        Database::on(self, event, ctx)
+    }
+
+    /// A failover step's timer.
+    fn on_timer(&mut self, event: Event, ctx: &mut Ctx, seen: &mut Vec<super::kind::Happened>) {
+        let Event::Timer { tag, .. } = event else {
+            unreachable!("{event:?} is not a database's")
+        };
+        if let Some(step) = self.timer(tag, ctx) {
+            seen.push(super::kind::Happened::Failover(step));
+        }
+    }
+
+    /// Calls waiting for a worker, all nodes.
+    fn queued(&self) -> usize {
+        self.nodes.iter().map(|n| n.station.waiting()).sum()
+    }
+
+    /// The warm-up is over.
+    fn start_measuring(&mut self, _: SimTime) {
+        self.shard_ops.iter_mut().for_each(|x| *x = 0);
+        self.measured = [0; 4];
+    }
+
+    fn data_summary(&self) -> Option<DataSummary> {
+        Some(self.summary())
+    }
 
     /// Appends a row per node and one for the database (`*`).
-    pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
+    fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
         // Replicas apply up to the window's end, so each applied write's lag
         // falls in the window where it was applied.
         let last = end.nanos().saturating_sub(1);
@@ -610,46 +638,6 @@ impl Database {
             .in_service
             .map(|b| b / (workers * self.nodes.len() as f64));
         out.push(all);
-    }
-}
-
-impl Database {
-    /// The running database of `m` (the assembly step).
-    pub fn build(m: &crate::model::Database, at: &super::Assembly) -> Database {
-        Database::new(at.id, at.name, m, at.seed())
-    }
-}
-
-impl super::Runtime for Database {
-    #[inline]
-    fn on(&mut self, event: Event, ctx: &mut Ctx) {
-        Database::on(self, event, ctx)
-    }
-
-    /// A failover step's timer.
-    fn on_timer(&mut self, event: Event, ctx: &mut Ctx, seen: &mut Vec<super::kind::Happened>) {
-        let Event::Timer { tag, .. } = event else {
-            unreachable!("{event:?} is not a database's")
-        };
-        if let Some(step) = self.timer(tag, ctx) {
-            seen.push(super::kind::Happened::Failover(step));
-        }
-    }
-
-    fn queued(&self) -> usize {
-        Database::queued(self)
-    }
-
-    fn start_measuring(&mut self, _: SimTime) {
-        Database::start_measuring(self)
-    }
-
-    fn data_summary(&self) -> Option<DataSummary> {
-        Some(self.summary())
-    }
-
-    fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
-        Database::report_window(self, start, end, out)
     }
 
     fn impairments(&mut self) -> &mut Impairments {

@@ -365,20 +365,6 @@ impl LoadBalancer {
     pub fn restore(&mut self) -> bool {
         self.faults.restore(0)
     }
-
-    /// Appends the balancer's row (`*`): requests outstanding on average,
-    /// replies passed back, and rejections seen.
-    pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
-        let outstanding = self.in_flight.take_average(end, end.0 - start.0);
-        let up = self.faults.take_up(0);
-        out.push(ComponentRow {
-            up,
-            in_service: Some(outstanding),
-            completed: std::mem::take(&mut self.completed),
-            rejected: std::mem::take(&mut self.rejected),
-            ..ComponentRow::empty(start, self.id, None)
-        });
-    }
 }
 
 impl LoadBalancer {
@@ -466,8 +452,18 @@ impl super::Runtime for LoadBalancer {
         }
     }
 
+    /// Appends the balancer's row (`*`): requests outstanding on average,
+    /// replies passed back, and rejections seen.
     fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
-        LoadBalancer::report_window(self, start, end, out)
+        let outstanding = self.in_flight.take_average(end, end.0 - start.0);
+        let up = self.faults.take_up(0);
+        out.push(ComponentRow {
+            up,
+            in_service: Some(outstanding),
+            completed: std::mem::take(&mut self.completed),
+            rejected: std::mem::take(&mut self.rejected),
+            ..ComponentRow::empty(start, self.id, None)
+        });
     }
 
     fn impairments(&mut self) -> &mut Impairments {

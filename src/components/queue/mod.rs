@@ -249,20 +249,6 @@ impl Queue {
         up
     }
 
-    /// Messages waiting for a consumer.
-    pub fn queued(&self) -> usize {
-        self.waiting.len()
-    }
-
-    /// The warm-up is over: totals and the peak count from now.
-    pub fn start_measuring(&mut self, now: SimTime) {
-        self.measured = [0; 3];
-        self.measured_redelivered = 0;
-        self.peak = self.held();
-        self.peak_at = now;
-        self.drained_at = self.waiting.is_empty().then_some(now);
-    }
-
     /// Messages, the peak backlog and when it drained, since the warm-up.
     pub fn summary(&self) -> DataSummary {
         DataSummary::Queue {
@@ -276,23 +262,6 @@ impl Queue {
             held_at_end: self.held(),
             redelivered: self.measured_redelivered,
         }
-    }
-
-    /// Appends the queue's row (`*`): messages waiting (`queue_len`), being
-    /// consumed (`in_service`), held in all (`backlog`), consumed
-    /// (`completed`) and refused (`rejected`).
-    pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
-        let len = end.0 - start.0;
-        let up = self.faults.take_up(0);
-        out.push(ComponentRow {
-            up,
-            queue_len: Some(self.waiting_level.take_average(end, len)),
-            in_service: Some(self.in_progress.take_average(end, len)),
-            backlog: Some(self.backlog.take_average(end, len)),
-            completed: std::mem::take(&mut self.consumed),
-            rejected: std::mem::take(&mut self.rejected),
-            ..ComponentRow::empty(start, self.id, None)
-        });
     }
 }
 
@@ -331,20 +300,39 @@ impl super::Runtime for Queue {
         }
     }
 
+    /// Messages waiting for a consumer.
     fn queued(&self) -> usize {
-        Queue::queued(self)
+        self.waiting.len()
     }
 
+    /// The warm-up is over: totals and the peak count from now.
     fn start_measuring(&mut self, now: SimTime) {
-        Queue::start_measuring(self, now)
+        self.measured = [0; 3];
+        self.measured_redelivered = 0;
+        self.peak = self.held();
+        self.peak_at = now;
+        self.drained_at = self.waiting.is_empty().then_some(now);
     }
 
     fn data_summary(&self) -> Option<DataSummary> {
         Some(self.summary())
     }
 
+    /// Appends the queue's row (`*`): messages waiting (`queue_len`), being
+    /// consumed (`in_service`), held in all (`backlog`), consumed
+    /// (`completed`) and refused (`rejected`).
     fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
-        Queue::report_window(self, start, end, out)
+        let len = end.0 - start.0;
+        let up = self.faults.take_up(0);
+        out.push(ComponentRow {
+            up,
+            queue_len: Some(self.waiting_level.take_average(end, len)),
+            in_service: Some(self.in_progress.take_average(end, len)),
+            backlog: Some(self.backlog.take_average(end, len)),
+            completed: std::mem::take(&mut self.consumed),
+            rejected: std::mem::take(&mut self.rejected),
+            ..ComponentRow::empty(start, self.id, None)
+        });
     }
 
     fn impairments(&mut self) -> &mut Impairments {

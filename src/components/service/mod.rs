@@ -458,28 +458,68 @@ impl Service {
         }
     }
 
-    /// The warm-up is over: sessions lost count from now on.
-    pub fn start_measuring(&mut self) {
-        if let Some(Sessions::Local(local)) = self.sessions.as_deref_mut() {
-            local.start_measuring();
-        }
-    }
-
     /// Instance `i` is repaired; true if it is up again.
     pub fn restore(&mut self, i: usize) -> bool {
         self.faults.restore(i)
     }
+}
+
+impl Service {
+    /// The running pool of `m` (the assembly step): the balancers in front
+    /// of an autoscaled pool are told who serves as it changes.
+    pub fn build(m: &crate::model::Service, at: &super::Assembly) -> Service {
+        let mut s = Service::new(at.id, at.name, m, at.seed());
+        if m.autoscale.is_some() {
+            s.set_balancers(at.balancers());
+        }
+        s
+    }
+}
+
+impl super::Runtime for Service {
+    #[inline]
+    fn on(&mut self, event: Event, ctx: &mut Ctx) {
+        Service::on(self, event, ctx)
+    }
+
+    fn on_timer(&mut self, event: Event, ctx: &mut Ctx, _: &mut Vec<super::kind::Happened>) {
+        match event {
+            Event::Timer { tag, .. } => self.timer(tag, ctx),
+            Event::CallTimeout { .. } | Event::CallRetry { .. } => self.on_guarded(event, ctx),
+            Event::Released { instance, .. } => self.released(instance as usize, ctx.now),
+            _ => unreachable!("{event:?} is not a service's"),
+        }
+    }
+
+    fn start(&mut self, ctx: &mut Ctx) {
+        if let Some(a) = &self.scaling {
+            ctx.events.schedule(
+                SimTime::ZERO + a.every(),
+                Event::Timer {
+                    component: self.id,
+                    tag: autoscaler::DECIDE,
+                },
+            );
+        }
+    }
 
     /// Requests waiting in all instances' queues.
-    pub fn queued(&self) -> usize {
+    fn queued(&self) -> usize {
         self.instances.iter().map(|i| i.station.waiting()).sum()
+    }
+
+    /// The warm-up is over: sessions lost count from now on.
+    fn start_measuring(&mut self, _: SimTime) {
+        if let Some(Sessions::Local(local)) = self.sessions.as_deref_mut() {
+            local.start_measuring();
+        }
     }
 
     /// Appends a row per instance and one for the pool (`*`). An autoscaled
     /// pool has a row for every slot, `up` only for those that took traffic
     /// for the whole window, and its utilisation is over the instances that
     /// could hold work.
-    pub fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
+    fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
         let len = end.0 - start.0;
         let workers = self.workers.per_station() as f64;
         let active = self.scaling.as_mut().map(|a| {
@@ -524,58 +564,6 @@ impl Service {
             None => in_service / (workers * self.instances.len() as f64),
         });
         out.push(pool);
-    }
-}
-
-impl Service {
-    /// The running pool of `m` (the assembly step): the balancers in front
-    /// of an autoscaled pool are told who serves as it changes.
-    pub fn build(m: &crate::model::Service, at: &super::Assembly) -> Service {
-        let mut s = Service::new(at.id, at.name, m, at.seed());
-        if m.autoscale.is_some() {
-            s.set_balancers(at.balancers());
-        }
-        s
-    }
-}
-
-impl super::Runtime for Service {
-    #[inline]
-    fn on(&mut self, event: Event, ctx: &mut Ctx) {
-        Service::on(self, event, ctx)
-    }
-
-    fn on_timer(&mut self, event: Event, ctx: &mut Ctx, _: &mut Vec<super::kind::Happened>) {
-        match event {
-            Event::Timer { tag, .. } => self.timer(tag, ctx),
-            Event::CallTimeout { .. } | Event::CallRetry { .. } => self.on_guarded(event, ctx),
-            Event::Released { instance, .. } => self.released(instance as usize, ctx.now),
-            _ => unreachable!("{event:?} is not a service's"),
-        }
-    }
-
-    fn start(&mut self, ctx: &mut Ctx) {
-        if let Some(a) = &self.scaling {
-            ctx.events.schedule(
-                SimTime::ZERO + a.every(),
-                Event::Timer {
-                    component: self.id,
-                    tag: autoscaler::DECIDE,
-                },
-            );
-        }
-    }
-
-    fn queued(&self) -> usize {
-        Service::queued(self)
-    }
-
-    fn start_measuring(&mut self, _: SimTime) {
-        Service::start_measuring(self)
-    }
-
-    fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
-        Service::report_window(self, start, end, out)
     }
 
     fn take_sessions_lost_window(&mut self) -> Option<u64> {

@@ -7,7 +7,7 @@ use super::graph::Graph;
 use super::kinds::{self, KindRules};
 use super::{Checker, compile_dist, positive};
 use crate::components::Label;
-use crate::components::kind::{KindModel, a_kind};
+use crate::components::kind::KindModel;
 use crate::engine::{SimDuration, SimTime};
 use crate::model::{ComponentId, Fault, FaultKind, Model, Slo};
 use crate::scenario::error::{ScenarioError, one_of};
@@ -121,7 +121,7 @@ fn resolve_target<'a>(
                 path,
                 format!(
                     "`{name}` has no instance `{inst}`: {} is one whole, with no instances to name",
-                    a_kind(kind.kind())
+                    kind.kind().a_kind()
                 ),
             )
             .expected(format!("just `{name}`")));
@@ -357,7 +357,7 @@ fn compile_strike(
                 format!(
                     "`{}` is {}: only a cache can be flushed",
                     t.name,
-                    a_kind(struck.kind())
+                    struck.kind().a_kind()
                 ),
             )
             .expected("a cache, or one of its nodes (`cache.node0`)"));

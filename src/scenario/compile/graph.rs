@@ -13,7 +13,6 @@
 
 use super::Checker;
 use super::kinds::{self, Read};
-use crate::components::kind::a_kind;
 use crate::model::{ClassId, ComponentId, Kind, Op, RequestClass};
 use crate::scenario::error::{ScenarioError, one_of};
 
@@ -160,7 +159,7 @@ pub(crate) fn balanced(cx: &KindCx, to: &str) -> Result<ComponentId, ScenarioErr
         Kind::Service => {}
         other => {
             return Err(cx
-                .err("to", format!("`{to}` is {}", a_kind(other)))
+                .err("to", format!("`{to}` is {}", other.a_kind()))
                 .expected(
                     "a service: a load balancer spreads requests over a service's instances",
                 ));
@@ -219,7 +218,7 @@ pub(crate) fn consumers(cx: &KindCx, consumers: &str) -> Result<ComponentId, Sce
         Kind::Service => {}
         other => {
             return Err(cx
-                .err("consumers", format!("`{consumers}` is {}", a_kind(other)))
+                .err("consumers", format!("`{consumers}` is {}", other.a_kind()))
                 .expected("a service: its workers take the messages"));
         }
     }
@@ -313,7 +312,7 @@ pub(crate) fn session_store(cx: &KindCx, store: &str) -> Result<ComponentId, Sce
         return Err(cx
             .err(
                 "sessions.store",
-                format!("`{store}` is {}: it cannot keep sessions", a_kind(kind)),
+                format!("`{store}` is {}: it cannot keep sessions", kind.a_kind()),
             )
             .expected("`local`, or a cache or a database (sessions are read from it by key)"));
     }
@@ -388,7 +387,7 @@ pub(super) fn check_keys(
             }
             let kind = graph.kinds[c as usize];
             if kinds::rules(kind).needs_key() {
-                let (what, name) = (a_kind(kind), graph.names[c as usize]);
+                let (what, name) = (kind.a_kind(), graph.names[c as usize]);
                 let example = "`key: { uniform: { keys: 100000 } }` or `{ zipf: { keys: 100000, exponent: 1.0 } }`";
                 return Err(if written {
                     ck.err_key(
