@@ -102,6 +102,8 @@ pub struct RunResult {
     pub cost_per_hour: Option<f64>,
     /// What they cost over the whole run, warm-up included.
     pub cost_total: Option<f64>,
+    /// Links, data centers and origins; `None` without `datacenters`.
+    pub geo: Option<Box<crate::metrics::GeoResult>>,
 }
 
 /// A run in progress.
@@ -514,6 +516,7 @@ impl<'m> Simulation<'m> {
             scaling,
             cost_per_hour,
             cost_total,
+            geo: None,
         }
     }
 }

@@ -75,6 +75,9 @@ impl System {
             for pool in [k.feeds(), k.balances()].into_iter().flatten() {
                 listeners[pool as usize].push(i as ComponentId);
             }
+            for entry in k.watches() {
+                listeners[entry as usize].push(i as ComponentId);
+            }
         }
         System { parts, listeners }
     }

@@ -20,6 +20,19 @@ struct Request {
     ended: bool,
     /// The closed-loop user who sent it.
     user: u32,
+    /// The origin it came from (0 without origins).
+    origin: u8,
+}
+
+/// Where requests come from, with data centers: each request's origin is
+/// drawn by share from its own stream (runs without origins draw nothing).
+struct Origins {
+    cumulative: Vec<f64>,
+    /// Per origin: where its requests go first.
+    to: Vec<u32>,
+    stream: Stream,
+    /// Per origin: what happened to its requests (one class each).
+    stats: Vec<RequestStats>,
 }
 
 enum Source {
@@ -59,6 +72,8 @@ pub struct Client {
     /// Retries; `None` when the client never retries (the common case pays
     /// one check per send, timeout and reply).
     retrying: Option<Box<Retrying>>,
+    /// Origins; `None` without data centers.
+    origins: Option<Box<Origins>>,
 }
 
 /// The attempts of one request of a retrying client.
@@ -149,6 +164,37 @@ impl Client {
                     attempts: Vec::new(),
                 })
             }),
+            origins: None,
+        }
+    }
+
+    /// Draws every request's origin from now on (with data centers).
+    pub fn from_origins(&mut self, geo: &crate::model::Geo, seed: u64, warmup_end: SimTime) {
+        let mut acc = 0.0;
+        self.origins = Some(Box::new(Origins {
+            cumulative: geo
+                .origins
+                .iter()
+                .map(|o| {
+                    acc += o.share;
+                    acc
+                })
+                .collect(),
+            to: geo.origins.iter().map(|o| o.to).collect(),
+            stream: Stream::new(seed, "traffic", "origins"),
+            stats: geo
+                .origins
+                .iter()
+                .map(|_| RequestStats::new(1, warmup_end))
+                .collect(),
+        }));
+    }
+
+    /// Per origin, what happened to its requests; empty without origins.
+    pub fn origin_stats(&mut self) -> &mut [RequestStats] {
+        match &mut self.origins {
+            Some(o) => &mut o.stats,
+            None => &mut [],
         }
     }
 
@@ -230,12 +276,23 @@ impl Client {
     fn send(&mut self, user: u32, ctx: &mut Ctx) {
         let class = self.pick_class();
         let measured = self.stats.measured(ctx.now);
+        let (origin, to) = match &mut self.origins {
+            None => (0, self.to),
+            Some(o) => {
+                let n = o.cumulative.len();
+                let u = o.stream.uniform() * o.cumulative[n - 1];
+                let i = o.cumulative.partition_point(|&w| w <= u).min(n - 1);
+                o.stats[i].sent(0, measured);
+                (i as u8, o.to[i])
+            }
+        };
         let request = self.requests.insert(Request {
             sent: ctx.now,
             class,
             measured,
             ended: false,
             user,
+            origin,
         });
         self.stats.sent(class, measured);
         if let Some((n, stream)) = &mut self.users {
@@ -254,13 +311,15 @@ impl Client {
         let root = ctx.calls.insert(Call {
             request,
             parent: None,
-            component: self.to,
+            component: to,
             instance: ANY_INSTANCE,
             class,
             op: self.ops[class as usize],
             step: 0,
             key,
             replied: false,
+            crossed: false,
+            origin,
         });
         ctx.send(root);
         if let Some(t) = self.timeout {
@@ -278,6 +337,9 @@ impl Client {
         let r = *r;
         self.stats
             .ended(r.class, r.measured, outcome, ctx.now - r.sent);
+        if let Some(o) = &mut self.origins {
+            o.stats[r.origin as usize].ended(0, r.measured, outcome, ctx.now - r.sent);
+        }
         if let Source::Closed { think_time, .. } = &self.source {
             let t = think_time.sample(&mut self.think_stream);
             ctx.events
@@ -311,6 +373,9 @@ impl Client {
             // The client gave up; the system finished anyway.
             if outcome == Outcome::Ok {
                 self.stats.late_ok(r.class, r.measured);
+                if let Some(o) = &mut self.origins {
+                    o.stats[r.origin as usize].late_ok(0, r.measured);
+                }
             }
         } else {
             self.end(c.request, outcome, ctx);
@@ -357,16 +422,22 @@ impl Client {
         let r = self.requests[request];
         let timeout = self.retrying.as_ref().expect("a retrying client").timeout;
         let a = *self.attempts(request);
+        let to = match &self.origins {
+            Some(o) => o.to[r.origin as usize],
+            None => self.to,
+        };
         let root = ctx.calls.insert(Call {
             request,
             parent: None,
-            component: self.to,
+            component: to,
             instance: ANY_INSTANCE,
             class: r.class,
             op: self.ops[r.class as usize],
             step: 0,
             key: a.key,
             replied: false,
+            crossed: false,
+            origin: r.origin,
         });
         ctx.send(root);
         let deadline = ctx.now + timeout;
@@ -426,6 +497,9 @@ impl Client {
         if r.ended || a.current != Some(call) {
             if outcome == Outcome::Ok {
                 self.stats.late_ok(r.class, r.measured);
+                if let Some(o) = &mut self.origins {
+                    o.stats[r.origin as usize].late_ok(0, r.measured);
+                }
             }
         } else {
             a.current = None;

@@ -70,6 +70,13 @@ pub trait KindModel {
         None
     }
 
+    /// Components whose instances going down and coming back it hears of
+    /// (a DNS, its entry points), besides [`KindModel::balances`] and
+    /// [`KindModel::feeds`].
+    fn watches(&self) -> Vec<ComponentId> {
+        Vec::new()
+    }
+
     /// Workers per instance, for a kind with workers.
     fn workers(&self) -> u32 {
         0
@@ -136,6 +143,17 @@ pub enum Happened {
     },
     /// A step of a database's failover.
     Failover(FailoverEvent),
+    /// A DNS's health check marked entry point `entry` down
+    /// ([`crate::metrics::EventKind::DnsDown`]) or up again
+    /// ([`crate::metrics::EventKind::DnsUp`]).
+    Dns {
+        /// The entry point.
+        entry: ComponentId,
+        /// Up again (else down).
+        up: bool,
+        /// Failed checks in a row that mark it down.
+        failures: u32,
+    },
 }
 
 /// What a failover did (a database's primary replaced by a replica), for
@@ -211,6 +229,15 @@ pub trait Runtime {
     fn on_timer(&mut self, event: super::Event, ctx: &mut super::Ctx, seen: &mut Vec<Happened>) {
         let _ = (ctx, seen);
         unreachable!("{event:?} is not for this kind")
+    }
+
+    /// With data centers, before a call's hop to it: picks where the call
+    /// goes (setting its instance) and says which data center that is, for
+    /// a kind whose slots stand in several (a database with
+    /// `replica_dcs`); `None`: the component's own data center.
+    fn place(&mut self, call: super::CallId, ctx: &mut super::Ctx) -> Option<crate::model::DcId> {
+        let _ = (call, ctx);
+        None
     }
 
     /// Hears a notice from a component it is wired to.

@@ -13,6 +13,7 @@ pub mod breaker;
 pub mod cache;
 pub mod client;
 pub mod database;
+pub mod dns;
 pub mod impairment;
 pub mod instance_name;
 pub mod kind;
@@ -162,6 +163,12 @@ pub struct Call {
     /// The call has replied (or been failed by a crash): events still
     /// scheduled for it are dropped. Fits in the struct's padding.
     pub replied: bool,
+    /// With data centers: the call (or, once replied, its reply) has paid
+    /// its hop across the network. Fits in the struct's padding.
+    pub crossed: bool,
+    /// With data centers: the origin its request came from (index into the
+    /// model's `geo.origins`; 0 without them). Fits in the padding.
+    pub origin: u8,
 }
 
 /// A request's key, stored as two halves so that a [`Call`] keeps 4-byte
@@ -199,6 +206,8 @@ impl Call {
             step: 0,
             key: self.key,
             replied: false,
+            crossed: false,
+            origin: self.origin,
         }
     }
 }
@@ -226,7 +235,10 @@ impl Ctx<'_> {
     /// Ends a call with `outcome`; its maker hears of it now.
     #[inline]
     pub fn reply(&mut self, call: CallId, outcome: Outcome) {
-        self.calls[call].replied = true;
+        let c = &mut self.calls[call];
+        c.replied = true;
+        // The reply has its own hop to pay.
+        c.crossed = false;
         self.events.schedule_now(Event::Reply { call, outcome });
     }
 }

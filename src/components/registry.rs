@@ -98,6 +98,8 @@ registry! {$
     Database = "database", "a database" => database::{Database, Database},
     /// A durable message queue feeding a consumer service.
     Queue = "queue", "a queue" => queue::{Queue, Queue},
+    /// GeoDNS: picks each request's entry point by origin and health.
+    Dns = "dns", "a dns" => dns::{Dns, Dns},
 }
 
 impl Component {
@@ -112,6 +114,11 @@ impl Component {
     #[inline(never)]
     pub fn on_timer(&mut self, event: Event, ctx: &mut Ctx, seen: &mut Vec<Happened>) {
         each!(self, c => Runtime::on_timer(c, event, ctx, seen))
+    }
+
+    /// Picks where a call goes before its hop (see [`Runtime::place`]).
+    pub fn place(&mut self, call: super::CallId, ctx: &mut Ctx) -> Option<crate::model::DcId> {
+        each!(self, c => Runtime::place(c, call, ctx))
     }
 
     /// Hears a notice from a component it is wired to.

@@ -189,6 +189,7 @@ impl Injector {
                     failures,
                 } => self.health_changed(model, from, (target, instance), kind, failures, now),
                 Happened::Failover(step) => self.failover(model, from, step, now),
+                Happened::Dns { .. } => unimplemented!("in progress"),
             }
         }
     }
@@ -322,6 +323,9 @@ impl Injector {
                 });
                 (*a, Vec::new(), "calls between them delayed".to_string())
             }
+            FaultKind::Outage { .. } | FaultKind::LinkPartition { .. } | FaultKind::LinkDelay { .. } => {
+                unimplemented!("in progress")
+            }
             FaultKind::RandomCrash {
                 instances, mttf, ..
             } => {
@@ -393,6 +397,9 @@ impl Injector {
                 self.links.retain(|l| l.fault != index);
             }
             FaultKind::Flush { .. } | FaultKind::RandomCrash { .. } => return,
+            FaultKind::Outage { .. } | FaultKind::LinkPartition { .. } | FaultKind::LinkDelay { .. } => {
+                unimplemented!("in progress")
+            }
         }
         let occurrence = self.occurrence_of[index as usize].expect("a fault that struck");
         self.occurrences[occurrence].open = false;

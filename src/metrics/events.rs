@@ -33,6 +33,11 @@ pub enum EventKind {
     /// An instance drained (or was cancelled while provisioning) and
     /// stopped: it is no longer billed.
     Removed,
+    /// A DNS's health check marked an entry point down: resolvers drop it
+    /// as they refresh.
+    DnsDown,
+    /// A DNS's health check marked an entry point up again.
+    DnsUp,
 }
 
 impl EventKind {
@@ -52,6 +57,8 @@ impl EventKind {
             EventKind::ScaleIn => "scale_in",
             EventKind::Ready => "ready",
             EventKind::Removed => "removed",
+            EventKind::DnsDown => "dns_down",
+            EventKind::DnsUp => "dns_up",
         }
     }
 }

@@ -74,6 +74,27 @@ pub enum FaultKind {
         /// The added time, drawn per call.
         extra: Dist,
     },
+    /// `outage: DC`: every instance of every component (and every database
+    /// node) standing in the data center crashes; primaries in it fail over
+    /// by their database's `failover`.
+    Outage {
+        /// The data center.
+        dc: super::DcId,
+    },
+    /// `partition: [DC1, DC2]`: the link carries nothing; calls and replies
+    /// across it fail at once, replication across it waits.
+    LinkPartition {
+        /// The link's index in the model's `geo.links`.
+        link: u16,
+    },
+    /// `delay: [DC1, DC2]`: every crossing of the link, either way, takes
+    /// `extra` longer.
+    LinkDelay {
+        /// The link's index in the model's `geo.links`.
+        link: u16,
+        /// The added time, drawn per crossing.
+        extra: Dist,
+    },
     /// Each instance fails after an exponential time to failure (mean
     /// `mttf`) and is repaired after an exponential time (mean `mttr`),
     /// again and again, independently.

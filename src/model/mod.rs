@@ -5,6 +5,7 @@
 pub mod distribution;
 pub mod empirical;
 pub mod faults;
+pub mod geo;
 pub mod keys;
 pub mod partition;
 pub mod rate;
@@ -13,6 +14,7 @@ pub mod usl;
 
 pub use distribution::Dist;
 pub use faults::{Failover, Fault, FaultKind, HealthCheck, Slo};
+pub use geo::{Bytes, Datacenter, DcId, Geo, Link, NO_DC, Origin};
 pub use keys::KeyDist;
 pub use partition::{Partition, Partitioner};
 pub use rate::{RateSchedule, RateStep};
@@ -63,6 +65,9 @@ pub struct Model {
     pub replications: Replications,
     /// `warmup: auto`: `warmup` is found from a pilot run by MSER-5.
     pub warmup_auto: bool,
+    /// Data centers, links and origins; `None` without `datacenters` (one
+    /// unnamed data center over a free network).
+    pub geo: Option<Box<Geo>>,
 }
 
 /// How many independent runs (replications) a scenario gets.

@@ -326,6 +326,7 @@ pub fn compile_with(
             Some(r) => compile_replications(&ck, r)?,
         },
         warmup_auto,
+        geo: None,
     };
     resilience_sessions::check_users(&ck, &model, &users)?;
     // Targets name instances, so faults are read once the components are built.

@@ -34,8 +34,8 @@ impl Database {
         let reps = self.replicas as f64;
         match self.read_from {
             ReadFrom::Primary => (1.0, 0.0),
-            ReadFrom::Replicas if self.replicas > 0 => (0.0, 1.0 / reps),
-            ReadFrom::Replicas => (1.0, 0.0),
+            ReadFrom::Replicas | ReadFrom::Nearest if self.replicas > 0 => (0.0, 1.0 / reps),
+            ReadFrom::Replicas | ReadFrom::Nearest => (1.0, 0.0),
             ReadFrom::Any => (1.0 / (1.0 + reps), 1.0 / (1.0 + reps)),
         }
     }

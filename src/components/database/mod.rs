@@ -124,6 +124,55 @@ pub struct Database {
     measured: [u64; 4],
     failover: Option<Failover>,
     faults: Impairments,
+    /// Where its nodes and its callers stand, with data centers; `None`
+    /// without them.
+    geo: Option<Box<Placement>>,
+}
+
+/// A database's view of the data centers: where each node and each caller
+/// stands, how far apart they are, and what a replica across a link adds
+/// to its lag.
+struct Placement {
+    /// Per node: its data center.
+    node_dc: Vec<crate::model::DcId>,
+    /// Per component of the model: its data center (the caller's, for
+    /// `read_from: nearest`).
+    component_dc: Vec<crate::model::DcId>,
+    /// Per pair of data centers (`from * n + to`): mean one-way latency in
+    /// nanoseconds (`u64::MAX` without a link), to rank nodes by nearness.
+    distance: Vec<u64>,
+    /// Per pair of data centers: the latency a replication message across
+    /// their link takes (`None` inside one data center).
+    crossing: Vec<Option<Dist>>,
+    datacenters: usize,
+}
+
+impl Placement {
+    fn new(geo: &crate::model::Geo, id: ComponentId, nodes: u32) -> Placement {
+        let n = geo.datacenters.len();
+        let mut distance = vec![u64::MAX; n * n];
+        let mut crossing = vec![None; n * n];
+        for a in 0..n {
+            for b in 0..n {
+                let (a8, b8) = (a as crate::model::DcId, b as crate::model::DcId);
+                if let Some(s) = geo.mean_latency(a8, b8) {
+                    distance[a * n + b] = (s * 1e9) as u64;
+                }
+                if a != b
+                    && let Some((l, _)) = geo.link_between(a8, b8)
+                {
+                    crossing[a * n + b] = Some(geo.links[l].latency.clone());
+                }
+            }
+        }
+        Placement {
+            node_dc: (0..nodes).map(|i| geo.dc_of(id, i)).collect(),
+            component_dc: geo.placement.clone(),
+            distance,
+            crossing,
+            datacenters: n,
+        }
+    }
 }
 
 impl Database {
@@ -174,6 +223,7 @@ impl Database {
             measured: [0; 4],
             failover: m.failover,
             faults: Impairments::new(m.nodes() as usize, Stream::new(seed, name, "faults")),
+            geo: None,
         }
     }
 
@@ -199,15 +249,22 @@ impl Database {
         (shard * (1 + self.replicas) + r) as usize
     }
 
+    /// The node call `c` goes to.
     #[inline]
-    fn arrive(&mut self, call: CallId, ctx: &mut Ctx) {
-        let c = ctx.calls[call];
+    fn pick_node(&mut self, c: &super::Call, ctx: &Ctx) -> usize {
         let shard = self.partitioner.shard_of(c.key.get());
         let r = if self.shards[shard as usize].normal {
             match (c.op, self.read_from) {
                 (Op::Write, _) | (Op::Read, ReadFrom::Primary) => 0,
                 (Op::Read, ReadFrom::Replicas) => {
                     1 + self.routing_stream.index(self.replicas as usize) as u32
+                }
+                (Op::Read, ReadFrom::Nearest) => {
+                    let caller = match (&self.geo, c.parent) {
+                        (Some(g), Some(p)) => Some(g.component_dc[ctx.calls[p].component as usize]),
+                        _ => None,
+                    };
+                    self.route_nearest(shard as usize, caller)
                 }
                 (Op::Read, ReadFrom::Any) => {
                     self.routing_stream.index(1 + self.replicas as usize) as u32
@@ -216,7 +273,19 @@ impl Database {
         } else {
             self.route_degraded(shard as usize, c.op)
         };
-        let node = self.node(shard, r);
+        self.node(shard, r)
+    }
+
+    #[inline]
+    fn arrive(&mut self, call: CallId, ctx: &mut Ctx) {
+        let c = ctx.calls[call];
+        // With nodes in several data centers the node was picked before the
+        // hop to it ([`Runtime::place`]); it serves unless it died since.
+        let node = if c.instance != super::ANY_INSTANCE && self.faults.is_up(c.instance as usize) {
+            c.instance as usize
+        } else {
+            self.pick_node(&c, ctx)
+        };
         let c = &mut ctx.calls[call];
         c.instance = node as u32;
         c.step = SERVE;
@@ -234,6 +303,34 @@ impl Database {
         }
     }
 
+    /// `read_from: nearest`: a live replica in the caller's data center,
+    /// else the primary if it is there, else a live node of the data
+    /// center nearest the caller (replicas before the primary); at random
+    /// among equals.
+    fn route_nearest(&mut self, shard: usize, caller: Option<crate::model::DcId>) -> u32 {
+        let per_shard = 1 + self.replicas as usize;
+        let base = shard * per_shard;
+        let primary = self.shards[shard].primary;
+        let geo = self.geo.as_deref();
+        // Rank of a slot: (distance from the caller, primary after replicas).
+        let rank = |slot: usize| -> (u64, bool) {
+            let dist = match (geo, caller) {
+                (Some(g), Some(from)) => {
+                    let to = g.node_dc[base + slot] as usize;
+                    g.distance[from as usize * g.datacenters + to]
+                }
+                _ => 0,
+            };
+            (dist, slot == primary)
+        };
+        let live: Vec<usize> = (0..per_shard).filter(|&s| self.faults.is_up(base + s)).collect();
+        let Some(best) = live.iter().map(|&s| rank(s)).min() else {
+            return primary as u32;
+        };
+        let ties: Vec<usize> = live.into_iter().filter(|&s| rank(s) == best).collect();
+        ties[self.routing_stream.index(ties.len())] as u32
+    }
+
     /// The slot a call goes to when a node of its shard is down or a
     /// replica has been promoted: writes to the primary (dead or not),
     /// reads to a live node `read_from` allows (the primary if none is).
@@ -247,7 +344,7 @@ impl Database {
                 && match (op, self.read_from) {
                     (Op::Write, _) | (Op::Read, ReadFrom::Primary) => false,
                     (Op::Read, ReadFrom::Replicas) => slot != primary,
-                    (Op::Read, ReadFrom::Any) => true,
+                    (Op::Read, ReadFrom::Any) | (Op::Read, ReadFrom::Nearest) => true,
                 }
         };
         let live = (0..per_shard).filter(|&s| allowed(s, &self.faults)).count();
@@ -324,7 +421,14 @@ impl Database {
             if slot == s.primary {
                 continue;
             }
-            let lag = self.lag.sample(&mut self.lag_stream).nanos();
+            let mut lag = self.lag.sample(&mut self.lag_stream).nanos();
+            if let Some(g) = &self.geo {
+                // Across a link the write also travels its latency.
+                let (from, to) = (g.node_dc[primary], g.node_dc[shard * per_shard + slot]);
+                if let Some(d) = &g.crossing[from as usize * g.datacenters + to as usize] {
+                    lag = lag.saturating_add(d.sample(&mut self.lag_stream).nanos());
+                }
+            }
             // In the primary's order: never before the previous write.
             let at = now.saturating_add(lag).max(rep.last_apply_at);
             rep.last_apply_at = at;
@@ -551,7 +655,11 @@ impl Database {
 impl Database {
     /// The running database of `m` (the assembly step).
     pub fn build(m: &crate::model::Database, at: &super::Assembly) -> Database {
-        Database::new(at.id, at.name, m, at.seed())
+        let mut db = Database::new(at.id, at.name, m, at.seed());
+        if let Some(geo) = &at.model.geo {
+            db.geo = Some(Box::new(Placement::new(geo, at.id, m.nodes())));
+        }
+        db
     }
 }
 
@@ -559,6 +667,14 @@ impl super::Runtime for Database {
     #[inline]
     fn on(&mut self, event: Event, ctx: &mut Ctx) {
         Database::on(self, event, ctx)
+    }
+
+    fn place(&mut self, call: CallId, ctx: &mut Ctx) -> Option<crate::model::DcId> {
+        self.geo.as_ref()?;
+        let c = ctx.calls[call];
+        let node = self.pick_node(&c, ctx);
+        ctx.calls[call].instance = node as u32;
+        self.geo.as_ref().map(|g| g.node_dc[node])
     }
 
     /// A failover step's timer.

@@ -11,6 +11,10 @@ pub enum ReadFrom {
     Replicas,
     /// The primary or a replica, at random.
     Any,
+    /// `nearest` ([geo]): a replica (or the primary) in the caller's data
+    /// center, else one in the data center nearest it (lowest mean link
+    /// latency; ties: the primary, then replicas in order).
+    Nearest,
 }
 
 /// When a write to a replicated shard is acknowledged.

@@ -138,6 +138,7 @@ impl Queue {
             instance: ANY_INSTANCE,
             step: 0,
             replied: false,
+            crossed: false,
             ..ctx.calls[call]
         };
         let message = ctx.calls.insert(message);

@@ -79,7 +79,10 @@ impl Marker {
                     | EventKind::ScaleOut
                     | EventKind::ScaleIn
                     | EventKind::Ready
-                    | EventKind::Removed => return None,
+                    | EventKind::Removed
+                    // `geo.png` marks what the DNS did.
+                    | EventKind::DnsDown
+                    | EventKind::DnsUp => return None,
                 };
                 let label = match kind {
                     MarkerKind::FaultStart => {

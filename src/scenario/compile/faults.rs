@@ -169,7 +169,11 @@ pub(super) fn compile_faults(
             | FaultKind::Errors { instances, .. }
             | FaultKind::Flush { instances, .. }
             | FaultKind::RandomCrash { instances, .. } => instances.len(),
-            FaultKind::Partition { .. } | FaultKind::Delay { .. } => 0,
+            FaultKind::Partition { .. }
+            | FaultKind::Delay { .. }
+            | FaultKind::Outage { .. }
+            | FaultKind::LinkPartition { .. }
+            | FaultKind::LinkDelay { .. } => 0,
         };
         // Each fault holds its list of instances: bound the memory they take.
         if struck > MAX_FAULT_INSTANCES {
