@@ -120,6 +120,8 @@ pub struct Simulation<'m> {
     injector: Option<Box<Injector>>,
     /// Who sent each request (filled only when the model tracks users).
     users: RequestUsers,
+    /// Per window and origin, with data centers.
+    origin_rows: Vec<crate::metrics::OriginRow>,
 }
 
 impl<'m> Simulation<'m> {
@@ -133,6 +135,9 @@ impl<'m> Simulation<'m> {
                 if model.tracks_users() {
                     c.track_users(&model.traffic, seed);
                 }
+                if let Some(geo) = &model.geo {
+                    c.from_origins(geo, seed, SimTime::ZERO + model.warmup);
+                }
                 c
             },
             system: System::assemble(model),
@@ -142,6 +147,7 @@ impl<'m> Simulation<'m> {
             busy_after_warmup: vec![(0.0, 0.0); model.components.len()],
             injector: needs_injector(model).then(|| Box::new(Injector::new(model))),
             users: RequestUsers::default(),
+            origin_rows: Vec::new(),
         }
     }
 
@@ -267,6 +273,13 @@ impl<'m> Simulation<'m> {
                     return;
                 }
                 let comp = c.component;
+                // Its hop first (once), then any fault on the way.
+                if !c.crossed
+                    && let Some(net) = &mut self.system.network
+                    && net.deliver(call, &mut ctx, &mut self.system.parts)
+                {
+                    return;
+                }
                 if let Some(inj) = &mut self.injector
                     && inj.links_active()
                     && inj.intercept(call, &mut ctx)
@@ -284,20 +297,17 @@ impl<'m> Simulation<'m> {
                 let comp = c.component;
                 self.system.parts[comp as usize].on(event, &mut ctx);
             }
-            Event::Reply { call, .. } => match ctx.calls[call].parent {
-                None => self.client.on(event, &mut ctx),
-                Some(parent) => match ctx.calls.get(parent) {
-                    Some(p) if !p.replied => {
-                        let c = p.component;
-                        self.system.parts[c as usize].on(event, &mut ctx);
-                    }
-                    // The waiting call was failed by a crash: nobody waits
-                    // for this reply any more.
-                    _ => {
-                        ctx.calls.remove(call);
-                    }
-                },
-            },
+            Event::Reply { call, outcome }
+                if self.system.network.is_some() && !ctx.calls[call].crossed =>
+            {
+                let net = self.system.network.as_mut().expect("checked");
+                if !net.reply(call, outcome, &mut ctx) {
+                    hand_reply(&mut self.client, &mut self.system.parts, call, event, &mut ctx);
+                }
+            }
+            Event::Reply { call, .. } => {
+                hand_reply(&mut self.client, &mut self.system.parts, call, event, &mut ctx)
+            }
             Event::Retry { .. } | Event::CallTimeout { .. } | Event::CallRetry { .. } => {
                 self.dispatch_retries(now, event)
             }
@@ -424,6 +434,10 @@ impl<'m> Simulation<'m> {
         for c in &mut self.system.parts {
             c.report_window(start, end, &mut self.rows);
         }
+        if let Some(net) = &mut self.system.network {
+            net.close_window(start, end, &self.rows);
+            self.origin_window(start, end);
+        }
         // Utilisation after warm-up, weighted by the measured part of the window.
         let warm = SimTime::ZERO + self.model.warmup;
         if end > warm {
@@ -442,6 +456,40 @@ impl<'m> Simulation<'m> {
         sink.window(&row, &self.rows)
     }
 
+    /// Each origin's row of the window `[start, end)`.
+    #[cold]
+    fn origin_window(&mut self, start: SimTime, end: SimTime) {
+        for (o, stats) in self.client.origin_stats().iter_mut().enumerate() {
+            let (counts, latency) = stats.take_window();
+            let row = crate::metrics::OriginRow {
+                start,
+                len: end - start,
+                origin: o as u8,
+                sent: counts.offered,
+                ok: counts.goodput,
+                errors: counts.rejected + counts.timed_out + counts.failed,
+                latency: latency.headline(),
+            };
+            latency.clear();
+            self.origin_rows.push(row);
+        }
+    }
+
+    /// What the network and the origins measured, for the outputs.
+    fn geo_result(&mut self, measured: f64) -> Option<Box<crate::metrics::GeoResult>> {
+        let net = self.system.network.take()?;
+        let geo = self.model.geo.as_ref()?;
+        let mut out = net.finish();
+        out.origins = std::mem::take(&mut self.origin_rows);
+        for (o, stats) in geo.origins.iter().zip(self.client.origin_stats().iter()) {
+            let name = format!("origin:{}", o.name);
+            let t = &stats.classes()[0];
+            out.origin_summary.push(summary_row(&name, t, measured));
+            out.origin_latency.push((name, t.latency.clone()));
+        }
+        Some(Box::new(out))
+    }
+
     fn finish(mut self) -> RunResult {
         let end = SimTime::ZERO + self.model.duration;
         let mut ending = Ending::default();
@@ -454,7 +502,10 @@ impl<'m> Simulation<'m> {
             breaker_log,
             sessions_lost,
         } = ending;
-        let (cost_per_hour, cost_total) = run_cost(self.model, &scaling);
+        let measured = (self.model.duration - self.model.warmup).as_secs_f64();
+        let geo = self.geo_result(measured);
+        let (cost_per_hour, cost_total) =
+            run_cost(self.model, &scaling, geo.as_ref().and_then(|g| g.egress_cost));
         let (mut log, recovery, slo) = match self.injector.take() {
             Some(inj) => (*inj).finish(),
             None => (Vec::new(), Vec::new(), None),
@@ -467,7 +518,6 @@ impl<'m> Simulation<'m> {
             // Stable: each source's events at one instant keep their order.
             log.sort_by_key(|e| e.time);
         }
-        let measured = (self.model.duration - self.model.warmup).as_secs_f64();
         let stats = &self.client.stats;
         let mut summary: Vec<SummaryRow> = stats
             .classes()
@@ -516,8 +566,34 @@ impl<'m> Simulation<'m> {
             scaling,
             cost_per_hour,
             cost_total,
-            geo: None,
+            geo,
         }
+    }
+}
+
+/// Hands a reply to whoever made the call: the client, or the component of
+/// the waiting call.
+#[inline(always)]
+fn hand_reply(
+    client: &mut Client,
+    parts: &mut [crate::components::Component],
+    call: crate::components::CallId,
+    event: Event,
+    ctx: &mut Ctx,
+) {
+    match ctx.calls[call].parent {
+        None => client.on(event, ctx),
+        Some(parent) => match ctx.calls.get(parent) {
+            Some(p) if !p.replied => {
+                let c = p.component;
+                parts[c as usize].on(event, ctx);
+            }
+            // The waiting call was failed by a crash: nobody waits for this
+            // reply any more.
+            _ => {
+                ctx.calls.remove(call);
+            }
+        },
     }
 }
 
@@ -525,15 +601,26 @@ impl<'m> Simulation<'m> {
 /// run and in total: an autoscaled pool's billed instance-time (provisioning
 /// to removal, from its trace), every other instance for the whole run.
 /// Without autoscaling the hourly figure is the model's, to the bit.
-fn run_cost(model: &Model, scaling: &[crate::metrics::ScalingTrace]) -> (Option<f64>, Option<f64>) {
+fn run_cost(
+    model: &Model,
+    scaling: &[crate::metrics::ScalingTrace],
+    egress: Option<f64>,
+) -> (Option<f64>, Option<f64>) {
     let hours = model.duration.as_secs_f64() / 3600.0;
+    if let Some(e) = egress {
+        // Bytes across links are paid over the run: spread over its hours.
+        let (per_hour, total) = run_cost(model, scaling, None);
+        let total = total.unwrap_or(0.0) + e;
+        let per_hour = per_hour.unwrap_or(0.0) + if hours > 0.0 { e / hours } else { 0.0 };
+        return (Some(per_hour), Some(total));
+    }
     let per_hour = model.cost_per_hour();
     if scaling.is_empty() {
         return (per_hour, per_hour.map(|c| c * hours));
     }
     let mut total = None;
     let mut traces = scaling.iter();
-    for c in &model.components {
+    for (id, c) in model.components.iter().enumerate() {
         let k = c.kind.model();
         let instance_hours = if k.autoscales() {
             let t = traces.next().expect("a trace per autoscaled pool");
@@ -544,7 +631,8 @@ fn run_cost(model: &Model, scaling: &[crate::metrics::ScalingTrace]) -> (Option<
             continue;
         };
         if let Some((size, _)) = k.sized() {
-            *total.get_or_insert(0.0) += instance_hours * size.cost_per_hour;
+            *total.get_or_insert(0.0) +=
+                instance_hours * size.cost_per_hour * model.price_factor(id as crate::model::ComponentId);
         }
     }
     let per_hour = total.map(|t: f64| if hours > 0.0 { t / hours } else { 0.0 });

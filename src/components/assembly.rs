@@ -52,6 +52,9 @@ pub struct System {
     /// Per component: those that hear of its instances going down and
     /// coming back.
     listeners: Vec<Vec<ComponentId>>,
+    /// The network between data centers; `None` without them (every hop
+    /// takes no time).
+    pub network: Option<Box<super::network::Network>>,
 }
 
 impl System {
@@ -79,7 +82,15 @@ impl System {
                 listeners[entry as usize].push(i as ComponentId);
             }
         }
-        System { parts, listeners }
+        let network = model
+            .geo
+            .as_ref()
+            .map(|g| Box::new(super::network::Network::new(g, model)));
+        System {
+            parts,
+            listeners,
+            network,
+        }
     }
 
     /// Every component sets its first timers, in the model's order.

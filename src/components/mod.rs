@@ -18,6 +18,7 @@ pub mod impairment;
 pub mod instance_name;
 pub mod kind;
 pub mod load_balancer;
+pub mod network;
 pub mod queue;
 pub mod rate_limit;
 pub mod registry;

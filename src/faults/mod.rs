@@ -39,8 +39,9 @@ struct Random {
 /// lost writes to it.
 struct Occurrence {
     row: u32,
-    component: ComponentId,
-    instances: Vec<u32>,
+    /// What it struck: components and their instances (several for an
+    /// outage).
+    targets: Vec<(ComponentId, Vec<u32>)>,
     open: bool,
 }
 
@@ -189,7 +190,11 @@ impl Injector {
                     failures,
                 } => self.health_changed(model, from, (target, instance), kind, failures, now),
                 Happened::Failover(step) => self.failover(model, from, step, now),
-                Happened::Dns { .. } => unimplemented!("in progress"),
+                Happened::Dns {
+                    entry,
+                    up,
+                    failures,
+                } => self.dns_marked(model, from, entry, up, failures, now),
             }
         }
     }
@@ -203,13 +208,12 @@ impl Injector {
         (now, end): (SimTime, Option<SimTime>),
     ) -> u32 {
         let f = &model.faults[index as usize];
-        let lost = matches!(
-            f.kind,
-            FaultKind::Crash { .. } | FaultKind::RandomCrash { .. }
-        ) && model.components[component as usize]
-            .kind
-            .model()
-            .crash_loses_writes();
+        let loses = |c: ComponentId| model.components[c as usize].kind.model().crash_loses_writes();
+        let lost = match f.kind {
+            FaultKind::Crash { .. } | FaultKind::RandomCrash { .. } => loses(component),
+            FaultKind::Outage { dc } => in_datacenter(model, dc).iter().any(|(c, _)| loses(*c)),
+            _ => false,
+        };
         let row = self.recovery.fault_started(RecoveryRow {
             fault: f.label.clone(),
             target,
@@ -220,12 +224,24 @@ impl Injector {
             requests_failed: 0,
             requests_timed_out: 0,
             lost_writes: lost.then_some(0),
-            sessions_lost: keeps_local_sessions(model, component, &f.kind).then_some(0),
+            sessions_lost: match f.kind {
+                FaultKind::Outage { dc } => in_datacenter(model, dc).iter().any(|(c, _)| {
+                    keeps_local_sessions(model, *c, &FaultKind::Crash {
+                        component: *c,
+                        instances: Vec::new(),
+                    })
+                }),
+                _ => keeps_local_sessions(model, component, &f.kind),
+            }
+            .then_some(0),
         });
+        let mut targets = vec![(component, instances)];
+        if let FaultKind::Outage { dc } = f.kind {
+            targets = in_datacenter(model, dc);
+        }
         self.occurrences.push(Occurrence {
             row,
-            component,
-            instances,
+            targets,
             open: true,
         });
         row
@@ -323,8 +339,30 @@ impl Injector {
                 });
                 (*a, Vec::new(), "calls between them delayed".to_string())
             }
-            FaultKind::Outage { .. } | FaultKind::LinkPartition { .. } | FaultKind::LinkDelay { .. } => {
-                unimplemented!("in progress")
+            FaultKind::Outage { dc } => {
+                let targets = in_datacenter(model, *dc);
+                for (component, instances) in &targets {
+                    for &i in instances {
+                        sessions_lost += system.crash(*component, i, ctx);
+                    }
+                }
+                if let Some(net) = &mut system.network {
+                    net.outage(*dc, true);
+                }
+                let (component, instances) = targets.into_iter().next().unwrap_or((0, Vec::new()));
+                (component, instances, "everything in it stopped".to_string())
+            }
+            FaultKind::LinkPartition { link } => {
+                if let Some(net) = &mut system.network {
+                    net.partition(*link, true);
+                }
+                (0, Vec::new(), "the link carries nothing".to_string())
+            }
+            FaultKind::LinkDelay { link, extra } => {
+                if let Some(net) = &mut system.network {
+                    net.delay(*link, index, Some(extra));
+                }
+                (0, Vec::new(), "crossings delayed".to_string())
             }
             FaultKind::RandomCrash {
                 instances, mttf, ..
@@ -397,8 +435,25 @@ impl Injector {
                 self.links.retain(|l| l.fault != index);
             }
             FaultKind::Flush { .. } | FaultKind::RandomCrash { .. } => return,
-            FaultKind::Outage { .. } | FaultKind::LinkPartition { .. } | FaultKind::LinkDelay { .. } => {
-                unimplemented!("in progress")
+            FaultKind::Outage { dc } => {
+                for (component, instances) in in_datacenter(model, *dc) {
+                    for i in instances {
+                        system.restore(component, i, ctx);
+                    }
+                }
+                if let Some(net) = &mut system.network {
+                    net.outage(*dc, false);
+                }
+            }
+            FaultKind::LinkPartition { link } => {
+                if let Some(net) = &mut system.network {
+                    net.partition(*link, false);
+                }
+            }
+            FaultKind::LinkDelay { link, .. } => {
+                if let Some(net) = &mut system.network {
+                    net.delay(*link, index, None);
+                }
             }
         }
         let occurrence = self.occurrence_of[index as usize].expect("a fault that struck");
@@ -497,6 +552,47 @@ impl Injector {
         self.log(now, kind, name, detail, fault);
     }
 
+    /// A DNS's health check marked entry point `entry` down or up.
+    fn dns_marked(
+        &mut self,
+        model: &Model,
+        dns: ComponentId,
+        entry: ComponentId,
+        up: bool,
+        failures: u32,
+        now: SimTime,
+    ) {
+        let dns_name = &model.components[dns as usize].name;
+        let dc = model
+            .geo
+            .as_ref()
+            .and_then(|g| {
+                let d = g.dc_of(entry, crate::components::ANY_INSTANCE);
+                g.datacenters.get(d as usize)
+            })
+            .map_or(String::new(), |d| format!(" (in {})", d.name));
+        let (kind, detail) = if up {
+            (
+                EventKind::DnsUp,
+                format!("marked up by `{dns_name}` after a passing check{dc}"),
+            )
+        } else {
+            (
+                EventKind::DnsDown,
+                format!("marked down by `{dns_name}` after {failures} failed checks{dc}"),
+            )
+        };
+        // A DNS marking its entry point down is the outage's detection.
+        let as_detection = if up {
+            EventKind::Restored
+        } else {
+            EventKind::Detected
+        };
+        let fault = self.link_detection(entry, 0, now, as_detection);
+        let name = model.components[entry as usize].name.clone();
+        self.log(now, kind, name, detail, fault);
+    }
+
     /// Ties a detection of `component.instance` to the open crash it
     /// noticed; returns the occurrence's row.
     fn link_detection(
@@ -507,8 +603,9 @@ impl Injector {
         kind: EventKind,
     ) -> Option<u32> {
         let o = self.occurrences.iter().rev().find(|o| {
-            o.component == component
-                && o.instances.contains(&instance)
+            o.targets
+                .iter()
+                .any(|(c, is)| *c == component && is.contains(&instance))
                 && (o.open || kind == EventKind::Restored)
         })?;
         if kind == EventKind::Detected {
@@ -582,6 +679,29 @@ impl Injector {
 }
 
 use crate::engine::SimDuration;
+
+/// What an outage of data center `dc` strikes: every component standing in
+/// it with all its instances, and the nodes of databases standing in it.
+fn in_datacenter(model: &Model, dc: crate::model::DcId) -> Vec<(ComponentId, Vec<u32>)> {
+    let Some(geo) = &model.geo else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (id, c) in model.components.iter().enumerate() {
+        let k = c.kind.model();
+        if k.kind() == crate::model::Kind::Dns {
+            continue;
+        }
+        let id = id as ComponentId;
+        let instances: Vec<u32> = (0..k.fault_instances())
+            .filter(|&i| geo.dc_of(id, i) == dc)
+            .collect();
+        if !instances.is_empty() {
+            out.push((id, instances));
+        }
+    }
+    out
+}
 
 /// Whether a fault of `kind` on `component` can lose sessions: a crash of a
 /// service that keeps them on its instances.

@@ -97,12 +97,31 @@ impl Model {
     /// instances together; `None` when nothing has a size.
     pub fn cost_per_hour(&self) -> Option<f64> {
         let mut total = None;
-        for c in &self.components {
+        for (id, c) in self.components.iter().enumerate() {
             if let Some((size, n)) = c.kind.model().sized() {
-                *total.get_or_insert(0.0) += n as f64 * size.cost_per_hour;
+                *total.get_or_insert(0.0) +=
+                    n as f64 * size.cost_per_hour * self.price_factor(id as ComponentId);
             }
         }
         total
+    }
+
+    /// How many times its catalogue price a size of component `id` costs
+    /// where it stands (its data center's `price_factor`; for a database
+    /// with nodes in several, their mean); 1 without data centers.
+    pub fn price_factor(&self, id: ComponentId) -> f64 {
+        let Some(geo) = &self.geo else { return 1.0 };
+        let factor = |dc: DcId| {
+            geo.datacenters
+                .get(dc as usize)
+                .map_or(1.0, |d| d.price_factor)
+        };
+        let nodes = &geo.node_dcs[id as usize];
+        if nodes.is_empty() {
+            factor(geo.placement[id as usize])
+        } else {
+            nodes.iter().map(|&dc| factor(dc)).sum::<f64>() / nodes.len() as f64
+        }
     }
 
     /// Services and databases that have no size, so no cost (when others do).

@@ -77,10 +77,9 @@ pub struct Dns {
     ttl_ns: u64,
     resolvers: u32,
     health: Option<crate::model::HealthCheck>,
-    /// Per entry point: its instances and how many are down now (what the
-    /// health check sees).
-    instances: Vec<u32>,
-    down: Vec<u32>,
+    /// Per entry point, per instance: down now (what the health check
+    /// sees; a notice may come twice).
+    down: Vec<Vec<bool>>,
     /// Per entry point: failed checks in a row.
     failed_checks: Vec<u32>,
     /// The marks over time: from each instant on, which entry points the
@@ -109,9 +108,8 @@ impl Dns {
             ttl_ns: m.ttl.nanos(),
             resolvers: m.resolvers.max(1),
             health: m.health_check,
-            down: vec![0; instances.len()],
+            down: instances.iter().map(|&n| vec![false; n as usize]).collect(),
             failed_checks: vec![0; instances.len()],
-            instances,
             marks: vec![(0, all_up)],
             stream: Stream::new(at.seed(), at.name, "resolvers"),
             end: at.end(),
@@ -186,7 +184,7 @@ impl Dns {
         let Some(h) = self.health else { return };
         let mut marks = self.marks.last().expect("marks start at 0").1;
         for e in 0..self.to.len().min(64) {
-            let healthy = self.down[e] < self.instances[e];
+            let healthy = self.down[e].iter().any(|d| !d);
             let marked_up = marks & (1 << e) != 0;
             if healthy {
                 self.failed_checks[e] = 0;
@@ -243,17 +241,15 @@ impl super::Runtime for Dns {
     }
 
     fn hear(&mut self, notice: Notice, _: &mut Ctx) {
-        let (from, up) = match notice {
-            Notice::InstanceDown { from, .. } => (from, false),
-            Notice::InstanceUp { from, .. } => (from, true),
+        let (from, instance, down) = match notice {
+            Notice::InstanceDown { from, instance } => (from, instance, true),
+            Notice::InstanceUp { from, instance } => (from, instance, false),
         };
         for (e, &to) in self.to.iter().enumerate() {
-            if to == from {
-                if up {
-                    self.down[e] = self.down[e].saturating_sub(1);
-                } else {
-                    self.down[e] = (self.down[e] + 1).min(self.instances[e]);
-                }
+            if to == from
+                && let Some(d) = self.down[e].get_mut(instance as usize)
+            {
+                *d = down;
             }
         }
     }
