@@ -274,9 +274,8 @@ impl<'m> Simulation<'m> {
                 }
                 let comp = c.component;
                 // Its hop first (once), then any fault on the way.
-                if !c.crossed
-                    && let Some(net) = &mut self.system.network
-                    && net.deliver(call, &mut ctx, &mut self.system.parts)
+                if let Some(net) = &mut self.system.network
+                    && cross(net, call, &mut ctx, &mut self.system.parts)
                 {
                     return;
                 }
@@ -297,16 +296,19 @@ impl<'m> Simulation<'m> {
                 let comp = c.component;
                 self.system.parts[comp as usize].on(event, &mut ctx);
             }
-            Event::Reply { call, outcome }
-                if self.system.network.is_some() && !ctx.calls[call].crossed =>
-            {
-                let net = self.system.network.as_mut().expect("checked");
-                if !net.reply(call, outcome, &mut ctx) {
-                    hand_reply(&mut self.client, &mut self.system.parts, call, event, &mut ctx);
+            Event::Reply { call, outcome } => {
+                if let Some(net) = &mut self.system.network
+                    && cross_back(net, call, outcome, &mut ctx)
+                {
+                    return;
                 }
-            }
-            Event::Reply { call, .. } => {
-                hand_reply(&mut self.client, &mut self.system.parts, call, event, &mut ctx)
+                hand_reply(
+                    &mut self.client,
+                    &mut self.system.parts,
+                    call,
+                    event,
+                    &mut ctx,
+                )
             }
             Event::Retry { .. } | Event::CallTimeout { .. } | Event::CallRetry { .. } => {
                 self.dispatch_retries(now, event)
@@ -504,8 +506,11 @@ impl<'m> Simulation<'m> {
         } = ending;
         let measured = (self.model.duration - self.model.warmup).as_secs_f64();
         let geo = self.geo_result(measured);
-        let (cost_per_hour, cost_total) =
-            run_cost(self.model, &scaling, geo.as_ref().and_then(|g| g.egress_cost));
+        let (cost_per_hour, cost_total) = run_cost(
+            self.model,
+            &scaling,
+            geo.as_ref().and_then(|g| g.egress_cost),
+        );
         let (mut log, recovery, slo) = match self.injector.take() {
             Some(inj) => (*inj).finish(),
             None => (Vec::new(), Vec::new(), None),
@@ -571,6 +576,32 @@ impl<'m> Simulation<'m> {
     }
 }
 
+/// With data centers: a call on its way pays its hop, once (true: it is
+/// held for it). Out of line: runs without data centers never come here.
+#[cold]
+#[inline(never)]
+fn cross(
+    net: &mut crate::components::network::Network,
+    call: crate::components::CallId,
+    ctx: &mut Ctx,
+    parts: &mut [crate::components::Component],
+) -> bool {
+    !ctx.calls[call].crossed && net.deliver(call, ctx, parts)
+}
+
+/// With data centers: a reply on its way back pays its hop, once (true: it
+/// is held for it).
+#[cold]
+#[inline(never)]
+fn cross_back(
+    net: &mut crate::components::network::Network,
+    call: crate::components::CallId,
+    outcome: crate::metrics::Outcome,
+    ctx: &mut Ctx,
+) -> bool {
+    !ctx.calls[call].crossed && net.reply(call, outcome, ctx)
+}
+
 /// Hands a reply to whoever made the call: the client, or the component of
 /// the waiting call.
 #[inline(always)]
@@ -631,8 +662,9 @@ fn run_cost(
             continue;
         };
         if let Some((size, _)) = k.sized() {
-            *total.get_or_insert(0.0) +=
-                instance_hours * size.cost_per_hour * model.price_factor(id as crate::model::ComponentId);
+            *total.get_or_insert(0.0) += instance_hours
+                * size.cost_per_hour
+                * model.price_factor(id as crate::model::ComponentId);
         }
     }
     let per_hour = total.map(|t: f64| if hours > 0.0 { t / hours } else { 0.0 });

@@ -20,8 +20,6 @@ struct Request {
     ended: bool,
     /// The closed-loop user who sent it.
     user: u32,
-    /// The origin it came from (0 without origins).
-    origin: u8,
 }
 
 /// Where requests come from, with data centers: each request's origin is
@@ -33,6 +31,9 @@ struct Origins {
     stream: Stream,
     /// Per origin: what happened to its requests (one class each).
     stats: Vec<RequestStats>,
+    /// By request slot: its origin (a side table, so that a request stays
+    /// 16 bytes in runs without origins).
+    of_request: Vec<u8>,
 }
 
 enum Source {
@@ -187,7 +188,44 @@ impl Client {
                 .iter()
                 .map(|_| RequestStats::new(1, warmup_end))
                 .collect(),
+            of_request: Vec::new(),
         }));
+    }
+
+    /// A request's origin, drawn by share, and where it goes first. Out of
+    /// line: the statistics' hot calls keep one call site each, inlined.
+    #[cold]
+    #[inline(never)]
+    fn pick_origin(&mut self, request: Handle, measured: bool) -> (u8, u32) {
+        let o = self.origins.as_mut().expect("origins");
+        let n = o.cumulative.len();
+        let u = o.stream.uniform() * o.cumulative[n - 1];
+        let i = o.cumulative.partition_point(|&w| w <= u).min(n - 1);
+        o.stats[i].sent(0, measured);
+        let slot = request.index();
+        if slot >= o.of_request.len() {
+            o.of_request.resize(slot + 1, 0);
+        }
+        o.of_request[slot] = i as u8;
+        (i as u8, o.to[i])
+    }
+
+    /// Request `r` ended with `outcome` at `now`: its origin's count.
+    #[cold]
+    #[inline(never)]
+    fn origin_ended(&mut self, request: Handle, r: Request, outcome: Outcome, now: SimTime) {
+        let o = self.origins.as_mut().expect("origins");
+        let origin = o.of_request[request.index()] as usize;
+        o.stats[origin].ended(0, r.measured, outcome, now - r.sent);
+    }
+
+    /// Request `r` of an origin succeeded after its client gave up.
+    #[cold]
+    #[inline(never)]
+    fn origin_late_ok(&mut self, request: Handle, r: Request) {
+        let o = self.origins.as_mut().expect("origins");
+        let origin = o.of_request[request.index()] as usize;
+        o.stats[origin].late_ok(0, r.measured);
     }
 
     /// Per origin, what happened to its requests; empty without origins.
@@ -276,24 +314,17 @@ impl Client {
     fn send(&mut self, user: u32, ctx: &mut Ctx) {
         let class = self.pick_class();
         let measured = self.stats.measured(ctx.now);
-        let (origin, to) = match &mut self.origins {
-            None => (0, self.to),
-            Some(o) => {
-                let n = o.cumulative.len();
-                let u = o.stream.uniform() * o.cumulative[n - 1];
-                let i = o.cumulative.partition_point(|&w| w <= u).min(n - 1);
-                o.stats[i].sent(0, measured);
-                (i as u8, o.to[i])
-            }
-        };
         let request = self.requests.insert(Request {
             sent: ctx.now,
             class,
             measured,
             ended: false,
             user,
-            origin,
         });
+        let (origin, to) = match self.origins {
+            None => (0, self.to),
+            Some(_) => self.pick_origin(request, measured),
+        };
         self.stats.sent(class, measured);
         if let Some((n, stream)) = &mut self.users {
             // Open arrivals: any of the users, uniformly; closed: the sender.
@@ -330,15 +361,15 @@ impl Client {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn end(&mut self, request: Handle, outcome: Outcome, ctx: &mut Ctx) {
         let r = &mut self.requests[request];
         r.ended = true;
         let r = *r;
         self.stats
             .ended(r.class, r.measured, outcome, ctx.now - r.sent);
-        if let Some(o) = &mut self.origins {
-            o.stats[r.origin as usize].ended(0, r.measured, outcome, ctx.now - r.sent);
+        if self.origins.is_some() {
+            self.origin_ended(request, r, outcome, ctx.now);
         }
         if let Source::Closed { think_time, .. } = &self.source {
             let t = think_time.sample(&mut self.think_stream);
@@ -373,8 +404,8 @@ impl Client {
             // The client gave up; the system finished anyway.
             if outcome == Outcome::Ok {
                 self.stats.late_ok(r.class, r.measured);
-                if let Some(o) = &mut self.origins {
-                    o.stats[r.origin as usize].late_ok(0, r.measured);
+                if self.origins.is_some() {
+                    self.origin_late_ok(c.request, r);
                 }
             }
         } else {
@@ -423,7 +454,7 @@ impl Client {
         let timeout = self.retrying.as_ref().expect("a retrying client").timeout;
         let a = *self.attempts(request);
         let to = match &self.origins {
-            Some(o) => o.to[r.origin as usize],
+            Some(o) => o.to[o.of_request[request.index()] as usize],
             None => self.to,
         };
         let root = ctx.calls.insert(Call {
@@ -437,7 +468,10 @@ impl Client {
             key: a.key,
             replied: false,
             crossed: false,
-            origin: r.origin,
+            origin: match &self.origins {
+                Some(o) => o.of_request[request.index()],
+                None => 0,
+            },
         });
         ctx.send(root);
         let deadline = ctx.now + timeout;
@@ -497,8 +531,8 @@ impl Client {
         if r.ended || a.current != Some(call) {
             if outcome == Outcome::Ok {
                 self.stats.late_ok(r.class, r.measured);
-                if let Some(o) = &mut self.origins {
-                    o.stats[r.origin as usize].late_ok(0, r.measured);
+                if self.origins.is_some() {
+                    self.origin_late_ok(request, r);
                 }
             }
         } else {

@@ -197,7 +197,9 @@ impl Network {
             }
             Some(p) => {
                 // A caller failed by a crash is gone: nothing to pay.
-                let Some(&p) = ctx.calls.get(p) else { return false };
+                let Some(&p) = ctx.calls.get(p) else {
+                    return false;
+                };
                 let from = self.dc_of(p.component, p.instance);
                 let bytes = self.bytes.get(c.class as usize).map_or(0, |b| b.request);
                 self.hop(from, to, bytes, ctx.now.nanos())
@@ -206,8 +208,10 @@ impl Network {
         match t {
             Some(0) => false,
             Some(t) => {
-                ctx.events
-                    .schedule(ctx.now + crate::engine::SimDuration(t), Event::Deliver { call });
+                ctx.events.schedule(
+                    ctx.now + crate::engine::SimDuration(t),
+                    Event::Deliver { call },
+                );
                 true
             }
             None => {
@@ -240,7 +244,9 @@ impl Network {
                 Some(self.origin_ns[c.origin as usize][from as usize])
             }
             Some(p) => {
-                let Some(&p) = ctx.calls.get(p) else { return false };
+                let Some(&p) = ctx.calls.get(p) else {
+                    return false;
+                };
                 let to = self.dc_of(p.component, p.instance);
                 let bytes = self.bytes.get(c.class as usize).map_or(0, |b| b.response);
                 self.hop(from, to, bytes, ctx.now.nanos())

@@ -208,7 +208,12 @@ impl Injector {
         (now, end): (SimTime, Option<SimTime>),
     ) -> u32 {
         let f = &model.faults[index as usize];
-        let loses = |c: ComponentId| model.components[c as usize].kind.model().crash_loses_writes();
+        let loses = |c: ComponentId| {
+            model.components[c as usize]
+                .kind
+                .model()
+                .crash_loses_writes()
+        };
         let lost = match f.kind {
             FaultKind::Crash { .. } | FaultKind::RandomCrash { .. } => loses(component),
             FaultKind::Outage { dc } => in_datacenter(model, dc).iter().any(|(c, _)| loses(*c)),
@@ -226,10 +231,14 @@ impl Injector {
             lost_writes: lost.then_some(0),
             sessions_lost: match f.kind {
                 FaultKind::Outage { dc } => in_datacenter(model, dc).iter().any(|(c, _)| {
-                    keeps_local_sessions(model, *c, &FaultKind::Crash {
-                        component: *c,
-                        instances: Vec::new(),
-                    })
+                    keeps_local_sessions(
+                        model,
+                        *c,
+                        &FaultKind::Crash {
+                            component: *c,
+                            instances: Vec::new(),
+                        },
+                    )
                 }),
                 _ => keeps_local_sessions(model, component, &f.kind),
             }
