@@ -37,7 +37,7 @@ pub type ComponentId = u32;
 pub type ClassId = u16;
 
 /// A whole scenario, ready to simulate.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Model {
     /// The scenario's name (the output folder).
     pub name: String,
@@ -68,6 +68,32 @@ pub struct Model {
     /// Data centers, links and origins; `None` without `datacenters` (one
     /// unnamed data center over a free network).
     pub geo: Option<Box<Geo>>,
+}
+
+/// Field by field, as derived, except that `geo` shows only when there is
+/// one: a share's fingerprint hashes this text, and a scenario without data
+/// centers keeps the fingerprint it had before they existed.
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Model");
+        d.field("name", &self.name)
+            .field("variant", &self.variant)
+            .field("description", &self.description)
+            .field("seed", &self.seed)
+            .field("duration", &self.duration)
+            .field("warmup", &self.warmup)
+            .field("window", &self.window)
+            .field("traffic", &self.traffic)
+            .field("components", &self.components)
+            .field("faults", &self.faults)
+            .field("slo", &self.slo)
+            .field("replications", &self.replications)
+            .field("warmup_auto", &self.warmup_auto);
+        if let Some(g) = &self.geo {
+            d.field("geo", g);
+        }
+        d.finish()
+    }
 }
 
 /// How many independent runs (replications) a scenario gets.
