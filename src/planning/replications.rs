@@ -142,7 +142,8 @@ fn class_figures(rows: &[&SummaryRow]) -> ClassFigures {
     let fig = |f: &dyn Fn(&SummaryRow) -> Option<f64>| {
         Figure::of(&rows.iter().filter_map(|r| f(r)).collect::<Vec<_>>())
     };
-    let count = |f: &dyn Fn(&SummaryRow) -> u64| mean(rows.iter().map(|r| f(r) as f64)).unwrap_or(0.0);
+    let count =
+        |f: &dyn Fn(&SummaryRow) -> u64| mean(rows.iter().map(|r| f(r) as f64)).unwrap_or(0.0);
     let q = |j: usize| fig(&|r| r.latency.map(|q| q[j].as_millis_f64()));
     ClassFigures {
         class: rows[0].class.clone(),
@@ -164,7 +165,10 @@ fn class_figures(rows: &[&SummaryRow]) -> ClassFigures {
             q(3),
             q(4),
         ],
-        sessions_lost: mean(rows.iter().filter_map(|r| r.sessions_lost.map(|n| n as f64))),
+        sessions_lost: mean(
+            rows.iter()
+                .filter_map(|r| r.sessions_lost.map(|n| n as f64)),
+        ),
     }
 }
 

@@ -188,7 +188,11 @@ pub fn datacenters_summary_csv(
 /// `bandwidth`); `egress_cost` what the link's bytes over the whole run
 /// ([`GeoResult::link_bytes`]) cost at its `egress` price (empty when
 /// free).
-pub fn links_summary_csv(geo: &Geo, result: &GeoResult, warmup: SimDuration) -> io::Result<Vec<u8>> {
+pub fn links_summary_csv(
+    geo: &Geo,
+    result: &GeoResult,
+    warmup: SimDuration,
+) -> io::Result<Vec<u8>> {
     let n = geo.links.len();
     let mut messages = vec![0u64; n];
     let mut bytes = vec![0u64; n];
