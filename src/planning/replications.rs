@@ -16,6 +16,7 @@ use crate::engine::{SimDuration, derived_seed};
 use crate::metrics::SummaryRow;
 use crate::model::{Model, Replications};
 use crate::report::format::fixed;
+use crate::report::geo::ORIGIN_PREFIX;
 use crate::report::schema::replications::COLUMNS as SAMPLE_COLUMNS;
 use crate::simulation::{RunError, RunResult};
 
@@ -347,10 +348,6 @@ where
         samples.extend(more);
     }
 }
-
-/// How the `class` of an origin's row begins (`origin:eu`): request class
-/// names cannot (they are scenario keys without a colon).
-pub const ORIGIN_PREFIX: &str = "origin:";
 
 /// A latency in milliseconds with nanosecond digits: reads back exactly.
 fn exact_ms(d: SimDuration) -> String {

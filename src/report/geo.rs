@@ -23,6 +23,11 @@ pub const FILES: &[&str] = &[
     "datacenters_summary.csv",
 ];
 
+/// How an origin's row of `summary.csv` (and `replications.csv`) names it:
+/// `origin:eu`. A request class's name cannot begin so (names are letters,
+/// digits, `_` and `-`).
+pub const ORIGIN_PREFIX: &str = "origin:";
+
 /// An optional number with `decimals` decimals, empty for `None`.
 fn opt(x: Option<f64>, decimals: usize) -> String {
     x.map(|v| fixed(v, decimals)).unwrap_or_default()
