@@ -536,10 +536,9 @@ pub fn replicated_table(model: &Model, runs: &Replicated) -> String {
         .collect::<Vec<_>>(),
     ];
     let single = runs.classes.len() == 2;
-    for c in &runs.classes {
-        if single && c.class != "all" {
-            continue;
-        }
+    let shown = runs.classes.iter().filter(|c| !single || c.class == "all");
+    // With data centers, each origin after `all`.
+    for c in shown.chain(&runs.origins) {
         rows.push(vec![
             c.class.clone(),
             count(c.counts[0].round() as u64),
