@@ -24,7 +24,7 @@ use crate::report::export::export;
 use crate::report::html::Html;
 use crate::report::markdown::Markdown;
 use crate::report::schema::replications::{POINT, VARIANT};
-use crate::report::{atomic, csv, plots, table};
+use crate::report::{atomic, csv, geo, plots, table};
 use crate::simulation::RunResult;
 
 /// Makes `dir` ready for outputs; exits 2 when it cannot be written.
@@ -47,7 +47,8 @@ fn remove_stale(path: &Path) -> io::Result<()> {
 /// Writes what a finished run adds to the streamed `timeseries.csv` and
 /// `components.csv` in `dir` (which the plots read): `summary.csv`, with
 /// faults or an SLO `events.csv` and `recovery.csv`, then the plots;
-/// `retries.png` with retries or breakers, `autoscale.png` when it scaled.
+/// `retries.png` with retries or breakers, `autoscale.png` when it scaled;
+/// with data centers the files of [`write_geo_outputs`].
 pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> io::Result<()> {
     let one = Sample::of_run(0, model, result);
     let summary = csv::summary_csv(&model.variant, &Replicated::of(&[one]))?;
@@ -84,6 +85,35 @@ pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> io::R
     } else {
         remove_stale(&dir.join("autoscale.png"))?;
     }
+    write_geo_outputs(model, result, &input)
+}
+
+/// With data centers (the model's and the result's), writes `links.csv`,
+/// `datacenters.csv`, `links_summary.csv`, `datacenters_summary.csv` and
+/// `geo.png` into the run's folder; without, removes any an earlier run
+/// left there.
+pub fn write_geo_outputs(
+    model: &Model,
+    result: &RunResult,
+    input: &plots::RunPlots,
+) -> io::Result<()> {
+    let dir = input.dir;
+    let (Some(geo), Some(g)) = (model.geo.as_deref(), result.geo.as_deref()) else {
+        for name in geo::FILES.iter().chain(&["geo.png"]) {
+            remove_stale(&dir.join(name))?;
+        }
+        return Ok(());
+    };
+    let files = [
+        geo::links_csv(geo, &g.links)?,
+        geo::datacenters_csv(geo, &g.datacenters)?,
+        geo::links_summary_csv(geo, g, model.warmup)?,
+        geo::datacenters_summary_csv(geo, g, &result.recovery, model.warmup, model.duration)?,
+    ];
+    for (name, bytes) in geo::FILES.iter().zip(&files) {
+        atomic::write_atomic(&dir.join(name), bytes)?;
+    }
+    plots::write_geo_plot(input, geo, g, &result.log)?;
     Ok(())
 }
 

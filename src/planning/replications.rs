@@ -16,6 +16,7 @@ use crate::engine::{SimDuration, derived_seed};
 use crate::metrics::SummaryRow;
 use crate::model::{Model, Replications};
 use crate::report::format::fixed;
+use crate::report::geo::ORIGIN_PREFIX;
 use crate::report::schema::replications::COLUMNS as SAMPLE_COLUMNS;
 use crate::simulation::{RunError, RunResult};
 
@@ -30,6 +31,9 @@ pub struct Sample {
     pub warmup: SimDuration,
     /// Its summary: one row per request class, then `all`.
     pub rows: Vec<SummaryRow>,
+    /// With data centers, its summary per origin (`origin:NAME`), in the
+    /// model's order; empty without.
+    pub origins: Vec<SummaryRow>,
     /// What the sized components cost per hour on average.
     pub cost_per_hour: Option<f64>,
     /// What they cost over the run.
@@ -48,6 +52,11 @@ impl Sample {
             seed: model.seed,
             warmup: model.warmup,
             rows: result.summary.clone(),
+            origins: result
+                .geo
+                .as_ref()
+                .map(|g| g.origin_summary.clone())
+                .unwrap_or_default(),
             cost_per_hour: result.cost_per_hour,
             cost_total: result.cost_total,
             slo_breached: result.slo.as_ref().map(|v| v.breached),
@@ -73,6 +82,7 @@ impl Sample {
             seed,
             warmup,
             rows: Vec::new(),
+            origins: Vec::new(),
             cost_per_hour: None,
             cost_total: None,
             slo_breached: None,
@@ -87,15 +97,22 @@ impl Sample {
 }
 
 /// Whether samples read from files can be summarised together: every run
-/// that has figures has the same classes, in the same order, `all` last.
+/// that has figures has the same classes, in the same order, `all` last,
+/// and the same origins after them.
 pub fn consistent(samples: &[Sample]) -> bool {
     let mut bounded = samples.iter().filter(|s| !s.unbounded());
     let Some(first) = bounded.next() else {
         return true;
     };
-    let classes = |s: &Sample| s.rows.iter().map(|r| r.class.clone()).collect::<Vec<_>>();
+    let classes = |s: &Sample| {
+        s.rows
+            .iter()
+            .chain(&s.origins)
+            .map(|r| r.class.clone())
+            .collect::<Vec<_>>()
+    };
     let want = classes(first);
-    want.last().is_some_and(|c| c == "all") && bounded.all(|s| classes(s) == want)
+    first.all().class == "all" && bounded.all(|s| classes(s) == want)
 }
 
 /// The model of replication `k` of `model`: the same scenario under the
@@ -120,45 +137,59 @@ fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
     (n > 0).then(|| sum / n as f64)
 }
 
+/// One class's (or origin's) figures from its row in each run (at least
+/// one).
+fn class_figures(rows: &[&SummaryRow]) -> ClassFigures {
+    let fig = |f: &dyn Fn(&SummaryRow) -> Option<f64>| {
+        Figure::of(&rows.iter().filter_map(|r| f(r)).collect::<Vec<_>>())
+    };
+    let count =
+        |f: &dyn Fn(&SummaryRow) -> u64| mean(rows.iter().map(|r| f(r) as f64)).unwrap_or(0.0);
+    let q = |j: usize| fig(&|r| r.latency.map(|q| q[j].as_millis_f64()));
+    ClassFigures {
+        class: rows[0].class.clone(),
+        counts: [
+            count(&|r| r.requests),
+            count(&|r| r.ok),
+            count(&|r| r.rejected),
+            count(&|r| r.timed_out),
+            count(&|r| r.failed),
+        ],
+        error_rate: fig(&|r| Some(r.error_rate)).expect("every run has a rate"),
+        throughput_rps: fig(&|r| Some(r.throughput_rps)).expect("every run"),
+        goodput_rps: fig(&|r| Some(r.goodput_rps)).expect("every run"),
+        latency_ms: [
+            fig(&|r| r.latency_mean.map(|d| d.as_millis_f64())),
+            q(0),
+            q(1),
+            q(2),
+            q(3),
+            q(4),
+        ],
+        sessions_lost: mean(
+            rows.iter()
+                .filter_map(|r| r.sessions_lost.map(|n| n as f64)),
+        ),
+    }
+}
+
 impl Replicated {
     /// The figures of `samples` (in replication order; at least one).
     pub fn of(samples: &[Sample]) -> Replicated {
         let first = &samples[0];
         let classes = (0..first.rows.len())
+            .map(|i| class_figures(&samples.iter().map(|s| &s.rows[i]).collect::<Vec<_>>()))
+            .collect();
+        // Samples read back are checked alike (`consistent`); a run's own
+        // have the same origins in every replication.
+        let origins = (0..first.origins.len())
             .map(|i| {
-                let rows: Vec<&SummaryRow> = samples.iter().map(|s| &s.rows[i]).collect();
-                let fig = |f: &dyn Fn(&SummaryRow) -> Option<f64>| {
-                    Figure::of(&rows.iter().filter_map(|r| f(r)).collect::<Vec<_>>())
-                };
-                let count = |f: &dyn Fn(&SummaryRow) -> u64| {
-                    mean(rows.iter().map(|r| f(r) as f64)).unwrap_or(0.0)
-                };
-                let q = |j: usize| fig(&|r| r.latency.map(|q| q[j].as_millis_f64()));
-                ClassFigures {
-                    class: rows[0].class.clone(),
-                    counts: [
-                        count(&|r| r.requests),
-                        count(&|r| r.ok),
-                        count(&|r| r.rejected),
-                        count(&|r| r.timed_out),
-                        count(&|r| r.failed),
-                    ],
-                    error_rate: fig(&|r| Some(r.error_rate)).expect("every run has a rate"),
-                    throughput_rps: fig(&|r| Some(r.throughput_rps)).expect("every run"),
-                    goodput_rps: fig(&|r| Some(r.goodput_rps)).expect("every run"),
-                    latency_ms: [
-                        fig(&|r| r.latency_mean.map(|d| d.as_millis_f64())),
-                        q(0),
-                        q(1),
-                        q(2),
-                        q(3),
-                        q(4),
-                    ],
-                    sessions_lost: mean(
-                        rows.iter()
-                            .filter_map(|r| r.sessions_lost.map(|n| n as f64)),
-                    ),
-                }
+                class_figures(
+                    &samples
+                        .iter()
+                        .filter_map(|s| s.origins.get(i))
+                        .collect::<Vec<_>>(),
+                )
             })
             .collect();
         let mut utilization: Vec<(String, f64)> = Vec::new();
@@ -173,6 +204,7 @@ impl Replicated {
         Replicated {
             runs: samples.len() as u32,
             classes,
+            origins,
             cost_per_hour: mean(samples.iter().filter_map(|s| s.cost_per_hour)),
             cost_total: mean(samples.iter().filter_map(|s| s.cost_total)),
             slo_breached_runs: first.slo_breached.map(|_| {
@@ -341,7 +373,8 @@ pub fn write_samples<W: io::Write>(
             w.write_record(&rec)?;
             continue;
         }
-        for (i, r) in s.rows.iter().enumerate() {
+        // The origins' rows (with data centers) after `all`.
+        for (i, r) in s.rows.iter().chain(&s.origins).enumerate() {
             let last = i + 1 == s.rows.len();
             let lat = |j: usize| r.latency.map(|q| exact_ms(q[j])).unwrap_or_default();
             // `{}` prints the shortest text that reads back to the same f64.
@@ -506,6 +539,7 @@ pub fn read_samples(text: &str, labels: usize) -> Result<Vec<(Vec<String>, Sampl
                     seed: 0,
                     warmup: SimDuration::ZERO,
                     rows: Vec::new(),
+                    origins: Vec::new(),
                     cost_per_hour: None,
                     cost_total: None,
                     slo_breached: None,
@@ -515,7 +549,11 @@ pub fn read_samples(text: &str, labels: usize) -> Result<Vec<(Vec<String>, Sampl
         });
         sample.seed = int(1)?;
         sample.warmup = SimDuration((float(2)? * 1e9).round() as u64);
-        sample.rows.push(row);
+        if row.class.starts_with(ORIGIN_PREFIX) {
+            sample.origins.push(row);
+        } else {
+            sample.rows.push(row);
+        }
         if f(3) == "all" {
             sample.cost_per_hour = opt_float(19)?;
             sample.cost_total = opt_float(20)?;
@@ -569,6 +607,7 @@ mod tests {
                 row("browse", 1000 + k as u64, 12_345_678 + k as u64),
                 row("all", 1500 + k as u64, 9_999_999),
             ],
+            origins: vec![row("origin:eu", 700 + k as u64, 20_000_001 + k as u64)],
             cost_per_hour: Some(1.0 / 3.0),
             cost_total: Some(0.123_456_789_012_3),
             slo_breached: Some(k as u64 % 2),

@@ -160,13 +160,14 @@ pub fn figure_cells(c: &ClassFigures, latencies: usize) -> Vec<String> {
 /// successful replies in time, on the `all` row only (a shared system's cost
 /// is not split between classes); `cost_total` is what a run cost, warm-up
 /// included (the same on every row). With autoscaling `cost_per_hour` is the
-/// run's average.
+/// run's average. With data centers a row per origin (`origin:NAME`)
+/// follows `all`, by the same rules as a class's.
 pub fn summary_csv(variant: &str, runs: &Replicated) -> io::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(schema::summary::COLUMNS)?;
     let warmup = fixed(runs.warmup.as_secs_f64(), 3);
     let replications = runs.runs.to_string();
-    for r in &runs.classes {
+    for r in runs.classes.iter().chain(&runs.origins) {
         let mut rec: Vec<String> = vec![variant.to_string(), r.class.clone()];
         rec.extend(r.counts.iter().map(|c| fixed(*c, 1)));
         rec.extend(figure_cells(r, 6));

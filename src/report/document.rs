@@ -1,7 +1,8 @@
 //! What `report.html` and `report.md` show, gathered once from a scenario's
 //! output folder: the comparison table and plots when there are variants,
 //! then each variant's summary table, faults and recovery (when it wrote
-//! `recovery.csv`), plots (those of the data tier apart) and data files.
+//! `recovery.csv`), data centers (when it had some), plots (those of the
+//! data tier apart) and data files.
 //! Only files that
 //! exist are listed, in a fixed order, so that the same folder always gives
 //! the same report, byte for byte.
@@ -12,6 +13,8 @@
 use std::fs;
 use std::io;
 use std::path::Path;
+
+use super::geo::ORIGIN_PREFIX;
 
 /// What the report needs that is not in the files.
 pub struct ReportInput<'a> {
@@ -127,6 +130,27 @@ const RUN_DATA: &[&str] = &[
     "components.csv",
     "events.csv",
     "recovery.csv",
+    "links.csv",
+    "datacenters.csv",
+    "links_summary.csv",
+    "datacenters_summary.csv",
+];
+
+/// The plot of a run with data centers, shown in its "Data centers"
+/// section.
+const GEO_PLOT: (&str, &str) = (
+    "geo.png",
+    "The p99 response time of each origin per window (log scale); below, the share of the requests entering each data center, which moves as the DNS marks entry points down and up.",
+);
+
+/// The columns of `summary.csv` the origins' table shows.
+const ORIGIN_COLUMNS: &[&str] = &[
+    "class",
+    "requests",
+    "error_rate",
+    "latency_p50_ms",
+    "latency_p99_ms",
+    "latency_mean_ms",
 ];
 
 /// A piece of running text: plain, or a name to show as code.
@@ -380,8 +404,78 @@ pub struct VariantPart {
     pub plots: Vec<Link>,
     /// Its data-tier plots that exist: caches, databases, queues.
     pub data_tier: Vec<Link>,
+    /// Its data centers, when it had some.
+    pub geo: Option<GeoPart>,
     /// Its data files that exist.
     pub data: Vec<Link>,
+}
+
+/// What a run with data centers shows in its "Data centers" section, each
+/// part when its file has it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GeoPart {
+    /// The origins' rows of `summary.csv` (`origin:NAME`), a few columns.
+    pub origins: Option<Sourced>,
+    /// `datacenters_summary.csv`.
+    pub datacenters: Option<Sourced>,
+    /// `links_summary.csv`.
+    pub links: Option<Sourced>,
+    /// `geo.png`.
+    pub plot: Option<Link>,
+}
+
+impl GeoPart {
+    /// The section of `folder`; `None` when the run had no data centers
+    /// (none of its files, no origin in its summary).
+    fn load(dir: &Path, folder: &str, summary: Option<&Sourced>) -> io::Result<Option<GeoPart>> {
+        let read = |name: &str| -> io::Result<Option<Sourced>> {
+            Ok(Table::read(&dir.join(folder).join(name))?.map(|t| Sourced {
+                source: format!("{folder}/{name}"),
+                table: t,
+            }))
+        };
+        let origins = summary.and_then(origin_rows);
+        let plot = link(dir, folder, GEO_PLOT.0)?.map(|mut l| {
+            l.caption = Some(GEO_PLOT.1);
+            l
+        });
+        let part = GeoPart {
+            origins,
+            datacenters: read("datacenters_summary.csv")?,
+            links: read("links_summary.csv")?,
+            plot,
+        };
+        let any = part.origins.is_some()
+            || part.datacenters.is_some()
+            || part.links.is_some()
+            || part.plot.is_some();
+        Ok(any.then_some(part))
+    }
+}
+
+/// The origins' rows of a summary (`class` `origin:NAME`) under
+/// [`ORIGIN_COLUMNS`], cells as printed; `None` without any.
+fn origin_rows(summary: &Sourced) -> Option<Sourced> {
+    let t = &summary.table;
+    let class = t.class_column?;
+    let columns: Vec<usize> = ORIGIN_COLUMNS
+        .iter()
+        .filter_map(|c| t.header.iter().position(|h| h == c))
+        .collect();
+    let rows: Vec<Vec<String>> = t
+        .rows
+        .iter()
+        .filter(|r| r[class].starts_with(ORIGIN_PREFIX))
+        .map(|r| columns.iter().map(|&c| r[c].clone()).collect())
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let header = columns.iter().map(|&c| t.header[c].clone()).collect();
+    Some(Sourced {
+        source: summary.source.clone(),
+        table: Table::new(header, rows),
+    })
 }
 
 /// How a variant coped with its faults.
@@ -445,7 +539,10 @@ impl Document {
             });
             let anchor = unique_anchor(&format!("variant-{}", anchor_text(name)), &anchors);
             anchors.push(anchor.clone());
-            let (plots, data_tier) = plots(dir, name, RUN_PLOTS, RUN_DATA_TIER_PLOTS)?;
+            let (mut plots, data_tier) = plots(dir, name, RUN_PLOTS, RUN_DATA_TIER_PLOTS)?;
+            // Shown in its own section.
+            plots.retain(|p| p.name != GEO_PLOT.0);
+            let geo = GeoPart::load(dir, name, summary.as_ref())?;
             let faults = Table::read(&dir.join(name).join("recovery.csv"))?.map(|mut t| {
                 let more = t.rows.len().saturating_sub(RECOVERY_ROWS_SHOWN);
                 t.rows.truncate(RECOVERY_ROWS_SHOWN);
@@ -470,6 +567,7 @@ impl Document {
                 faults,
                 plots,
                 data_tier,
+                geo,
                 data: files(dir, name, RUN_DATA)?,
             });
         }

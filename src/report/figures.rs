@@ -71,6 +71,9 @@ pub struct Replicated {
     pub runs: u32,
     /// One per request class, then `all`.
     pub classes: Vec<ClassFigures>,
+    /// With data centers, one per origin (`origin:NAME`), in the model's
+    /// order; empty without.
+    pub origins: Vec<ClassFigures>,
     /// Mean cost per hour.
     pub cost_per_hour: Option<f64>,
     /// Mean cost of a run.

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 pub use super::document::ReportInput;
 use super::document::{
-    Document, EMPTY, FaultsPart, Inline, Link, Sourced, Table, VariantPart, url_path,
+    Document, EMPTY, FaultsPart, GeoPart, Inline, Link, Sourced, Table, VariantPart, url_path,
 };
 use super::export::{Exporter, export};
 
@@ -182,9 +182,14 @@ fn render(doc: &Document) -> String {
             h.push_str("<h3>Summary</h3>\n");
             match &v.summary {
                 Some(t) => {
+                    let origins = if v.geo.as_ref().is_some_and(|g| g.origins.is_some()) {
+                        ", then one per origin (<code>origin:…</code>)"
+                    } else {
+                        ""
+                    };
                     let _ = writeln!(
                         h,
-                        "<p class=\"note\">One row per request class and <code>all</code>, \
+                        "<p class=\"note\">One row per request class and <code>all</code>{origins}, \
                          counting the requests sent after the warm-up. From {}.</p>",
                         file_link(&t.source)
                     );
@@ -196,6 +201,9 @@ fn render(doc: &Document) -> String {
             }
             if let Some(f) = &v.faults {
                 faults(&mut h, f, v, doc);
+            }
+            if let Some(g) = &v.geo {
+                geo(&mut h, g, v, doc);
             }
             if !v.plots.is_empty() {
                 h.push_str("<h3>Plots</h3>\n");
@@ -249,6 +257,57 @@ fn faults(h: &mut String, f: &FaultsPart, v: &VariantPart, doc: &Document) {
     }
     if let Some(slo) = &f.slo {
         let _ = writeln!(h, "<p class=\"verdict\">{}</p>", esc(slo));
+    }
+}
+
+/// A variant's data centers: the origins', data centers' and links'
+/// tables, then `geo.png`.
+fn geo(h: &mut String, g: &GeoPart, v: &VariantPart, doc: &Document) {
+    h.push_str("<h3>Data centers</h3>\n");
+    let every = |name: &str| {
+        v.data
+            .iter()
+            .find(|l| l.name == name)
+            .map(|l| format!("; every window in {}", file_link(&l.path)))
+            .unwrap_or_default()
+    };
+    if let Some(t) = &g.origins {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">One row per origin (where requests come from): its requests after \
+             the warm-up, their error rate and response times, the origin's own latency to its \
+             data center both ways included. From the <code>origin:…</code> rows of {}.</p>",
+            file_link(&t.source)
+        );
+        table(h, t, doc);
+    }
+    if let Some(t) = &g.datacenters {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">One row per data center: the requests that entered it after the \
+             warm-up and how they ended, the mean utilisation of its components, and \
+             <code>outage_s</code>, how long it was under an outage. From {}{}.</p>",
+            file_link(&t.source),
+            every("datacenters.csv")
+        );
+        table(h, t, doc);
+    }
+    if let Some(t) = &g.links {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">One row per link, both directions together: the messages that \
+             crossed it after the warm-up, their <code>gb</code> (10^9 bytes), their mean delay \
+             across it in ms (queueing, transmission, latency, any <code>delay</code> fault), its \
+             mean utilisation (with <code>bandwidth</code>), and <code>egress_cost</code>, what \
+             its bytes cost over the whole run, warm-up included, as <code>cost_total</code>. \
+             From {}{}.</p>",
+            file_link(&t.source),
+            every("links.csv")
+        );
+        table(h, t, doc);
+    }
+    if let Some(p) = &g.plot {
+        figures(h, std::slice::from_ref(p));
     }
 }
 

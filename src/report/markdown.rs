@@ -9,7 +9,9 @@ use std::io;
 use std::path::PathBuf;
 
 pub use super::document::ReportInput;
-use super::document::{Document, EMPTY, FaultsPart, Inline, Link, Sourced, VariantPart, url_path};
+use super::document::{
+    Document, EMPTY, FaultsPart, GeoPart, Inline, Link, Sourced, VariantPart, url_path,
+};
 use super::export::{Exporter, export};
 
 /// `report.md`.
@@ -87,8 +89,13 @@ fn render(doc: &Document) -> String {
         blocks.push("### Summary".into());
         match &v.summary {
             Some(t) => {
+                let origins = if v.geo.as_ref().is_some_and(|g| g.origins.is_some()) {
+                    ", then one per origin (`origin:…`)"
+                } else {
+                    ""
+                };
                 blocks.push(format!(
-                    "One row per request class and `all`, counting the requests sent after \
+                    "One row per request class and `all`{origins}, counting the requests sent after \
                      the warm-up. From {}.",
                     file_link(&t.source)
                 ));
@@ -98,6 +105,9 @@ fn render(doc: &Document) -> String {
         }
         if let Some(f) = &v.faults {
             faults(&mut blocks, f, v);
+        }
+        if let Some(g) = &v.geo {
+            geo(&mut blocks, g, v);
         }
         if !v.plots.is_empty() {
             blocks.push("### Plots".into());
@@ -144,6 +154,53 @@ fn faults(blocks: &mut Vec<String>, f: &FaultsPart, v: &VariantPart) {
     }
     if let Some(slo) = &f.slo {
         blocks.push(format!("**{}**", text(slo)));
+    }
+}
+
+/// A variant's data centers: the origins', data centers' and links'
+/// tables, then `geo.png`.
+fn geo(blocks: &mut Vec<String>, g: &GeoPart, v: &VariantPart) {
+    blocks.push("### Data centers".into());
+    let every = |name: &str| {
+        v.data
+            .iter()
+            .find(|l| l.name == name)
+            .map(|l| format!("; every window in {}", file_link(&l.path)))
+            .unwrap_or_default()
+    };
+    if let Some(t) = &g.origins {
+        blocks.push(format!(
+            "One row per origin (where requests come from): its requests after the warm-up, \
+             their error rate and response times, the origin's own latency to its data center \
+             both ways included. From the `origin:…` rows of {}.",
+            file_link(&t.source)
+        ));
+        table(blocks, t);
+    }
+    if let Some(t) = &g.datacenters {
+        blocks.push(format!(
+            "One row per data center: the requests that entered it after the warm-up and how \
+             they ended, the mean utilisation of its components, and `outage_s`, how long it \
+             was under an outage. From {}{}.",
+            file_link(&t.source),
+            every("datacenters.csv")
+        ));
+        table(blocks, t);
+    }
+    if let Some(t) = &g.links {
+        blocks.push(format!(
+            "One row per link, both directions together: the messages that crossed it after \
+             the warm-up, their `gb` (10^9 bytes), their mean delay across it in ms (queueing, \
+             transmission, latency, any `delay` fault), its mean utilisation (with `bandwidth`), \
+             and `egress_cost`, what its bytes cost over the whole run, warm-up included, as \
+             `cost_total`. From {}{}.",
+            file_link(&t.source),
+            every("links.csv")
+        ));
+        table(blocks, t);
+    }
+    if let Some(p) = &g.plot {
+        images(blocks, std::slice::from_ref(p));
     }
 }
 

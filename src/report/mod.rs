@@ -1,7 +1,8 @@
 //! Reports of a run, all from the rows and results the run produced, none
 //! reaching into the engine or into `planning/` (which builds on this):
 //! one file per format (`csv`, `table` for the terminal, `html`, `markdown`
-//! behind [`export::Exporter`], `plots`), the data they render (`figures`,
+//! behind [`export::Exporter`], `plots`, the data centers' files in `geo`),
+//! the data they render (`figures`,
 //! `comparison`, `points`), the columns of every CSV (`schema`), number
 //! formatting (`format`), the progress bar, and the atomic writing they
 //! share.
@@ -13,6 +14,7 @@ pub mod document;
 pub mod export;
 pub mod figures;
 pub mod format;
+pub mod geo;
 pub mod html;
 pub mod markdown;
 pub mod plots;

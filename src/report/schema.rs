@@ -303,6 +303,90 @@ pub mod recovery {
     ];
 }
 
+/// `links.csv` (with data centers): one row per window, link and
+/// direction.
+pub mod links {
+    /// The window's start, in seconds.
+    pub const TIME: &str = "time_s";
+    /// The link, `us-east <-> eu-west`.
+    pub const LINK: &str = "link";
+    /// The direction, `us-east -> eu-west`.
+    pub const DIRECTION: &str = "direction";
+    /// Messages that started crossing in the window.
+    pub const MESSAGES: &str = "messages";
+    /// Their bytes.
+    pub const BYTES: &str = "bytes";
+    /// Share of the window spent transmitting (empty without `bandwidth`).
+    pub const UTILIZATION: &str = "utilization";
+    /// Mean time from send to arrival, in milliseconds (empty when none
+    /// crossed).
+    pub const DELAY_MS_MEAN: &str = "delay_ms_mean";
+
+    /// Every column, in order.
+    pub const COLUMNS: &[&str] = &[
+        TIME,
+        LINK,
+        DIRECTION,
+        MESSAGES,
+        BYTES,
+        UTILIZATION,
+        DELAY_MS_MEAN,
+    ];
+}
+
+/// `datacenters.csv` (with data centers): one row per window and data
+/// center.
+pub mod datacenters {
+    /// The window's start, in seconds.
+    pub const TIME: &str = "time_s";
+    /// The data center's name.
+    pub const DATACENTER: &str = "datacenter";
+    /// 1 when not under an `outage` at the window's end, else 0.
+    pub const UP: &str = "up";
+    /// Requests that entered through an entry point in it.
+    pub const REQUESTS_IN: &str = "requests_in";
+    /// Of those, replies in the window that were a success.
+    pub const OK: &str = "ok";
+    /// Replies in the window that were not.
+    pub const FAILED: &str = "failed";
+    /// Busy workers over workers of its components, time-averaged (empty
+    /// when it has none).
+    pub const UTILIZATION: &str = "utilization";
+
+    /// Every column, in order.
+    pub const COLUMNS: &[&str] = &[TIME, DATACENTER, UP, REQUESTS_IN, OK, FAILED, UTILIZATION];
+}
+
+/// `datacenters_summary.csv` (with data centers): one row per data center
+/// over the measured run (after the warm-up); `outage_s` over the whole
+/// run.
+pub mod datacenters_summary {
+    /// Every column, in order.
+    pub const COLUMNS: &[&str] = &[
+        "datacenter",
+        "requests_in",
+        "ok",
+        "failed",
+        "utilization",
+        "outage_s",
+    ];
+}
+
+/// `links_summary.csv` (with data centers): one row per link, both
+/// directions together, over the measured run (after the warm-up);
+/// `egress_cost` over the whole run, warm-up included, as `cost_total`.
+pub mod links_summary {
+    /// Every column, in order.
+    pub const COLUMNS: &[&str] = &[
+        "link",
+        "messages",
+        "gb",
+        "delay_ms_mean",
+        "utilization",
+        "egress_cost",
+    ];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

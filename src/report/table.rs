@@ -120,6 +120,15 @@ pub fn layout_left(rows: &[Vec<String>], left: usize) -> String {
     out
 }
 
+/// What a run's traffic across priced links cost, for its cost line
+/// (empty when no link has an `egress` price).
+fn egress_clause(result: &RunResult) -> String {
+    match result.geo.as_ref().and_then(|g| g.egress_cost) {
+        Some(e) => format!("; egress {e:.2} over the run (included)"),
+        None => String::new(),
+    }
+}
+
 /// The summary table of a run.
 pub fn summary_table(model: &Model, result: &RunResult) -> String {
     let mut out = String::new();
@@ -181,6 +190,10 @@ pub fn summary_table(model: &Model, result: &RunResult) -> String {
         }
         rows.push(body(r));
     }
+    // With data centers, each origin after `all`.
+    if let Some(g) = &result.geo {
+        rows.extend(g.origin_summary.iter().map(body));
+    }
     out.push_str(&layout(&rows));
 
     let utils: Vec<String> = model
@@ -217,8 +230,9 @@ pub fn summary_table(model: &Model, result: &RunResult) -> String {
         };
         let _ = writeln!(
             out,
-            "cost: {cost:.2} per hour ({}){per_million}{total}",
-            sized.join(", ")
+            "cost: {cost:.2} per hour ({}){per_million}{total}{}",
+            sized.join(", "),
+            egress_clause(result)
         );
         let uncosted = model.uncosted_services();
         if !uncosted.is_empty() {
@@ -228,6 +242,8 @@ pub fn summary_table(model: &Model, result: &RunResult) -> String {
                 uncosted.join(", ")
             );
         }
+    } else if let Some(e) = result.geo.as_ref().and_then(|g| g.egress_cost) {
+        let _ = writeln!(out, "cost: egress {e:.2} over the run (no size is costed)");
     }
     if result.in_flight > 0 {
         let _ = writeln!(out, "in flight at the end: {}", count(result.in_flight));
@@ -520,10 +536,9 @@ pub fn replicated_table(model: &Model, runs: &Replicated) -> String {
         .collect::<Vec<_>>(),
     ];
     let single = runs.classes.len() == 2;
-    for c in &runs.classes {
-        if single && c.class != "all" {
-            continue;
-        }
+    let shown = runs.classes.iter().filter(|c| !single || c.class == "all");
+    // With data centers, each origin after `all`.
+    for c in shown.chain(&runs.origins) {
         rows.push(vec![
             c.class.clone(),
             count(c.counts[0].round() as u64),

@@ -27,6 +27,12 @@ pub enum MarkerKind {
     Promoted,
     /// An instance is marked up again: a dotted green line.
     Restored,
+    /// The DNS marks an entry point down (`geo.png` only): a dashed blue
+    /// line.
+    DnsDown,
+    /// The DNS marks an entry point up again (`geo.png` only): a dashed
+    /// green line.
+    DnsUp,
 }
 
 /// An instant to mark on the time plots.
@@ -99,9 +105,26 @@ impl Marker {
                     MarkerKind::Detected => format!("down {}", e.target),
                     MarkerKind::Promoted => format!("promoted {}", e.target),
                     MarkerKind::Restored => format!("up {}", e.target),
-                    MarkerKind::RateChange => unreachable!("not from a log"),
+                    MarkerKind::RateChange | MarkerKind::DnsDown | MarkerKind::DnsUp => {
+                        unreachable!("not from this part of the log")
+                    }
                 };
                 Some(Marker::new(e.time, kind, label))
+            })
+            .collect()
+    }
+
+    /// What the DNS did in a run's log: each `dns_down` and `dns_up` (the
+    /// DNS marks an entry point down or up), for `geo.png`.
+    pub fn dns(log: &[LoggedEvent]) -> Vec<Marker> {
+        log.iter()
+            .filter_map(|e| {
+                let (kind, what) = match e.kind {
+                    EventKind::DnsDown => (MarkerKind::DnsDown, "DNS down"),
+                    EventKind::DnsUp => (MarkerKind::DnsUp, "DNS up"),
+                    _ => return None,
+                };
+                Some(Marker::new(e.time, kind, format!("{what} {}", e.target)))
             })
             .collect()
     }
@@ -144,6 +167,8 @@ pub(crate) const FAULT_RED: RGBColor = RGBColor(204, 0, 0);
 pub(crate) const DETECTED_ORANGE: RGBColor = RGBColor(230, 120, 0);
 pub(crate) const PROMOTED_PURPLE: RGBColor = RGBColor(120, 40, 170);
 pub(crate) const RESTORED_GREEN: RGBColor = RGBColor(0, 140, 60);
+pub(crate) const DNS_BLUE: RGBColor = RGBColor(0, 90, 170);
+pub(crate) const DNS_TEAL: RGBColor = RGBColor(0, 140, 140);
 
 /// How a kind of marker is drawn.
 struct Look {
@@ -161,6 +186,8 @@ fn look(kind: MarkerKind) -> Look {
         MarkerKind::Detected => (DETECTED_ORANGE, Dash::Dotted, 2, "detected (marked down)"),
         MarkerKind::Promoted => (PROMOTED_PURPLE, Dash::Dotted, 2, "replica promoted"),
         MarkerKind::Restored => (RESTORED_GREEN, Dash::Dotted, 2, "restored (marked up)"),
+        MarkerKind::DnsDown => (DNS_BLUE, Dash::Dashed, 2, "DNS marks down"),
+        MarkerKind::DnsUp => (DNS_TEAL, Dash::Dashed, 2, "DNS marks up"),
     };
     Look {
         color,
@@ -179,6 +206,8 @@ fn rank(kind: MarkerKind) -> u8 {
         MarkerKind::Detected => 3,
         MarkerKind::FaultEnd => 4,
         MarkerKind::Restored => 5,
+        MarkerKind::DnsDown => 6,
+        MarkerKind::DnsUp => 7,
     }
 }
 

@@ -20,6 +20,7 @@ mod comparison;
 mod data;
 mod data_tier;
 mod figure;
+mod geo;
 mod markers;
 mod retries;
 mod run;
@@ -152,6 +153,19 @@ pub fn write_autoscale_plot(
         return Ok(None);
     }
     autoscale::write(input.dir, input, traces).map(Some)
+}
+
+/// Writes `geo.png` (with data centers) into the run's folder, atomically:
+/// each origin's p99 over time, and below the share of the requests
+/// entering each data center, with the run's markers and what the DNS did
+/// (`log`'s `dns_down` and `dns_up`) marked.
+pub fn write_geo_plot(
+    input: &RunPlots,
+    geo: &crate::model::Geo,
+    result: &crate::metrics::GeoResult,
+    log: &[crate::metrics::LoggedEvent],
+) -> io::Result<PathBuf> {
+    geo::write(input, geo, result, log)
 }
 
 /// Writes `comparison/instances.png` into `dir` when some variant
