@@ -542,3 +542,134 @@ fn find_dc_key(ck: &Checker, geo: &Geo, path: &str, name: &str) -> Result<DcId, 
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::components::dns::model::DnsPolicy;
+    use crate::model::{ComponentKind, FaultKind, Model, NO_DC};
+    use crate::scenario::{LoadOptions, ScenarioError, load_str};
+
+    fn load(text: &str) -> Result<Model, ScenarioError> {
+        load_str("t.yaml", "t", text, &LoadOptions::default()).map_err(|f| f.error)
+    }
+
+    const FIXTURE: &str = include_str!("../../../tests/fixtures/geo-two-regions.yaml");
+
+    #[test]
+    fn the_two_region_fixture_compiles_every_key() {
+        let m = load(FIXTURE).unwrap();
+        let names: Vec<&str> = m.components.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["dns", "lb-us", "lb-eu", "web@us-east", "web@eu-west", "db"]);
+        let g = m.geo.as_deref().unwrap();
+        assert_eq!(g.datacenters[1].price_factor, 1.15);
+        assert_eq!(g.within.nanos(), 250_000);
+        assert_eq!(g.links[0].bandwidth_bps, Some(1e9));
+        assert_eq!(g.links[0].egress_per_gb, Some(0.02));
+        assert_eq!(g.placement, [NO_DC, 0, 1, 0, 1, 0]);
+        assert_eq!(g.node_dcs[5], [0, 0, 1]);
+        assert!(g.node_dcs[..5].iter().all(Vec::is_empty));
+        assert_eq!(g.origins.len(), 2);
+        assert_eq!(g.origins[0].share, 0.6);
+        assert_eq!(g.origins[1].latency[1].nanos(), 12_000_000);
+        assert!(g.origins.iter().all(|o| o.to == 0));
+        assert_eq!(g.bytes[0].request, 2000);
+        assert_eq!(g.bytes[0].response, 40_000);
+        // Each balancer fronts the copy in its own data center.
+        let ComponentKind::LoadBalancer(eu) = &m.components[2].kind else { panic!() };
+        assert_eq!(eu.to, 4);
+        let ComponentKind::Dns(d) = &m.components[0].kind else { panic!() };
+        assert_eq!(d.to, [1, 2]);
+        assert_eq!(d.policy, DnsPolicy::Weighted(vec![70.0, 30.0]));
+        assert!(matches!(m.faults[0].kind, FaultKind::Outage { dc: 1 }));
+        assert!(matches!(m.faults[1].kind, FaultKind::LinkPartition { link: 0 }));
+        assert!(matches!(m.faults[2].kind, FaultKind::LinkDelay { link: 0, .. }));
+        assert_eq!(m.faults[1].target, "us-east <-> eu-west");
+        assert_eq!(m.faults[1].label, "partition");
+        assert_eq!(m.faults[0].target, "eu-west");
+        let FaultKind::Crash { component, instances } = &m.faults[3].kind else { panic!() };
+        assert_eq!((*component, instances.as_slice()), (3, &[3][..]));
+    }
+
+    #[test]
+    fn without_origins_one_local_origin_enters_at_the_nearest_copy() {
+        let text = "
+duration: 1m
+datacenters: { a: {}, b: {} }
+network: { links: [ { between: [a, b], latency: 30ms } ] }
+traffic: { to: web, rate: 10 }
+components:
+  web: { kind: service, dcs: [b, a], service_time: 1ms, calls: [api] }
+  api: { kind: service, dcs: [a, b], service_time: 1ms }
+";
+        let m = load(text).unwrap();
+        let g = m.geo.as_deref().unwrap();
+        assert_eq!(g.origins.len(), 1);
+        assert_eq!(g.origins[0].name, "local");
+        assert_eq!(g.origins[0].to, 1, "web@a, in the first data center");
+        assert_eq!(m.traffic.to, 1);
+        let ComponentKind::Service(s) = &m.components[0].kind else { panic!() };
+        assert_eq!(m.components[0].name, "web@b");
+        assert_eq!(s.calls[0].to, 3, "web@b calls api@b");
+    }
+
+    #[test]
+    fn origins_pick_the_copy_nearest_them() {
+        let text = "
+duration: 1m
+datacenters: { a: {}, b: {} }
+traffic:
+  to: web
+  rate: 10
+  origins:
+    x: { share: 50%, latency: { a: 5ms, b: 50ms } }
+    y: { share: 50%, latency: { a: 50ms, b: 5ms } }
+components:
+  web: { kind: service, dcs: [a, b], service_time: 1ms }
+";
+        let m = load(text).unwrap();
+        let g = m.geo.as_deref().unwrap();
+        assert_eq!((g.origins[0].to, g.origins[1].to), (0, 1));
+    }
+
+    #[test]
+    fn without_datacenters_there_is_no_geo() {
+        let m = load("duration: 1m\ntraffic: { to: web, rate: 1 }\ncomponents:\n  web: { kind: service, service_time: 1ms }\n").unwrap();
+        assert!(m.geo.is_none());
+    }
+
+    #[test]
+    fn bad_geo_is_refused_at_its_key() {
+        let base = "
+duration: 1m
+datacenters: { a: {}, b: {} }
+network: { links: [ { between: [a, b], latency: 30ms } ] }
+traffic: { to: web, rate: 10 }
+components:
+  web: { kind: service, dc: a, service_time: 1ms }
+";
+        for (from, to, path, phrase) in [
+            ("dc: a", "dc: c", "components.web.dc", "no data center is called `c`"),
+            ("dc: a", "dcs: [a, c]", "components.web.dcs[1]", "no data center is called `c`"),
+            ("dc: a", "dcs: [a, a]", "components.web.dcs[1]", "listed twice"),
+            ("dc: a", "dc: a, dcs: [a]", "components.web.dcs", "both `dc` and `dcs`"),
+            ("[a, b], latency", "[a, a], latency", "network.links[0].between[1]", "and itself"),
+            ("30ms } ]", "30ms }, { between: [b, a], latency: 1ms } ]", "network.links[1].between", "already joined"),
+            ("30ms }", "30ms, bandwidth: 0Gbps }", "network.links[0].bandwidth", "zero"),
+            ("30ms }", "30ms, bandwidth: -1Gbps }", "network.links[0].bandwidth", "negative"),
+            ("30ms }", "30ms, bandwidth: 100 }", "network.links[0].bandwidth", "has no unit"),
+            ("rate: 10", "rate: 10, origins: { x: { share: 50%, latency: { a: 1ms, b: 1ms } } }", "traffic.origins", "sum to 50%"),
+            ("rate: 10", "rate: 10, origins: { x: { share: 100%, latency: { a: 1ms } } }", "traffic.origins.x.latency", "no latency to `b`"),
+            ("rate: 10", "rate: 10, origins: { x: { share: 100%, latency: { a: 1ms, c: 1ms } } }", "traffic.origins.x.latency.c", "no data center is called `c`"),
+            ("rate: 10", "rate: 10, requests: { r: { bytes: { request: 2048 } } }", "traffic.requests.r.bytes.request", "has no unit"),
+        ] {
+            let text = base.replace(from, to);
+            assert_ne!(text, base, "{from}");
+            let e = load(&text).unwrap_err();
+            assert_eq!(e.path.as_deref(), Some(path), "{e}");
+            assert!(e.message.contains(phrase), "{e}");
+        }
+        let no_dc = "duration: 1m\ntraffic: { to: web, rate: 1 }\ncomponents:\n  web: { kind: service, dc: a, service_time: 1ms }\n";
+        let e = load(no_dc).unwrap_err();
+        assert!(e.message.contains("without `datacenters`"), "{e}");
+    }
+}
