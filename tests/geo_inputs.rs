@@ -100,7 +100,7 @@ fn rejects_dc_unknown() {
         14,
         "ap-",
         Some("components.web.dc"),
-        &["no data center is called `ap-south`", "`us-east` or `eu-west`"],
+        &["no data center is called `ap-south`", "one of `us-east`, `eu-west`"],
     );
 }
 
