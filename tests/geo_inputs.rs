@@ -78,7 +78,10 @@ fn rejects_call_without_link() {
         12,
         "api",
         Some("components.web.calls[0]"),
-        &["`web` (in us-east) calls `api` (in eu-west)", "no link joins us-east and eu-west"],
+        &[
+            "`web` (in us-east) calls `api` (in eu-west)",
+            "no link joins us-east and eu-west",
+        ],
     );
 }
 
@@ -100,7 +103,10 @@ fn rejects_dc_unknown() {
         14,
         "ap-",
         Some("components.web.dc"),
-        &["no data center is called `ap-south`", "one of `us-east`, `eu-west`"],
+        &[
+            "no data center is called `ap-south`",
+            "one of `us-east`, `eu-west`",
+        ],
     );
 }
 

@@ -114,9 +114,7 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
     };
     let b = n * scale;
     if !(0.0..=1e15).contains(&b) {
-        return Err(format!(
-            "`{text}`: write a size from 0B to 1000000GB"
-        ));
+        return Err(format!("`{text}`: write a size from 0B to 1000000GB"));
     }
     Ok(b.round() as u64)
 }

@@ -12,7 +12,9 @@ use serde::de::{
 
 use crate::engine::SimDuration;
 
-pub use super::geo_spec::{Bandwidth, ByteSize, BytesSpec, DatacenterSpec, LinkSpec, NetworkSpec, OriginSpec};
+pub use super::geo_spec::{
+    Bandwidth, ByteSize, BytesSpec, DatacenterSpec, LinkSpec, NetworkSpec, OriginSpec,
+};
 
 // Each kind's spec lives in its folder.
 pub use crate::components::cache::spec::{CacheSpec, EvictionSpec};

@@ -129,7 +129,9 @@ fn weights(
                 .err_key(&at, format!("`{name}` is not an entry point of this dns"))
                 .expected(format!(
                     "a name listed in `to`: {}",
-                    crate::scenario::error::one_of(&d.to.iter().map(String::as_str).collect::<Vec<_>>())
+                    crate::scenario::error::one_of(
+                        &d.to.iter().map(String::as_str).collect::<Vec<_>>()
+                    )
                 ))
                 .suggest(name, d.to.iter().map(String::as_str)));
         }
@@ -143,16 +145,17 @@ fn weights(
     if let Some(missing) = d.to.iter().find(|n| !w.contains_key(*n)) {
         return Err(cx
             .err("weights", format!("no weight for `{missing}`"))
-            .expected(format!("a weight for every entry point of `to`, such as `{missing}: 30`")));
+            .expected(format!(
+                "a weight for every entry point of `to`, such as `{missing}: 30`"
+            )));
     }
     if w.values().all(|&v| v == 0.0) {
         return Err(cx
-            .err("weights", "every weight is zero: no request could be answered")
+            .err(
+                "weights",
+                "every weight is zero: no request could be answered",
+            )
             .expected("at least one positive weight"));
     }
-    Ok(to
-        .iter()
-        .zip(written)
-        .map(|(_, &j)| w[&d.to[j]])
-        .collect())
+    Ok(to.iter().zip(written).map(|(_, &j)| w[&d.to[j]]).collect())
 }

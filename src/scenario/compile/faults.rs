@@ -651,7 +651,10 @@ fn whole(
     let id = graph.lookup(ck, path, name)?;
     if model.components[id as usize].kind.model().kind() == crate::model::Kind::Dns {
         return Err(ck
-            .err(path, format!("`{name}` is a dns: it serves nothing, so it cannot fail"))
+            .err(
+                path,
+                format!("`{name}` is a dns: it serves nothing, so it cannot fail"),
+            )
             .expected("a service, load balancer, cache, database or queue; or `outage: DC`"));
     }
     Ok(id)

@@ -16,9 +16,7 @@ use super::graph::Graph;
 use super::{Checker, NAME_RULE, at_most_max, compile_dist, is_name};
 use crate::engine::SimDuration;
 use crate::model::geo::{MAX_DATACENTERS, MAX_ORIGINS};
-use crate::model::{
-    Bytes, ComponentKind, Datacenter, DcId, Geo, Kind, Link, Model, NO_DC, Origin,
-};
+use crate::model::{Bytes, ComponentKind, Datacenter, DcId, Geo, Kind, Link, Model, NO_DC, Origin};
 use crate::scenario::de::from_node;
 use crate::scenario::error::{ScenarioError, one_of};
 use crate::scenario::spec::{ScenarioSpec, TrafficSpec};
@@ -56,7 +54,10 @@ pub(super) fn compile_network(
     }
     if dcs.len() > MAX_DATACENTERS {
         return Err(ck
-            .err("datacenters", format!("{} data centers is too many", dcs.len()))
+            .err(
+                "datacenters",
+                format!("{} data centers is too many", dcs.len()),
+            )
             .expected(format!("at most {MAX_DATACENTERS}")));
     }
     let mut datacenters = Vec::with_capacity(dcs.len());
@@ -118,7 +119,10 @@ pub(super) fn find_dc(
             let names: Vec<&str> = geo.datacenters.iter().map(|d| d.name.as_str()).collect();
             Err(ck
                 .err(path, format!("no data center is called `{name}`"))
-                .expected(format!("a data center of `datacenters`: {}", one_of(&names)))
+                .expected(format!(
+                    "a data center of `datacenters`: {}",
+                    one_of(&names)
+                ))
                 .suggest(name, names.iter().copied()))
         }
     }
@@ -136,7 +140,10 @@ fn compile_link(
         return Err(ck
             .err(
                 &between,
-                format!("a link joins two data centers, and this names {}", l.between.len()),
+                format!(
+                    "a link joins two data centers, and this names {}",
+                    l.between.len()
+                ),
             )
             .expected("two data centers, such as `[us-east, eu-west]`"));
     }
@@ -243,7 +250,9 @@ pub(super) fn read_placement(
     if present.contains(&"dc") && present.contains(&"dcs") {
         return Err(ck
             .err_key(&format!("{path}.dcs"), "both `dc` and `dcs`")
-            .expected("`dc: NAME` for one data center, or `dcs: [..]` for one copy in each, not both"));
+            .expected(
+                "`dc: NAME` for one data center, or `dcs: [..]` for one copy in each, not both",
+            ));
     }
     let names = |key: &str| -> Result<Vec<DcId>, ScenarioError> {
         let at = format!("{path}.{key}");
@@ -279,7 +288,10 @@ pub(super) fn read_placement(
     if node.get_key("replica_dcs").is_some() {
         if kind != Kind::Database {
             return Err(ck
-                .err_key(&format!("{path}.replica_dcs"), format!("`replica_dcs` on {}", kind.a_kind()))
+                .err_key(
+                    &format!("{path}.replica_dcs"),
+                    format!("`replica_dcs` on {}", kind.a_kind()),
+                )
                 .expected("`replica_dcs` on a database, which has replicas"));
         }
         placement.replica_dcs = Some(names("replica_dcs")?);
@@ -381,7 +393,10 @@ fn node_dcs(
         // Replication crosses a link: refuse a replica no link reaches.
         for (j, &dc) in rdcs.iter().enumerate() {
             if dc != primary && geo.link_between(primary, dc).is_none() {
-                let (p, r) = (&geo.datacenters[primary as usize].name, &geo.datacenters[dc as usize].name);
+                let (p, r) = (
+                    &geo.datacenters[primary as usize].name,
+                    &geo.datacenters[dc as usize].name,
+                );
                 return Err(ck
                     .err(
                         &format!("{path}[{j}]"),
@@ -413,7 +428,10 @@ fn check_calls(ck: &Checker, geo: &Geo, graph: &Graph, model: &Model) -> Result<
             if a == NO_DC || b == NO_DC || a == b || geo.link_between(a, b).is_some() {
                 continue;
             }
-            let (na, nb) = (&model.components[from].name, &model.components[e.to as usize].name);
+            let (na, nb) = (
+                &model.components[from].name,
+                &model.components[e.to as usize].name,
+            );
             return Err(ck
                 .err(
                     &e.path,
@@ -459,7 +477,10 @@ fn compile_origins(
     }
     if origins.len() > MAX_ORIGINS {
         return Err(ck
-            .err("traffic.origins", format!("{} origins is too many", origins.len()))
+            .err(
+                "traffic.origins",
+                format!("{} origins is too many", origins.len()),
+            )
             .expected(format!("at most {MAX_ORIGINS}")));
     }
     let mut out = Vec::with_capacity(origins.len());
@@ -490,7 +511,10 @@ fn compile_origins(
     // Shares are written as percentages: allow for their rounding in f64.
     if (sum - 1.0).abs() > 1e-9 {
         return Err(ck
-            .err("traffic.origins", format!("the origins' shares sum to {}%", fmt_pct(sum)))
+            .err(
+                "traffic.origins",
+                format!("the origins' shares sum to {}%", fmt_pct(sum)),
+            )
             .expected("shares that sum to 100%"));
     }
     Ok(out)
@@ -559,7 +583,10 @@ mod tests {
     fn the_two_region_fixture_compiles_every_key() {
         let m = load(FIXTURE).unwrap();
         let names: Vec<&str> = m.components.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["dns", "lb-us", "lb-eu", "web@us-east", "web@eu-west", "db"]);
+        assert_eq!(
+            names,
+            ["dns", "lb-us", "lb-eu", "web@us-east", "web@eu-west", "db"]
+        );
         let g = m.geo.as_deref().unwrap();
         assert_eq!(g.datacenters[1].price_factor, 1.15);
         assert_eq!(g.within.nanos(), 250_000);
@@ -575,18 +602,34 @@ mod tests {
         assert_eq!(g.bytes[0].request, 2000);
         assert_eq!(g.bytes[0].response, 40_000);
         // Each balancer fronts the copy in its own data center.
-        let ComponentKind::LoadBalancer(eu) = &m.components[2].kind else { panic!() };
+        let ComponentKind::LoadBalancer(eu) = &m.components[2].kind else {
+            panic!()
+        };
         assert_eq!(eu.to, 4);
-        let ComponentKind::Dns(d) = &m.components[0].kind else { panic!() };
+        let ComponentKind::Dns(d) = &m.components[0].kind else {
+            panic!()
+        };
         assert_eq!(d.to, [1, 2]);
         assert_eq!(d.policy, DnsPolicy::Weighted(vec![70.0, 30.0]));
         assert!(matches!(m.faults[0].kind, FaultKind::Outage { dc: 1 }));
-        assert!(matches!(m.faults[1].kind, FaultKind::LinkPartition { link: 0 }));
-        assert!(matches!(m.faults[2].kind, FaultKind::LinkDelay { link: 0, .. }));
+        assert!(matches!(
+            m.faults[1].kind,
+            FaultKind::LinkPartition { link: 0 }
+        ));
+        assert!(matches!(
+            m.faults[2].kind,
+            FaultKind::LinkDelay { link: 0, .. }
+        ));
         assert_eq!(m.faults[1].target, "us-east <-> eu-west");
         assert_eq!(m.faults[1].label, "partition");
         assert_eq!(m.faults[0].target, "eu-west");
-        let FaultKind::Crash { component, instances } = &m.faults[3].kind else { panic!() };
+        let FaultKind::Crash {
+            component,
+            instances,
+        } = &m.faults[3].kind
+        else {
+            panic!()
+        };
         assert_eq!((*component, instances.as_slice()), (3, &[3][..]));
     }
 
@@ -607,7 +650,9 @@ components:
         assert_eq!(g.origins[0].name, "local");
         assert_eq!(g.origins[0].to, 1, "web@a, in the first data center");
         assert_eq!(m.traffic.to, 1);
-        let ComponentKind::Service(s) = &m.components[0].kind else { panic!() };
+        let ComponentKind::Service(s) = &m.components[0].kind else {
+            panic!()
+        };
         assert_eq!(m.components[0].name, "web@b");
         assert_eq!(s.calls[0].to, 3, "web@b calls api@b");
     }
@@ -648,19 +693,84 @@ components:
   web: { kind: service, dc: a, service_time: 1ms }
 ";
         for (from, to, path, phrase) in [
-            ("dc: a", "dc: c", "components.web.dc", "no data center is called `c`"),
-            ("dc: a", "dcs: [a, c]", "components.web.dcs[1]", "no data center is called `c`"),
-            ("dc: a", "dcs: [a, a]", "components.web.dcs[1]", "listed twice"),
-            ("dc: a", "dc: a, dcs: [a]", "components.web.dcs", "both `dc` and `dcs`"),
-            ("[a, b], latency", "[a, a], latency", "network.links[0].between[1]", "and itself"),
-            ("30ms } ]", "30ms }, { between: [b, a], latency: 1ms } ]", "network.links[1].between", "already joined"),
-            ("30ms }", "30ms, bandwidth: 0Gbps }", "network.links[0].bandwidth", "zero"),
-            ("30ms }", "30ms, bandwidth: -1Gbps }", "network.links[0].bandwidth", "negative"),
-            ("30ms }", "30ms, bandwidth: 100 }", "network.links[0].bandwidth", "has no unit"),
-            ("rate: 10", "rate: 10, origins: { x: { share: 50%, latency: { a: 1ms, b: 1ms } } }", "traffic.origins", "sum to 50%"),
-            ("rate: 10", "rate: 10, origins: { x: { share: 100%, latency: { a: 1ms } } }", "traffic.origins.x.latency", "no latency to `b`"),
-            ("rate: 10", "rate: 10, origins: { x: { share: 100%, latency: { a: 1ms, c: 1ms } } }", "traffic.origins.x.latency.c", "no data center is called `c`"),
-            ("rate: 10", "rate: 10, requests: { r: { bytes: { request: 2048 } } }", "traffic.requests.r.bytes.request", "has no unit"),
+            (
+                "dc: a",
+                "dc: c",
+                "components.web.dc",
+                "no data center is called `c`",
+            ),
+            (
+                "dc: a",
+                "dcs: [a, c]",
+                "components.web.dcs[1]",
+                "no data center is called `c`",
+            ),
+            (
+                "dc: a",
+                "dcs: [a, a]",
+                "components.web.dcs[1]",
+                "listed twice",
+            ),
+            (
+                "dc: a",
+                "dc: a, dcs: [a]",
+                "components.web.dcs",
+                "both `dc` and `dcs`",
+            ),
+            (
+                "[a, b], latency",
+                "[a, a], latency",
+                "network.links[0].between[1]",
+                "and itself",
+            ),
+            (
+                "30ms } ]",
+                "30ms }, { between: [b, a], latency: 1ms } ]",
+                "network.links[1].between",
+                "already joined",
+            ),
+            (
+                "30ms }",
+                "30ms, bandwidth: 0Gbps }",
+                "network.links[0].bandwidth",
+                "zero",
+            ),
+            (
+                "30ms }",
+                "30ms, bandwidth: -1Gbps }",
+                "network.links[0].bandwidth",
+                "negative",
+            ),
+            (
+                "30ms }",
+                "30ms, bandwidth: 100 }",
+                "network.links[0].bandwidth",
+                "has no unit",
+            ),
+            (
+                "rate: 10",
+                "rate: 10, origins: { x: { share: 50%, latency: { a: 1ms, b: 1ms } } }",
+                "traffic.origins",
+                "sum to 50%",
+            ),
+            (
+                "rate: 10",
+                "rate: 10, origins: { x: { share: 100%, latency: { a: 1ms } } }",
+                "traffic.origins.x.latency",
+                "no latency to `b`",
+            ),
+            (
+                "rate: 10",
+                "rate: 10, origins: { x: { share: 100%, latency: { a: 1ms, c: 1ms } } }",
+                "traffic.origins.x.latency.c",
+                "no data center is called `c`",
+            ),
+            (
+                "rate: 10",
+                "rate: 10, requests: { r: { bytes: { request: 2048 } } }",
+                "traffic.requests.r.bytes.request",
+                "has no unit",
+            ),
         ] {
             let text = base.replace(from, to);
             assert_ne!(text, base, "{from}");

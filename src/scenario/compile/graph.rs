@@ -86,7 +86,10 @@ impl<'a> Graph<'a> {
         let mut groups: indexmap::IndexMap<&str, Vec<ComponentId>> = indexmap::IndexMap::new();
         for (i, (name, r)) in read.iter().enumerate() {
             if *name != r.written {
-                groups.entry(r.written.as_str()).or_default().push(i as ComponentId);
+                groups
+                    .entry(r.written.as_str())
+                    .or_default()
+                    .push(i as ComponentId);
             }
         }
         let mut g = Graph {
@@ -206,9 +209,11 @@ impl<'a> Graph<'a> {
                     listed.push(w);
                 }
             }
-            let all: Vec<&str> = listed.iter().copied().chain(
-                self.names.iter().copied().filter(|n| !listed.contains(n)),
-            ).collect();
+            let all: Vec<&str> = listed
+                .iter()
+                .copied()
+                .chain(self.names.iter().copied().filter(|n| !listed.contains(n)))
+                .collect();
             ck.err(path, format!("no component is called `{target}`"))
                 .expected(format!("the name of a component: {}", one_of(&listed)))
                 .suggest(target, all.iter().copied())

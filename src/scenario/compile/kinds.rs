@@ -210,7 +210,9 @@ pub(super) fn read_components(
                 replica_dcs: placement.replica_dcs.clone(),
             };
             let key = match geo {
-                Some(g) if placement.copies => format!("{name}@{}", g.datacenters[dc as usize].name),
+                Some(g) if placement.copies => {
+                    format!("{name}@{}", g.datacenters[dc as usize].name)
+                }
                 _ => name.to_string(),
             };
             out.insert(key, read);
@@ -220,7 +222,10 @@ pub(super) fn read_components(
         return Err(ck
             .err(
                 "components",
-                format!("{} components with their copies is too many to simulate", out.len()),
+                format!(
+                    "{} components with their copies is too many to simulate",
+                    out.len()
+                ),
             )
             .expected(format!("at most {}", super::MAX_COMPONENTS)));
     }

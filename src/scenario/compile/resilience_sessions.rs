@@ -46,7 +46,11 @@ pub(super) fn check_users(
             return Err(ck
                 .err(
                     // A copy's keys are written under the component it copies.
-                    &format!("components.{}.{}", c.name.split('@').next().unwrap_or(&c.name), n.key),
+                    &format!(
+                        "components.{}.{}",
+                        c.name.split('@').next().unwrap_or(&c.name),
+                        n.key
+                    ),
                     n.message,
                 )
                 .expected("`traffic.users`: the number of distinct users requests come from")
