@@ -192,7 +192,13 @@ fn assert_rejected(
 
 /// `capsim run tests/fixtures/NAME --out <fresh>` must be refused at line
 /// `line`, at the column of `token`, naming `path` and mentioning `contains`.
-fn expect_rejected(name: &str, line: usize, token: &str, path: Option<&str>, contains: &[&str]) {
+pub(super) fn expect_rejected(
+    name: &str,
+    line: usize,
+    token: &str,
+    path: Option<&str>,
+    contains: &[&str],
+) {
     let loc = location(name, line, token);
     let (_tmp, out) = fresh_out();
     let o = capsim(&[

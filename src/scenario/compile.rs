@@ -10,6 +10,7 @@
 
 pub(crate) mod cx;
 mod faults;
+mod geo;
 pub(crate) mod graph;
 pub(crate) mod kinds;
 pub(crate) mod resilience;
@@ -277,10 +278,16 @@ pub fn compile_with(
         );
     }
     let spec: ScenarioSpec = from_node(root, &[])?;
+    // Data centers and links come first: placing components and resolving
+    // names to copies need them.
+    let geo = geo::compile_network(&ck, &spec)?;
+    if geo.is_none() {
+        geo::refuse_without_datacenters(&ck, &spec.traffic)?;
+    }
     // Every component's spec is read before anything is compiled: a kind's
     // rules look at the others' kinds.
-    let read = read_components(&ck, root)?;
-    let mut graph = graph::Graph::new(&read);
+    let read = read_components(&ck, root, geo.as_ref())?;
+    let mut graph = graph::Graph::new(&read, geo.as_ref());
 
     let name = compile_name(&ck, &spec, stem)?;
     let Times {
@@ -328,6 +335,17 @@ pub fn compile_with(
         warmup_auto,
         geo: None,
     };
+    if let Some(g) = geo.clone() {
+        let replica_dcs: Vec<_> = read.values().map(|r| r.replica_dcs.clone()).collect();
+        model.geo = Some(Box::new(geo::finish(
+            &ck,
+            &spec,
+            g,
+            &graph,
+            &replica_dcs,
+            &model,
+        )?));
+    }
     resilience_sessions::check_users(&ck, &model, &users)?;
     // Targets name instances, so faults are read once the components are built.
     if let Some(f) = &spec.faults {
@@ -341,6 +359,7 @@ pub fn compile_with(
 fn read_components(
     ck: &Checker,
     root: &Node,
+    geo: Option<&model::Geo>,
 ) -> Result<indexmap::IndexMap<String, kinds::Read>, ScenarioError> {
     let comp_node = root.get("components").expect("checked by ScenarioSpec");
     let Value::Map(entries) = &comp_node.value else {
@@ -359,7 +378,7 @@ fn read_components(
             )
             .expected(format!("at most {MAX_COMPONENTS}")));
     }
-    kinds::read_components(ck, entries)
+    kinds::read_components(ck, entries, geo)
 }
 
 /// The scenario's name: `name`, or the file's stem made fit to name a folder.

@@ -5,6 +5,7 @@
 pub mod compile;
 pub mod de;
 pub mod error;
+pub mod geo_spec;
 pub mod inputs;
 pub mod overrides;
 pub mod source;

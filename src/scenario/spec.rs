@@ -12,6 +12,10 @@ use serde::de::{
 
 use crate::engine::SimDuration;
 
+pub use super::geo_spec::{
+    Bandwidth, ByteSize, BytesSpec, DatacenterSpec, LinkSpec, NetworkSpec, OriginSpec,
+};
+
 // Each kind's spec lives in its folder.
 pub use crate::components::cache::spec::{CacheSpec, EvictionSpec};
 pub use crate::components::database::spec::{
@@ -73,6 +77,12 @@ pub struct ScenarioSpec {
     /// Independent runs and when to stop adding them.
     #[serde(default)]
     pub replications: Option<ReplicationsSpec>,
+    /// [geo] The data centers, by name, in order.
+    #[serde(default)]
+    pub datacenters: Option<IndexMap<String, DatacenterSpec>>,
+    /// [geo] The links between data centers.
+    #[serde(default)]
+    pub network: Option<NetworkSpec>,
 }
 
 /// `replications: { min, max, precision }`, or a count.
@@ -177,6 +187,9 @@ pub struct TrafficSpec {
     /// Client behaviour.
     #[serde(default)]
     pub client: Option<ClientSpec>,
+    /// [geo] Where requests come from, by name.
+    #[serde(default)]
+    pub origins: Option<IndexMap<String, OriginSpec>>,
 }
 
 /// Arrival processes.
@@ -204,6 +217,9 @@ pub struct ClassSpec {
     /// Which keys its requests touch (caches and databases need one).
     #[serde(default)]
     pub key: Option<KeySpec>,
+    /// [geo] What its calls and replies weigh.
+    #[serde(default)]
+    pub bytes: Option<BytesSpec>,
 }
 
 /// A key distribution as written.
@@ -435,6 +451,9 @@ pub struct FaultSpec {
     /// `delay: [A, B]`.
     #[serde(default)]
     pub delay: Option<ComponentPair>,
+    /// `outage: DC` ([geo]).
+    #[serde(default)]
+    pub outage: Option<String>,
     /// `random: crash`.
     #[serde(default)]
     pub random: Option<RandomFaultSpec>,

@@ -178,6 +178,14 @@ fn compile_replication(
         }
         ReadFromSpec::Replicas => ReadFrom::Replicas,
         ReadFromSpec::Any => ReadFrom::Any,
+        // Nearest is measured in link latency: with one place it would
+        // silently mean "the primary".
+        ReadFromSpec::Nearest if !cx.has_geo() => {
+            return Err(cx
+                .err("read_from", "`read_from: nearest` without `datacenters`")
+                .expected("`datacenters` (and `replica_dcs` to place replicas), or `read_from: primary`, `replicas` or `any`"));
+        }
+        ReadFromSpec::Nearest => ReadFrom::Nearest,
     };
     let (mode, lag) = match &d.replication {
         None => (ReplicationModeSpec::Async, None),

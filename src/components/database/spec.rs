@@ -70,6 +70,8 @@ pub enum ReadFromSpec {
     Replicas,
     /// Any node of the shard.
     Any,
+    /// [geo] The node nearest the caller.
+    Nearest,
 }
 
 /// `replication`.

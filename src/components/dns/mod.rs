@@ -11,8 +11,10 @@
 //! the history of its marks (a few entries: marks change only when an
 //! entry point goes down or comes back), so no resolver needs an event.
 
+pub mod compile;
 pub mod estimate;
 pub mod model;
+pub mod spec;
 
 use self::model::{Dns as DnsModel, DnsPolicy};
 use super::kind::{Happened, Notice};

@@ -78,7 +78,7 @@ pub(crate) fn compile(
 }
 
 /// Compiles a load balancer's `health_check` at `path`.
-fn compile_health_check(
+pub(crate) fn compile_health_check(
     ck: &Checker,
     path: &str,
     h: &HealthCheckSpec,

@@ -8,7 +8,7 @@
 
 use super::graph::{Carries, Edge, Graph};
 use super::{Catalogue, Checker, check_count, compile_dist};
-use crate::model::{ComponentId, Dist, Kind, RequestClass, Size};
+use crate::model::{ComponentId, DcId, Dist, Kind, RequestClass, Size};
 use crate::scenario::error::ScenarioError;
 use crate::scenario::spec::DistSpec;
 
@@ -24,6 +24,9 @@ pub(crate) struct KindCx<'a> {
     pub(super) name: &'a str,
     /// The component's id.
     pub(super) id: ComponentId,
+    /// The data center it stands in (names of components with copies
+    /// resolve from it).
+    pub(super) dc: DcId,
     /// The request classes, compiled.
     classes: &'a [RequestClass],
     /// The largest key space of any class (1 without keys).
@@ -56,6 +59,7 @@ impl<'a> KindCx<'a> {
         ck: &'a Checker<'a>,
         graph: &'a Graph<'a>,
         name: &'a str,
+        written: &str,
         id: ComponentId,
         classes: &'a [RequestClass],
         key_space: u64,
@@ -64,9 +68,11 @@ impl<'a> KindCx<'a> {
         KindCx {
             ck,
             graph,
-            path: format!("components.{name}"),
+            // A copy's keys are written under the component it copies.
+            path: format!("components.{written}"),
             name,
             id,
+            dc: graph.placement()[id as usize],
             classes,
             key_space,
             sizes,
@@ -130,10 +136,29 @@ impl<'a> KindCx<'a> {
         }
     }
 
-    /// The component called `target`, or an error at `path` naming the
-    /// components there are.
+    /// The component called `target` (for a component with copies, the
+    /// copy nearest this one's data center), or an error at `path` naming
+    /// the components there are. Nothing but `traffic.to` sends to a dns.
     pub(crate) fn lookup(&self, path: &str, target: &str) -> Result<ComponentId, ScenarioError> {
-        self.graph.lookup(self.ck, path, target)
+        let id = self.graph.lookup_from(self.ck, path, target, self.dc)?;
+        if self.kind_of(id) == Kind::Dns {
+            return Err(self
+                .ck
+                .err(path, format!("`{target}` is a dns: only `traffic.to` sends to a dns"))
+                .expected("a component that serves requests: a dns only picks the entry point of requests arriving from outside"));
+        }
+        Ok(id)
+    }
+
+    /// The copies of the component written `name` with `dcs`, in the order
+    /// of its `dcs`; `None` for a name without copies.
+    pub(crate) fn copies(&self, name: &str) -> Option<&[ComponentId]> {
+        self.graph.copies(name)
+    }
+
+    /// Whether the scenario has `datacenters`.
+    pub(crate) fn has_geo(&self) -> bool {
+        self.graph.has_geo()
     }
 
     /// The kind of component `id`.

@@ -37,6 +37,7 @@ const FAULT_KINDS: &[&str] = &[
     "partition",
     "delay",
     "random",
+    "outage",
 ];
 
 /// The settings a fault entry may have besides its kind.
@@ -61,6 +62,7 @@ fn settings_of(kind: &str) -> &'static [&'static str] {
         "flush" => &["at", "instances"],
         "partition" => &["at", "for"],
         "delay" => &["at", "for", "extra"],
+        "outage" => &["at", "for"],
         _ => &["at", "target", "mttf", "mttr"],
     }
 }
@@ -98,7 +100,7 @@ fn resolve_target<'a>(
         Some((n, i)) => (n, Some(i)),
         None => (text, None),
     };
-    let component = graph.lookup(ck, path, name)?;
+    let component = whole(ck, model, graph, path, name)?;
     let Some(inst) = inst else {
         return Ok(Target {
             name,
@@ -204,7 +206,11 @@ fn compile_fault(
     let (at, lasts) = compile_timing(ck, model, path, f, kind)?;
     let (fault_kind, target) = match kind {
         "crash" | "slow" | "errors" | "flush" => compile_strike(ck, model, graph, path, kind, f)?,
+        "partition" | "delay" if between_dcs(model, kind, f) => {
+            compile_dc_link(ck, model, path, kind, f)?
+        }
         "partition" | "delay" => compile_link(ck, model, graph, path, kind, f)?,
+        "outage" => compile_outage(ck, model, path, f)?,
         _ => compile_random(ck, model, graph, path, f)?,
     };
     Ok(Fault {
@@ -484,7 +490,7 @@ fn compile_link(
     } else {
         &f.delay
     };
-    let (a, b) = compile_pair(ck, &kind_path, kind, pair.as_ref(), graph)?;
+    let (a, b) = compile_pair(ck, model, &kind_path, kind, pair.as_ref(), graph)?;
     let (na, nb) = (
         &model.components[a as usize].name,
         &model.components[b as usize].name,
@@ -578,6 +584,7 @@ fn compile_random(
 /// The two different whole components of a `partition` or `delay`.
 fn compile_pair(
     ck: &Checker,
+    model: &Model,
     path: &str,
     kind: &str,
     pair: Option<&ComponentPair>,
@@ -606,7 +613,7 @@ fn compile_pair(
                 )
                 .expected(format!("a component name, such as `{whole}`")));
         }
-        ids[j] = graph.lookup(ck, &p, name)?;
+        ids[j] = whole(ck, model, graph, &p, name)?;
     }
     if ids[0] == ids[1] {
         return Err(ck
@@ -617,6 +624,135 @@ fn compile_pair(
             .expected("two different components"));
     }
     Ok((ids[0], ids[1]))
+}
+
+/// The component a fault names, `web` or a copy's `web@us-east`: not a
+/// component with copies as a whole (which copy?), not a dns (it serves
+/// nothing that could fail).
+fn whole(
+    ck: &Checker,
+    model: &Model,
+    graph: &Graph,
+    path: &str,
+    name: &str,
+) -> Result<ComponentId, ScenarioError> {
+    if let Some(copies) = graph.copies(name) {
+        let names: Vec<&str> = copies
+            .iter()
+            .map(|&c| model.components[c as usize].name.as_str())
+            .collect();
+        return Err(ck
+            .err(path, format!("`{name}` has one copy per data center"))
+            .expected(format!(
+                "one copy: {} (or `outage: DC` for a whole data center)",
+                one_of(&names)
+            )));
+    }
+    let id = graph.lookup(ck, path, name)?;
+    if model.components[id as usize].kind.model().kind() == crate::model::Kind::Dns {
+        return Err(ck
+            .err(
+                path,
+                format!("`{name}` is a dns: it serves nothing, so it cannot fail"),
+            )
+            .expected("a service, load balancer, cache, database or queue; or `outage: DC`"));
+    }
+    Ok(id)
+}
+
+/// Whether a `partition` or `delay` names two data centers (then it acts
+/// on their link): with `datacenters`, when both names are data centers.
+fn between_dcs(model: &Model, kind: &str, f: &FaultSpec) -> bool {
+    let pair = if kind == "partition" {
+        &f.partition
+    } else {
+        &f.delay
+    };
+    match (&model.geo, pair) {
+        (Some(geo), Some(p)) => {
+            p.0.len() == 2
+                && p.0
+                    .iter()
+                    .all(|n| geo.datacenters.iter().any(|d| &d.name == n))
+        }
+        _ => false,
+    }
+}
+
+/// A `partition` or `delay` between two data centers: the link joining
+/// them.
+fn compile_dc_link(
+    ck: &Checker,
+    model: &Model,
+    path: &str,
+    kind: &str,
+    f: &FaultSpec,
+) -> Result<(FaultKind, String), ScenarioError> {
+    let geo = model.geo.as_deref().expect("checked by between_dcs");
+    let kind_path = format!("{path}.{kind}");
+    let pair = if kind == "partition" {
+        &f.partition
+    } else {
+        &f.delay
+    };
+    let names = &pair.as_ref().expect("checked by between_dcs").0;
+    let a = super::geo::find_dc(ck, geo, &format!("{kind_path}[0]"), &names[0])?;
+    let b = super::geo::find_dc(ck, geo, &format!("{kind_path}[1]"), &names[1])?;
+    if a == b {
+        return Err(ck
+            .err(
+                &format!("{kind_path}[1]"),
+                format!("a {kind} between `{}` and itself", names[1]),
+            )
+            .expected("two different data centers, joined by a link"));
+    }
+    let Some((link, _)) = geo.link_between(a, b) else {
+        return Err(ck
+            .err(
+                &kind_path,
+                format!(
+                    "no link joins `{}` and `{}`: this {kind} would change nothing",
+                    names[0], names[1]
+                ),
+            )
+            .expected("two data centers joined by one of `network.links`"));
+    };
+    let fk = if kind == "partition" {
+        FaultKind::LinkPartition { link: link as u16 }
+    } else {
+        let Some(extra) = &f.extra else {
+            return Err(ck.err(path, "missing key `extra`").expected(
+                "the time added to each crossing, such as `extra: 50ms` or `{ exponential: { mean: 50ms } }`",
+            ));
+        };
+        FaultKind::LinkDelay {
+            link: link as u16,
+            extra: compile_dist(ck, &format!("{path}.extra"), extra)?,
+        }
+    };
+    Ok((fk, geo.link_name(link)))
+}
+
+/// `outage: DC`: everything standing in the data center.
+fn compile_outage(
+    ck: &Checker,
+    model: &Model,
+    path: &str,
+    f: &FaultSpec,
+) -> Result<(FaultKind, String), ScenarioError> {
+    let at = format!("{path}.outage");
+    let Some(geo) = model.geo.as_deref() else {
+        return Err(ck
+            .err_key(&at, "an `outage` without `datacenters`")
+            .expected("`datacenters` naming the data centers, or `crash: COMPONENT`"));
+    };
+    let Some(name) = &f.outage else {
+        return Err(ck
+            .err(&at, "`outage` names no data center")
+            .expected("a data center, such as `outage: eu-west`"));
+    };
+    let dc = super::geo::find_dc(ck, geo, &at, name)?;
+    Ok((FaultKind::Outage { dc }, name.clone()))
 }
 
 /// Compiles `slo`.

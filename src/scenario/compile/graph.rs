@@ -13,7 +13,7 @@
 
 use super::Checker;
 use super::kinds::{self, Read};
-use crate::model::{ClassId, ComponentId, Kind, Op, RequestClass};
+use crate::model::{ClassId, ComponentId, DcId, Geo, Kind, NO_DC, Op, RequestClass};
 use crate::scenario::error::{ScenarioError, one_of};
 
 use super::cx::KindCx;
@@ -58,8 +58,17 @@ pub(crate) struct Graph<'a> {
     names: Vec<&'a str>,
     /// Kinds, by id.
     kinds: Vec<Kind>,
-    /// A queue's `consumers` as written, by id; `None` for other kinds.
-    consumers: Vec<Option<&'a str>>,
+    /// A queue's `consumers` resolved (the copy nearest the queue), by id;
+    /// `None` for other kinds or a name that is not a component.
+    consumers: Vec<Option<ComponentId>>,
+    /// Names as written (a copy's: the component it copies), by id.
+    written: Vec<&'a str>,
+    /// The data center each stands in, by id ([geo]; 0 without).
+    placement: Vec<DcId>,
+    /// The components written with `dcs`: their copies, in `dcs` order.
+    groups: indexmap::IndexMap<&'a str, Vec<ComponentId>>,
+    /// The data centers and links, to find the copy nearest a caller.
+    geo: Option<&'a Geo>,
     /// The queue consuming each component, by id (the last one written,
     /// when two queues share it).
     consumed_by: Vec<Option<&'a str>>,
@@ -69,43 +78,146 @@ pub(crate) struct Graph<'a> {
 
 impl<'a> Graph<'a> {
     /// The graph of the components read, before any is compiled.
-    pub(super) fn new(read: &'a indexmap::IndexMap<String, Read>) -> Graph<'a> {
+    pub(super) fn new(
+        read: &'a indexmap::IndexMap<String, Read>,
+        geo: Option<&'a Geo>,
+    ) -> Graph<'a> {
         let names: Vec<&str> = read.keys().map(String::as_str).collect();
-        let consumers: Vec<Option<&str>> = read.values().map(|r| r.consumers.as_deref()).collect();
-        let mut consumed_by = vec![None; names.len()];
-        for (queue, c) in names.iter().zip(&consumers) {
-            if let Some(c) = c
-                && let Some(i) = read.get_index_of(*c)
-            {
-                consumed_by[i] = Some(*queue);
+        let mut groups: indexmap::IndexMap<&str, Vec<ComponentId>> = indexmap::IndexMap::new();
+        for (i, (name, r)) in read.iter().enumerate() {
+            if *name != r.written {
+                groups
+                    .entry(r.written.as_str())
+                    .or_default()
+                    .push(i as ComponentId);
             }
         }
-        Graph {
+        let mut g = Graph {
             kinds: read.values().map(|r| r.kind).collect(),
+            written: read.values().map(|r| r.written.as_str()).collect(),
+            placement: read.values().map(|r| r.dc).collect(),
             names,
-            consumers,
-            consumed_by,
+            consumers: Vec::new(),
+            consumed_by: Vec::new(),
+            groups,
+            geo,
             edges: Vec::new(),
+        };
+        g.consumers = read
+            .values()
+            .enumerate()
+            .map(|(i, r)| {
+                let c = r.consumers.as_deref()?;
+                g.resolve(c, g.placement[i])
+            })
+            .collect();
+        g.consumed_by = vec![None; g.names.len()];
+        for (queue, c) in g.consumers.iter().enumerate() {
+            if let Some(c) = c {
+                g.consumed_by[*c as usize] = Some(g.names[queue]);
+            }
         }
+        g
     }
 
-    /// The component called `target`, or an error at `path` naming the
-    /// components there are.
+    /// The component called `target` from data center `from`: the one of
+    /// that name, or for a name written with `dcs`, the copy in `from`,
+    /// else the copy whose data center has the lowest mean link latency
+    /// from `from` (ties, and no link at all: the order of `dcs`).
+    fn resolve(&self, target: &str, from: DcId) -> Option<ComponentId> {
+        if let Some(i) = self.exact(target) {
+            return Some(i);
+        }
+        let copies = self.groups.get(target)?;
+        let here = copies.iter().find(|&&c| self.placement[c as usize] == from);
+        if let Some(&c) = here {
+            return Some(c);
+        }
+        let mut best: Option<(f64, ComponentId)> = None;
+        if let Some(geo) = self.geo.filter(|_| from != NO_DC) {
+            for &c in copies {
+                let Some(l) = geo.mean_latency(from, self.placement[c as usize]) else {
+                    continue;
+                };
+                if best.is_none_or(|(b, _)| l < b) {
+                    best = Some((l, c));
+                }
+            }
+        }
+        Some(best.map_or(copies[0], |(_, c)| c))
+    }
+
+    /// The component called exactly `name` (a copy's `NAME@DC` included).
+    pub(super) fn exact(&self, name: &str) -> Option<ComponentId> {
+        self.names
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| i as ComponentId)
+    }
+
+    /// The copies of the component written `name` with `dcs`, in `dcs`
+    /// order; `None` for a name without copies.
+    pub(super) fn copies(&self, name: &str) -> Option<&[ComponentId]> {
+        self.groups.get(name).map(Vec::as_slice)
+    }
+
+    /// Whether the scenario has `datacenters`.
+    pub(super) fn has_geo(&self) -> bool {
+        self.geo.is_some()
+    }
+
+    /// The data center each component stands in, by id.
+    pub(super) fn placement(&self) -> &[DcId] {
+        &self.placement
+    }
+
+    /// `components.NAME` of component `id` as written (a copy's keys are
+    /// under the component it copies).
+    pub(super) fn written_path(&self, id: ComponentId) -> String {
+        format!("components.{}", self.written[id as usize])
+    }
+
+    /// The component called `target`, resolved from the first data center
+    /// (where `traffic.to` and faults look from), or an error at `path`
+    /// naming the components there are.
     pub(super) fn lookup(
         &self,
         ck: &Checker,
         path: &str,
         target: &str,
     ) -> Result<ComponentId, ScenarioError> {
-        self.names
-            .iter()
-            .position(|n| *n == target)
-            .map(|i| i as ComponentId)
-            .ok_or_else(|| {
-                ck.err(path, format!("no component is called `{target}`"))
-                    .expected(format!("the name of a component: {}", one_of(&self.names)))
-                    .suggest(target, self.names.iter().copied())
-            })
+        self.lookup_from(ck, path, target, 0)
+    }
+
+    /// The component called `target` as resolved from data center `from`
+    /// ([`Graph::resolve`]), or an error at `path` naming the components
+    /// there are.
+    pub(super) fn lookup_from(
+        &self,
+        ck: &Checker,
+        path: &str,
+        target: &str,
+        from: DcId,
+    ) -> Result<ComponentId, ScenarioError> {
+        self.resolve(target, from).ok_or_else(|| {
+            // The names as written, then the copies' full names.
+            let mut listed: Vec<&str> = Vec::with_capacity(self.names.len());
+            for (n, w) in self.names.iter().zip(&self.written) {
+                if n == w {
+                    listed.push(n);
+                } else if !listed.contains(w) {
+                    listed.push(w);
+                }
+            }
+            let all: Vec<&str> = listed
+                .iter()
+                .copied()
+                .chain(self.names.iter().copied().filter(|n| !listed.contains(n)))
+                .collect();
+            ck.err(path, format!("no component is called `{target}`"))
+                .expected(format!("the name of a component: {}", one_of(&listed)))
+                .suggest(target, all.iter().copied())
+        })
     }
 
     /// The kind of component `id`.
@@ -223,7 +335,7 @@ pub(crate) fn consumers(cx: &KindCx, consumers: &str) -> Result<ComponentId, Sce
         }
     }
     let other = (0..cx.graph.names.len())
-        .find(|&i| i != cx.id as usize && cx.graph.consumers[i] == Some(consumers));
+        .find(|&i| i != cx.id as usize && cx.graph.consumers[i] == Some(target));
     if let Some(other) = other {
         return Err(cx
             .err(
@@ -288,7 +400,7 @@ fn keeps_sessions(kind: Kind) -> bool {
 /// or a database.
 pub(crate) fn session_store(cx: &KindCx, store: &str) -> Result<ComponentId, ScenarioError> {
     let names = &cx.graph.names;
-    let Some(id) = names.iter().position(|n| *n == store) else {
+    let Some(id) = cx.graph.resolve(store, cx.dc).map(|i| i as usize) else {
         let stores: Vec<&str> = std::iter::once("local")
             .chain(
                 (0..names.len())

@@ -9,8 +9,8 @@ use serde::de::DeserializeOwned;
 use super::cx::{KindCx, NeedsUsers};
 use super::graph::Graph;
 use super::{Catalogue, Checker, NAME_RULE, is_name};
-use crate::components::{cache, database, load_balancer, queue, service};
-use crate::model::{Component, ComponentId, ComponentKind, Kind, Model, RequestClass};
+use crate::components::{cache, database, dns, load_balancer, queue, service};
+use crate::model::{Component, ComponentId, ComponentKind, DcId, Geo, Kind, Model, RequestClass};
 use crate::scenario::de::from_node;
 use crate::scenario::error::{ScenarioError, one_of};
 use crate::scenario::yaml::{Node, PathSeg, Value};
@@ -69,6 +69,13 @@ pub(crate) struct Read {
     pub(super) consumers: Option<String>,
     /// Its compile step.
     compile: Compile,
+    /// Its name as written: the component's, or for a copy (`web@us-east`)
+    /// the name of the component it is a copy of (`web`).
+    pub(super) written: String,
+    /// The data center it stands in ([geo]; 0 without `datacenters`).
+    pub(super) dc: DcId,
+    /// A database's `replica_dcs`.
+    pub(super) replica_dcs: Option<Vec<DcId>>,
 }
 
 /// What reading a spec gives: its [`KindSpec::consumers`] and its compile
@@ -100,7 +107,7 @@ struct Entry {
 
 /// Every kind, in the order capabilities brought them (and messages list
 /// them): the one place the compiler names them.
-const KINDS: [Entry; 5] = [
+const KINDS: [Entry; 6] = [
     Entry {
         kind: Kind::Service,
         read: |n, at| read(n, at, service::compile::compile, ComponentKind::Service),
@@ -133,6 +140,11 @@ const KINDS: [Entry; 5] = [
         read: |n, at| read(n, at, queue::compile::compile, ComponentKind::Queue),
         rules: &queue::compile::Rules,
     },
+    Entry {
+        kind: Kind::Dns,
+        read: |n, at| read(n, at, dns::compile::compile, ComponentKind::Dns),
+        rules: &dns::compile::Rules,
+    },
 ];
 
 /// What the compiler asks of `kind`.
@@ -145,10 +157,13 @@ pub(super) fn rules(kind: Kind) -> &'static dyn KindRules {
 }
 
 /// The first pass over `components`: each component's name and kind
-/// checked and its spec read, in the order of the file.
+/// checked, its placement and spec read, in the order of the file; a
+/// component with `dcs` becomes one copy per data center, `NAME@DC`, in
+/// its place.
 pub(super) fn read_components(
     ck: &Checker,
     entries: &[(Node, Node)],
+    geo: Option<&Geo>,
 ) -> Result<IndexMap<String, Read>, ScenarioError> {
     let names: Vec<&str> = KINDS.iter().map(|e| e.kind.name()).collect();
     let mut out = IndexMap::new();
@@ -182,13 +197,37 @@ pub(super) fn read_components(
                     .suggest(kind, names.iter().copied()),
             );
         };
-        let (consumers, compile) = (entry.read)(v, &base)?;
-        let read = Read {
-            kind: entry.kind,
-            consumers,
-            compile,
-        };
-        out.insert(name.to_string(), read);
+        let (placement, v) = super::geo::read_placement(ck, geo, &path, v, entry.kind)?;
+        for &dc in &placement.dcs {
+            // Each copy reads the spec afresh: its compile step owns it.
+            let (consumers, compile) = (entry.read)(&v, &base)?;
+            let read = Read {
+                kind: entry.kind,
+                consumers,
+                compile,
+                written: name.to_string(),
+                dc,
+                replica_dcs: placement.replica_dcs.clone(),
+            };
+            let key = match geo {
+                Some(g) if placement.copies => {
+                    format!("{name}@{}", g.datacenters[dc as usize].name)
+                }
+                _ => name.to_string(),
+            };
+            out.insert(key, read);
+        }
+    }
+    if out.len() > super::MAX_COMPONENTS {
+        return Err(ck
+            .err(
+                "components",
+                format!(
+                    "{} components with their copies is too many to simulate",
+                    out.len()
+                ),
+            )
+            .expected(format!("at most {}", super::MAX_COMPONENTS)));
     }
     Ok(out)
 }
@@ -211,6 +250,7 @@ pub(super) fn compile_components(
             ck,
             graph,
             name,
+            &r.written,
             idx as ComponentId,
             classes,
             key_space,

@@ -44,7 +44,15 @@ pub(super) fn check_users(
     for (c, needs) in model.components.iter().zip(users) {
         if let Some(n) = needs {
             return Err(ck
-                .err(&format!("components.{}.{}", c.name, n.key), n.message)
+                .err(
+                    // A copy's keys are written under the component it copies.
+                    &format!(
+                        "components.{}.{}",
+                        c.name.split('@').next().unwrap_or(&c.name),
+                        n.key
+                    ),
+                    n.message,
+                )
                 .expected("`traffic.users`: the number of distinct users requests come from")
                 .help(n.help));
         }
