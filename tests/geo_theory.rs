@@ -89,7 +89,13 @@ components:
 /// Requests entering each data center over the run.
 fn entered(r: &RunResult) -> Vec<u64> {
     let geo = r.geo.as_ref().expect("geo");
-    let n = geo.datacenters.iter().map(|d| d.datacenter).max().unwrap_or(0) as usize + 1;
+    let n = geo
+        .datacenters
+        .iter()
+        .map(|d| d.datacenter)
+        .max()
+        .unwrap_or(0) as usize
+        + 1;
     let mut v = vec![0; n];
     for d in &geo.datacenters {
         v[d.datacenter as usize] += d.requests_in;
@@ -251,7 +257,13 @@ components:
         stale as f64 / reads as f64
     });
     assert!(runs[0].summary.last().expect("all").ok > 400_000);
-    check("stale-read share across a 50 ms link", "", &est, theory, 0.03);
+    check(
+        "stale-read share across a 50 ms link",
+        "",
+        &est,
+        theory,
+        0.03,
+    );
 }
 
 /// A link of 10 Mbps carrying 12.5 KB calls (10 ms each) at 50/s, Poisson:

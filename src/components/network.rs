@@ -327,7 +327,7 @@ impl Network {
                 busy[dc as usize].1 += weight;
             }
         }
-        for dc in 0..self.dcs {
+        for (dc, &(weighted, weight)) in busy.iter().enumerate() {
             let w = std::mem::take(&mut self.window[dc]);
             self.dc_rows.push(DatacenterRow {
                 start,
@@ -337,7 +337,7 @@ impl Network {
                 requests_in: w.requests_in,
                 ok: w.ok,
                 failed: w.failed,
-                utilization: (busy[dc].1 > 0.0).then(|| busy[dc].0 / busy[dc].1),
+                utilization: (weight > 0.0).then(|| weighted / weight),
             });
         }
     }

@@ -135,7 +135,7 @@ fn weights(
                 ))
                 .suggest(name, d.to.iter().map(String::as_str)));
         }
-        if !(v >= 0.0 && v <= 1e12) {
+        if !(0.0..=1e12).contains(&v) {
             return Err(cx
                 .ck()
                 .err(&at, format!("a weight of {v}"))
