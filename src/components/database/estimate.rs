@@ -4,7 +4,8 @@
 
 use super::model::{Database, ReadFrom, ReplicationMode};
 use crate::engine::name_hash;
-use crate::model::{Dist, Op, Partition, Partitioner};
+use crate::model::{ComponentId, DcId, Dist, Geo, Op, Partition, Partitioner};
+use crate::queueing::geo::add_place;
 use crate::queueing::{
     EXACT_KEYS, Eval, EvalCtx, KindEstimate, Mom, MvaNet, MvaStation, Net, Station, fmt_rate, mix,
     station,
@@ -29,6 +30,36 @@ struct Nodes {
 }
 
 impl Database {
+    /// With data centers: the slots of a shard (0: its primary) a class-`op`
+    /// call from a caller in `from` goes to, each taken alike, as the
+    /// runtime picks with every node up: writes the primary; reads by
+    /// `read_from`, `nearest` the nodes of least mean latency from the
+    /// caller (`within` in its own data center), replicas before the
+    /// primary.
+    fn slots_for(&self, geo: &Geo, y: usize, shard: u32, op: Op, from: DcId) -> Vec<u32> {
+        let per = 1 + self.replicas;
+        let replicas: Vec<u32> = (1..per).collect();
+        match (op, self.read_from) {
+            (Op::Write, _) | (Op::Read, ReadFrom::Primary) => vec![0],
+            (Op::Read, ReadFrom::Replicas) if self.replicas > 0 => replicas,
+            (Op::Read, ReadFrom::Replicas) => vec![0],
+            (Op::Read, ReadFrom::Any) => (0..per).collect(),
+            (Op::Read, ReadFrom::Nearest) => {
+                // As the runtime ranks: whole nanoseconds of mean latency,
+                // no link farthest, then the primary after the replicas.
+                let rank = |slot: u32| {
+                    let dc = geo.dc_of(y as ComponentId, shard * per + slot);
+                    let dist = geo
+                        .mean_latency(from, dc)
+                        .map_or(u64::MAX, |s| (s * 1e9) as u64);
+                    (dist, slot == 0)
+                };
+                let best = (0..per).map(rank).min().unwrap_or((0, true));
+                (0..per).filter(|&s| rank(s) == best).collect()
+            }
+        }
+    }
+
     /// The share of a shard's reads at its primary, and at each replica.
     fn read_shares(&self) -> (f64, f64) {
         let reps = self.replicas as f64;
@@ -140,6 +171,30 @@ impl Database {
 }
 
 impl KindEstimate for Database {
+    fn places(&self, y: usize, net: &Net, c: usize, from: DcId) -> Vec<(DcId, f64)> {
+        let Some(geo) = &net.model.geo else {
+            return Vec::new();
+        };
+        let op = net.model.traffic.classes[c].op;
+        // Shards weighted by the class's calls to each (equal when none).
+        let per_shard = &net.kept::<DbFlow>(y).per_class[c];
+        let total: f64 = per_shard.iter().sum();
+        let mut out = Vec::new();
+        for shard in 0..self.shards {
+            let w = if total > 0.0 {
+                per_shard[shard as usize] / total
+            } else {
+                1.0 / self.shards as f64
+            };
+            let slots = self.slots_for(geo, y, shard, op, from);
+            for &slot in &slots {
+                let dc = geo.dc_of(y as ComponentId, shard * (1 + self.replicas) + slot);
+                add_place(&mut out, dc, w / slots.len() as f64);
+            }
+        }
+        out
+    }
+
     fn route(&self, x: usize, net: &mut Net) {
         let model = net.model;
         let keys = &net.keys;
