@@ -223,7 +223,10 @@ pub fn pure_delay(net: &Net) -> f64 {
     for (o, origin) in geo.origins.iter().enumerate() {
         for (e, share) in entries(model, o) {
             let dc = placement(model, e);
-            let one_way = origin.latency.get(dc as usize).map_or(0.0, |d| d.as_secs_f64());
+            let one_way = origin
+                .latency
+                .get(dc as usize)
+                .map_or(0.0, |d| d.as_secs_f64());
             delay += origin.share * share * 2.0 * one_way;
         }
     }
@@ -251,4 +254,192 @@ pub fn add_place(place: &mut Vec<(DcId, f64)>, dc: DcId, w: f64) {
         Some(p) => p.1 += w,
         None => place.push((dc, w)),
     }
+}
+
+/// One origin's requests, end to end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OriginEstimate {
+    /// Its name, as in the file.
+    pub name: String,
+    /// Its share of the requests.
+    pub share: f64,
+    /// Where its requests enter (by the DNS's policy, or its `to`), with
+    /// their shares.
+    pub entries: Vec<(String, f64)>,
+    /// Its one-way latency to its entry points, mean over them, seconds.
+    pub entry_latency_s: f64,
+    /// The moments of its response time (entry latency both ways
+    /// included); `None` when some tier or link on its path is saturated.
+    pub response: Option<Mom>,
+}
+
+/// One call edge: what a request pays for its hops between two components.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HopEstimate {
+    /// The caller.
+    pub from: String,
+    /// The callee.
+    pub to: String,
+    /// Calls per request of the network.
+    pub calls_per_request: f64,
+    /// Mean round trip of one call (the call and its reply), seconds;
+    /// `None` when a link it crosses is saturated.
+    pub round_trip_s: Option<f64>,
+}
+
+/// What the data centers add to an estimate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GeoEstimate {
+    /// Per origin, in the order of the file.
+    pub origins: Vec<OriginEstimate>,
+    /// Per call edge whose caller stands somewhere, in routing order.
+    pub hops: Vec<HopEstimate>,
+    /// Per link and direction.
+    pub links: Vec<LinkEstimate>,
+    /// Mean time a request spends on the network (its hops, entry
+    /// latency both ways included), seconds; `None` past saturation.
+    pub network_s: Option<f64>,
+    /// What the sizes cost per hour (price factors applied), when some
+    /// component has a size.
+    pub sizes_per_hour: Option<f64>,
+    /// What the bytes across priced links cost per hour, when some link
+    /// has `egress`.
+    pub egress_per_hour: Option<f64>,
+}
+
+impl GeoEstimate {
+    /// Whether some link direction is at or past saturation.
+    pub fn saturated(&self) -> bool {
+        self.links.iter().any(|l| l.saturated)
+    }
+
+    /// Sizes and egress together, when either costs something.
+    pub fn cost_per_hour(&self) -> Option<f64> {
+        match (self.sizes_per_hour, self.egress_per_hour) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+        }
+    }
+}
+
+/// Origin `o`'s class-`c` response time: per entry point, the entry's
+/// response time plus the origin's latency to its data center both ways,
+/// mixed by the entry shares; `None` when one is missing. `resp` gives a
+/// component's class-`c` response time.
+pub fn origin_response(
+    model: &Model,
+    o: usize,
+    c: usize,
+    resp: &dyn Fn(usize, usize) -> Option<Mom>,
+) -> Option<Mom> {
+    let geo = model.geo.as_ref()?;
+    let origin = &geo.origins[o];
+    let mut parts = Vec::new();
+    for (e, share) in entries(model, o) {
+        let r = resp(e, c)?;
+        let dc = placement(model, e);
+        let one_way = origin
+            .latency
+            .get(dc as usize)
+            .map_or(0.0, |d| d.as_secs_f64());
+        let entry = Mom {
+            mean: 2.0 * one_way,
+            var: 0.0,
+        };
+        parts.push((share, r + entry));
+    }
+    Some(super::moments::mix(&parts))
+}
+
+/// What the data centers add to the estimate of `net` at `lambda`: the
+/// origins' response times (`resp` gives a component's per-class response
+/// time), the hops, the links and the cost.
+pub fn estimate(
+    net: &Net,
+    lambda: f64,
+    resp: &dyn Fn(usize, usize) -> Option<Mom>,
+) -> Option<GeoEstimate> {
+    let model = net.model;
+    let geo = model.geo.as_ref()?;
+    let classes = &model.traffic.classes;
+    let total_w: f64 = classes.iter().map(|c| c.weight).sum();
+    let mut origins = Vec::new();
+    for (o, origin) in geo.origins.iter().enumerate() {
+        let split = entries(model, o);
+        let parts: Option<Vec<(f64, Mom)>> = (0..classes.len())
+            .map(|c| origin_response(model, o, c, resp).map(|m| (classes[c].weight / total_w, m)))
+            .collect();
+        let entry_latency_s = split
+            .iter()
+            .map(|&(e, s)| {
+                let dc = placement(model, e);
+                s * origin
+                    .latency
+                    .get(dc as usize)
+                    .map_or(0.0, |d| d.as_secs_f64())
+            })
+            .sum();
+        origins.push(OriginEstimate {
+            name: origin.name.clone(),
+            share: origin.share,
+            entries: split
+                .iter()
+                .map(|&(e, s)| (model.components[e].name.clone(), s))
+                .collect(),
+            entry_latency_s,
+            response: parts.map(|p| super::moments::mix(&p)),
+        });
+    }
+    let mut hops = Vec::new();
+    let mut network = Some(0.0);
+    for (x, y, rates) in &net.edges {
+        if placement(model, *x) == NO_DC {
+            continue;
+        }
+        let calls: f64 = rates.iter().sum();
+        let parts: Option<Vec<(f64, Mom)>> = (0..rates.len())
+            .filter(|&c| rates[c] > 0.0)
+            .map(|c| round_trip(net, *x, *y, c, lambda).map(|m| (rates[c], m)))
+            .collect();
+        let round_trip_s = parts
+            .filter(|p| !p.is_empty())
+            .map(|p| super::moments::mix(&p).mean);
+        network = match (network, round_trip_s) {
+            (Some(n), Some(t)) => Some(n + calls * t),
+            _ => None,
+        };
+        hops.push(HopEstimate {
+            from: model.components[*x].name.clone(),
+            to: model.components[*y].name.clone(),
+            calls_per_request: calls,
+            round_trip_s,
+        });
+    }
+    let entry: f64 = origins
+        .iter()
+        .map(|o| o.share * 2.0 * o.entry_latency_s)
+        .sum();
+    let links: Vec<LinkEstimate> = (0..geo.links.len())
+        .flat_map(|l| [0, 1].map(|d| direction(net, l, d, lambda)))
+        .collect();
+    Some(GeoEstimate {
+        origins,
+        hops,
+        network_s: network.map(|n| n + entry),
+        sizes_per_hour: model.cost_per_hour(),
+        egress_per_hour: egress_per_hour(geo, &links),
+        links,
+    })
+}
+
+/// What the bytes crossing priced links cost per hour: bytes a second both
+/// ways x 3600 / 10^9 x the price per GB; `None` when no link is priced.
+pub fn egress_per_hour(geo: &Geo, links: &[LinkEstimate]) -> Option<f64> {
+    let mut total = None;
+    for l in links {
+        if let Some(price) = geo.links[l.link].egress_per_gb {
+            *total.get_or_insert(0.0) += l.bytes_ps * 3600.0 / 1e9 * price;
+        }
+    }
+    total
 }

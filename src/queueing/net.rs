@@ -97,7 +97,8 @@ impl<'m> Net<'m> {
         let mut seen = vec![false; n];
         // With data centers each origin may enter somewhere else: every
         // entry is a root (the first, `traffic.to`, as without them).
-        let mut stack: Vec<(usize, bool)> = roots(model).into_iter().rev().map(|r| (r, false)).collect();
+        let mut stack: Vec<(usize, bool)> =
+            roots(model).into_iter().rev().map(|r| (r, false)).collect();
         while let Some((x, done)) = stack.pop() {
             if done {
                 order.push(x);

@@ -6,14 +6,16 @@
 use super::model::{Dns, DnsPolicy};
 use crate::model::{DcId, Model};
 use crate::queueing::geo::{add_place, placement};
-use crate::queueing::{Eval, EvalCtx, KindEstimate, Net};
 use crate::queueing::net::Flow;
+use crate::queueing::{Eval, EvalCtx, KindEstimate, Net};
 
 impl KindEstimate for Dns {
     fn route(&self, x: usize, net: &mut Net) {
         let shares = super::entry_shares(self, net.model);
         for c in 0..net.model.traffic.classes.len() {
-            let Some(f) = net.flow(x, c).cloned() else { continue };
+            let Some(f) = net.flow(x, c).cloned() else {
+                continue;
+            };
             for (e, &share) in self.to.iter().zip(&shares) {
                 if share > 0.0 {
                     let g = Flow {
