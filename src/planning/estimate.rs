@@ -362,12 +362,15 @@ fn geo(
         ));
     }
     notes.push(
-        "data centers: each call and its reply cross once (`within`, or the link's latency);          origins enter by the DNS's policy with every entry point up and pay their latency          both ways"
+        "data centers: each call and its reply cross once (`within`, or the link's latency); \
+         origins enter by the DNS's policy with every entry point up and pay their latency \
+         both ways"
             .into(),
     );
     if geo.links.iter().any(|l| l.bandwidth_bps.is_some()) {
         notes.push(
-            "links: each direction an M/D/1 at its mean message size (Pollaczek-Khinchine;              approximate when sizes are mixed)"
+            "links: each direction an M/D/1 at its mean message size (Pollaczek-Khinchine; \
+             approximate when sizes are mixed)"
                 .into(),
         );
     }

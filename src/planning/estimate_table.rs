@@ -230,13 +230,14 @@ fn geo_tables(out: &mut String, g: &GeoEstimate) {
         );
     }
     if let Some(total) = g.cost_per_hour() {
-        let _ = writeln!(
-            out,
-            "cost: {}/h (sizes {}/h with price factors, egress {}/h)",
-            fixed(total, 4),
-            fixed(g.sizes_per_hour.unwrap_or(0.0), 4),
-            fixed(g.egress_per_hour.unwrap_or(0.0), 4)
-        );
+        let mut parts = Vec::new();
+        if let Some(s) = g.sizes_per_hour {
+            parts.push(format!("sizes {}/h with price factors", fixed(s, 4)));
+        }
+        if let Some(e) = g.egress_per_hour {
+            parts.push(format!("egress {}/h", fixed(e, 4)));
+        }
+        let _ = writeln!(out, "cost: {}/h ({})", fixed(total, 4), parts.join(", "));
     }
 }
 
