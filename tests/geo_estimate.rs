@@ -279,3 +279,29 @@ fn without_datacenters_there_is_no_geo_estimate() {
     let t = e.end_to_end.unwrap();
     close("no geo mean", t.mean_s, (3.0 * 0.015 + 0.018) / 4.0, 1e-9);
 }
+
+#[test]
+fn nearest_reads_load_the_replica_in_the_callers_dc_and_sync_waits_for_the_link() {
+    // Reads: na's 0.45/s to replica0 (us), eu's 0.3/s to replica1 (eu);
+    // the replica station stands for the busiest, 60% of the reads.
+    let m = geo_model(DnsPolicy::Nearest, link(None, None), Bytes::default());
+    let e = estimate(&m);
+    let db = &e.components[4];
+    close(
+        "busiest replica",
+        db.utilization.unwrap(),
+        0.45 * 0.005 / 64.0,
+        1e-9,
+    );
+    assert_eq!(db.busiest.as_deref(), Some("shard0.replica0"));
+    // Sync: a write waits for the lag and the farthest replica's link
+    // (replica1 in eu, 40 ms from the primary).
+    let mut m = m;
+    if let ComponentKind::Database(d) = &mut m.components[4].kind {
+        d.replication = capsim::model::ReplicationMode::Sync;
+        d.lag = Dist::Constant(ms(2));
+    }
+    let e = estimate(&m);
+    let na = classes(path(US, 15.0)) + 0.25 * 0.042;
+    close("sync na mean", origin_mean(&e, 0), na, 1e-9);
+}
