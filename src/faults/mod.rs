@@ -323,9 +323,7 @@ impl Injector {
                 });
                 (*a, Vec::new(), "calls between them delayed".to_string())
             }
-            FaultKind::Outage { .. }
-            | FaultKind::LinkPartition { .. }
-            | FaultKind::LinkDelay { .. } => {
+            FaultKind::Outage { .. } | FaultKind::LinkPartition { .. } | FaultKind::LinkDelay { .. } => {
                 unimplemented!("in progress")
             }
             FaultKind::RandomCrash {
@@ -399,9 +397,7 @@ impl Injector {
                 self.links.retain(|l| l.fault != index);
             }
             FaultKind::Flush { .. } | FaultKind::RandomCrash { .. } => return,
-            FaultKind::Outage { .. }
-            | FaultKind::LinkPartition { .. }
-            | FaultKind::LinkDelay { .. } => {
+            FaultKind::Outage { .. } | FaultKind::LinkPartition { .. } | FaultKind::LinkDelay { .. } => {
                 unimplemented!("in progress")
             }
         }

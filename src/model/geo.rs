@@ -110,16 +110,12 @@ impl Geo {
     /// `from` to `to` takes on it (0: `a` to `b`); `None` without one (or
     /// when they are the same).
     pub fn link_between(&self, from: DcId, to: DcId) -> Option<(usize, usize)> {
-        self.links
-            .iter()
-            .position(|l| l.a == from && l.b == to)
-            .map(|i| (i, 0))
-            .or_else(|| {
-                self.links
-                    .iter()
-                    .position(|l| l.a == to && l.b == from)
-                    .map(|i| (i, 1))
-            })
+        self.links.iter().position(|l| l.a == from && l.b == to).map(|i| (i, 0)).or_else(|| {
+            self.links
+                .iter()
+                .position(|l| l.a == to && l.b == from)
+                .map(|i| (i, 1))
+        })
     }
 
     /// Mean one-way latency from data center `from` to `to`, in seconds:
@@ -144,11 +140,7 @@ impl Geo {
     /// A direction's name in `links.csv`: `us-east -> eu-west`.
     pub fn direction_name(&self, link: usize, direction: usize) -> String {
         let l = &self.links[link];
-        let (from, to) = if direction == 0 {
-            (l.a, l.b)
-        } else {
-            (l.b, l.a)
-        };
+        let (from, to) = if direction == 0 { (l.a, l.b) } else { (l.b, l.a) };
         format!(
             "{} -> {}",
             self.datacenters[from as usize].name, self.datacenters[to as usize].name

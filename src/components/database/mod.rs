@@ -323,9 +323,7 @@ impl Database {
             };
             (dist, slot == primary)
         };
-        let live: Vec<usize> = (0..per_shard)
-            .filter(|&s| self.faults.is_up(base + s))
-            .collect();
+        let live: Vec<usize> = (0..per_shard).filter(|&s| self.faults.is_up(base + s)).collect();
         let Some(best) = live.iter().map(|&s| rank(s)).min() else {
             return primary as u32;
         };

@@ -95,10 +95,7 @@ pub struct Dns {
 impl Dns {
     /// The DNS `at` describes.
     pub fn build(m: &DnsModel, at: &super::Assembly) -> Dns {
-        let instances: Vec<u32> =
-            m.to.iter()
-                .map(|&e| at.other(e).fault_instances())
-                .collect();
+        let instances: Vec<u32> = m.to.iter().map(|&e| at.other(e).fault_instances()).collect();
         let all_up = if m.to.len() >= 64 {
             u64::MAX
         } else {
@@ -167,10 +164,7 @@ impl Dns {
                         return e;
                     }
                 }
-                (0..self.to.len())
-                    .rev()
-                    .find(|&e| weight(e) > 0.0)
-                    .unwrap_or(0)
+                (0..self.to.len()).rev().find(|&e| weight(e) > 0.0).unwrap_or(0)
             }
         }
     }
