@@ -52,11 +52,26 @@
 //!   and by cache hits; the variance sums the tiers' variances (independent
 //!   tiers). p50 and p99 are those of a gamma distribution with that mean
 //!   and variance (exact for M/M/1's exponential response time).
+//! - **Data centers** (only with `datacenters`; see `queueing::geo`). Each
+//!   call and its reply cross once: `within` inside a data center, the
+//!   link's latency (its mean, its variance added per crossing) between
+//!   two; a database's calls mixed over the nodes they go to (`nearest`
+//!   from the caller's data center). Each origin's requests enter where
+//!   its DNS's policy sends them (`nearest`: its nearest entry point;
+//!   `weighted`: by weight; `failover`: the first, every entry point up)
+//!   and pay the origin's latency both ways; the end-to-end figures mix
+//!   the origins by share. A link direction with `bandwidth` is an M/D/1
+//!   at its mean message size (Pollaczek-Khinchine wait; approximate for
+//!   mixed sizes). Cost: the sizes (price factors applied) plus the bytes
+//!   across priced links.
 //! - Client timeouts and retries, call guards, breakers, rate limits,
 //!   faults, sessions and health checks are ignored (and said so).
 
 use crate::model::{Arrivals, Model};
-pub use crate::queueing::{ComponentEstimate, erlang_c, gamma_quantile};
+pub use crate::queueing::{
+    ComponentEstimate, GeoEstimate, HopEstimate, LinkEstimate, OriginEstimate, erlang_c,
+    gamma_quantile,
+};
 use crate::queueing::{
     Eval, EvalCtx, Ignored, Mom, MvaNet, Net, Waits, fmt_ms, fmt_rate, mix, mva,
 };
@@ -80,12 +95,16 @@ pub struct Estimate {
     /// Whether the open rate changes over the run (the estimate is then for
     /// its peak only, and a whole run's figures are lower).
     pub varying_rate: bool,
+    /// With data centers: the origins, hops, links and cost; `None`
+    /// without them.
+    pub geo: Option<GeoEstimate>,
 }
 
 impl Estimate {
     /// Whether some tier is at or past saturation (no steady state).
     pub fn saturated(&self) -> bool {
         self.components.iter().any(|c| c.saturated)
+            || self.geo.as_ref().is_some_and(|g| g.saturated())
     }
 
     /// The method and the rate, for one-line reports: `M/G/c, 1200 rps`,
@@ -183,6 +202,10 @@ fn mva_net(net: &Net) -> MvaNet {
             .estimate()
             .mva(x, net, rate, &mut into);
     }
+    if net.model.geo.is_some() {
+        // The network's latency is a pure delay to MVA.
+        into.delay += crate::queueing::geo::pure_delay(net);
+    }
     into
 }
 
@@ -275,27 +298,83 @@ fn rows(
     components
 }
 
-/// The end-to-end latency at the entry, classes mixed by weight; `None`
-/// when some class has no response time or the moments are not finite.
+/// The end-to-end latency at the entry, classes mixed by weight (with
+/// data centers, origins by share too, each through its entry points);
+/// `None` when some class has no response time or the moments are not
+/// finite.
 fn end_to_end(model: &Model, evals: &[Option<Eval>]) -> Option<EndToEnd> {
     let root = model.traffic.to as usize;
     let total_w: f64 = model.traffic.classes.iter().map(|c| c.weight).sum();
-    evals[root].as_ref().and_then(|e| {
-        let mut parts = Vec::new();
-        for (c, class) in model.traffic.classes.iter().enumerate() {
-            parts.push((class.weight / total_w, e.resp[c]?));
+    let mut parts = Vec::new();
+    match &model.geo {
+        None => {
+            let e = evals[root].as_ref()?;
+            for (c, class) in model.traffic.classes.iter().enumerate() {
+                parts.push((class.weight / total_w, e.resp[c]?));
+            }
         }
-        let m = mix(&parts);
-        if !m.mean.is_finite() || !m.var.is_finite() {
-            return None;
+        Some(geo) => {
+            let resp = |x: usize, c: usize| evals[x].as_ref().and_then(|e| e.resp[c]);
+            for (o, origin) in geo.origins.iter().enumerate() {
+                for (c, class) in model.traffic.classes.iter().enumerate() {
+                    let m = crate::queueing::geo::origin_response(model, o, c, &resp)?;
+                    parts.push((origin.share * class.weight / total_w, m));
+                }
+            }
         }
-        Some(EndToEnd {
-            mean_s: m.mean,
-            p50_s: gamma_quantile(m.mean, m.var, 0.5),
-            p99_s: gamma_quantile(m.mean, m.var, 0.99),
-            sd_s: m.var.sqrt(),
-        })
+    }
+    fit(mix(&parts))
+}
+
+/// The gamma fit of a response time's moments; `None` when they are not
+/// finite.
+fn fit(m: Mom) -> Option<EndToEnd> {
+    if !m.mean.is_finite() || !m.var.is_finite() {
+        return None;
+    }
+    Some(EndToEnd {
+        mean_s: m.mean,
+        p50_s: gamma_quantile(m.mean, m.var, 0.5),
+        p99_s: gamma_quantile(m.mean, m.var, 0.99),
+        sd_s: m.var.sqrt(),
     })
+}
+
+/// With data centers: the origins, hops, links and cost at `lambda`,
+/// warning of saturated links and noting the approximations.
+fn geo(
+    net: &Net,
+    lambda: f64,
+    evals: &[Option<Eval>],
+    warnings: &mut Vec<String>,
+    notes: &mut Vec<String>,
+) -> Option<GeoEstimate> {
+    let resp = |x: usize, c: usize| evals[x].as_ref().and_then(|e| e.resp[c]);
+    let g = crate::queueing::geo::estimate(net, lambda, &resp)?;
+    let model = net.model;
+    let geo = model.geo.as_ref()?;
+    for l in g.links.iter().filter(|l| l.saturated) {
+        warnings.push(format!(
+            "link `{}` is past saturation: {} bytes/s offered, {} bytes/s of bandwidth",
+            l.name,
+            fmt_rate(l.bytes_ps),
+            fmt_rate(geo.links[l.link].bandwidth_bps.unwrap_or(0.0) / 8.0)
+        ));
+    }
+    notes.push(
+        "data centers: each call and its reply cross once (`within`, or the link's latency); \
+         origins enter by the DNS's policy with every entry point up and pay their latency \
+         both ways"
+            .into(),
+    );
+    if geo.links.iter().any(|l| l.bandwidth_bps.is_some()) {
+        notes.push(
+            "links: each direction an M/D/1 at its mean message size (Pollaczek-Khinchine; \
+             approximate when sizes are mixed)"
+                .into(),
+        );
+    }
+    Some(g)
 }
 
 /// Estimates `model`'s steady state (see the module's notes).
@@ -319,8 +398,10 @@ pub fn estimate(model: &Model) -> Estimate {
     {
         notes.push(note);
     }
+    let geo = geo(&net, lambda, &evals, &mut warnings, &mut notes);
     let end_to_end = end_to_end(model, &evals);
-    let end_to_end = if components.iter().any(|c| c.saturated) {
+    let links_saturated = geo.as_ref().is_some_and(|g| g.saturated());
+    let end_to_end = if components.iter().any(|c| c.saturated) || links_saturated {
         None
     } else {
         end_to_end
@@ -341,6 +422,7 @@ pub fn estimate(model: &Model) -> Estimate {
             Arrivals::Poisson(s) | Arrivals::Uniform(s) => !s.change_points().is_empty(),
             Arrivals::Closed { .. } => false,
         },
+        geo,
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use super::estimate::Estimate;
+use super::estimate::{Estimate, GeoEstimate, gamma_quantile};
 use crate::model::Model;
 use crate::report::format::fixed;
 use crate::report::table::layout_left;
@@ -112,6 +112,9 @@ pub fn estimate_table(model: &Model, est: &Estimate) -> String {
             let _ = writeln!(out, "end to end: no steady state (a tier is saturated)");
         }
     }
+    if let Some(g) = &est.geo {
+        geo_tables(&mut out, g);
+    }
     if let Some(c) = &est.closed {
         let _ = writeln!(
             out,
@@ -127,6 +130,115 @@ pub fn estimate_table(model: &Model, est: &Estimate) -> String {
         let _ = writeln!(out, "warning: {w}");
     }
     out
+}
+
+/// Lays `rows` out (the first `left` columns left-aligned) under `head`,
+/// indented by two.
+fn block(out: &mut String, head: &str, rows: &[Vec<String>], left: usize) {
+    let _ = writeln!(out, "{head}");
+    for line in layout_left(rows, left).lines() {
+        let _ = writeln!(out, "{}", format!("  {line}").trim_end());
+    }
+}
+
+/// With data centers: a line per origin (its entry points and response
+/// time), the round trip of each call edge, each link direction's load and
+/// the cost with egress.
+fn geo_tables(out: &mut String, g: &GeoEstimate) {
+    let head = |cells: &[&str]| cells.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let mut rows = vec![head(&[
+        "origin",
+        "enters at",
+        "share",
+        "latency ms",
+        "mean ms",
+        "p99 ms",
+    ])];
+    for o in &g.origins {
+        let entries: Vec<String> = o
+            .entries
+            .iter()
+            .map(|(e, s)| {
+                if o.entries.len() == 1 {
+                    e.clone()
+                } else {
+                    format!("{e} {}", pct(Some(*s)))
+                }
+            })
+            .collect();
+        let fit = o
+            .response
+            .filter(|m| m.mean.is_finite() && m.var.is_finite());
+        rows.push(vec![
+            o.name.clone(),
+            entries.join(", "),
+            pct(Some(o.share)),
+            ms(Some(o.entry_latency_s)),
+            ms(fit.map(|m| m.mean)),
+            ms(fit.map(|m| gamma_quantile(m.mean, m.var, 0.99))),
+        ]);
+    }
+    block(
+        out,
+        "per origin (its latency to the entry point both ways; p99 by the gamma fit):",
+        &rows,
+        2,
+    );
+    if !g.hops.is_empty() {
+        let mut rows = vec![head(&["from", "to", "calls/req", "round trip ms"])];
+        for h in &g.hops {
+            rows.push(vec![
+                h.from.clone(),
+                h.to.clone(),
+                fixed(h.calls_per_request, 3),
+                ms(h.round_trip_s),
+            ]);
+        }
+        block(out, "hops (a call and its reply):", &rows, 2);
+    }
+    if let Some(n) = g.network_s {
+        let _ = writeln!(
+            out,
+            "network: {} ms per request on hops and entry latency",
+            ms(Some(n))
+        );
+    }
+    if !g.links.is_empty() {
+        let mut rows = vec![head(&[
+            "direction",
+            "messages/s",
+            "bytes/s",
+            "util",
+            "wait ms",
+            "",
+        ])];
+        for l in &g.links {
+            rows.push(vec![
+                l.name.clone(),
+                fixed(l.messages_rps, 1),
+                fixed(l.bytes_ps, 0),
+                pct(l.utilization),
+                ms(l.wait_s),
+                if l.saturated { "SATURATED" } else { "" }.to_string(),
+            ]);
+        }
+        block(
+            out,
+            "links (per direction; wait: M/D/1 at the mean message size, approximate for mixed sizes):",
+            &rows,
+            1,
+        );
+    }
+    if let Some(total) = g.cost_per_hour() {
+        let mut parts = Vec::new();
+        if let Some(s) = g.sizes_per_hour {
+            parts.push(format!("sizes {}/h with price factors", fixed(s, 4)));
+        }
+        if let Some(e) = g.egress_per_hour {
+            parts.push(format!("egress {}/h", fixed(e, 4)));
+        }
+        let _ = writeln!(out, "cost: {}/h ({})", fixed(total, 4), parts.join(", "));
+    }
 }
 
 /// The line `capsim run` prints under a summary table: the estimate's p50

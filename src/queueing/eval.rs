@@ -163,6 +163,18 @@ impl<'a> EvalCtx<'a> {
         self.done[callee].as_ref().and_then(|e| e.resp[c])
     }
 
+    /// Class `c`'s response time of a call from the component to `callee`
+    /// as the caller waits for it: the callee's response time plus, with
+    /// data centers, the call's round trip over the network; `None` when
+    /// not reached or past saturation (a link it crosses too).
+    pub fn call_resp(&self, callee: usize, c: usize) -> Option<Mom> {
+        let r = self.resp_of(callee, c)?;
+        if self.net.model.geo.is_none() {
+            return Some(r);
+        }
+        super::geo::round_trip(self.net, self.x, callee, c, self.lambda).map(|h| r + h)
+    }
+
     /// The row of `callee`, once evaluated.
     pub fn row_of(&self, callee: usize) -> Option<&'a ComponentEstimate> {
         self.done[callee].as_ref().map(|e| &e.row)

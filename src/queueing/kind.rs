@@ -8,7 +8,7 @@ use super::eval::{ComponentEstimate, Eval, EvalCtx};
 use super::mva::MvaNet;
 use super::net::{Line, Net};
 use crate::components::KindModel;
-use crate::model::Dist;
+use crate::model::{DcId, Dist, Model};
 
 /// What the estimate leaves out of a scenario, gathered kind by kind; the
 /// estimate says so in one note.
@@ -71,6 +71,20 @@ pub trait KindEstimate: KindModel {
     /// optimistic because MVA leaves out what it does (simultaneous
     /// possession), `row` its estimate.
     fn possession(&self, _row: &ComponentEstimate, _x: f64) -> Option<String> {
+        None
+    }
+
+    /// With data centers: where component `y` (of this kind) serves class
+    /// `c`'s calls from a caller in data center `from`, as shares of its
+    /// calls per data center (they sum to 1). By default where it stands.
+    fn places(&self, y: usize, net: &Net, _c: usize, _from: DcId) -> Vec<(DcId, f64)> {
+        vec![(super::geo::placement(net.model, y), 1.0)]
+    }
+
+    /// With data centers, for a kind that picks each request's entry point
+    /// (a DNS): the components origin `o`'s requests enter at, with their
+    /// shares; `None`: the requests are served here.
+    fn entry_split(&self, _model: &Model, _o: usize) -> Option<Vec<(usize, f64)>> {
         None
     }
 

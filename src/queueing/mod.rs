@@ -8,6 +8,7 @@
 
 pub mod eval;
 pub mod gamma;
+pub mod geo;
 pub mod keys;
 pub mod kind;
 pub mod moments;
@@ -17,6 +18,7 @@ pub mod station;
 
 pub use eval::{ComponentEstimate, Eval, EvalCtx, fmt_ms, fmt_rate};
 pub use gamma::gamma_quantile;
+pub use geo::{DirLoad, GeoEstimate, HopEstimate, LinkEstimate, OriginEstimate};
 pub use keys::{EXACT_KEYS, KeySpace};
 pub use kind::{Ignored, KindEstimate};
 pub use moments::{Mom, mix};

@@ -76,6 +76,15 @@ pub struct Net<'m> {
     lines: HashMap<usize, Line>,
     /// Per component, per class: requests a second at unit total rate.
     pub rates: Vec<Vec<f64>>,
+    /// With data centers: every call edge (caller, callee) and its calls a
+    /// second per class at unit total rate, in the order first sent.
+    pub edges: Vec<(usize, usize, Vec<f64>)>,
+    /// With data centers: per link, per direction, what crosses it at unit
+    /// total rate.
+    pub link_loads: Vec<[super::geo::DirLoad; 2]>,
+    /// The component being routed (the caller of what is sent now);
+    /// `None` while the entry is fed.
+    current: Option<usize>,
 }
 
 impl<'m> Net<'m> {
@@ -86,7 +95,10 @@ impl<'m> Net<'m> {
         // Depth-first post-order from the entry, reversed: callers first.
         let mut order = Vec::new();
         let mut seen = vec![false; n];
-        let mut stack = vec![(model.traffic.to as usize, false)];
+        // With data centers each origin may enter somewhere else: every
+        // entry is a root (the first, `traffic.to`, as without them).
+        let mut stack: Vec<(usize, bool)> =
+            roots(model).into_iter().rev().map(|r| (r, false)).collect();
         while let Some((x, done)) = stack.pop() {
             if done {
                 order.push(x);
@@ -118,8 +130,14 @@ impl<'m> Net<'m> {
             kept: (0..n).map(|_| None).collect(),
             lines,
             rates: vec![vec![0.0; classes]; n],
+            edges: Vec::new(),
+            link_loads: Vec::new(),
+            current: None,
         };
         net.route();
+        if model.geo.is_some() {
+            net.link_loads = super::geo::link_loads(&net);
+        }
         net
     }
 
@@ -129,10 +147,24 @@ impl<'m> Net<'m> {
         let total_w: f64 = model.traffic.classes.iter().map(|c| c.weight).sum();
         let root = model.traffic.to as usize;
         for (c, class) in model.traffic.classes.iter().enumerate() {
-            self.flows[root][c] = Some(Flow {
-                scale: class.weight / total_w,
-                thin: None,
-            });
+            match &model.geo {
+                None => {
+                    self.flows[root][c] = Some(Flow {
+                        scale: class.weight / total_w,
+                        thin: None,
+                    })
+                }
+                // Each origin's share enters where its requests go first.
+                Some(geo) => {
+                    for o in &geo.origins {
+                        let f = Flow {
+                            scale: class.weight / total_w * o.share,
+                            thin: None,
+                        };
+                        merge(&mut self.flows[o.to as usize][c], f);
+                    }
+                }
+            }
         }
         for &x in &self.order.clone() {
             for c in 0..model.traffic.classes.len() {
@@ -140,8 +172,28 @@ impl<'m> Net<'m> {
                     .as_ref()
                     .map_or(0.0, |f| self.keys.rate(c, f));
             }
+            self.current = Some(x);
             kind(model, x).route(x, self);
         }
+        self.current = None;
+    }
+
+    /// With data centers: counts `f` as calls of class `c` from the
+    /// component being routed to `to`.
+    fn record(&mut self, to: usize, c: usize, f: &Flow) {
+        let Some(from) = self.current.filter(|_| self.model.geo.is_some()) else {
+            return;
+        };
+        let rate = self.keys.rate(c, f);
+        let classes = self.model.traffic.classes.len();
+        let i = match self.edges.iter().position(|e| e.0 == from && e.1 == to) {
+            Some(i) => i,
+            None => {
+                self.edges.push((from, to, vec![0.0; classes]));
+                self.edges.len() - 1
+            }
+        };
+        self.edges[i].2[c] += rate;
     }
 
     /// Class `c`'s flow at component `x`, if any reaches it.
@@ -151,6 +203,7 @@ impl<'m> Net<'m> {
 
     /// Adds `f` to class `c`'s flow at component `to`.
     pub fn send(&mut self, to: usize, c: usize, f: Flow) {
+        self.record(to, c, &f);
         merge(&mut self.flows[to][c], f);
     }
 
@@ -158,6 +211,7 @@ impl<'m> Net<'m> {
     pub fn pass(&mut self, from: usize, to: usize) {
         for c in 0..self.model.traffic.classes.len() {
             if let Some(f) = self.flows[from][c].clone() {
+                self.record(to, c, &f);
                 merge(&mut self.flows[to][c], f);
             }
         }
@@ -197,6 +251,20 @@ impl<'m> Net<'m> {
     pub fn line(&self, x: usize) -> Option<&Line> {
         self.lines.get(&x)
     }
+}
+
+/// Where requests enter: `traffic.to`, then (with data centers) each
+/// origin's first component not named yet.
+fn roots(model: &Model) -> Vec<usize> {
+    let mut roots = vec![model.traffic.to as usize];
+    if let Some(geo) = &model.geo {
+        for o in &geo.origins {
+            if !roots.contains(&(o.to as usize)) {
+                roots.push(o.to as usize);
+            }
+        }
+    }
+    roots
 }
 
 /// Component `x`'s kind, as the estimate sees it.

@@ -114,10 +114,10 @@ impl KindEstimate for Cache {
                 }
                 let h = cf.hit[c];
                 out.resp[c] = match class.op {
-                    Op::Write => at.resp_of(miss_to, c).map(|r| look + r),
+                    Op::Write => at.call_resp(miss_to, c).map(|r| look + r),
                     Op::Read if h >= 1.0 => Some(look),
                     Op::Read => at
-                        .resp_of(miss_to, c)
+                        .call_resp(miss_to, c)
                         .map(|r| mix(&[(h, look), (1.0 - h, look + r + look)])),
                 };
             }

@@ -4,7 +4,8 @@
 
 use super::model::{Database, ReadFrom, ReplicationMode};
 use crate::engine::name_hash;
-use crate::model::{Dist, Op, Partition, Partitioner};
+use crate::model::{ComponentId, DcId, Dist, Geo, Op, Partition, Partitioner};
+use crate::queueing::geo::add_place;
 use crate::queueing::{
     EXACT_KEYS, Eval, EvalCtx, KindEstimate, Mom, MvaNet, MvaStation, Net, Station, fmt_rate, mix,
     station,
@@ -14,6 +15,24 @@ use crate::queueing::{
 pub struct DbFlow {
     /// `per_class[class][shard]`: requests a second at unit total rate.
     pub per_class: Vec<Vec<f64>>,
+    /// With data centers: where reads go within a shard, by slot (0: the
+    /// primary), per class and (last) of all reads, from the callers' data
+    /// centers; `None` without them (reads split by `read_from` alone).
+    pub read_slots: Option<Vec<Vec<f64>>>,
+}
+
+impl DbFlow {
+    /// The share of a shard's reads at its primary and at its busiest
+    /// replica, of class `c` or (`None`) of all reads; `even` without data
+    /// centers.
+    fn split(&self, c: Option<usize>, even: (f64, f64)) -> (f64, f64) {
+        let Some(slots) = &self.read_slots else {
+            return even;
+        };
+        let s = &slots[c.unwrap_or(slots.len() - 1)];
+        let busiest = s.iter().skip(1).copied().fold(0.0, f64::max);
+        (s[0], busiest)
+    }
 }
 
 /// A database's nodes as stations, shard by shard.
@@ -29,6 +48,100 @@ struct Nodes {
 }
 
 impl Database {
+    /// With data centers: the slots of a shard (0: its primary) a class-`op`
+    /// call from a caller in `from` goes to, each taken alike, as the
+    /// runtime picks with every node up: writes the primary; reads by
+    /// `read_from`, `nearest` the nodes of least mean latency from the
+    /// caller (`within` in its own data center), replicas before the
+    /// primary.
+    fn slots_for(&self, geo: &Geo, y: usize, shard: u32, op: Op, from: DcId) -> Vec<u32> {
+        let per = 1 + self.replicas;
+        let replicas: Vec<u32> = (1..per).collect();
+        match (op, self.read_from) {
+            (Op::Write, _) | (Op::Read, ReadFrom::Primary) => vec![0],
+            (Op::Read, ReadFrom::Replicas) if self.replicas > 0 => replicas,
+            (Op::Read, ReadFrom::Replicas) => vec![0],
+            (Op::Read, ReadFrom::Any) => (0..per).collect(),
+            (Op::Read, ReadFrom::Nearest) => {
+                // As the runtime ranks: whole nanoseconds of mean latency,
+                // no link farthest, then the primary after the replicas.
+                let rank = |slot: u32| {
+                    let dc = geo.dc_of(y as ComponentId, shard * per + slot);
+                    let dist = geo
+                        .mean_latency(from, dc)
+                        .map_or(u64::MAX, |s| (s * 1e9) as u64);
+                    (dist, slot == 0)
+                };
+                let best = (0..per).map(rank).min().unwrap_or((0, true));
+                (0..per).filter(|&s| rank(s) == best).collect()
+            }
+        }
+    }
+
+    /// With data centers: per class (then of all reads), the share of a
+    /// shard's reads at each of its slots, from the calls reaching
+    /// component `x` and where each caller stands (shard 0's layout: every
+    /// shard's nodes stand alike).
+    fn read_slots(&self, x: usize, net: &Net) -> Option<Vec<Vec<f64>>> {
+        let geo = net.model.geo.as_ref()?;
+        let per = (1 + self.replicas) as usize;
+        let classes = &net.model.traffic.classes;
+        let mut out = vec![vec![0.0; per]; classes.len() + 1];
+        let mut totals = vec![0.0; classes.len() + 1];
+        for (from, _, rates) in net.edges.iter().filter(|e| e.1 == x) {
+            let dc = crate::queueing::geo::placement(net.model, *from);
+            for (c, &r) in rates.iter().enumerate() {
+                if classes[c].op != Op::Read || r <= 0.0 {
+                    continue;
+                }
+                let slots = self.slots_for(geo, x, 0, Op::Read, dc);
+                for &slot in &slots {
+                    let w = r / slots.len() as f64;
+                    out[c][slot as usize] += w;
+                    out[classes.len()][slot as usize] += w;
+                }
+                totals[c] += r;
+                totals[classes.len()] += r;
+            }
+        }
+        let even = self.read_shares();
+        for (shares, total) in out.iter_mut().zip(&totals) {
+            if *total > 0.0 {
+                shares.iter_mut().for_each(|s| *s /= total);
+            } else {
+                // No reads from anywhere: as without data centers.
+                shares[0] = even.0;
+                shares.iter_mut().skip(1).for_each(|s| *s = even.1);
+            }
+        }
+        Some(out)
+    }
+
+    /// With data centers: what the link between a shard's primary and its
+    /// replicas adds to the lag a write's reply waits for, mean seconds:
+    /// `sync` the farthest replica's, `semi_sync` the nearest's (the mean
+    /// of the max or min of the draws is taken as the max or min of the
+    /// means: exact for constant latencies); 0 inside one data center.
+    fn crossing_lag(&self, at: &EvalCtx) -> f64 {
+        let Some(geo) = &at.model().geo else {
+            return 0.0;
+        };
+        let y = at.x as ComponentId;
+        let primary = geo.dc_of(y, 0);
+        let extra = (1..=self.replicas).map(|slot| {
+            let dc = geo.dc_of(y, slot);
+            match geo.link_between(primary, dc) {
+                Some((l, _)) if dc != primary => geo.links[l].latency.mean(),
+                _ => 0.0,
+            }
+        });
+        match self.replication {
+            ReplicationMode::Sync => extra.fold(0.0, f64::max),
+            ReplicationMode::SemiSync => extra.fold(f64::INFINITY, f64::min).min(f64::MAX),
+            ReplicationMode::Async => 0.0,
+        }
+    }
+
     /// The share of a shard's reads at its primary, and at each replica.
     fn read_shares(&self) -> (f64, f64) {
         let reps = self.replicas as f64;
@@ -59,7 +172,7 @@ impl Database {
     /// Every shard's primary and replicas at these loads.
     fn stations(&self, at: &EvalCtx, reads: &[f64], writes: &[f64]) -> Nodes {
         let (rt, wt) = (Mom::of(&self.read_time), Mom::of(&self.write_time));
-        let (p_share, r_share) = self.read_shares();
+        let (p_share, r_share) = at.net.kept::<DbFlow>(at.x).split(None, self.read_shares());
         let shards = self.shards as usize;
         let workers = u64::from(self.workers);
         let mut prim = Vec::with_capacity(shards);
@@ -101,17 +214,17 @@ impl Database {
         let lag = match self.replication {
             ReplicationMode::Async => Mom::ZERO,
             _ => Mom {
-                mean: self.lag.mean(),
+                mean: self.lag.mean() + self.crossing_lag(at),
                 var: 0.0,
             },
         };
-        let (p_share, _) = self.read_shares();
         let lambda = at.lambda;
         let mut wait_parts = Vec::new();
         for (c, class) in at.classes().iter().enumerate() {
             if at.rates[c] <= 0.0 {
                 continue;
             }
+            let (p_share, _) = df.split(Some(c), self.read_shares());
             let mut parts = Vec::new();
             for s in 0..self.shards as usize {
                 let r = df.per_class[c][s];
@@ -140,6 +253,30 @@ impl Database {
 }
 
 impl KindEstimate for Database {
+    fn places(&self, y: usize, net: &Net, c: usize, from: DcId) -> Vec<(DcId, f64)> {
+        let Some(geo) = &net.model.geo else {
+            return Vec::new();
+        };
+        let op = net.model.traffic.classes[c].op;
+        // Shards weighted by the class's calls to each (equal when none).
+        let per_shard = &net.kept::<DbFlow>(y).per_class[c];
+        let total: f64 = per_shard.iter().sum();
+        let mut out = Vec::new();
+        for shard in 0..self.shards {
+            let w = if total > 0.0 {
+                per_shard[shard as usize] / total
+            } else {
+                1.0 / self.shards as f64
+            };
+            let slots = self.slots_for(geo, y, shard, op, from);
+            for &slot in &slots {
+                let dc = geo.dc_of(y as ComponentId, shard * (1 + self.replicas) + slot);
+                add_place(&mut out, dc, w / slots.len() as f64);
+            }
+        }
+        out
+    }
+
     fn route(&self, x: usize, net: &mut Net) {
         let model = net.model;
         let keys = &net.keys;
@@ -182,7 +319,14 @@ impl KindEstimate for Database {
             }
             per_class.push(v);
         }
-        net.keep(x, DbFlow { per_class });
+        let read_slots = self.read_slots(x, net);
+        net.keep(
+            x,
+            DbFlow {
+                per_class,
+                read_slots,
+            },
+        );
     }
     fn evaluate(&self, at: &EvalCtx, out: &mut Eval, _notes: &mut Vec<String>) {
         out.row.instances = self.nodes();
@@ -213,7 +357,7 @@ impl KindEstimate for Database {
     fn mva(&self, x: usize, net: &Net, _rate: f64, into: &mut MvaNet) {
         let df = net.kept::<DbFlow>(x);
         let reps = self.replicas as f64;
-        let (p_share, r_share) = self.read_shares();
+        let (p_share, r_share) = df.split(None, self.read_shares());
         let (rm, wm) = (self.read_time.mean(), self.write_time.mean());
         for s in 0..self.shards as usize {
             let (mut r, mut w) = (0.0, 0.0);

@@ -3,7 +3,9 @@
 //! every entry point up (by origin share for `nearest`, by weight for
 //! `weighted`, all to the first for `failover`).
 
-use super::model::Dns;
+use super::model::{Dns, DnsPolicy};
+use crate::model::{DcId, Model};
+use crate::queueing::geo::{add_place, placement};
 use crate::queueing::net::Flow;
 use crate::queueing::{Eval, EvalCtx, KindEstimate, Net};
 
@@ -24,6 +26,40 @@ impl KindEstimate for Dns {
                 }
             }
         }
+    }
+
+    fn places(&self, _y: usize, net: &Net, _c: usize, _from: DcId) -> Vec<(DcId, f64)> {
+        // A call to it goes on to an entry point: the hop is to there.
+        let shares = super::entry_shares(self, net.model);
+        let mut out = Vec::new();
+        for (e, &s) in self.to.iter().zip(&shares) {
+            if s > 0.0 {
+                add_place(&mut out, placement(net.model, *e as usize), s);
+            }
+        }
+        out
+    }
+
+    fn entry_split(&self, model: &Model, o: usize) -> Option<Vec<(usize, f64)>> {
+        let to = |e: usize| self.to[e] as usize;
+        Some(match &self.policy {
+            DnsPolicy::Failover => vec![(to(0), 1.0)],
+            DnsPolicy::Nearest => {
+                let first = super::nearest_orders(self, model)
+                    .get(o)
+                    .and_then(|order| order.first().copied())
+                    .unwrap_or(0);
+                vec![(to(first as usize), 1.0)]
+            }
+            DnsPolicy::Weighted(w) => {
+                let total: f64 = w.iter().sum();
+                w.iter()
+                    .enumerate()
+                    .filter(|(_, w)| **w > 0.0)
+                    .map(|(e, w)| (to(e), w / total))
+                    .collect()
+            }
+        })
     }
 
     fn evaluate(&self, at: &EvalCtx, out: &mut Eval, _notes: &mut Vec<String>) {

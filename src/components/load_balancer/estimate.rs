@@ -13,7 +13,7 @@ impl KindEstimate for LoadBalancer {
     fn evaluate(&self, at: &EvalCtx, out: &mut Eval, _notes: &mut Vec<String>) {
         let to = self.to as usize;
         for (c, r) in out.resp.iter_mut().enumerate() {
-            *r = at.resp_of(to, c);
+            *r = at.call_resp(to, c);
         }
         out.row.detail = format!("to {}", at.name_of(to));
     }

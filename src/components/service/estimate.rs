@@ -29,7 +29,7 @@ impl Service {
             let mut h = Some(own);
             for call in &self.calls {
                 if makes(call, c, class.op) {
-                    h = match (h, at.resp_of(call.to as usize, c)) {
+                    h = match (h, at.call_resp(call.to as usize, c)) {
                         (Some(h), Some(r)) => Some(h + r),
                         _ => None,
                     };
