@@ -208,16 +208,20 @@ impl Injector {
         (now, end): (SimTime, Option<SimTime>),
     ) -> u32 {
         let f = &model.faults[index as usize];
-        let loses = |c: ComponentId| {
-            model.components[c as usize]
-                .kind
-                .model()
-                .crash_loses_writes()
+        // What it struck: an outage strikes everything in its data center.
+        let targets = match f.kind {
+            FaultKind::Outage { dc } => in_datacenter(model, dc),
+            _ => vec![(component, instances)],
         };
-        let lost = match f.kind {
-            FaultKind::Crash { .. } | FaultKind::RandomCrash { .. } => loses(component),
-            FaultKind::Outage { dc } => in_datacenter(model, dc).iter().any(|(c, _)| loses(*c)),
-            _ => false,
+        let crashes = matches!(
+            f.kind,
+            FaultKind::Crash { .. } | FaultKind::RandomCrash { .. } | FaultKind::Outage { .. }
+        );
+        let any = |what: fn(&dyn crate::components::KindModel) -> bool| {
+            crashes
+                && targets
+                    .iter()
+                    .any(|(c, _)| what(model.components[*c as usize].kind.model()))
         };
         let row = self.recovery.fault_started(RecoveryRow {
             fault: f.label.clone(),
@@ -228,26 +232,11 @@ impl Injector {
             recovered: None,
             requests_failed: 0,
             requests_timed_out: 0,
-            lost_writes: lost.then_some(0),
-            sessions_lost: match f.kind {
-                FaultKind::Outage { dc } => in_datacenter(model, dc).iter().any(|(c, _)| {
-                    keeps_local_sessions(
-                        model,
-                        *c,
-                        &FaultKind::Crash {
-                            component: *c,
-                            instances: Vec::new(),
-                        },
-                    )
-                }),
-                _ => keeps_local_sessions(model, component, &f.kind),
-            }
-            .then_some(0),
+            // A crash of a primary can lose acknowledged writes; of a
+            // service keeping sessions on its instances, sessions.
+            lost_writes: any(|k| k.crash_loses_writes()).then_some(0),
+            sessions_lost: any(|k| k.crash_loses_sessions()).then_some(0),
         });
-        let mut targets = vec![(component, instances)];
-        if let FaultKind::Outage { dc } = f.kind {
-            targets = in_datacenter(model, dc);
-        }
         self.occurrences.push(Occurrence {
             row,
             targets,
@@ -710,16 +699,4 @@ fn in_datacenter(model: &Model, dc: crate::model::DcId) -> Vec<(ComponentId, Vec
         }
     }
     out
-}
-
-/// Whether a fault of `kind` on `component` can lose sessions: a crash of a
-/// service that keeps them on its instances.
-fn keeps_local_sessions(model: &Model, component: ComponentId, kind: &FaultKind) -> bool {
-    matches!(
-        kind,
-        FaultKind::Crash { .. } | FaultKind::RandomCrash { .. }
-    ) && model.components[component as usize]
-        .kind
-        .model()
-        .crash_loses_sessions()
 }
