@@ -104,6 +104,9 @@ pub struct RunResult {
     pub cost_total: Option<f64>,
     /// Links, data centers and origins; `None` without `datacenters`.
     pub geo: Option<Box<crate::metrics::GeoResult>>,
+    /// Databases of another topology than primary/replica (`multi_primary`,
+    /// `ring`, `quorum`); `None` without one.
+    pub replication: Option<Box<crate::metrics::ReplicationResult>>,
 }
 
 /// A run in progress.
@@ -503,6 +506,8 @@ impl<'m> Simulation<'m> {
             scaling_log,
             breaker_log,
             sessions_lost,
+            replication,
+            replication_log,
         } = ending;
         let measured = (self.model.duration - self.model.warmup).as_secs_f64();
         let geo = self.geo_result(measured);
@@ -518,7 +523,11 @@ impl<'m> Simulation<'m> {
         if self.model.has_breakers() {
             log.extend(breaker_log);
         }
-        if self.model.has_breakers() || !scaling_log.is_empty() {
+        let replicated = !replication.totals.is_empty();
+        if replicated {
+            log.extend(replication_log);
+        }
+        if self.model.has_breakers() || !scaling_log.is_empty() || replicated {
             log.extend(scaling_log);
             // Stable: each source's events at one instant keep their order.
             log.sort_by_key(|e| e.time);
@@ -572,6 +581,7 @@ impl<'m> Simulation<'m> {
             cost_per_hour,
             cost_total,
             geo,
+            replication: replicated.then(|| Box::new(replication)),
         }
     }
 }

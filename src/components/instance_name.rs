@@ -21,6 +21,14 @@ pub enum Label {
         /// The shard.
         shard: u32,
     },
+    /// A node of a database whose nodes are equal (`multi_primary`, `ring`,
+    /// `quorum`): `shard0.node1`.
+    ShardNode {
+        /// The shard.
+        shard: u32,
+        /// The node within the shard, from 0.
+        node: u32,
+    },
     /// A database shard's replica: `shard2.replica1`.
     Replica {
         /// The shard.
@@ -37,6 +45,7 @@ impl fmt::Display for Label {
             Label::Node(i) => write!(f, "node{i}"),
             Label::Primary { shard } => write!(f, "shard{shard}.primary"),
             Label::Replica { shard, replica } => write!(f, "shard{shard}.replica{replica}"),
+            Label::ShardNode { shard, node } => write!(f, "shard{shard}.node{node}"),
         }
     }
 }
@@ -54,7 +63,8 @@ fn number(s: &str) -> Option<u32> {
 impl FromStr for Label {
     type Err = ();
 
-    /// Reads `3`, `node1`, `shard0.primary` or `shard2.replica1`.
+    /// Reads `3`, `node1`, `shard0.primary`, `shard2.replica1` or
+    /// `shard0.node1`.
     fn from_str(s: &str) -> Result<Label, ()> {
         if let Some(i) = number(s) {
             return Ok(Label::Index(i));
@@ -66,6 +76,9 @@ impl FromStr for Label {
         let shard = shard.strip_prefix("shard").and_then(number).ok_or(())?;
         if role == "primary" {
             return Ok(Label::Primary { shard });
+        }
+        if let Some(node) = role.strip_prefix("node").and_then(number) {
+            return Ok(Label::ShardNode { shard, node });
         }
         let replica = role.strip_prefix("replica").and_then(number).ok_or(())?;
         Ok(Label::Replica { shard, replica })
@@ -127,6 +140,7 @@ mod tests {
             "cache.node1",
             "db.shard0.primary",
             "db.shard2.replica1",
+            "db.shard1.node2",
             "lb",
         ] {
             let n: InstanceName = s.parse().expect(s);
@@ -156,6 +170,7 @@ mod tests {
             any::<u32>().prop_map(|shard| Label::Primary { shard }),
             (any::<u32>(), any::<u32>())
                 .prop_map(|(shard, replica)| Label::Replica { shard, replica }),
+            (any::<u32>(), any::<u32>()).prop_map(|(shard, node)| Label::ShardNode { shard, node }),
         ]
     }
 

@@ -213,6 +213,22 @@ pub struct Ending {
     pub breaker_log: Vec<crate::metrics::LoggedEvent>,
     /// Sessions lost after warm-up, when some component keeps sessions.
     pub sessions_lost: Option<u64>,
+    /// Databases of another topology than primary/replica: their rows and
+    /// totals (empty without one).
+    pub replication: crate::metrics::ReplicationResult,
+    /// Their events (held and resumed replication, ring and quorum state),
+    /// in time order per database.
+    pub replication_log: Vec<crate::metrics::LoggedEvent>,
+}
+
+/// What a fault cut or healed between parts of a component: a link between
+/// data centers, or two of its own nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cut {
+    /// The link (index into the model's `geo.links`).
+    Link(u16),
+    /// Two nodes of the component (`partition: [db.shard0.node0, ...]`).
+    Nodes(u32, u32),
 }
 
 /// A running component: what the simulation, the fault injector and the
@@ -287,6 +303,13 @@ pub trait Runtime {
 
     /// Instance `i` is repaired; true if it serves again.
     fn restore(&mut self, i: u32, ctx: &mut super::Ctx) -> bool;
+
+    /// A partition starts (`cut`) or heals between parts of it: a link its
+    /// nodes replicate over, or two of its nodes. Only a database whose
+    /// nodes replicate to each other cares.
+    fn cut(&mut self, what: Cut, cut: bool, ctx: &mut super::Ctx) {
+        let _ = (what, cut, ctx);
+    }
 
     /// Instance `i` loses every entry it holds (a cache's `flush`).
     fn flush(&mut self, i: u32) {

@@ -172,6 +172,11 @@ impl Component {
         each!(self, c => Runtime::restore(c, i, ctx))
     }
 
+    /// A partition starts or heals between parts of it.
+    pub fn cut(&mut self, what: super::kind::Cut, cut: bool, ctx: &mut Ctx) {
+        each!(self, c => Runtime::cut(c, what, cut, ctx))
+    }
+
     /// Instance `i` loses every entry it holds.
     pub fn flush(&mut self, i: u32) {
         each!(self, c => Runtime::flush(c, i))

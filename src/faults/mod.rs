@@ -10,7 +10,7 @@
 //! never calls it on the hot path.
 
 use crate::components::kind::FailoverEvent;
-use crate::components::kind::Happened;
+use crate::components::kind::{Cut, Happened};
 use crate::components::{CallId, Ctx, Event, System};
 use crate::engine::{SimTime, Stream};
 use crate::metrics::{EventKind, LoggedEvent, Outcome, RecoveryRow, RecoveryTracker};
@@ -354,7 +354,18 @@ impl Injector {
                 if let Some(net) = &mut system.network {
                     net.partition(*link, true);
                 }
+                for part in &mut system.parts {
+                    part.cut(Cut::Link(*link), true, ctx);
+                }
                 (0, Vec::new(), "the link carries nothing".to_string())
+            }
+            FaultKind::NodePartition { component, a, b } => {
+                system.parts[*component as usize].cut(Cut::Nodes(*a, *b), true, ctx);
+                (
+                    *component,
+                    vec![*a, *b],
+                    "replication between them held".to_string(),
+                )
             }
             FaultKind::LinkDelay { link, extra } => {
                 if let Some(net) = &mut system.network {
@@ -447,6 +458,12 @@ impl Injector {
                 if let Some(net) = &mut system.network {
                     net.partition(*link, false);
                 }
+                for part in &mut system.parts {
+                    part.cut(Cut::Link(*link), false, ctx);
+                }
+            }
+            FaultKind::NodePartition { component, a, b } => {
+                system.parts[*component as usize].cut(Cut::Nodes(*a, *b), false, ctx);
             }
             FaultKind::LinkDelay { link, .. } => {
                 if let Some(net) = &mut system.network {

@@ -38,6 +38,20 @@ pub enum EventKind {
     DnsDown,
     /// A DNS's health check marked an entry point up again.
     DnsUp,
+    /// Replication between two nodes of a database stopped: a partition
+    /// holds it (a split brain, with `multi_primary` or `ring`).
+    ReplicationHeld,
+    /// Replication held by a partition goes on, the backlog in order.
+    ReplicationResumed,
+    /// A ring node crashed: writes stop at it until it is back.
+    RingBroken,
+    /// The ring's node is back: it applies and forwards what waited.
+    RingRepaired,
+    /// Fewer nodes of a quorum shard are up than a write (or a read) needs:
+    /// those fail.
+    QuorumLost,
+    /// Enough nodes are up again for writes and reads.
+    QuorumRegained,
 }
 
 impl EventKind {
@@ -59,6 +73,12 @@ impl EventKind {
             EventKind::Removed => "removed",
             EventKind::DnsDown => "dns_down",
             EventKind::DnsUp => "dns_up",
+            EventKind::ReplicationHeld => "replication_held",
+            EventKind::ReplicationResumed => "replication_resumed",
+            EventKind::RingBroken => "ring_broken",
+            EventKind::RingRepaired => "ring_repaired",
+            EventKind::QuorumLost => "quorum_lost",
+            EventKind::QuorumRegained => "quorum_regained",
         }
     }
 }

@@ -95,6 +95,18 @@ pub enum FaultKind {
         /// The added time, drawn per crossing.
         extra: Dist,
     },
+    /// `partition: [db.shard0.node0, db.shard0.node1]`: two nodes of one
+    /// database whose nodes replicate to each other (`multi_primary`,
+    /// `ring`) stop reaching each other; replication between them waits
+    /// until it heals (a split brain without data centers).
+    NodePartition {
+        /// The database.
+        component: ComponentId,
+        /// One node (its index).
+        a: u32,
+        /// The other.
+        b: u32,
+    },
     /// Each instance fails after an exponential time to failure (mean
     /// `mttf`) and is repaired after an exponential time (mean `mttr`),
     /// again and again, independently.

@@ -25,7 +25,7 @@ use crate::engine::SimDuration;
 
 // Each kind's compiled form lives in its folder; the model names them here.
 pub use crate::components::cache::model::{Cache, Eviction};
-pub use crate::components::database::model::{Database, ReadFrom, ReplicationMode};
+pub use crate::components::database::model::{Database, ReadFrom, ReplicationMode, Topology};
 pub use crate::components::load_balancer::model::{LoadBalancer, Policy};
 pub use crate::components::queue::model::Queue;
 pub use crate::components::service::model::{Autoscale, Call, CallFilter, Service, Sessions};

@@ -114,6 +114,7 @@ pub(crate) fn compile(cx: &mut KindCx, d: &DatabaseSpec) -> Result<Database, Sce
         write_time,
         size,
         failover,
+        topology: super::model::Topology::PrimaryReplica,
     })
 }
 

@@ -28,8 +28,65 @@ pub enum ReplicationMode {
     SemiSync,
 }
 
-/// `kind: database`: shards, each a primary with replicas; every node has
-/// workers and a FCFS queue.
+/// How a shard's nodes share its writes (`replication.topology`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topology {
+    /// `primary_replica` (the default): one primary takes the writes,
+    /// `replicas` read replicas apply them after `lag`.
+    PrimaryReplica,
+    /// `multi_primary`: every node of the shard is a primary; a write
+    /// commits at one, is acknowledged, and reaches each other primary after
+    /// `lag` (plus the link's latency); the later commit wins everywhere
+    /// (`conflicts: last_writer_wins`).
+    MultiPrimary {
+        /// Primaries per shard (one per data center of `dcs`, or
+        /// `primaries`), at least 2.
+        primaries: u32,
+    },
+    /// `ring` (circular replication): every node is a primary; a write
+    /// committed at node i is applied at node i+1 after `lag`, forwarded on
+    /// round the ring, the later commit winning where two meet.
+    Ring {
+        /// Nodes on the ring per shard, at least 2.
+        primaries: u32,
+    },
+    /// `quorum` (leaderless): each key lives on `n` of the shard's `nodes`
+    /// (consecutive from the key's hash); a write is acknowledged when `w`
+    /// of them have applied it, a read answered when `r` have replied, with
+    /// the newest value among them.
+    Quorum {
+        /// Nodes per shard (`nodes`, default `n`).
+        nodes: u32,
+        /// Nodes holding each key.
+        n: u32,
+        /// Nodes whose apply acknowledges a write.
+        w: u32,
+        /// Nodes whose reply answers a read.
+        r: u32,
+    },
+}
+
+impl Topology {
+    /// The name as written in a scenario.
+    pub fn name(self) -> &'static str {
+        match self {
+            Topology::PrimaryReplica => "primary_replica",
+            Topology::MultiPrimary { .. } => "multi_primary",
+            Topology::Ring { .. } => "ring",
+            Topology::Quorum { .. } => "quorum",
+        }
+    }
+
+    /// Whether several nodes take writes of one key, so that concurrent
+    /// writes conflict (`multi_primary`, `ring`).
+    pub fn has_writers(self) -> bool {
+        matches!(self, Topology::MultiPrimary { .. } | Topology::Ring { .. })
+    }
+}
+
+/// `kind: database`: shards, each a primary with replicas (or, with another
+/// [`Topology`], several equal nodes); every node has workers and a FCFS
+/// queue.
 #[derive(Clone, Debug)]
 pub struct Database {
     /// Shards.
@@ -55,12 +112,27 @@ pub struct Database {
     /// What happens when a primary dies; `None`: writes to its shard fail
     /// until it comes back.
     pub failover: Option<Failover>,
+    /// How the shard's nodes share its writes; with any but
+    /// `PrimaryReplica`, `replicas` is 0, `read_from` is `Primary` and
+    /// `replication` is `Async` (unused).
+    pub topology: Topology,
 }
 
 impl Database {
-    /// Nodes: a primary and its replicas per shard.
+    /// Nodes: a primary and its replicas per shard (or the topology's
+    /// nodes).
     pub fn nodes(&self) -> u32 {
-        self.shards * (1 + self.replicas)
+        self.shards * self.per_shard()
+    }
+
+    /// Nodes per shard: `1 + replicas`, or the topology's primaries or
+    /// quorum nodes.
+    pub fn per_shard(&self) -> u32 {
+        match self.topology {
+            Topology::PrimaryReplica => 1 + self.replicas,
+            Topology::MultiPrimary { primaries } | Topology::Ring { primaries } => primaries,
+            Topology::Quorum { nodes, .. } => nodes,
+        }
     }
 }
 
@@ -69,7 +141,8 @@ impl crate::components::kind::KindModel for Database {
         true
     }
     fn crash_loses_writes(&self) -> bool {
-        true
+        // Only a promotion loses writes: no other topology promotes.
+        self.topology == Topology::PrimaryReplica
     }
     fn workers(&self) -> u32 {
         self.workers
@@ -81,8 +154,11 @@ impl crate::components::kind::KindModel for Database {
         self.nodes()
     }
     fn label(&self, i: u32) -> Option<crate::components::Label> {
-        let per = 1 + self.replicas;
+        let per = self.per_shard();
         let (shard, slot) = (i / per, i % per);
+        if self.topology != Topology::PrimaryReplica {
+            return Some(crate::components::Label::ShardNode { shard, node: slot });
+        }
         Some(if slot == 0 {
             crate::components::Label::Primary { shard }
         } else {
@@ -94,6 +170,16 @@ impl crate::components::kind::KindModel for Database {
     }
     fn index_of(&self, label: crate::components::Label) -> Option<u32> {
         use crate::components::Label;
+        if self.topology != Topology::PrimaryReplica {
+            return match label {
+                Label::ShardNode { shard, node }
+                    if shard < self.shards && node < self.per_shard() =>
+                {
+                    Some(shard * self.per_shard() + node)
+                }
+                _ => None,
+            };
+        }
         match label {
             Label::Primary { shard } if shard < self.shards => Some(shard * (1 + self.replicas)),
             Label::Replica { shard, replica } if shard < self.shards && replica < self.replicas => {

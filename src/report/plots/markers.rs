@@ -88,7 +88,14 @@ impl Marker {
                     | EventKind::Removed
                     // `geo.png` marks what the DNS did.
                     | EventKind::DnsDown
-                    | EventKind::DnsUp => return None,
+                    | EventKind::DnsUp
+                    // `replication.png` marks what replication did.
+                    | EventKind::ReplicationHeld
+                    | EventKind::ReplicationResumed
+                    | EventKind::RingBroken
+                    | EventKind::RingRepaired
+                    | EventKind::QuorumLost
+                    | EventKind::QuorumRegained => return None,
                 };
                 let label = match kind {
                     MarkerKind::FaultStart => {

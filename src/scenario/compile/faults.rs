@@ -176,6 +176,7 @@ pub(super) fn compile_faults(
             | FaultKind::Outage { .. }
             | FaultKind::LinkPartition { .. }
             | FaultKind::LinkDelay { .. } => 0,
+            FaultKind::NodePartition { .. } => 2,
         };
         // Each fault holds its list of instances: bound the memory they take.
         if struck > MAX_FAULT_INSTANCES {
