@@ -87,7 +87,7 @@ impl Topology {
 /// `kind: database`: shards, each a primary with replicas (or, with another
 /// [`Topology`], several equal nodes); every node has workers and a FCFS
 /// queue.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Database {
     /// Shards.
     pub shards: u32,
@@ -116,6 +116,30 @@ pub struct Database {
     /// `PrimaryReplica`, `replicas` is 0, `read_from` is `Primary` and
     /// `replication` is `Async` (unused).
     pub topology: Topology,
+}
+
+/// Written by hand so that a primary/replica database prints as it did
+/// before topologies existed: a share's fingerprint hashes the model's
+/// debug text.
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Database");
+        d.field("shards", &self.shards)
+            .field("partition", &self.partition)
+            .field("replicas", &self.replicas)
+            .field("read_from", &self.read_from)
+            .field("replication", &self.replication)
+            .field("lag", &self.lag)
+            .field("workers", &self.workers)
+            .field("read_time", &self.read_time)
+            .field("write_time", &self.write_time)
+            .field("size", &self.size)
+            .field("failover", &self.failover);
+        if self.topology != Topology::PrimaryReplica {
+            d.field("topology", &self.topology);
+        }
+        d.finish()
+    }
 }
 
 impl Database {
