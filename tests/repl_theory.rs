@@ -93,7 +93,7 @@ fn multi_primary_conflicts_and_lost_updates_follow_the_poisson_windows() {
         conflicts.push(t.conflicts.expect("counted") as f64 / t.writes as f64);
         lost.push(t.lost_updates.expect("counted") as f64 / t.writes as f64);
     }
-    let wd = 5.0 * 0.05;
+    let wd: f64 = 5.0 * 0.05;
     check(
         "conflicts per write",
         &conflicts,
