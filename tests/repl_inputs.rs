@@ -535,13 +535,13 @@ fn rejects_multi_primary_without_primaries_or_dcs() {
 }
 
 #[test]
-fn rejects_primaries_other_than_the_dcs() {
+fn rejects_fewer_primaries_than_the_dcs() {
     expect_rejected(
         "bad-repl-primaries-not-dcs.yaml",
-        20,
-        "3 }",
+        21,
+        "2 }",
         Some("components.db.replication.primaries"),
-        &["`primaries: 3`, and `dcs` places one primary in each of its 2 data centers"],
+        &["`primaries: 2`, and `dcs` names 3 data centers: one would hold no primary"],
     );
 }
 

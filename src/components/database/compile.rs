@@ -345,21 +345,23 @@ fn compile_topology(
 }
 
 /// The primaries per shard of a multi_primary or ring database (`name`):
-/// `primaries` as written, or one per data center of `dcs`.
+/// `primaries` as written (with `dcs`, at least one per data center: they
+/// stand round them in order), or one per data center of `dcs`.
 fn compile_primaries(cx: &KindCx, written: Option<u64>, name: &str) -> Result<u32, ScenarioError> {
     let dcs = cx.node_dcs().map(|d| d.len() as u64);
     let range = format!(
         "from 2 to {MAX_PRIMARIES} primaries (one primary with replicas is `topology: primary_replica`)"
     );
     let p = match (written, dcs) {
-        (Some(p), Some(k)) if p != k => {
+        (Some(p), Some(k)) if p < k => {
+            let some = if k - p == 1 { "one would" } else { "some would" };
             return Err(cx
                 .err(
                     "replication.primaries",
-                    format!("`primaries: {p}`, and `dcs` places one primary in each of its {k} data centers"),
+                    format!("`primaries: {p}`, and `dcs` names {k} data centers: {some} hold no primary"),
                 )
                 .expected(format!(
-                    "`primaries: {k}`, or no `primaries` (one per data center of `dcs`)"
+                    "`primaries: {k}` or more (placed round the data centers of `dcs` in order), or no `primaries` (one per data center)"
                 )));
         }
         (Some(p), _) => {

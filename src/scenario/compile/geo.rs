@@ -16,7 +16,7 @@ use indexmap::IndexMap;
 use super::graph::Graph;
 use super::kinds::Read;
 use super::{Checker, NAME_RULE, at_most_max, compile_dist, is_name};
-use crate::components::database::model::{Database, Topology};
+use crate::components::database::model::Database;
 use crate::engine::SimDuration;
 use crate::model::geo::{MAX_DATACENTERS, MAX_ORIGINS};
 use crate::model::{Bytes, ComponentKind, Datacenter, DcId, Geo, Kind, Link, Model, NO_DC, Origin};
@@ -222,6 +222,13 @@ pub(super) struct Placement {
     pub node_dcs: Option<Vec<DcId>>,
 }
 
+/// Whether `key` is written in `node` with a value: a variant's `~` unsets
+/// a key (the merge leaves it, null), as it does every other.
+fn written(node: &Node, key: &str) -> bool {
+    node.get(key)
+        .is_some_and(|v| !matches!(v.value, crate::scenario::yaml::Value::Null))
+}
+
 /// Reads a component's placement keys from `node` (the component at
 /// `path`, of kind `kind`) and returns the node without them, for the
 /// kind's own spec (which knows nothing of placement). With `places_nodes`
@@ -238,7 +245,7 @@ pub(super) fn read_placement(
     let present: Vec<&str> = PLACEMENT_KEYS
         .iter()
         .copied()
-        .filter(|k| node.get_key(k).is_some())
+        .filter(|k| written(node, k))
         .collect();
     let mut placement = Placement {
         dcs: vec![if kind == Kind::Dns { NO_DC } else { 0 }],
@@ -288,12 +295,12 @@ pub(super) fn read_placement(
         }
         Ok(out)
     };
-    if let Some(n) = node.get("dc") {
+    if let Some(n) = node.get("dc").filter(|_| written(node, "dc")) {
         let at = format!("{path}.dc");
         let name: String = from_node(n, &super::segs(&at))?;
         placement.dcs = vec![find_dc(ck, geo, &at, &name)?];
     }
-    if node.get_key("dcs").is_some() {
+    if written(node, "dcs") {
         let dcs = names("dcs")?;
         if places_nodes {
             placement.dcs = vec![dcs[0]];
@@ -303,7 +310,7 @@ pub(super) fn read_placement(
             placement.copies = true;
         }
     }
-    if node.get_key("replica_dcs").is_some() {
+    if written(node, "replica_dcs") {
         if kind != Kind::Database {
             return Err(ck
                 .err_key(
@@ -443,8 +450,8 @@ fn node_dcs(
 
 /// The data center of each node of database `db` (called `name`), whose
 /// `dcs` (written at `path`) place its equal nodes: node i of each shard
-/// (slot `shard x per_shard + i`) stands in `dcs[i]` for multi_primary and
-/// ring (one node per data center), in `dcs[i mod len]` for quorum. Every
+/// (slot `shard x per_shard + i`) stands in `dcs[i mod len]`: one node per
+/// data center in order, round again while there are more. Every
 /// two of those data centers must be joined by a link: replication
 /// crosses it.
 fn equal_node_dcs(
@@ -456,11 +463,7 @@ fn equal_node_dcs(
     dcs: &[DcId],
 ) -> Result<Vec<DcId>, ScenarioError> {
     let per = db.per_shard() as usize;
-    let shard: Vec<DcId> = match db.topology {
-        Topology::Quorum { .. } => (0..per).map(|i| dcs[i % dcs.len()]).collect(),
-        // compile_primaries made the primaries as many as `dcs`.
-        _ => dcs[..per].to_vec(),
-    };
+    let shard: Vec<DcId> = (0..per).map(|i| dcs[i % dcs.len()]).collect();
     let used = dcs.len().min(per);
     for j in 1..used {
         for i in 0..j {
