@@ -15,7 +15,7 @@ use capsim::engine::{SimDuration, SimTime};
 use capsim::metrics::{
     EventKind, LoggedEvent, ReplicationResult, ReplicationRow, ReplicationTotals,
 };
-use capsim::model::{ComponentKind, Model, Topology};
+use capsim::model::{ComponentKind, Fault, FaultKind, Model, Topology};
 use capsim::report::table;
 use capsim::scenario::{self, LoadOptions};
 use capsim::simulation::RunResult;
@@ -520,4 +520,240 @@ fn many_nodes_draw_their_mean_over_a_band() {
     assert_eq!(img.dimensions(), (1600, 900));
     let band = img.pixels().filter(|p| p.0 == [200, 222, 240]).count();
     assert!(band > 10_000, "the band of 12 nodes: {band} pixels");
+}
+
+// ---------------------------------------------------------------------------
+// End to end: the runtime's rows and totals (topologies set on the compiled
+// model until the scenario language has them).
+
+/// Reads and writes straight to one database, 12 s of 1 s windows after a
+/// 2 s warm-up.
+const E2E: &str = "
+name: repl-e2e
+seed: 11
+duration: 12s
+warmup: 2s
+window: 1s
+traffic:
+  to: db
+  rate: 400
+  requests:
+    get: { weight: 1, op: read, key: { uniform: { keys: 50 } } }
+    put: { weight: 1, op: write, key: { uniform: { keys: 50 } } }
+components:
+  db:
+    kind: database
+    workers: 64
+    read_time: 1ms
+    write_time: 1ms
+    replication: { lag: 20ms }
+";
+
+/// A CSV as a header and rows of cells.
+fn parse(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header = r.headers().unwrap().iter().map(String::from).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+/// A count cell (empty: `None`).
+fn cell(row: &[String], header: &[String], col: &str) -> Option<u64> {
+    let i = header.iter().position(|h| h == col).unwrap();
+    (!row[i].is_empty()).then(|| row[i].parse().unwrap())
+}
+
+/// Runs `m` into a fresh folder and checks what every such run must: the
+/// three files written, `replication.csv` under its schema with each
+/// window's `*` row the sum of its nodes' counts, and the sums of the `*`
+/// rows after the warm-up equal to the totals (the run's and
+/// `replication_summary.csv`'s). Returns the folder's parent, the result
+/// and the rows.
+fn e2e(m: &Model) -> (tempfile::TempDir, RunResult, Vec<Vec<String>>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = base_dir(&tmp);
+    let r = run_to_dir(m, &dir, true, &AtomicBool::new(false)).expect("runs");
+    let result = r.replication.as_deref().expect("replication rows");
+    for name in [
+        "replication.csv",
+        "replication_summary.csv",
+        "replication.png",
+    ] {
+        assert!(dir.join(name).is_file(), "{name} not written");
+    }
+    let img = image::open(dir.join("replication.png")).unwrap().to_rgb8();
+    assert_eq!(img.dimensions(), (1600, 900));
+    let (header, rows) = parse(&read(&dir, "replication.csv"));
+    assert_eq!(header, capsim::report::schema::replication::COLUMNS);
+    assert_eq!(rows.len(), result.rows.len());
+    let counts = [
+        "writes",
+        "applied",
+        "backlog",
+        "conflicts",
+        "lost_updates",
+        "reads",
+    ];
+    let node_count = m.instance_names(0).len();
+    // Windows: the nodes' rows then `*`.
+    for window in rows.chunks(node_count + 1) {
+        let (nodes, whole) = window.split_at(node_count);
+        let whole = &whole[0];
+        assert_eq!(whole[2], "*");
+        for (k, n) in nodes.iter().enumerate() {
+            assert_eq!(n[0], whole[0], "one window");
+            assert_eq!(n[2], format!("shard0.node{k}"));
+            assert_eq!(cell(n, &header, "unavailable"), Some(0));
+        }
+        for col in counts {
+            let sum = nodes
+                .iter()
+                .map(|n| cell(n, &header, col))
+                .reduce(|a, b| Some(a? + b?))
+                .flatten();
+            let at = cell(whole, &header, col);
+            // A quorum's `*` writes are those acknowledged and its reads
+            // those answered, not the nodes' sums.
+            if !(result.totals[0].topology.has_writers() || col == "applied" || col == "backlog") {
+                continue;
+            }
+            assert_eq!(at, sum, "{col} at {}", whole[0]);
+        }
+    }
+    let warmup = m.warmup.as_secs_f64();
+    let after: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[2] == "*" && r[0].parse::<f64>().unwrap() >= warmup)
+        .collect();
+    let sum = |col: &str| -> Option<u64> {
+        after
+            .iter()
+            .map(|r| cell(r, &header, col))
+            .reduce(|a, b| Some(a? + b?))
+            .flatten()
+    };
+    let t = &result.totals[0];
+    assert_eq!(sum("writes"), Some(t.writes), "writes");
+    assert_eq!(sum("conflicts"), t.conflicts, "conflicts");
+    assert_eq!(sum("lost_updates"), t.lost_updates, "lost updates");
+    assert_eq!(sum("reads"), Some(t.reads), "reads");
+    assert_eq!(sum("stale_reads"), Some(t.stale_reads), "stale reads");
+    assert_eq!(sum("unavailable"), Some(t.unavailable), "unavailable");
+    let (sh, srows) = parse(&read(&dir, "replication_summary.csv"));
+    assert_eq!(sh, capsim::report::schema::replication_summary::COLUMNS);
+    assert_eq!(srows.len(), 1);
+    let s = &srows[0];
+    assert_eq!(s[0], "db");
+    assert_eq!(s[1], t.topology.name());
+    for col in [
+        "writes",
+        "conflicts",
+        "lost_updates",
+        "reads",
+        "stale_reads",
+        "unavailable",
+    ] {
+        assert_eq!(cell(s, &sh, col), sum(col), "{col} of the summary");
+    }
+    (tmp, r, rows)
+}
+
+fn e2e_model(topology: Topology, fault: FaultKind, label: &str, target: &str) -> Model {
+    let mut m = scenario::load_str("e2e.yaml", "repl-e2e", E2E, &LoadOptions::default())
+        .unwrap_or_else(|f| panic!("{}", f.render(false)));
+    set_topology(&mut m, "db", topology);
+    m.faults = vec![Fault {
+        at: secs(5.0),
+        duration: Some(SimDuration::from_secs(3)),
+        kind: fault,
+        label: label.into(),
+        target: target.into(),
+    }];
+    m
+}
+
+#[test]
+fn a_multi_primary_run_writes_files_whose_rows_add_up_to_its_totals() {
+    // A split brain from 5 s to 8 s: replication between the primaries is
+    // held, and conflicts pile up.
+    let m = e2e_model(
+        Topology::MultiPrimary { primaries: 2 },
+        FaultKind::NodePartition {
+            component: 0,
+            a: 0,
+            b: 1,
+        },
+        "partition",
+        "db.shard0.node0 <-> db.shard0.node1",
+    );
+    let (tmp, r, rows) = e2e(&m);
+    if let Ok(keep) = std::env::var("CAPSIM_KEEP_REPL_E2E") {
+        let dir = tmp.path().join("base");
+        for name in [
+            "replication.csv",
+            "replication_summary.csv",
+            "replication.png",
+        ] {
+            std::fs::copy(dir.join(name), Path::new(&keep).join(name)).unwrap();
+        }
+        println!("{}", table::summary_table(&m, &r));
+    }
+    let t = &r.replication.as_ref().unwrap().totals[0];
+    assert!(t.conflicts.unwrap() > 0, "{t:?}");
+    assert!(t.lost_updates.unwrap() > 0, "{t:?}");
+    assert!(t.stale_reads > 0, "{t:?}");
+    // The split brain's windows hold writes: the backlog grows in them.
+    let backlog_at = |s: &str| {
+        rows.iter()
+            .find(|r| r[0] == s && r[2] == "*")
+            .map(|r| r[7].parse::<u64>().unwrap())
+            .unwrap()
+    };
+    assert!(backlog_at("7") > backlog_at("3"), "held writes at 7 s");
+    let dir = tmp.path().join("base");
+    let events = read(&dir, "events.csv");
+    assert!(events.contains(",replication_held,"), "{events}");
+    assert!(events.contains(",replication_resumed,"), "{events}");
+    let out = table::summary_table(&m, &r);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("  db: "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.contains("; multi_primary: conflicts ")
+            && line.contains(" per 1000 writes, lost updates "),
+        "{line}"
+    );
+    assert!(line.contains("% of all reads ("), "{line}");
+}
+
+#[test]
+fn a_quorum_run_writes_files_whose_rows_add_up_to_its_totals() {
+    // Two of three nodes down from 5 s to 8 s: fewer than w = 2 up.
+    let m = e2e_model(
+        Topology::Quorum {
+            nodes: 3,
+            n: 3,
+            w: 2,
+            r: 2,
+        },
+        FaultKind::Crash {
+            component: 0,
+            instances: vec![1, 2],
+        },
+        "crash",
+        "db.shard0.node1",
+    );
+    let (tmp, r, _) = e2e(&m);
+    let t = &r.replication.as_ref().unwrap().totals[0];
+    assert!(t.unavailable > 0, "{t:?}");
+    assert_eq!((t.conflicts, t.lost_updates), (None, None));
+    let events = read(&tmp.path().join("base"), "events.csv");
+    assert!(events.contains(",quorum_lost,"), "{events}");
+    assert!(events.contains(",quorum_regained,"), "{events}");
+    let out = table::summary_table(&m, &r);
+    assert!(out.contains("; quorum n=3 w=2 r=2: "), "{out}");
 }

@@ -252,7 +252,8 @@ fn lag_panel<'a>(db: &DbSeries<'a>) -> (Panel<'a>, Vec<Entry>) {
     let name = |i: usize| db.nodes.get(i).cloned().unwrap_or_else(|| i.to_string());
     if max.is_none() {
         let note = if matches!(db.totals.topology, Topology::Quorum { .. }) {
-            "no write applied"
+            // Its nodes are written directly: no write reaches one later.
+            "no apply lag: a quorum's nodes are written directly"
         } else {
             "no write applied from another node"
         };
