@@ -757,3 +757,25 @@ fn a_quorum_run_writes_files_whose_rows_add_up_to_its_totals() {
     let out = table::summary_table(&m, &r);
     assert!(out.contains("; quorum n=3 w=2 r=2: "), "{out}");
 }
+
+#[test]
+fn a_ring_run_writes_files_whose_rows_add_up_to_its_totals() {
+    // Node 1 of 3 down from 5 s to 8 s: the ring is broken behind it.
+    let m = e2e_model(
+        Topology::Ring { primaries: 3 },
+        FaultKind::Crash {
+            component: 0,
+            instances: vec![1],
+        },
+        "crash",
+        "db.shard0.node1",
+    );
+    let (tmp, r, _) = e2e(&m);
+    let t = &r.replication.as_ref().unwrap().totals[0];
+    assert!(t.conflicts.is_some() && t.lost_updates.is_some(), "{t:?}");
+    let events = read(&tmp.path().join("base"), "events.csv");
+    assert!(events.contains(",ring_broken,"), "{events}");
+    assert!(events.contains(",ring_repaired,"), "{events}");
+    let out = table::summary_table(&m, &r);
+    assert!(out.contains("; ring: conflicts "), "{out}");
+}
