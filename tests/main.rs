@@ -23,6 +23,7 @@ mod planning_cli;
 mod plots;
 mod properties;
 mod repl_inputs;
+mod repl_outputs;
 mod repl_theory;
 mod report;
 mod resilience_autoscale;

@@ -24,7 +24,7 @@ use crate::report::export::export;
 use crate::report::html::Html;
 use crate::report::markdown::Markdown;
 use crate::report::schema::replications::{POINT, VARIANT};
-use crate::report::{atomic, csv, geo, plots, table};
+use crate::report::{atomic, csv, geo, plots, replication, table};
 use crate::simulation::RunResult;
 
 /// Makes `dir` ready for outputs; exits 2 when it cannot be written.
@@ -48,7 +48,9 @@ fn remove_stale(path: &Path) -> io::Result<()> {
 /// `components.csv` in `dir` (which the plots read): `summary.csv`, with
 /// faults or an SLO `events.csv` and `recovery.csv`, then the plots;
 /// `retries.png` with retries or breakers, `autoscale.png` when it scaled;
-/// with data centers the files of [`write_geo_outputs`].
+/// with data centers the files of [`write_geo_outputs`], with a database of
+/// another topology than primary/replica those of
+/// [`write_replication_outputs`].
 pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> io::Result<()> {
     let one = Sample::of_run(0, model, result);
     let summary = csv::summary_csv(&model.variant, &Replicated::of(&[one]))?;
@@ -85,7 +87,35 @@ pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> io::R
     } else {
         remove_stale(&dir.join("autoscale.png"))?;
     }
-    write_geo_outputs(model, result, &input)
+    write_geo_outputs(model, result, &input)?;
+    write_replication_outputs(model, result, &input)
+}
+
+/// With a database of another topology than primary/replica (the result's
+/// replication), writes `replication.csv`, `replication_summary.csv` and
+/// `replication.png` into the run's folder; without, removes any an
+/// earlier run left there.
+pub fn write_replication_outputs(
+    model: &Model,
+    result: &RunResult,
+    input: &plots::RunPlots,
+) -> io::Result<()> {
+    let dir = input.dir;
+    let Some(r) = result.replication.as_deref() else {
+        for name in replication::FILES.iter().chain(&[replication::PLOT]) {
+            remove_stale(&dir.join(name))?;
+        }
+        return Ok(());
+    };
+    let files = [
+        replication::replication_csv(model, r)?,
+        replication::replication_summary_csv(model, r)?,
+    ];
+    for (name, bytes) in replication::FILES.iter().zip(&files) {
+        atomic::write_atomic(&dir.join(name), bytes)?;
+    }
+    plots::write_replication_plot(input, model, r, &result.log)?;
+    Ok(())
 }
 
 /// With data centers (the model's and the result's), writes `links.csv`,

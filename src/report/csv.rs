@@ -25,8 +25,14 @@ pub fn writes_fault_files(model: &Model) -> bool {
     !model.faults.is_empty() || model.slo.is_some() || model.has_breakers() || model.autoscales()
 }
 
-fn opt(x: Option<f64>, decimals: usize) -> String {
+/// An optional number with `decimals` decimals, empty for `None`.
+pub(crate) fn opt(x: Option<f64>, decimals: usize) -> String {
     x.map(|v| fixed(v, decimals)).unwrap_or_default()
+}
+
+/// An optional count, empty for `None`.
+pub(crate) fn opt_count(x: Option<u64>) -> String {
+    x.map(|v| v.to_string()).unwrap_or_default()
 }
 
 /// Streams `timeseries.csv` and `components.csv` of one run.

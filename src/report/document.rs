@@ -1,8 +1,9 @@
 //! What `report.html` and `report.md` show, gathered once from a scenario's
 //! output folder: the comparison table and plots when there are variants,
 //! then each variant's summary table, faults and recovery (when it wrote
-//! `recovery.csv`), data centers (when it had some), plots (those of the
-//! data tier apart) and data files.
+//! `recovery.csv`), data centers (when it had some), replication (when a
+//! database had another topology than primary/replica), plots (those of
+//! the data tier apart) and data files.
 //! Only files that
 //! exist are listed, in a fixed order, so that the same folder always gives
 //! the same report, byte for byte.
@@ -134,6 +135,8 @@ const RUN_DATA: &[&str] = &[
     "datacenters.csv",
     "links_summary.csv",
     "datacenters_summary.csv",
+    "replication.csv",
+    "replication_summary.csv",
 ];
 
 /// The plot of a run with data centers, shown in its "Data centers"
@@ -141,6 +144,13 @@ const RUN_DATA: &[&str] = &[
 const GEO_PLOT: (&str, &str) = (
     "geo.png",
     "The p99 response time of each origin per window (log scale); below, the share of the requests entering each data center, which moves as the DNS marks entry points down and up.",
+);
+
+/// The plot of a run with a database of another topology than
+/// primary/replica, shown in its "Replication" section.
+const REPLICATION_PLOT: (&str, &str) = (
+    "replication.png",
+    "Per database of another topology than primary/replica, over time: conflicts and lost updates per second (with quorum, the calls unavailable for want of live nodes), the share of reads that were stale, and each node's mean apply lag; split brains, broken rings and lost quorums marked.",
 );
 
 /// The columns of `summary.csv` the origins' table shows.
@@ -406,6 +416,9 @@ pub struct VariantPart {
     pub data_tier: Vec<Link>,
     /// Its data centers, when it had some.
     pub geo: Option<GeoPart>,
+    /// Its replication, when a database had another topology than
+    /// primary/replica.
+    pub replication: Option<ReplicationPart>,
     /// Its data files that exist.
     pub data: Vec<Link>,
 }
@@ -450,6 +463,33 @@ impl GeoPart {
             || part.links.is_some()
             || part.plot.is_some();
         Ok(any.then_some(part))
+    }
+}
+
+/// What a run with a database of another topology than primary/replica
+/// shows in its "Replication" section, each part when its file exists.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicationPart {
+    /// `replication_summary.csv`: each such database's totals.
+    pub totals: Option<Sourced>,
+    /// `replication.png`.
+    pub plot: Option<Link>,
+}
+
+impl ReplicationPart {
+    /// The section of `folder`; `None` when the run wrote neither file.
+    fn load(dir: &Path, folder: &str) -> io::Result<Option<ReplicationPart>> {
+        let name = "replication_summary.csv";
+        let totals = Table::read(&dir.join(folder).join(name))?.map(|t| Sourced {
+            source: format!("{folder}/{name}"),
+            table: t,
+        });
+        let plot = link(dir, folder, REPLICATION_PLOT.0)?.map(|mut l| {
+            l.caption = Some(REPLICATION_PLOT.1);
+            l
+        });
+        let any = totals.is_some() || plot.is_some();
+        Ok(any.then_some(ReplicationPart { totals, plot }))
     }
 }
 
@@ -540,9 +580,10 @@ impl Document {
             let anchor = unique_anchor(&format!("variant-{}", anchor_text(name)), &anchors);
             anchors.push(anchor.clone());
             let (mut plots, data_tier) = plots(dir, name, RUN_PLOTS, RUN_DATA_TIER_PLOTS)?;
-            // Shown in its own section.
-            plots.retain(|p| p.name != GEO_PLOT.0);
+            // Shown in their own sections.
+            plots.retain(|p| p.name != GEO_PLOT.0 && p.name != REPLICATION_PLOT.0);
             let geo = GeoPart::load(dir, name, summary.as_ref())?;
+            let replication = ReplicationPart::load(dir, name)?;
             let faults = Table::read(&dir.join(name).join("recovery.csv"))?.map(|mut t| {
                 let more = t.rows.len().saturating_sub(RECOVERY_ROWS_SHOWN);
                 t.rows.truncate(RECOVERY_ROWS_SHOWN);
@@ -568,6 +609,7 @@ impl Document {
                 plots,
                 data_tier,
                 geo,
+                replication,
                 data: files(dir, name, RUN_DATA)?,
             });
         }

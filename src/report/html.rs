@@ -11,7 +11,8 @@ use std::path::PathBuf;
 
 pub use super::document::ReportInput;
 use super::document::{
-    Document, EMPTY, FaultsPart, GeoPart, Inline, Link, Sourced, Table, VariantPart, url_path,
+    Document, EMPTY, FaultsPart, GeoPart, Inline, Link, ReplicationPart, Sourced, Table,
+    VariantPart, url_path,
 };
 use super::export::{Exporter, export};
 
@@ -205,6 +206,9 @@ fn render(doc: &Document) -> String {
             if let Some(g) = &v.geo {
                 geo(&mut h, g, v, doc);
             }
+            if let Some(r) = &v.replication {
+                replication(&mut h, r, v, doc);
+            }
             if !v.plots.is_empty() {
                 h.push_str("<h3>Plots</h3>\n");
                 figures(&mut h, &v.plots);
@@ -307,6 +311,34 @@ fn geo(h: &mut String, g: &GeoPart, v: &VariantPart, doc: &Document) {
         table(h, t, doc);
     }
     if let Some(p) = &g.plot {
+        figures(h, std::slice::from_ref(p));
+    }
+}
+
+/// A variant's replication: each database's totals, then
+/// `replication.png`.
+fn replication(h: &mut String, r: &ReplicationPart, v: &VariantPart, doc: &Document) {
+    h.push_str("<h3>Replication</h3>\n");
+    if let Some(t) = &r.totals {
+        let every = v
+            .data
+            .iter()
+            .find(|l| l.name == "replication.csv")
+            .map(|l| format!("; every window and node in {}", file_link(&l.path)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">One row per database whose nodes share writes another way than \
+             primary and replicas, after the warm-up: the writes acknowledged, the writes \
+             concurrent with another of their key (<code>conflicts</code>, and per 1000 writes) \
+             and those last-writer-wins discarded (<code>lost_updates</code>; both empty with \
+             <code>quorum</code>), the reads answered and how many were stale (any node's read \
+             may be), and the calls that failed for want of live nodes. From {}{every}.</p>",
+            file_link(&t.source)
+        );
+        table(h, t, doc);
+    }
+    if let Some(p) = &r.plot {
         figures(h, std::slice::from_ref(p));
     }
 }

@@ -10,7 +10,8 @@ use std::path::PathBuf;
 
 pub use super::document::ReportInput;
 use super::document::{
-    Document, EMPTY, FaultsPart, GeoPart, Inline, Link, Sourced, VariantPart, url_path,
+    Document, EMPTY, FaultsPart, GeoPart, Inline, Link, ReplicationPart, Sourced, VariantPart,
+    url_path,
 };
 use super::export::{Exporter, export};
 
@@ -109,6 +110,9 @@ fn render(doc: &Document) -> String {
         if let Some(g) = &v.geo {
             geo(&mut blocks, g, v);
         }
+        if let Some(r) = &v.replication {
+            replication(&mut blocks, r, v);
+        }
         if !v.plots.is_empty() {
             blocks.push("### Plots".into());
             images(&mut blocks, &v.plots);
@@ -200,6 +204,33 @@ fn geo(blocks: &mut Vec<String>, g: &GeoPart, v: &VariantPart) {
         table(blocks, t);
     }
     if let Some(p) = &g.plot {
+        images(blocks, std::slice::from_ref(p));
+    }
+}
+
+/// A variant's replication: each database's totals, then
+/// `replication.png`.
+fn replication(blocks: &mut Vec<String>, r: &ReplicationPart, v: &VariantPart) {
+    blocks.push("### Replication".into());
+    if let Some(t) = &r.totals {
+        let every = v
+            .data
+            .iter()
+            .find(|l| l.name == "replication.csv")
+            .map(|l| format!("; every window and node in {}", file_link(&l.path)))
+            .unwrap_or_default();
+        blocks.push(format!(
+            "One row per database whose nodes share writes another way than primary and \
+             replicas, after the warm-up: the writes acknowledged, the writes concurrent with \
+             another of their key (`conflicts`, and per 1000 writes) and those last-writer-wins \
+             discarded (`lost_updates`; both empty with `quorum`), the reads answered and how \
+             many were stale (any node's read may be), and the calls that failed for want of \
+             live nodes. From {}{every}.",
+            file_link(&t.source)
+        ));
+        table(blocks, t);
+    }
+    if let Some(p) = &r.plot {
         images(blocks, std::slice::from_ref(p));
     }
 }

@@ -1,11 +1,11 @@
 //! Reports of a run, all from the rows and results the run produced, none
 //! reaching into the engine or into `planning/` (which builds on this):
 //! one file per format (`csv`, `table` for the terminal, `html`, `markdown`
-//! behind [`export::Exporter`], `plots`, the data centers' files in `geo`),
-//! the data they render (`figures`,
-//! `comparison`, `points`), the columns of every CSV (`schema`), number
-//! formatting (`format`), the progress bar, and the atomic writing they
-//! share.
+//! behind [`export::Exporter`], `plots`, the data centers' files in `geo`,
+//! the replication topologies' in `replication`), the data they render
+//! (`figures`, `comparison`, `points`), the columns of every CSV
+//! (`schema`), number formatting (`format`), the progress bar, and the
+//! atomic writing they share.
 
 pub mod atomic;
 pub mod comparison;
@@ -20,5 +20,6 @@ pub mod markdown;
 pub mod plots;
 pub mod points;
 pub mod progress;
+pub mod replication;
 pub mod schema;
 pub mod table;

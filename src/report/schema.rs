@@ -387,6 +387,80 @@ pub mod links_summary {
     ];
 }
 
+/// `replication.csv` (with a database of another topology than
+/// `primary_replica`): one row per window, such database and node, then
+/// the database as a whole (`*`).
+pub mod replication {
+    /// The window's start, in seconds.
+    pub const TIME: &str = "time_s";
+    /// The database's name.
+    pub const COMPONENT: &str = "component";
+    /// The node (`shard0.node1`), `*` for the database as a whole.
+    pub const NODE: &str = "node";
+    /// The database's topology: `multi_primary`, `ring` or `quorum`.
+    pub const TOPOLOGY: &str = "topology";
+    /// Writes committed at the node (`quorum`: applied by it); at `*`,
+    /// writes acknowledged.
+    pub const WRITES: &str = "writes";
+    /// Writes committed at other nodes that the node applied (0 with
+    /// `quorum`); at `*`, the nodes' sum.
+    pub const APPLIED: &str = "applied";
+    /// Mean time from a write's commit to its apply, of the writes applied
+    /// in the window, in milliseconds (empty when none was).
+    pub const LAG_MS_MEAN: &str = "lag_ms_mean";
+    /// Writes committed elsewhere not yet applied at the window's end.
+    pub const BACKLOG: &str = "backlog";
+    /// Writes found concurrent with another of their key (empty with
+    /// `quorum`).
+    pub const CONFLICTS: &str = "conflicts";
+    /// Acknowledged writes discarded by last-writer-wins (empty with
+    /// `quorum`).
+    pub const LOST_UPDATES: &str = "lost_updates";
+    /// Reads served (at `*`: answered).
+    pub const READS: &str = "reads";
+    /// Of those, reads that missed the latest acknowledged write of their
+    /// key.
+    pub const STALE_READS: &str = "stale_reads";
+    /// Calls failed for want of live nodes (at `*` only; 0 on node rows).
+    pub const UNAVAILABLE: &str = "unavailable";
+
+    /// Every column, in order.
+    pub const COLUMNS: &[&str] = &[
+        TIME,
+        COMPONENT,
+        NODE,
+        TOPOLOGY,
+        WRITES,
+        APPLIED,
+        LAG_MS_MEAN,
+        BACKLOG,
+        CONFLICTS,
+        LOST_UPDATES,
+        READS,
+        STALE_READS,
+        UNAVAILABLE,
+    ];
+}
+
+/// `replication_summary.csv` (with a database of another topology than
+/// `primary_replica`): one row per such database over the measured run
+/// (after the warm-up), what the summary's data-tier line says.
+pub mod replication_summary {
+    /// Every column, in order.
+    pub const COLUMNS: &[&str] = &[
+        "component",
+        "topology",
+        "writes",
+        "conflicts",
+        "conflicts_per_1000_writes",
+        "lost_updates",
+        "reads",
+        "stale_reads",
+        "stale_read_rate",
+        "unavailable",
+    ];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

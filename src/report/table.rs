@@ -447,6 +447,32 @@ pub fn data_lines(model: &Model, result: &RunResult) -> Vec<String> {
                 } else {
                     format!("{} shards, no load", shard_ops.len())
                 };
+                // A database of another topology: its replication, and
+                // stale reads of every read (any node may serve a stale
+                // one), from the run's replication totals.
+                let repl = result
+                    .replication
+                    .as_ref()
+                    .and_then(|r| r.totals.iter().find(|t| t.component == *component));
+                if let Some(t) = repl {
+                    let stale = if t.reads == 0 {
+                        "no reads answered".to_string()
+                    } else {
+                        format!(
+                            "stale reads {} of all reads ({} of {})",
+                            pct(t.stale_reads as f64 / t.reads as f64),
+                            count(t.stale_reads),
+                            count(t.reads)
+                        )
+                    };
+                    return format!(
+                        "{}: {load}; {} reads, {} writes; {}; {stale}",
+                        name(*component),
+                        count(*reads),
+                        count(*writes),
+                        super::replication::replication_clause(t)
+                    );
+                }
                 let stale = if *replica_reads == 0 {
                     "no replica reads".to_string()
                 } else {

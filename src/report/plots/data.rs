@@ -555,6 +555,9 @@ pub(crate) struct DatabaseSeries {
     pub(crate) shards: Vec<ShardSeries>,
     /// Replicas per shard.
     pub(crate) replicas: usize,
+    /// Equal nodes per shard (`shard0.node1`: `multi_primary`, `ring`,
+    /// `quorum`); 0 for a primary with replicas.
+    pub(crate) peers: usize,
     /// Mean lag of all replicas (the `*` row), of the most and of the least
     /// lagging replica (ms), stale reads per second.
     pub(crate) replication: Series<4>,
@@ -586,14 +589,29 @@ pub(crate) struct DataTier {
     pub(crate) windows: usize,
 }
 
-/// A database node's instance name: its shard and whether it is a replica
-/// (`shard3.primary`, `shard3.replica1`).
-fn parse_node(instance: &[u8]) -> Option<(usize, Option<usize>)> {
+/// What a database node is within its shard.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Role {
+    /// The shard's primary.
+    Primary,
+    /// Its replica, by number.
+    Replica(usize),
+    /// One of its equal nodes (`multi_primary`, `ring`, `quorum`), by
+    /// number.
+    Peer(usize),
+}
+
+/// A database node's instance name: its shard and its role
+/// (`shard3.primary`, `shard3.replica1`, `shard3.node0`).
+fn parse_node(instance: &[u8]) -> Option<(usize, Role)> {
     use crate::components::Label;
     // The one reader of instance names (components/instance_name.rs).
     match std::str::from_utf8(instance).ok()?.parse::<Label>().ok()? {
-        Label::Primary { shard } => Some((shard as usize, None)),
-        Label::Replica { shard, replica } => Some((shard as usize, Some(replica as usize))),
+        Label::Primary { shard } => Some((shard as usize, Role::Primary)),
+        Label::Replica { shard, replica } => {
+            Some((shard as usize, Role::Replica(replica as usize)))
+        }
+        Label::ShardNode { shard, node } => Some((shard as usize, Role::Peer(node as usize))),
         _ => None,
     }
 }
@@ -637,6 +655,7 @@ struct DbAcc {
     /// Shards seen: from the first window (every node reports every window).
     shards: Vec<ShardAcc>,
     replicas: usize,
+    peers: usize,
     replication: Downsampler<4>,
     open: Option<DbWindow>,
     warmup_s: f64,
@@ -771,6 +790,7 @@ impl TierAcc {
                 name: String::from_utf8_lossy(name).into_owned(),
                 shards: Vec::new(),
                 replicas: 0,
+                peers: 0,
                 replication: Downsampler::new(
                     [Agg::Mean, Agg::Max, Agg::Min, Agg::Mean],
                     MAX_POINTS,
@@ -783,7 +803,7 @@ impl TierAcc {
         let star = instance == b"*";
         let node = if star { None } else { parse_node(instance) };
         // The shards and replicas are those of the first window.
-        if let Some((shard, replica)) = node
+        if let Some((shard, role)) = node
             && row.first
         {
             while db.shards.len() <= shard {
@@ -793,8 +813,10 @@ impl TierAcc {
                     all: 0.0,
                 });
             }
-            if let Some(r) = replica {
-                db.replicas = db.replicas.max(r + 1);
+            match role {
+                Role::Replica(r) => db.replicas = db.replicas.max(r + 1),
+                Role::Peer(p) => db.peers = db.peers.max(p + 1),
+                Role::Primary => {}
             }
         }
         let c = row.cols;
@@ -812,7 +834,7 @@ impl TierAcc {
         if star {
             w.star_lag = lag;
             w.star_stale = stale;
-        } else if let Some((shard, replica)) = node {
+        } else if let Some((shard, role)) = node {
             // A node that appears later than the first window is left
             // out: its series would not line up with the others.
             if let Some(s) = w.shards.get_mut(shard) {
@@ -823,7 +845,7 @@ impl TierAcc {
                     s.1 = if s.1.is_nan() { util } else { s.1.max(util) };
                 }
             }
-            if replica.is_some() && lag.is_finite() {
+            if matches!(role, Role::Replica(_)) && lag.is_finite() {
                 w.lag_max = if w.lag_max.is_nan() {
                     lag
                 } else {
@@ -937,6 +959,7 @@ impl TierAcc {
                             })
                             .collect(),
                         replicas: db.replicas,
+                        peers: db.peers,
                         replication: clip(db.replication.finish(half), end),
                     }
                 })
@@ -1045,8 +1068,9 @@ mod tests {
 
     #[test]
     fn the_data_tier_is_told_by_its_kinds_and_counts_become_rates() {
-        assert_eq!(parse_node(b"shard12.primary"), Some((12, None)));
-        assert_eq!(parse_node(b"shard0.replica3"), Some((0, Some(3))));
+        assert_eq!(parse_node(b"shard12.primary"), Some((12, Role::Primary)));
+        assert_eq!(parse_node(b"shard0.replica3"), Some((0, Role::Replica(3))));
+        assert_eq!(parse_node(b"shard2.node1"), Some((2, Role::Peer(1))));
         assert_eq!(parse_node(b"node0"), None);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("components.csv");

@@ -247,6 +247,16 @@ fn busiest<'d>(dbs: &[&'d DatabaseSeries]) -> (Vec<&'d DatabaseSeries>, usize) {
 
 /// How a database is laid out, for its caption.
 fn layout_of(db: &DatabaseSeries) -> String {
+    if db.peers > 0 {
+        let nodes = match db.peers {
+            1 => "1 node".to_string(),
+            p => format!("{p} equal nodes"),
+        };
+        return match db.shards.len() {
+            1 => format!("1 shard of {nodes}"),
+            n => format!("{n} shards, each of {nodes}"),
+        };
+    }
     let replicas = match db.replicas {
         0 => "a primary".to_string(),
         1 => "a primary and 1 replica".to_string(),

@@ -33,6 +33,23 @@ pub enum MarkerKind {
     /// The DNS marks an entry point up again (`geo.png` only): a dashed
     /// green line.
     DnsUp,
+    /// A partition holds replication between nodes of a database, a split
+    /// brain (`replication.png` only): a solid magenta line.
+    ReplicationHeld,
+    /// Replication held by a partition goes on (`replication.png` only): a
+    /// dashed magenta line.
+    ReplicationResumed,
+    /// A ring's node stops forwarding (`replication.png` only): a solid
+    /// brown line.
+    RingBroken,
+    /// The ring forwards again (`replication.png` only): a dashed brown
+    /// line.
+    RingRepaired,
+    /// Fewer nodes up than a quorum needs (`replication.png` only): a solid
+    /// navy line.
+    QuorumLost,
+    /// Enough nodes up again (`replication.png` only): a dashed navy line.
+    QuorumRegained,
 }
 
 /// An instant to mark on the time plots.
@@ -112,7 +129,15 @@ impl Marker {
                     MarkerKind::Detected => format!("down {}", e.target),
                     MarkerKind::Promoted => format!("promoted {}", e.target),
                     MarkerKind::Restored => format!("up {}", e.target),
-                    MarkerKind::RateChange | MarkerKind::DnsDown | MarkerKind::DnsUp => {
+                    MarkerKind::RateChange
+                    | MarkerKind::DnsDown
+                    | MarkerKind::DnsUp
+                    | MarkerKind::ReplicationHeld
+                    | MarkerKind::ReplicationResumed
+                    | MarkerKind::RingBroken
+                    | MarkerKind::RingRepaired
+                    | MarkerKind::QuorumLost
+                    | MarkerKind::QuorumRegained => {
                         unreachable!("not from this part of the log")
                     }
                 };
@@ -129,6 +154,26 @@ impl Marker {
                 let (kind, what) = match e.kind {
                     EventKind::DnsDown => (MarkerKind::DnsDown, "DNS down"),
                     EventKind::DnsUp => (MarkerKind::DnsUp, "DNS up"),
+                    _ => return None,
+                };
+                Some(Marker::new(e.time, kind, format!("{what} {}", e.target)))
+            })
+            .collect()
+    }
+
+    /// What replication did in a run's log (`replication_held` and
+    /// `_resumed`, `ring_broken` and `_repaired`, `quorum_lost` and
+    /// `_regained`), for `replication.png`.
+    pub fn replication(log: &[LoggedEvent]) -> Vec<Marker> {
+        log.iter()
+            .filter_map(|e| {
+                let (kind, what) = match e.kind {
+                    EventKind::ReplicationHeld => (MarkerKind::ReplicationHeld, "held"),
+                    EventKind::ReplicationResumed => (MarkerKind::ReplicationResumed, "resumed"),
+                    EventKind::RingBroken => (MarkerKind::RingBroken, "ring broken"),
+                    EventKind::RingRepaired => (MarkerKind::RingRepaired, "ring repaired"),
+                    EventKind::QuorumLost => (MarkerKind::QuorumLost, "quorum lost"),
+                    EventKind::QuorumRegained => (MarkerKind::QuorumRegained, "quorum regained"),
                     _ => return None,
                 };
                 Some(Marker::new(e.time, kind, format!("{what} {}", e.target)))
@@ -176,6 +221,9 @@ pub(crate) const PROMOTED_PURPLE: RGBColor = RGBColor(120, 40, 170);
 pub(crate) const RESTORED_GREEN: RGBColor = RGBColor(0, 140, 60);
 pub(crate) const DNS_BLUE: RGBColor = RGBColor(0, 90, 170);
 pub(crate) const DNS_TEAL: RGBColor = RGBColor(0, 140, 140);
+pub(crate) const SPLIT_MAGENTA: RGBColor = RGBColor(170, 0, 120);
+pub(crate) const RING_BROWN: RGBColor = RGBColor(140, 80, 0);
+pub(crate) const QUORUM_NAVY: RGBColor = RGBColor(40, 40, 140);
 
 /// How a kind of marker is drawn.
 struct Look {
@@ -195,6 +243,12 @@ fn look(kind: MarkerKind) -> Look {
         MarkerKind::Restored => (RESTORED_GREEN, Dash::Dotted, 2, "restored (marked up)"),
         MarkerKind::DnsDown => (DNS_BLUE, Dash::Dashed, 2, "DNS marks down"),
         MarkerKind::DnsUp => (DNS_TEAL, Dash::Dashed, 2, "DNS marks up"),
+        MarkerKind::ReplicationHeld => (SPLIT_MAGENTA, Dash::Solid, 2, "replication held"),
+        MarkerKind::ReplicationResumed => (SPLIT_MAGENTA, Dash::Dashed, 2, "replication resumed"),
+        MarkerKind::RingBroken => (RING_BROWN, Dash::Solid, 2, "ring broken"),
+        MarkerKind::RingRepaired => (RING_BROWN, Dash::Dashed, 2, "ring repaired"),
+        MarkerKind::QuorumLost => (QUORUM_NAVY, Dash::Solid, 2, "quorum lost"),
+        MarkerKind::QuorumRegained => (QUORUM_NAVY, Dash::Dashed, 2, "quorum regained"),
     };
     Look {
         color,
@@ -215,6 +269,12 @@ fn rank(kind: MarkerKind) -> u8 {
         MarkerKind::Restored => 5,
         MarkerKind::DnsDown => 6,
         MarkerKind::DnsUp => 7,
+        MarkerKind::ReplicationHeld => 8,
+        MarkerKind::RingBroken => 9,
+        MarkerKind::QuorumLost => 10,
+        MarkerKind::ReplicationResumed => 11,
+        MarkerKind::RingRepaired => 12,
+        MarkerKind::QuorumRegained => 13,
     }
 }
 
@@ -451,6 +511,64 @@ mod tests {
                 (30, MarkerKind::FaultEnd, "end cache"),
                 (31, MarkerKind::Restored, "up web.1"),
                 (40, MarkerKind::FaultStart, "crash web"),
+            ]
+        );
+    }
+
+    #[test]
+    fn replication_events_are_marked_only_by_their_own_list() {
+        let log = vec![
+            ev(5, EventKind::Fault, "db.shard0.node1", "crash", None),
+            ev(6, EventKind::RingBroken, "db.shard0.node1", "", None),
+            ev(7, EventKind::ReplicationHeld, "db.shard0", "", None),
+            ev(8, EventKind::QuorumLost, "ledger.shard0", "", None),
+            ev(9, EventKind::QuorumRegained, "ledger.shard0", "", None),
+            ev(10, EventKind::ReplicationResumed, "db.shard0", "", None),
+            ev(11, EventKind::RingRepaired, "db.shard0.node1", "", None),
+            ev(12, EventKind::DnsDown, "lb-eu", "", None),
+        ];
+        let m = Marker::replication(&log);
+        let got: Vec<(u64, MarkerKind, &str)> = m
+            .iter()
+            .map(|m| (m.time.nanos() / 1_000_000_000, m.kind, m.label.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (6, MarkerKind::RingBroken, "ring broken db.shard0.node1"),
+                (7, MarkerKind::ReplicationHeld, "held db.shard0"),
+                (8, MarkerKind::QuorumLost, "quorum lost ledger.shard0"),
+                (
+                    9,
+                    MarkerKind::QuorumRegained,
+                    "quorum regained ledger.shard0"
+                ),
+                (10, MarkerKind::ReplicationResumed, "resumed db.shard0"),
+                (
+                    11,
+                    MarkerKind::RingRepaired,
+                    "ring repaired db.shard0.node1"
+                ),
+            ]
+        );
+        // The generic markers keep to faults.
+        let generic = Marker::from_run(&log, &[]);
+        assert_eq!(generic.len(), 1);
+        assert_eq!(generic[0].kind, MarkerKind::FaultStart);
+        let legend: Vec<String> = Marks::new(&m, 60.0, "events.csv")
+            .entries()
+            .into_iter()
+            .map(|e| e.label)
+            .collect();
+        assert_eq!(
+            legend,
+            [
+                "replication held",
+                "replication resumed",
+                "ring broken",
+                "ring repaired",
+                "quorum lost",
+                "quorum regained"
             ]
         );
     }

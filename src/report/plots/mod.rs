@@ -22,6 +22,7 @@ mod data_tier;
 mod figure;
 mod geo;
 mod markers;
+mod replication;
 mod retries;
 mod run;
 mod style;
@@ -166,6 +167,22 @@ pub fn write_geo_plot(
     log: &[crate::metrics::LoggedEvent],
 ) -> io::Result<PathBuf> {
     geo::write(input, geo, result, log)
+}
+
+/// Writes `replication.png` (with a database of another topology than
+/// primary and replicas) into the run's folder, atomically: per such
+/// database, its conflicts and lost updates per second (with `quorum`, the
+/// calls unavailable), its stale share of reads and each node's apply lag
+/// over time, with the run's markers and what replication did (`log`'s
+/// `replication_held`/`_resumed`, `ring_broken`/`_repaired`,
+/// `quorum_lost`/`_regained`) marked.
+pub fn write_replication_plot(
+    input: &RunPlots,
+    model: &Model,
+    result: &crate::metrics::ReplicationResult,
+    log: &[crate::metrics::LoggedEvent],
+) -> io::Result<PathBuf> {
+    replication::write(input, model, result, log)
 }
 
 /// Writes `comparison/instances.png` into `dir` when some variant
