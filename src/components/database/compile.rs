@@ -354,7 +354,11 @@ fn compile_primaries(cx: &KindCx, written: Option<u64>, name: &str) -> Result<u3
     );
     let p = match (written, dcs) {
         (Some(p), Some(k)) if p < k => {
-            let some = if k - p == 1 { "one would" } else { "some would" };
+            let some = if k - p == 1 {
+                "one would"
+            } else {
+                "some would"
+            };
             return Err(cx
                 .err(
                     "replication.primaries",

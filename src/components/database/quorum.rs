@@ -192,17 +192,16 @@ impl Quorum {
         (((key.wrapping_mul(0x9E37_79B9_7F4A_7C15)) >> 32) % self.per_shard as u64) as usize
     }
 
-    /// Where the coordinator of a call from `caller` stands: the data
-    /// center of the node nearest the caller (the lowest node on ties).
-    fn coordinator(&self, shard: usize, caller: Option<DcId>) -> DcId {
+    /// The node whose data center a call from `caller` is coordinated
+    /// in: the shard's node nearest the caller (the lowest on ties). The
+    /// call's hop goes to it and its reply comes back from it.
+    fn coordinator(&self, shard: usize, caller: Option<DcId>) -> Option<usize> {
         let (Some(g), Some(from)) = (&self.geo, caller) else {
-            return 0;
+            return None;
         };
         let base = shard * self.per_shard;
         (base..base + self.per_shard)
-            .map(|i| g.node_dc[i])
-            .min_by_key(|&dc| g.distance[from as usize * g.datacenters + dc as usize])
-            .unwrap_or(0)
+            .min_by_key(|&i| g.distance[from as usize * g.datacenters + g.node_dc[i] as usize])
     }
 
     fn caller_dc(&self, call: CallId, ctx: &Ctx) -> Option<DcId> {
@@ -232,11 +231,17 @@ impl Quorum {
     /// A read or write arrives: it goes to each of its key's `n` nodes.
     fn arrive(&mut self, call: CallId, ctx: &mut Ctx) {
         let c = ctx.calls[call];
-        ctx.calls[call].instance = ANY_INSTANCE;
         let key = c.key.get();
         let shard = self.partitioner.shard_of(key) as usize;
         let caller = self.caller_dc(call, ctx);
-        let coordinator = self.coordinator(shard, caller);
+        let at = self.coordinator(shard, caller);
+        // The call stands at its coordinator (for its reply's hop); a crash
+        // there fails only the nodes' work, never the call itself.
+        ctx.calls[call].instance = at.map_or(ANY_INSTANCE, |i| i as u32);
+        let coordinator = match (&self.geo, at) {
+            (Some(g), Some(i)) => g.node_dc[i],
+            _ => 0,
+        };
         let s = &mut self.shards[shard];
         let version = if c.op == Op::Write {
             s.versions += 1;
@@ -487,7 +492,8 @@ impl super::super::Runtime for Quorum {
         self.geo.as_ref()?;
         let shard = self.partitioner.shard_of(ctx.calls[call].key.get()) as usize;
         let caller = self.caller_dc(call, ctx);
-        Some(self.coordinator(shard, caller))
+        let at = self.coordinator(shard, caller)?;
+        self.geo.as_ref().map(|g| g.node_dc[at])
     }
 
     fn queued(&self) -> usize {
@@ -581,7 +587,9 @@ impl super::super::Runtime for Quorum {
     /// Node `i` crashes: its part of every read and write it holds (or that
     /// is on its way to it) fails.
     fn crash(&mut self, i: u32, ctx: &mut Ctx) -> (bool, u64) {
-        let held = held_calls(ctx.calls, self.id, Some(i));
+        // The nodes' work only: a call coordinated at this node is not its.
+        let mut held = held_calls(ctx.calls, self.id, Some(i));
+        held.retain(|&c| ctx.calls[c].step == AT_NODE);
         if !self.faults.crash(i as usize) {
             return (false, 0);
         }
