@@ -827,9 +827,9 @@ components:
                 "`dcs` names one data center",
             ),
             (
-                "    dcs: [a, b]\n    replication: { topology: ring, primaries: 3 }",
+                "    dcs: [a, b]\n    replication: { topology: ring, primaries: 1 }",
                 "replication.primaries",
-                "each of its 2 data centers",
+                "`dcs` names 2 data centers: one would hold no primary",
             ),
             (
                 "    read_from: primary\n    replication: { topology: ring, primaries: 2 }",
