@@ -255,6 +255,15 @@ fn dcs_place_ring_nodes_in_order_and_quorum_nodes_round_robin() {
         (2, &[2, 0][..])
     );
 
+    // More primaries than data centers: they stand round them in order.
+    let m = load(&three_dcs(
+        "    dcs: [us-east, eu-west]\n    replication: { topology: ring, primaries: 3 }\n",
+    ));
+    let (id, d) = db(&m, "db");
+    assert_eq!(d.topology, Topology::Ring { primaries: 3 });
+    let g = m.geo.as_deref().unwrap();
+    assert_eq!(g.node_dcs[id], [0, 1, 0]);
+
     let m = load(&three_dcs(
         "    shards: 2\n    dcs: [us-east, eu-west]\n    replication: { topology: quorum, n: 3, nodes: 5 }\n",
     ));
