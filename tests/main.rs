@@ -22,6 +22,7 @@ mod planning;
 mod planning_cli;
 mod plots;
 mod properties;
+mod repl_estimate;
 mod report;
 mod resilience_autoscale;
 mod resilience_retries;

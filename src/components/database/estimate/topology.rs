@@ -1,0 +1,607 @@
+//! `kind: database` with another topology than primary/replica in the
+//! analytic estimate. `multi_primary` and `ring`: every node of a shard a
+//! primary, a request served at its nearest node (at random without data
+//! centers), replication taking no worker; the conflicts, lost updates and
+//! stale reads of last-writer-wins in closed form per key
+//! ([`crate::queueing::lww`]). `quorum`: each node takes `n / nodes` of its
+//! shard's requests, and a request's latency is an order statistic of its
+//! `n` nodes' times ([`crate::queueing::order`]).
+
+use super::super::model::{Database, Topology};
+use super::DbFlow;
+use crate::model::{ComponentId, DcId, Dist, Geo, Op};
+use crate::queueing::geo::{add_place, placement};
+use crate::queueing::lww::{self, Delay, Paths};
+use crate::queueing::order::{NodeTime, order_stat};
+use crate::queueing::{
+    Eval, EvalCtx, Mom, MvaNet, MvaStation, Net, ReplicationEstimate, StaleReads, Station,
+    fmt_rate, mix, station,
+};
+
+/// `1st`, `2nd`, `3rd`, `4th`, ... `11th`, `21st`.
+fn ordinal(k: u32) -> String {
+    let suffix = match (k % 10, k % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{k}{suffix}")
+}
+
+/// What routing learns of such a database.
+pub struct TopoFlow {
+    /// `multi_primary`, `ring`: per class, the share of a shard's calls at
+    /// each of its nodes (shard 0's layout: every shard's nodes stand
+    /// alike); empty with `quorum` (its nodes share alike).
+    pub shares: Vec<Vec<f64>>,
+    /// `multi_primary`, `ring`: per key segment, its reads and writes at
+    /// each node.
+    pub keys: Vec<KeyLoad>,
+}
+
+/// One key segment's load on one shard's nodes, at unit total rate.
+pub struct KeyLoad {
+    /// Keys in the segment.
+    pub count: f64,
+    /// Per node: reads a second of one of its keys.
+    pub reads: Vec<f64>,
+    /// Per node: writes a second of one of its keys.
+    pub writes: Vec<f64>,
+}
+
+/// One shard's nodes as stations: `multi_primary` and `ring` one per node,
+/// `quorum` one standing for each (they share alike).
+struct Nodes {
+    /// Per shard: the stations, and each one's requests a second.
+    st: Vec<Vec<(Station, f64)>>,
+    /// The busiest node: its utilisation, name and capacity.
+    busiest: (f64, String, f64),
+    /// Whether some node is past saturation.
+    saturated: bool,
+}
+
+impl Database {
+    /// With data centers: the nodes of a shard a caller in `from` is served
+    /// at, ranked as [`Database::slots_for`] ranks `nearest` (whole
+    /// nanoseconds of mean latency, no link farthest); ties share alike.
+    fn nearest_nodes(&self, geo: &Geo, y: usize, from: DcId) -> Vec<u32> {
+        let per = self.per_shard();
+        let rank = |slot: u32| {
+            geo.mean_latency(from, geo.dc_of(y as ComponentId, slot))
+                .map_or(u64::MAX, |s| (s * 1e9) as u64)
+        };
+        let best = (0..per).map(rank).min().unwrap_or(0);
+        (0..per).filter(|&s| rank(s) == best).collect()
+    }
+
+    /// What routing keeps for a topology other than primary/replica.
+    pub(super) fn topo_flow(&self, x: usize, net: &Net) -> TopoFlow {
+        if matches!(self.topology, Topology::Quorum { .. }) {
+            return TopoFlow {
+                shares: Vec::new(),
+                keys: Vec::new(),
+            };
+        }
+        let classes = &net.model.traffic.classes;
+        let per = self.per_shard() as usize;
+        let mut shares = vec![vec![1.0 / per as f64; per]; classes.len()];
+        if let Some(geo) = &net.model.geo {
+            let mut acc = vec![vec![0.0; per]; classes.len()];
+            let mut totals = vec![0.0; classes.len()];
+            for (from, _, rates) in net.edges.iter().filter(|e| e.1 == x) {
+                let slots = self.nearest_nodes(geo, x, placement(net.model, *from));
+                for (c, &r) in rates.iter().enumerate().filter(|e| *e.1 > 0.0) {
+                    for &s in &slots {
+                        acc[c][s as usize] += r / slots.len() as f64;
+                    }
+                    totals[c] += r;
+                }
+            }
+            for (c, total) in totals.iter().enumerate() {
+                if *total > 0.0 {
+                    shares[c] = acc[c].iter().map(|a| a / total).collect();
+                }
+            }
+        }
+        let keys = &net.keys;
+        let mut out = Vec::with_capacity(keys.segments());
+        for s in 0..keys.segments() {
+            let (mut reads, mut writes) = (vec![0.0; per], vec![0.0; per]);
+            for (c, class) in classes.iter().enumerate() {
+                let Some(f) = net.flow(x, c) else { continue };
+                let rate = f.scale * keys.p[c][s] * f.thin.as_ref().map_or(1.0, |t| t[s]);
+                if rate <= 0.0 {
+                    continue;
+                }
+                let into = if class.op == Op::Read {
+                    &mut reads
+                } else {
+                    &mut writes
+                };
+                for (v, share) in into.iter_mut().zip(&shares[c]) {
+                    *v += rate * share;
+                }
+            }
+            out.push(KeyLoad {
+                count: keys.count[s],
+                reads,
+                writes,
+            });
+        }
+        TopoFlow { shares, keys: out }
+    }
+
+    /// With data centers: where class `c`'s calls from `from` are served,
+    /// shares per data center (`quorum`: where the database stands).
+    pub(super) fn topo_places(
+        &self,
+        y: usize,
+        net: &Net,
+        c: usize,
+        from: DcId,
+        geo: &Geo,
+    ) -> Vec<(DcId, f64)> {
+        if matches!(self.topology, Topology::Quorum { .. }) {
+            return vec![(placement(net.model, y), 1.0)];
+        }
+        let per_shard = &net.kept::<DbFlow>(y).per_class[c];
+        let total: f64 = per_shard.iter().sum();
+        let per = self.per_shard();
+        let slots = self.nearest_nodes(geo, y, from);
+        let mut out = Vec::new();
+        for shard in 0..self.shards {
+            let w = if total > 0.0 {
+                per_shard[shard as usize] / total
+            } else {
+                1.0 / self.shards as f64
+            };
+            for &slot in &slots {
+                let dc = geo.dc_of(y as ComponentId, shard * per + slot);
+                add_place(&mut out, dc, w / slots.len() as f64);
+            }
+        }
+        out
+    }
+
+    /// Every shard's nodes at these loads.
+    fn topo_stations(&self, at: &EvalCtx, df: &DbFlow, reads: &[f64], writes: &[f64]) -> Nodes {
+        let (rt, wt) = (Mom::of(&self.read_time), Mom::of(&self.write_time));
+        let workers = u64::from(self.workers);
+        let per = self.per_shard() as usize;
+        let topo = df.topo.as_ref().expect("kept for this topology");
+        let mut nodes = Nodes {
+            st: Vec::with_capacity(self.shards as usize),
+            busiest: (-1.0, String::new(), 0.0),
+            saturated: false,
+        };
+        for s in 0..self.shards as usize {
+            let loads: Vec<(f64, f64)> = match self.topology {
+                Topology::Quorum { nodes: k, n, .. } => {
+                    let f = f64::from(n) / f64::from(k);
+                    vec![(reads[s] * f, writes[s] * f)]
+                }
+                _ => (0..per)
+                    .map(|j| {
+                        let (mut r, mut w) = (0.0, 0.0);
+                        for (c, class) in at.classes().iter().enumerate() {
+                            let rate = df.per_class[c][s] * at.lambda * topo.shares[c][j];
+                            match class.op {
+                                Op::Read => r += rate,
+                                Op::Write => w += rate,
+                            }
+                        }
+                        (r, w)
+                    })
+                    .collect(),
+            };
+            let mut row = Vec::with_capacity(loads.len());
+            for (j, (r, w)) in loads.into_iter().enumerate() {
+                let hold = mix(&[(w, wt), (r, rt)]);
+                let st = at.fixed(s * per + j, station(r + w, workers, hold, None));
+                if st.util > nodes.busiest.0 {
+                    nodes.busiest = (st.util, format!("shard{s}.node{j}"), st.capacity);
+                }
+                nodes.saturated |= st.saturated;
+                row.push((st, r + w));
+            }
+            nodes.st.push(row);
+        }
+        nodes
+    }
+
+    /// `quorum`: the one-way delay to each node of shard `s` before its
+    /// queue: the lag's mean, plus with data centers the mean latency of the
+    /// link from where the database stands to the node's data center.
+    fn quorum_delays(&self, at: &EvalCtx, s: usize) -> Vec<f64> {
+        let per = self.per_shard();
+        let lag = self.lag.mean();
+        let Some(geo) = &at.model().geo else {
+            return vec![lag; per as usize];
+        };
+        let from = placement(at.model(), at.x);
+        (0..per)
+            .map(|j| {
+                let dc = geo.dc_of(at.x as ComponentId, s as u32 * per + j);
+                let link = match geo.link_between(from, dc) {
+                    Some((l, _)) if dc != from => geo.links[l].latency.mean(),
+                    _ => 0.0,
+                };
+                lag + link
+            })
+            .collect()
+    }
+
+    /// `quorum`: a request's time at shard `s` whose nodes wait `wait`: the
+    /// `k`-th fastest of its key's `n` nodes (consecutive from the key's
+    /// place, every place alike), each node `delay + wait + hold`.
+    fn quorum_time(&self, at: &EvalCtx, s: usize, wait: Mom, op: Op) -> Mom {
+        let Topology::Quorum { nodes, n, w, r } = self.topology else {
+            unreachable!("quorum only");
+        };
+        let (k, hold) = match op {
+            Op::Write => (w, &self.write_time),
+            Op::Read => (r, &self.read_time),
+        };
+        let delays = self.quorum_delays(at, s);
+        let node = |d: f64| NodeTime {
+            delay: d,
+            wait,
+            hold,
+        };
+        if delays.iter().all(|d| *d == delays[0]) {
+            let set = vec![node(delays[0]); n as usize];
+            return order_stat(&set, k as usize);
+        }
+        let parts: Vec<(f64, Mom)> = (0..nodes)
+            .map(|p| {
+                let set: Vec<NodeTime> = (0..n)
+                    .map(|i| node(delays[((p + i) % nodes) as usize]))
+                    .collect();
+                (1.0, order_stat(&set, k as usize))
+            })
+            .collect();
+        mix(&parts)
+    }
+
+    /// Each class's response time at the database, and the mean wait of
+    /// all node visits.
+    fn topo_responses(&self, at: &EvalCtx, df: &DbFlow, nodes: &Nodes, out: &mut Eval) {
+        let (rt, wt) = (Mom::of(&self.read_time), Mom::of(&self.write_time));
+        let topo = df.topo.as_ref().expect("kept for this topology");
+        let shards = self.shards as usize;
+        let mut waits = Vec::new();
+        for row in &nodes.st {
+            for (st, rate) in row {
+                waits.push((*rate, st.wait.unwrap_or(Mom::ZERO)));
+            }
+        }
+        let quorum = matches!(self.topology, Topology::Quorum { .. });
+        // Quorum: each shard's write and read times, when asked for.
+        let mut times: Vec<[Option<Mom>; 2]> = vec![[None, None]; shards];
+        for (c, class) in at.classes().iter().enumerate() {
+            if at.rates[c] <= 0.0 {
+                continue;
+            }
+            let mut parts = Vec::new();
+            for (s, time) in times.iter_mut().enumerate() {
+                let share = df.per_class[c][s];
+                if share <= 0.0 {
+                    continue;
+                }
+                if quorum {
+                    let slot = usize::from(class.op == Op::Read);
+                    let wait = nodes.st[s][0].0.wait.unwrap_or(Mom::ZERO);
+                    let t =
+                        *time[slot].get_or_insert_with(|| self.quorum_time(at, s, wait, class.op));
+                    parts.push((share, t));
+                    continue;
+                }
+                let hold = if class.op == Op::Read { rt } else { wt };
+                for (j, (st, _)) in nodes.st[s].iter().enumerate() {
+                    let w = st.wait.unwrap_or(Mom::ZERO);
+                    parts.push((share * topo.shares[c][j], w + hold));
+                }
+            }
+            out.resp[c] = Some(mix(&parts));
+        }
+        out.row.mean_wait_s = Some(mix(&waits).mean);
+    }
+
+    /// `multi_primary`, `ring`: how writes travel between a shard's nodes
+    /// (shard 0's data centers) at total rate `lambda`: each hop the lag
+    /// plus, between data centers, the link's latency, through a channel
+    /// applying in commit order every write it carries (a primary's to
+    /// another: all it commits; a ring's hop: all but its next node's),
+    /// the shard's share of them.
+    fn paths(&self, at: &EvalCtx, topo: &TopoFlow) -> Paths {
+        let geo = at.model().geo.as_deref();
+        let x = at.x;
+        let per = self.per_shard() as usize;
+        let mut commits = vec![0.0; per];
+        for seg in &topo.keys {
+            for (c, w) in commits.iter_mut().zip(&seg.writes) {
+                *c += seg.count * w * at.lambda / self.shards as f64;
+            }
+        }
+        let link = |i: usize, j: usize| {
+            geo.and_then(|g| {
+                let (a, b) = (
+                    g.dc_of(x as ComponentId, i as u32),
+                    g.dc_of(x as ComponentId, j as u32),
+                );
+                if a == b {
+                    return None;
+                }
+                g.link_between(a, b).map(|(l, _)| &g.links[l].latency)
+            })
+        };
+        // Hops alike (the same link, the same rate) computed once.
+        let mut made: Vec<(Option<*const Dist>, u64, Delay)> = Vec::new();
+        let mut delay = |i: usize, j: usize, rate: f64| {
+            let l = link(i, j);
+            let key = (l.map(|d| d as *const Dist), rate.to_bits());
+            if let Some(m) = made.iter().find(|m| (m.0, m.1) == key) {
+                return m.2.clone();
+            }
+            let parts: Vec<&Dist> = std::iter::once(&self.lag).chain(l).collect();
+            let d = Delay::in_order(&parts, rate);
+            made.push((key.0, key.1, d.clone()));
+            d
+        };
+        let total: f64 = commits.iter().sum();
+        match self.topology {
+            Topology::Ring { .. } => Paths::Ring(
+                (0..per)
+                    .map(|i| {
+                        let next = (i + 1) % per;
+                        delay(i, next, total - commits[next])
+                    })
+                    .collect(),
+            ),
+            _ => Paths::Mesh(
+                (0..per)
+                    .map(|i| {
+                        (0..per)
+                            .map(|j| {
+                                if i == j {
+                                    Delay::drawn(&[])
+                                } else {
+                                    delay(i, j, commits[i])
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    /// `multi_primary`, `ring`: the shares of writes conflicting and lost,
+    /// and of reads stale, at total rate `lambda`, key segment by segment
+    /// (each key's writes at each node Poisson).
+    fn lww_shares(&self, at: &EvalCtx, topo: &TopoFlow) -> (f64, f64, f64) {
+        let paths = self.paths(at, topo);
+        let per = paths.writers();
+        let (mut conflicts, mut lost, mut writes) = (0.0, 0.0, 0.0);
+        let (mut stale, mut reads) = (0.0, 0.0);
+        let mut w = vec![0.0; per];
+        for seg in &topo.keys {
+            let any_writes = seg.writes.iter().any(|v| *v > 0.0);
+            if !any_writes {
+                reads += seg.count * seg.reads.iter().sum::<f64>() * at.lambda;
+                continue;
+            }
+            for (v, s) in w.iter_mut().zip(&seg.writes) {
+                *v = s * at.lambda;
+            }
+            for (i, f) in lww::figures(&paths, &w).iter().enumerate() {
+                if w[i] > 0.0 {
+                    let n = seg.count * w[i];
+                    conflicts += n * f.conflict;
+                    lost += n * f.lost;
+                    writes += n;
+                }
+                let r = seg.reads[i] * at.lambda;
+                if r > 0.0 {
+                    stale += seg.count * r * f.stale;
+                    reads += seg.count * r;
+                }
+            }
+        }
+        let share = |x: f64, of: f64| if of > 0.0 { x / of } else { 0.0 };
+        (
+            share(conflicts, writes),
+            share(lost, writes),
+            share(stale, reads),
+        )
+    }
+
+    /// The replication figures of the row.
+    fn topo_figures(
+        &self,
+        at: &EvalCtx,
+        df: &DbFlow,
+        reads: f64,
+        writes: f64,
+        resp: &[Option<Mom>],
+    ) -> ReplicationEstimate {
+        let by_op = |op: Op| {
+            let mut parts = Vec::new();
+            for (c, class) in at.classes().iter().enumerate() {
+                if class.op == op && at.rates[c] > 0.0 {
+                    parts.push((at.rates[c], resp[c]?));
+                }
+            }
+            (!parts.is_empty()).then(|| mix(&parts).mean)
+        };
+        let (topology, conflicts, lost_updates, stale_reads) = match self.topology {
+            Topology::Quorum { nodes, n, w, r } => (
+                if nodes == n {
+                    format!("quorum (n={n}, w={w}, r={r})")
+                } else {
+                    format!("quorum (n={n} of {nodes}, w={w}, r={r})")
+                },
+                None,
+                None,
+                if r + w > n {
+                    StaleReads::Never
+                } else {
+                    StaleReads::Possible
+                },
+            ),
+            Topology::MultiPrimary { primaries } | Topology::Ring { primaries } => {
+                let topo = df.topo.as_ref().expect("kept for this topology");
+                let (c, l, s) = self.lww_shares(at, topo);
+                (
+                    format!("{} ({primaries})", self.topology.name()),
+                    Some(c),
+                    Some(l),
+                    StaleReads::Share(s),
+                )
+            }
+            Topology::PrimaryReplica => unreachable!("other topologies only"),
+        };
+        ReplicationEstimate {
+            topology,
+            writes_rps: writes,
+            reads_rps: reads,
+            conflicts,
+            lost_updates,
+            stale_reads,
+            write_s: by_op(Op::Write),
+            read_s: by_op(Op::Read),
+        }
+    }
+
+    /// The estimate of a database with another topology than
+    /// primary/replica.
+    pub(super) fn topo_evaluate(&self, at: &EvalCtx, out: &mut Eval, notes: &mut Vec<String>) {
+        out.row.instances = self.nodes();
+        let df = at.net.kept::<DbFlow>(at.x);
+        let (reads, writes) = self.shard_loads(at, df);
+        let nodes = self.topo_stations(at, df, &reads, &writes);
+        let shards = self.shards as usize;
+        let (total_r, total_w): (f64, f64) = (reads.iter().sum(), writes.iter().sum());
+        let row = &mut out.row;
+        let busiest = &nodes.busiest;
+        row.utilization = Some(busiest.0.max(0.0));
+        row.capacity_rps = Some(busiest.2);
+        row.shard_rps = (0..shards).map(|s| reads[s] + writes[s]).collect();
+        row.saturated = nodes.saturated;
+        let s = if shards == 1 { "" } else { "s" };
+        row.detail = match self.topology {
+            Topology::Quorum { nodes, n, .. } => {
+                let f = f64::from(n);
+                format!(
+                    "busiest {}; all nodes: {} reads/s, {} writes/s over {shards} shard{s} \
+                     (each request at {n} of {nodes} nodes)",
+                    busiest.1,
+                    fmt_rate(total_r * f),
+                    fmt_rate(total_w * f),
+                )
+            }
+            _ => format!(
+                "busiest {}; all nodes: {} reads/s, {} writes/s over {shards} shard{s}",
+                busiest.1,
+                fmt_rate(total_r),
+                fmt_rate(total_w),
+            ),
+        };
+        row.busiest = Some(busiest.1.clone());
+        if !nodes.saturated {
+            self.topo_responses(at, df, &nodes, out);
+        }
+        out.row.replication = Some(self.topo_figures(at, df, total_r, total_w, &out.resp));
+        self.topo_notes(at, notes);
+    }
+
+    /// What this database's estimate approximates, said once per database.
+    fn topo_notes(&self, at: &EvalCtx, notes: &mut Vec<String>) {
+        let name = at.name();
+        let note = match self.topology {
+            Topology::Quorum { n, w, r, .. } => {
+                let mut s = format!(
+                    "`{name}` (quorum): each node takes n/nodes of its shard's reads and writes \
+                     (keys spread evenly); a write's time is the {} fastest of its {n} nodes' \
+                     (the lag's mean, the node's M/G/c wait and write_time), a read's the {} \
+                     (with read_time), order statistics of independent nodes",
+                    ordinal(w),
+                    ordinal(r)
+                );
+                if r + w <= n {
+                    s.push_str("; r + w <= n: stale reads possible, not estimated");
+                }
+                if at.closed() {
+                    s.push_str(
+                        "; mean-value analysis counts every one of the n node visits \
+                         (no fork and join): pessimistic",
+                    );
+                }
+                s
+            }
+            _ => format!(
+                "`{name}` ({}): each request at its nearest node (at random without data \
+                 centers), replication taking no worker; conflicts, lost updates and stale \
+                 reads from each key's Poisson writes at each node (a conflict: another node \
+                 commits within the two one-way delays; lost: within the delay to it; stale: \
+                 the key's newest write not there yet), averaged over keys by their writes \
+                 (stale: reads)",
+                self.topology.name()
+            ),
+        };
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
+    }
+
+    /// The stations for mean-value analysis.
+    pub(super) fn topo_mva(&self, x: usize, net: &Net, into: &mut MvaNet) {
+        let df = net.kept::<DbFlow>(x);
+        let (rm, wm) = (self.read_time.mean(), self.write_time.mean());
+        let per = self.per_shard() as usize;
+        let classes = &net.model.traffic.classes;
+        for s in 0..self.shards as usize {
+            let mut add = |node: usize, mult: f64, r: f64, w: f64| {
+                if r + w > 0.0 {
+                    let demand = r * rm + w * wm;
+                    into.stations.push(MvaStation {
+                        key: (x, node),
+                        mult,
+                        demand,
+                        servers: self.workers as f64,
+                        service: demand / (r + w),
+                    });
+                }
+            };
+            match self.topology {
+                Topology::Quorum { nodes, n, .. } => {
+                    let f = f64::from(n) / f64::from(nodes);
+                    let (mut r, mut w) = (0.0, 0.0);
+                    for (c, cl) in classes.iter().enumerate() {
+                        match cl.op {
+                            Op::Read => r += df.per_class[c][s] * f,
+                            Op::Write => w += df.per_class[c][s] * f,
+                        }
+                    }
+                    add(s * per, f64::from(nodes), r, w);
+                }
+                _ => {
+                    let topo = df.topo.as_ref().expect("kept for this topology");
+                    for j in 0..per {
+                        let (mut r, mut w) = (0.0, 0.0);
+                        for (c, cl) in classes.iter().enumerate() {
+                            let v = df.per_class[c][s] * topo.shares[c][j];
+                            match cl.op {
+                                Op::Read => r += v,
+                                Op::Write => w += v,
+                            }
+                        }
+                        add(s * per + j, 1.0, r, w);
+                    }
+                }
+            }
+        }
+    }
+}
