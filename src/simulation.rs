@@ -523,7 +523,11 @@ impl<'m> Simulation<'m> {
         if self.model.has_breakers() {
             log.extend(breaker_log);
         }
+        let mut replication = replication;
         let replicated = !replication.totals.is_empty();
+        // Each database handed its rows over at once: window by window,
+        // in model order within a window (stable).
+        replication.rows.sort_by_key(|r| r.start);
         if replicated {
             log.extend(replication_log);
         }

@@ -23,6 +23,8 @@ mod planning_cli;
 mod plots;
 mod properties;
 mod repl_estimate;
+mod repl_inputs;
+mod repl_theory;
 mod report;
 mod resilience_autoscale;
 mod resilience_retries;

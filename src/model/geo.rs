@@ -34,8 +34,9 @@ pub struct Geo {
     /// [`NO_DC`]).
     pub placement: Vec<DcId>,
     /// Per component: the data center of each of its slots when they differ
-    /// (a database with `replica_dcs`: one per node, in slot order); empty:
-    /// every slot stands in the component's [`Geo::placement`].
+    /// (a database with `replica_dcs`, or one of equal nodes with `dcs`: one
+    /// per node, in slot order); empty: every slot stands in the
+    /// component's [`Geo::placement`].
     pub node_dcs: Vec<Vec<DcId>>,
     /// Per request class, in the order of `traffic.classes`: what its calls
     /// and replies weigh.

@@ -61,6 +61,11 @@ pub const MAX_CACHE_ENTRIES: u64 = 1_000_000_000;
 pub const MAX_SHARDS: u64 = 100_000;
 /// Most replicas per shard.
 pub const MAX_REPLICAS: u64 = 100;
+/// Most primaries per shard of a `multi_primary` or `ring` database (each
+/// write is sent to every other primary).
+pub const MAX_PRIMARIES: u64 = 16;
+/// Most nodes per shard of a `quorum` database (`nodes`, and so `n`).
+pub const MAX_QUORUM_NODES: u64 = 64;
 /// Most ring points per shard.
 pub const MAX_VNODES: u64 = 10_000;
 /// Most messages a queue holds.
@@ -336,15 +341,7 @@ pub fn compile_with(
         geo: None,
     };
     if let Some(g) = geo.clone() {
-        let replica_dcs: Vec<_> = read.values().map(|r| r.replica_dcs.clone()).collect();
-        model.geo = Some(Box::new(geo::finish(
-            &ck,
-            &spec,
-            g,
-            &graph,
-            &replica_dcs,
-            &model,
-        )?));
+        model.geo = Some(Box::new(geo::finish(&ck, &spec, g, &graph, &read, &model)?));
     }
     resilience_sessions::check_users(&ck, &model, &users)?;
     // Targets name instances, so faults are read once the components are built.

@@ -78,12 +78,88 @@ pub enum ReadFromSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReplicationSpec {
-    /// When a write is acknowledged (async).
+    /// How the shard's nodes share its writes (primary_replica).
+    #[serde(default)]
+    pub topology: Option<TopologySpec>,
+    /// When a write is acknowledged (async); primary_replica only.
     #[serde(default)]
     pub mode: Option<ReplicationModeSpec>,
-    /// Time a replica takes to apply a write (0s).
+    /// Time a replica takes to apply a write (0s); for multi_primary the
+    /// time until another primary applies it, for ring per hop, for quorum
+    /// the one-way time from the coordinator to each node.
     #[serde(default)]
     pub lag: Option<DistSpec>,
+    /// Writable nodes per shard, multi_primary and ring (without `dcs`).
+    #[serde(default)]
+    pub primaries: Option<u64>,
+    /// How concurrent writes resolve, multi_primary (last_writer_wins).
+    #[serde(default)]
+    pub conflicts: Option<ConflictsSpec>,
+    /// Nodes holding each key, quorum (required).
+    #[serde(default)]
+    pub n: Option<u64>,
+    /// Nodes whose apply acknowledges a write, quorum (a majority of n).
+    #[serde(default)]
+    pub w: Option<u64>,
+    /// Nodes whose reply answers a read, quorum (a majority of n).
+    #[serde(default)]
+    pub r: Option<u64>,
+    /// Nodes per shard, quorum (n).
+    #[serde(default)]
+    pub nodes: Option<u64>,
+}
+
+/// `replication.topology` as written.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TopologySpec {
+    /// One primary and its read replicas.
+    PrimaryReplica,
+    /// Every node a primary, each write sent to every other.
+    MultiPrimary,
+    /// Every node a primary, writes passed round a ring.
+    Ring,
+    /// Leaderless: writes and reads to `n` nodes, `w` and `r` answering.
+    Quorum,
+}
+
+impl TopologySpec {
+    /// The name as written.
+    pub fn name(self) -> &'static str {
+        match self {
+            TopologySpec::PrimaryReplica => "primary_replica",
+            TopologySpec::MultiPrimary => "multi_primary",
+            TopologySpec::Ring => "ring",
+            TopologySpec::Quorum => "quorum",
+        }
+    }
+
+    /// Whether the topology's shard is several equal nodes (not a primary
+    /// and replicas), which a database's `dcs` places instead of copying
+    /// the database.
+    pub fn has_nodes(self) -> bool {
+        self != TopologySpec::PrimaryReplica
+    }
+
+    /// The topology written `name`, if it is one.
+    pub fn from_name(name: &str) -> Option<TopologySpec> {
+        [
+            TopologySpec::PrimaryReplica,
+            TopologySpec::MultiPrimary,
+            TopologySpec::Ring,
+            TopologySpec::Quorum,
+        ]
+        .into_iter()
+        .find(|t| t.name() == name)
+    }
+}
+
+/// `replication.conflicts` as written: the one policy there is.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictsSpec {
+    /// The write with the later commit time wins on every node.
+    LastWriterWins,
 }
 
 /// Replication modes as written.

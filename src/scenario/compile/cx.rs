@@ -7,6 +7,7 @@
 //! faults on links) and whether it needs the traffic to have users.
 
 use super::graph::{Carries, Edge, Graph};
+use super::kinds::Read;
 use super::{Catalogue, Checker, check_count, compile_dist};
 use crate::model::{ComponentId, DcId, Dist, Kind, RequestClass, Size};
 use crate::scenario::error::ScenarioError;
@@ -27,6 +28,10 @@ pub(crate) struct KindCx<'a> {
     /// The data center it stands in (names of components with copies
     /// resolve from it).
     pub(super) dc: DcId,
+    /// [geo] `dcs` that place its nodes (a database of equal nodes).
+    node_dcs: Option<&'a [DcId]>,
+    /// [geo] Whether it has `replica_dcs`.
+    replica_dcs: bool,
     /// The request classes, compiled.
     classes: &'a [RequestClass],
     /// The largest key space of any class (1 without keys).
@@ -59,7 +64,7 @@ impl<'a> KindCx<'a> {
         ck: &'a Checker<'a>,
         graph: &'a Graph<'a>,
         name: &'a str,
-        written: &str,
+        read: &'a Read,
         id: ComponentId,
         classes: &'a [RequestClass],
         key_space: u64,
@@ -69,10 +74,12 @@ impl<'a> KindCx<'a> {
             ck,
             graph,
             // A copy's keys are written under the component it copies.
-            path: format!("components.{written}"),
+            path: format!("components.{}", read.written),
             name,
             id,
             dc: graph.placement()[id as usize],
+            node_dcs: read.node_dcs.as_deref(),
+            replica_dcs: read.replica_dcs.is_some(),
             classes,
             key_space,
             sizes,
@@ -159,6 +166,17 @@ impl<'a> KindCx<'a> {
     /// Whether the scenario has `datacenters`.
     pub(crate) fn has_geo(&self) -> bool {
         self.graph.has_geo()
+    }
+
+    /// [geo] The data centers of `dcs` when they place the component's
+    /// nodes instead of making copies, in the order written.
+    pub(crate) fn node_dcs(&self) -> Option<&'a [DcId]> {
+        self.node_dcs
+    }
+
+    /// [geo] Whether the component has `replica_dcs`.
+    pub(crate) fn has_replica_dcs(&self) -> bool {
+        self.replica_dcs
     }
 
     /// The kind of component `id`.

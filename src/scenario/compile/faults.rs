@@ -7,9 +7,10 @@ use super::graph::Graph;
 use super::kinds::{self, KindRules};
 use super::{Checker, compile_dist, positive};
 use crate::components::Label;
+use crate::components::database::model::Topology;
 use crate::components::kind::KindModel;
 use crate::engine::{SimDuration, SimTime};
-use crate::model::{ComponentId, Fault, FaultKind, Model, Slo};
+use crate::model::{ComponentId, ComponentKind, Fault, FaultKind, Model, Slo};
 use crate::scenario::error::{ScenarioError, one_of};
 use crate::scenario::spec::{ComponentPair, DurationValue, FaultSpec, RandomFaultSpec, SloSpec};
 
@@ -209,6 +210,9 @@ fn compile_fault(
         "crash" | "slow" | "errors" | "flush" => compile_strike(ck, model, graph, path, kind, f)?,
         "partition" | "delay" if between_dcs(model, kind, f) => {
             compile_dc_link(ck, model, path, kind, f)?
+        }
+        "partition" if between_db_nodes(model, graph, f) => {
+            compile_node_partition(ck, model, graph, path, f)?
         }
         "partition" | "delay" => compile_link(ck, model, graph, path, kind, f)?,
         "outage" => compile_outage(ck, model, path, f)?,
@@ -732,6 +736,116 @@ fn compile_dc_link(
         }
     };
     Ok((fk, geo.link_name(link)))
+}
+
+/// Whether a `partition` names two instances of which one (or both) is a
+/// database node (`[db.shard0.node0, db.shard0.node1]`): then it cuts the
+/// replication between two nodes. Instances of other kinds keep the
+/// error of a partition between components.
+fn between_db_nodes(model: &Model, graph: &Graph, f: &FaultSpec) -> bool {
+    let Some(p) = &f.partition else {
+        return false;
+    };
+    let database = |name: &str| {
+        name.split_once('.')
+            .and_then(|(c, _)| graph.exact(c))
+            .is_some_and(|id| {
+                matches!(
+                    model.components[id as usize].kind,
+                    ComponentKind::Database(_)
+                )
+            })
+    };
+    p.0.len() == 2 && p.0.iter().all(|n| n.contains('.')) && p.0.iter().any(|n| database(n))
+}
+
+/// `partition: [db.shard0.node0, db.shard0.node1]`: two nodes of one shard
+/// of a multi_primary or ring database stop replicating to each other.
+fn compile_node_partition(
+    ck: &Checker,
+    model: &Model,
+    graph: &Graph,
+    path: &str,
+    f: &FaultSpec,
+) -> Result<(FaultKind, String), ScenarioError> {
+    let at = format!("{path}.partition");
+    let names = &f.partition.as_ref().expect("checked by between_db_nodes").0;
+    let a = resolve_target(ck, model, graph, &format!("{at}[0]"), &names[0])?;
+    let b = resolve_target(ck, model, graph, &format!("{at}[1]"), &names[1])?;
+    let example = |db: &str| format!("`[{db}.shard0.node0, {db}.shard0.node1]`");
+    if a.component != b.component {
+        return Err(ck
+            .err(
+                &format!("{at}[1]"),
+                format!(
+                    "`{}` and `{}` are nodes of two components: a partition between nodes is inside one database",
+                    names[0], names[1]
+                ),
+            )
+            .expected(format!(
+                "two nodes of one shard of `{}`, such as {}, or two whole components",
+                a.name,
+                example(a.name)
+            )));
+    }
+    let ComponentKind::Database(db) = &model.components[a.component as usize].kind else {
+        unreachable!("between_db_nodes found a database, and both name the same component")
+    };
+    let (Some(i), Some(j)) = (a.instance, b.instance) else {
+        unreachable!("both names hold a `.`, and resolve_target found an instance for each")
+    };
+    if !db.topology.has_writers() {
+        let why = match db.topology {
+            Topology::Quorum { .. } => {
+                "a quorum's nodes do not replicate to each other (each write is sent to its n nodes)"
+            }
+            _ => "replication flows from each primary to its replicas",
+        };
+        return Err(ck
+            .err(
+                &at,
+                format!(
+                    "`{}` is a {} database: {why}; a partition between nodes is for a multi_primary or ring database",
+                    a.name,
+                    db.topology.name()
+                ),
+            )
+            .expected(format!(
+                "two nodes of one shard of a multi_primary or ring database, or `crash: {}` to take one node down",
+                names[1]
+            )));
+    }
+    if i == j {
+        return Err(ck
+            .err(
+                &format!("{at}[1]"),
+                format!("a partition between `{}` and itself", names[1]),
+            )
+            .expected("two different nodes of one shard"));
+    }
+    let per = db.per_shard();
+    if i / per != j / per {
+        return Err(ck
+            .err(
+                &format!("{at}[1]"),
+                format!(
+                    "`{}` and `{}` are in two shards: nodes replicate only within their shard",
+                    names[0], names[1]
+                ),
+            )
+            .expected(format!(
+                "two nodes of one shard, such as {}",
+                example(a.name)
+            )));
+    }
+    Ok((
+        FaultKind::NodePartition {
+            component: a.component,
+            a: i,
+            b: j,
+        },
+        format!("{} <-> {}", names[0], names[1]),
+    ))
 }
 
 /// `outage: DC`: everything standing in the data center.

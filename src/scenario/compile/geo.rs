@@ -8,12 +8,15 @@
 //! each component's placement while the components are read
 //! ([`read_placement`]), and the rest once every component is compiled
 //! ([`finish`]: origins name copies, a database's nodes need its shards and
-//! replicas, and a call between data centers needs a link).
+//! replicas, or its topology's nodes, and a call between data centers
+//! needs a link).
 
 use indexmap::IndexMap;
 
 use super::graph::Graph;
+use super::kinds::Read;
 use super::{Checker, NAME_RULE, at_most_max, compile_dist, is_name};
+use crate::components::database::model::{Database, Topology};
 use crate::engine::SimDuration;
 use crate::model::geo::{MAX_DATACENTERS, MAX_ORIGINS};
 use crate::model::{Bytes, ComponentKind, Datacenter, DcId, Geo, Kind, Link, Model, NO_DC, Origin};
@@ -206,23 +209,31 @@ fn compile_link(
 /// Where a component stands, as its `dc`, `dcs` and `replica_dcs` say.
 pub(super) struct Placement {
     /// One data center per copy: `dcs` (copies named `NAME@DC`), or one,
-    /// the component itself ([`NO_DC`] for a DNS, 0 without `datacenters`).
+    /// the component itself ([`NO_DC`] for a DNS, 0 without `datacenters`,
+    /// `dcs[0]` when `dcs` places its nodes).
     pub dcs: Vec<DcId>,
     /// Whether it has copies (`dcs`).
     pub copies: bool,
     /// A database's `replica_dcs`.
     pub replica_dcs: Option<Vec<DcId>>,
+    /// `dcs` when they place the component's nodes instead of making
+    /// copies (a database of equal nodes: `multi_primary`, `ring`,
+    /// `quorum`); the component itself then stands in the first.
+    pub node_dcs: Option<Vec<DcId>>,
 }
 
 /// Reads a component's placement keys from `node` (the component at
 /// `path`, of kind `kind`) and returns the node without them, for the
-/// kind's own spec (which knows nothing of placement).
+/// kind's own spec (which knows nothing of placement). With `places_nodes`
+/// (the kind's [`KindRules::dcs_place_nodes`](super::kinds::KindRules)),
+/// `dcs` places the component's nodes instead of making copies.
 pub(super) fn read_placement(
     ck: &Checker,
     geo: Option<&Geo>,
     path: &str,
     node: &Node,
     kind: Kind,
+    places_nodes: bool,
 ) -> Result<(Placement, Node), ScenarioError> {
     let present: Vec<&str> = PLACEMENT_KEYS
         .iter()
@@ -233,6 +244,7 @@ pub(super) fn read_placement(
         dcs: vec![if kind == Kind::Dns { NO_DC } else { 0 }],
         copies: false,
         replica_dcs: None,
+        node_dcs: None,
     };
     let Some(&first) = present.first() else {
         return Ok((placement, node.clone()));
@@ -282,8 +294,14 @@ pub(super) fn read_placement(
         placement.dcs = vec![find_dc(ck, geo, &at, &name)?];
     }
     if node.get_key("dcs").is_some() {
-        placement.dcs = names("dcs")?;
-        placement.copies = true;
+        let dcs = names("dcs")?;
+        if places_nodes {
+            placement.dcs = vec![dcs[0]];
+            placement.node_dcs = Some(dcs);
+        } else {
+            placement.dcs = dcs;
+            placement.copies = true;
+        }
     }
     if node.get_key("replica_dcs").is_some() {
         if kind != Kind::Database {
@@ -334,18 +352,18 @@ pub(super) fn refuse_without_datacenters(
 }
 
 /// Fills `geo`'s origins, placement, node places and bytes once every
-/// component is compiled, and refuses a call between data centers that no
-/// link joins.
+/// component is compiled (`read` as the first pass read them), and refuses
+/// a call between data centers that no link joins.
 pub(super) fn finish(
     ck: &Checker,
     spec: &ScenarioSpec,
     mut geo: Geo,
     graph: &Graph,
-    replica_dcs: &[Option<Vec<DcId>>],
+    read: &IndexMap<String, Read>,
     model: &Model,
 ) -> Result<Geo, ScenarioError> {
     geo.placement = graph.placement().to_vec();
-    geo.node_dcs = node_dcs(ck, &geo, graph, replica_dcs, model)?;
+    geo.node_dcs = node_dcs(ck, &geo, graph, read, model)?;
     check_calls(ck, &geo, graph, model)?;
     geo.origins = compile_origins(ck, &geo, &spec.traffic, graph, model)?;
     geo.bytes = model
@@ -369,17 +387,23 @@ pub(super) fn finish(
 
 /// Per component, the data center of each slot when they differ: a
 /// database's with `replica_dcs` (slot `shard x (1 + replicas)` is the
-/// shard's primary, then its replicas in order).
+/// shard's primary, then its replicas in order), or a database of equal
+/// nodes with `dcs` ([`equal_node_dcs`]).
 fn node_dcs(
     ck: &Checker,
     geo: &Geo,
     graph: &Graph,
-    replica_dcs: &[Option<Vec<DcId>>],
+    read: &IndexMap<String, Read>,
     model: &Model,
 ) -> Result<Vec<Vec<DcId>>, ScenarioError> {
     let mut out = Vec::with_capacity(model.components.len());
-    for (id, c) in model.components.iter().enumerate() {
-        let (Some(rdcs), ComponentKind::Database(db)) = (&replica_dcs[id], &c.kind) else {
+    for (id, (c, r)) in model.components.iter().zip(read.values()).enumerate() {
+        if let (Some(dcs), ComponentKind::Database(db)) = (&r.node_dcs, &c.kind) {
+            let path = format!("{}.dcs", graph.written_path(id as u32));
+            out.push(equal_node_dcs(ck, geo, &path, &c.name, db, dcs)?);
+            continue;
+        }
+        let (Some(rdcs), ComponentKind::Database(db)) = (&r.replica_dcs, &c.kind) else {
             out.push(Vec::new());
             continue;
         };
@@ -415,6 +439,54 @@ fn node_dcs(
         out.push(slots);
     }
     Ok(out)
+}
+
+/// The data center of each node of database `db` (called `name`), whose
+/// `dcs` (written at `path`) place its equal nodes: node i of each shard
+/// (slot `shard x per_shard + i`) stands in `dcs[i]` for multi_primary and
+/// ring (one node per data center), in `dcs[i mod len]` for quorum. Every
+/// two of those data centers must be joined by a link: replication
+/// crosses it.
+fn equal_node_dcs(
+    ck: &Checker,
+    geo: &Geo,
+    path: &str,
+    name: &str,
+    db: &Database,
+    dcs: &[DcId],
+) -> Result<Vec<DcId>, ScenarioError> {
+    let per = db.per_shard() as usize;
+    let shard: Vec<DcId> = match db.topology {
+        Topology::Quorum { .. } => (0..per).map(|i| dcs[i % dcs.len()]).collect(),
+        // compile_primaries made the primaries as many as `dcs`.
+        _ => dcs[..per].to_vec(),
+    };
+    let used = dcs.len().min(per);
+    for j in 1..used {
+        for i in 0..j {
+            let (a, b) = (dcs[i], dcs[j]);
+            if a != b && geo.link_between(a, b).is_none() {
+                let (na, nb) = (
+                    &geo.datacenters[a as usize].name,
+                    &geo.datacenters[b as usize].name,
+                );
+                return Err(ck
+                    .err(
+                        &format!("{path}[{j}]"),
+                        format!("`{name}`'s nodes stand in {na} and {nb}, and no link joins them: replication could not cross"),
+                    )
+                    .expected(format!(
+                        "a link `between: [{na}, {nb}]` in `network.links`, or data centers in `dcs` that links join"
+                    )));
+            }
+        }
+    }
+    Ok(shard
+        .iter()
+        .copied()
+        .cycle()
+        .take(db.nodes() as usize)
+        .collect())
 }
 
 /// Refuses a call (or a balancer's `to`, a cache's `on_miss`, ...) between

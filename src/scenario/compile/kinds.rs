@@ -51,6 +51,13 @@ pub(crate) trait KindRules {
         Ok(())
     }
 
+    /// Whether `dcs` on the component written `node` (its settings as
+    /// written, placement keys included) places its nodes instead of making
+    /// one copy per data center.
+    fn dcs_place_nodes(&self, _node: &Node) -> bool {
+        false
+    }
+
     /// Its instance names, when there are too many to list (more than 8):
     /// numbered names (`web.0` ... `web.99`) read as a range.
     fn elide_instances(&self, names: &[String]) -> String {
@@ -76,6 +83,9 @@ pub(crate) struct Read {
     pub(super) dc: DcId,
     /// A database's `replica_dcs`.
     pub(super) replica_dcs: Option<Vec<DcId>>,
+    /// `dcs` that place its nodes rather than make copies
+    /// ([`KindRules::dcs_place_nodes`]).
+    pub(super) node_dcs: Option<Vec<DcId>>,
 }
 
 /// What reading a spec gives: its [`KindSpec::consumers`] and its compile
@@ -197,7 +207,9 @@ pub(super) fn read_components(
                     .suggest(kind, names.iter().copied()),
             );
         };
-        let (placement, v) = super::geo::read_placement(ck, geo, &path, v, entry.kind)?;
+        let places_nodes = entry.rules.dcs_place_nodes(v);
+        let (placement, v) =
+            super::geo::read_placement(ck, geo, &path, v, entry.kind, places_nodes)?;
         for &dc in &placement.dcs {
             // Each copy reads the spec afresh: its compile step owns it.
             let (consumers, compile) = (entry.read)(&v, &base)?;
@@ -208,6 +220,7 @@ pub(super) fn read_components(
                 written: name.to_string(),
                 dc,
                 replica_dcs: placement.replica_dcs.clone(),
+                node_dcs: placement.node_dcs.clone(),
             };
             let key = match geo {
                 Some(g) if placement.copies => {
@@ -250,7 +263,7 @@ pub(super) fn compile_components(
             ck,
             graph,
             name,
-            &r.written,
+            r,
             idx as ComponentId,
             classes,
             key_space,
