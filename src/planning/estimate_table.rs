@@ -182,6 +182,7 @@ fn replication_table(out: &mut String, est: &Estimate) {
             share(r.conflicts),
             share(r.lost_updates),
             match r.stale_reads {
+                _ if r.reads_rps <= 0.0 => "-".to_string(),
                 StaleReads::Share(s) => share(Some(s)),
                 StaleReads::Never => "none".to_string(),
                 StaleReads::Possible => "possible".to_string(),

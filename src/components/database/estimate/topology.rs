@@ -9,7 +9,8 @@
 
 use super::super::model::{Database, Topology};
 use super::DbFlow;
-use crate::model::{ComponentId, DcId, Dist, Geo, Op};
+use crate::engine::name_hash;
+use crate::model::{ComponentId, DcId, Dist, Geo, Op, Partition, Partitioner};
 use crate::queueing::geo::{add_place, placement};
 use crate::queueing::lww::{self, Delay, Paths};
 use crate::queueing::order::{NodeTime, order_stat};
@@ -30,6 +31,17 @@ fn ordinal(k: u32) -> String {
     format!("{k}{suffix}")
 }
 
+/// The first of the `n` nodes (within its shard) holding `key`, as the
+/// runtime hashes it (`quorum.rs`'s `first_node`): a multiplicative hash,
+/// spreading keys over start nodes evenly whatever the partitioner did.
+fn first_node(key: u64, per_shard: usize) -> usize {
+    ((key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % per_shard as u64) as usize
+}
+
+/// A `quorum` time's case: shard, start node, coordinator's data center
+/// and whether a read.
+type QuorumCase = (usize, usize, Option<DcId>, bool);
+
 /// What routing learns of such a database.
 pub struct TopoFlow {
     /// `multi_primary`, `ring`: per class, the share of a shard's calls at
@@ -39,6 +51,12 @@ pub struct TopoFlow {
     /// `multi_primary`, `ring`: per key segment, its reads and writes at
     /// each node.
     pub keys: Vec<KeyLoad>,
+    /// `quorum`: per class, shard and start node (the first of a key's `n`
+    /// nodes), requests a second at unit total rate.
+    pub starts: Vec<Vec<Vec<f64>>>,
+    /// `quorum` with data centers, per class: the callers' data centers
+    /// and their shares of its calls (empty: no calls from a component).
+    pub callers: Vec<Vec<(DcId, f64)>>,
 }
 
 /// One key segment's load on one shard's nodes, at unit total rate.
@@ -79,10 +97,7 @@ impl Database {
     /// What routing keeps for a topology other than primary/replica.
     pub(super) fn topo_flow(&self, x: usize, net: &Net) -> TopoFlow {
         if matches!(self.topology, Topology::Quorum { .. }) {
-            return TopoFlow {
-                shares: Vec::new(),
-                keys: Vec::new(),
-            };
+            return self.quorum_flow(x, net);
         }
         let classes = &net.model.traffic.classes;
         let per = self.per_shard() as usize;
@@ -130,7 +145,88 @@ impl Database {
                 writes,
             });
         }
-        TopoFlow { shares, keys: out }
+        TopoFlow {
+            shares,
+            keys: out,
+            starts: Vec::new(),
+            callers: Vec::new(),
+        }
+    }
+
+    /// `quorum`: each class's requests by shard and start node: the most
+    /// popular keys by the database's partitioner and the runtime's hash of
+    /// a key to its first node, the bucketed ones spread evenly (over
+    /// shards as [`Database::route`] spreads them, and over start nodes).
+    fn quorum_flow(&self, x: usize, net: &Net) -> TopoFlow {
+        let model = net.model;
+        let keys = &net.keys;
+        let (shards, per) = (self.shards as usize, self.per_shard() as usize);
+        let part = Partitioner::new(
+            &self.partition,
+            self.shards,
+            name_hash(&model.components[x].name),
+        );
+        let classes = &model.traffic.classes;
+        let mut starts = vec![vec![vec![0.0; per]; shards]; classes.len()];
+        for (c, into) in starts.iter_mut().enumerate() {
+            let Some(f) = net.flow(x, c) else { continue };
+            for s in 0..keys.segments() {
+                let rate =
+                    f.scale * keys.p[c][s] * keys.count[s] * f.thin.as_ref().map_or(1.0, |t| t[s]);
+                if rate <= 0.0 {
+                    continue;
+                }
+                let (a, n) = (keys.start[s], keys.count[s] as u64);
+                let shard = if n == 1 {
+                    Some(part.shard_of(a) as usize)
+                } else if matches!(self.partition, Partition::Range { .. }) {
+                    Some(part.shard_of(a + n / 2) as usize)
+                } else {
+                    None
+                };
+                let start = (n == 1).then(|| first_node(a, per));
+                let sh: Vec<usize> = shard.map_or_else(|| (0..shards).collect(), |s| vec![s]);
+                let st: Vec<usize> = start.map_or_else(|| (0..per).collect(), |p| vec![p]);
+                let each = rate / (sh.len() * st.len()) as f64;
+                for &i in &sh {
+                    for &p in &st {
+                        into[i][p] += each;
+                    }
+                }
+            }
+        }
+        let mut callers = vec![Vec::new(); classes.len()];
+        if model.geo.is_some() {
+            for (from, _, rates) in net.edges.iter().filter(|e| e.1 == x) {
+                let dc = placement(model, *from);
+                for (c, &r) in rates.iter().enumerate().filter(|e| *e.1 > 0.0) {
+                    add_place(&mut callers[c], dc, r);
+                }
+            }
+            for v in &mut callers {
+                let total: f64 = v.iter().map(|p| p.1).sum();
+                v.iter_mut().for_each(|p| p.1 /= total);
+            }
+        }
+        TopoFlow {
+            shares: Vec::new(),
+            keys: Vec::new(),
+            starts,
+            callers,
+        }
+    }
+
+    /// `quorum` with data centers: where the coordinator of a call from
+    /// `from` to shard `s` stands, as the runtime places it: the data
+    /// center of the node nearest the caller (the lowest node on ties).
+    fn coordinator(&self, geo: &Geo, y: usize, s: usize, from: DcId) -> DcId {
+        let per = self.per_shard();
+        let dcs = (0..per).map(|j| geo.dc_of(y as ComponentId, s as u32 * per + j));
+        dcs.min_by_key(|&dc| {
+            geo.mean_latency(from, dc)
+                .map_or(u64::MAX, |l| (l * 1e9) as u64)
+        })
+        .unwrap_or(from)
     }
 
     /// With data centers: where class `c`'s calls from `from` are served,
@@ -143,11 +239,21 @@ impl Database {
         from: DcId,
         geo: &Geo,
     ) -> Vec<(DcId, f64)> {
-        if matches!(self.topology, Topology::Quorum { .. }) {
-            return vec![(placement(net.model, y), 1.0)];
-        }
         let per_shard = &net.kept::<DbFlow>(y).per_class[c];
         let total: f64 = per_shard.iter().sum();
+        if matches!(self.topology, Topology::Quorum { .. }) {
+            // The call goes to its coordinator.
+            let mut out = Vec::new();
+            for (s, rate) in per_shard.iter().enumerate() {
+                let w = if total > 0.0 {
+                    rate / total
+                } else {
+                    1.0 / self.shards as f64
+                };
+                add_place(&mut out, self.coordinator(geo, y, s, from), w);
+            }
+            return out;
+        }
         let per = self.per_shard();
         let slots = self.nearest_nodes(geo, y, from);
         let mut out = Vec::new();
@@ -166,7 +272,7 @@ impl Database {
     }
 
     /// Every shard's nodes at these loads.
-    fn topo_stations(&self, at: &EvalCtx, df: &DbFlow, reads: &[f64], writes: &[f64]) -> Nodes {
+    fn topo_stations(&self, at: &EvalCtx, df: &DbFlow) -> Nodes {
         let (rt, wt) = (Mom::of(&self.read_time), Mom::of(&self.write_time));
         let workers = u64::from(self.workers);
         let per = self.per_shard() as usize;
@@ -178,10 +284,24 @@ impl Database {
         };
         for s in 0..self.shards as usize {
             let loads: Vec<(f64, f64)> = match self.topology {
-                Topology::Quorum { nodes: k, n, .. } => {
-                    let f = f64::from(n) / f64::from(k);
-                    vec![(reads[s] * f, writes[s] * f)]
-                }
+                Topology::Quorum { n, .. } => (0..per)
+                    .map(|j| {
+                        let (mut r, mut w) = (0.0, 0.0);
+                        for (c, class) in at.classes().iter().enumerate() {
+                            // The start nodes whose keys node j holds.
+                            let rate: f64 = (0..per)
+                                .filter(|p| (j + per - p) % per < n as usize)
+                                .map(|p| topo.starts[c][s][p])
+                                .sum::<f64>()
+                                * at.lambda;
+                            match class.op {
+                                Op::Read => r += rate,
+                                Op::Write => w += rate,
+                            }
+                        }
+                        (r, w)
+                    })
+                    .collect(),
                 _ => (0..per)
                     .map(|j| {
                         let (mut r, mut w) = (0.0, 0.0);
@@ -211,57 +331,96 @@ impl Database {
         nodes
     }
 
-    /// `quorum`: the one-way delay to each node of shard `s` before its
-    /// queue: the lag's mean, plus with data centers the mean latency of the
-    /// link from where the database stands to the node's data center.
-    fn quorum_delays(&self, at: &EvalCtx, s: usize) -> Vec<f64> {
-        let per = self.per_shard();
+    /// `quorum`: what a node of shard `s` adds to its time away from the
+    /// coordinator: the lag's mean, and with data centers a link's mean
+    /// latency each way between the coordinator's data center and the
+    /// node's.
+    fn quorum_delay(&self, at: &EvalCtx, s: usize, j: usize, coordinator: Option<DcId>) -> f64 {
         let lag = self.lag.mean();
-        let Some(geo) = &at.model().geo else {
-            return vec![lag; per as usize];
+        let (Some(geo), Some(from)) = (&at.model().geo, coordinator) else {
+            return lag;
         };
-        let from = placement(at.model(), at.x);
-        (0..per)
-            .map(|j| {
-                let dc = geo.dc_of(at.x as ComponentId, s as u32 * per + j);
-                let link = match geo.link_between(from, dc) {
-                    Some((l, _)) if dc != from => geo.links[l].latency.mean(),
-                    _ => 0.0,
-                };
-                lag + link
-            })
-            .collect()
+        let dc = geo.dc_of(at.x as ComponentId, s as u32 * self.per_shard() + j as u32);
+        let link = |a: DcId, b: DcId| match geo.link_between(a, b) {
+            Some((l, _)) if a != b => geo.links[l].latency.mean(),
+            _ => 0.0,
+        };
+        lag + link(from, dc) + link(dc, from)
     }
 
-    /// `quorum`: a request's time at shard `s` whose nodes wait `wait`: the
-    /// `k`-th fastest of its key's `n` nodes (consecutive from the key's
-    /// place, every place alike), each node `delay + wait + hold`.
-    fn quorum_time(&self, at: &EvalCtx, s: usize, wait: Mom, op: Op) -> Mom {
-        let Topology::Quorum { nodes, n, w, r } = self.topology else {
+    /// `quorum`: the time of an `op` at shard `s` for a key whose first node
+    /// is `p`: the `w`-th (`r`-th) fastest of its `n` nodes, each `delay +
+    /// its wait + hold`, independent.
+    fn quorum_time(
+        &self,
+        at: &EvalCtx,
+        nodes: &Nodes,
+        (s, p): (usize, usize),
+        coordinator: Option<DcId>,
+        op: Op,
+    ) -> Mom {
+        let Topology::Quorum { n, w, r, .. } = self.topology else {
             unreachable!("quorum only");
         };
         let (k, hold) = match op {
             Op::Write => (w, &self.write_time),
             Op::Read => (r, &self.read_time),
         };
-        let delays = self.quorum_delays(at, s);
-        let node = |d: f64| NodeTime {
-            delay: d,
-            wait,
-            hold,
-        };
-        if delays.iter().all(|d| *d == delays[0]) {
-            let set = vec![node(delays[0]); n as usize];
-            return order_stat(&set, k as usize);
-        }
-        let parts: Vec<(f64, Mom)> = (0..nodes)
-            .map(|p| {
-                let set: Vec<NodeTime> = (0..n)
-                    .map(|i| node(delays[((p + i) % nodes) as usize]))
-                    .collect();
-                (1.0, order_stat(&set, k as usize))
+        let per = self.per_shard() as usize;
+        let set: Vec<NodeTime> = (0..n as usize)
+            .map(|i| {
+                let j = (p + i) % per;
+                NodeTime {
+                    delay: self.quorum_delay(at, s, j, coordinator),
+                    wait: nodes.st[s][j].0.wait.unwrap_or(Mom::ZERO),
+                    hold,
+                }
             })
             .collect();
+        order_stat(&set, k as usize)
+    }
+
+    /// `quorum`: class `c`'s time at the database, over its callers' data
+    /// centers, shards and start nodes (each distinct case computed once,
+    /// kept in `cache`).
+    fn quorum_class(
+        &self,
+        at: &EvalCtx,
+        topo: &TopoFlow,
+        nodes: &Nodes,
+        c: usize,
+        cache: &mut Vec<(QuorumCase, Mom)>,
+    ) -> Mom {
+        let op = at.classes()[c].op;
+        let geo = at.model().geo.as_deref();
+        let callers: Vec<(Option<DcId>, f64)> = match geo {
+            Some(_) if !topo.callers[c].is_empty() => {
+                topo.callers[c].iter().map(|&(d, w)| (Some(d), w)).collect()
+            }
+            Some(_) => vec![(Some(placement(at.model(), at.x)), 1.0)],
+            None => vec![(None, 1.0)],
+        };
+        let mut parts = Vec::new();
+        for (from, share) in callers {
+            for (s, starts) in topo.starts[c].iter().enumerate() {
+                let coordinator = geo.zip(from).map(|(g, f)| self.coordinator(g, at.x, s, f));
+                for (p, &rate) in starts.iter().enumerate() {
+                    if rate <= 0.0 {
+                        continue;
+                    }
+                    let key = (s, p, coordinator, op == Op::Read);
+                    let t = match cache.iter().find(|e| e.0 == key) {
+                        Some(e) => e.1,
+                        None => {
+                            let t = self.quorum_time(at, nodes, (s, p), coordinator, op);
+                            cache.push((key, t));
+                            t
+                        }
+                    };
+                    parts.push((share * rate, t));
+                }
+            }
+        }
         mix(&parts)
     }
 
@@ -278,24 +437,19 @@ impl Database {
             }
         }
         let quorum = matches!(self.topology, Topology::Quorum { .. });
-        // Quorum: each shard's write and read times, when asked for.
-        let mut times: Vec<[Option<Mom>; 2]> = vec![[None, None]; shards];
+        let mut cache = Vec::new();
         for (c, class) in at.classes().iter().enumerate() {
             if at.rates[c] <= 0.0 {
                 continue;
             }
+            if quorum {
+                out.resp[c] = Some(self.quorum_class(at, topo, nodes, c, &mut cache));
+                continue;
+            }
             let mut parts = Vec::new();
-            for (s, time) in times.iter_mut().enumerate() {
+            for s in 0..shards {
                 let share = df.per_class[c][s];
                 if share <= 0.0 {
-                    continue;
-                }
-                if quorum {
-                    let slot = usize::from(class.op == Op::Read);
-                    let wait = nodes.st[s][0].0.wait.unwrap_or(Mom::ZERO);
-                    let t =
-                        *time[slot].get_or_insert_with(|| self.quorum_time(at, s, wait, class.op));
-                    parts.push((share, t));
                     continue;
                 }
                 let hold = if class.op == Op::Read { rt } else { wt };
@@ -481,7 +635,7 @@ impl Database {
         out.row.instances = self.nodes();
         let df = at.net.kept::<DbFlow>(at.x);
         let (reads, writes) = self.shard_loads(at, df);
-        let nodes = self.topo_stations(at, df, &reads, &writes);
+        let nodes = self.topo_stations(at, df);
         let shards = self.shards as usize;
         let (total_r, total_w): (f64, f64) = (reads.iter().sum(), writes.iter().sum());
         let row = &mut out.row;
@@ -523,10 +677,12 @@ impl Database {
         let note = match self.topology {
             Topology::Quorum { n, w, r, .. } => {
                 let mut s = format!(
-                    "`{name}` (quorum): each node takes n/nodes of its shard's reads and writes \
-                     (keys spread evenly); a write's time is the {} fastest of its {n} nodes' \
-                     (the lag's mean, the node's M/G/c wait and write_time), a read's the {} \
-                     (with read_time), order statistics of independent nodes",
+                    "`{name}` (quorum): each node takes the reads and writes of the keys it holds \
+                     (the most popular placed by the runtime's hash of a key to its first node, \
+                     the others spread evenly); a write's time is the {} fastest of its {n} \
+                     nodes' (the lag's mean, with data centers the link's both ways between the \
+                     coordinator and the node, the node's M/G/c wait and write_time), a read's \
+                     the {} (with read_time), order statistics of independent nodes",
                     ordinal(w),
                     ordinal(r)
                 );
@@ -562,6 +718,7 @@ impl Database {
         let (rm, wm) = (self.read_time.mean(), self.write_time.mean());
         let per = self.per_shard() as usize;
         let classes = &net.model.traffic.classes;
+        let topo = df.topo.as_ref().expect("kept for this topology");
         for s in 0..self.shards as usize {
             let mut add = |node: usize, mult: f64, r: f64, w: f64| {
                 if r + w > 0.0 {
@@ -576,19 +733,23 @@ impl Database {
                 }
             };
             match self.topology {
-                Topology::Quorum { nodes, n, .. } => {
-                    let f = f64::from(n) / f64::from(nodes);
-                    let (mut r, mut w) = (0.0, 0.0);
-                    for (c, cl) in classes.iter().enumerate() {
-                        match cl.op {
-                            Op::Read => r += df.per_class[c][s] * f,
-                            Op::Write => w += df.per_class[c][s] * f,
+                Topology::Quorum { n, .. } => {
+                    for j in 0..per {
+                        let (mut r, mut w) = (0.0, 0.0);
+                        for (c, cl) in classes.iter().enumerate() {
+                            let v: f64 = (0..per)
+                                .filter(|p| (j + per - p) % per < n as usize)
+                                .map(|p| topo.starts[c][s][p])
+                                .sum();
+                            match cl.op {
+                                Op::Read => r += v,
+                                Op::Write => w += v,
+                            }
                         }
+                        add(s * per + j, 1.0, r, w);
                     }
-                    add(s * per, f64::from(nodes), r, w);
                 }
                 _ => {
-                    let topo = df.topo.as_ref().expect("kept for this topology");
                     for j in 0..per {
                         let (mut r, mut w) = (0.0, 0.0);
                         for (c, cl) in classes.iter().enumerate() {
