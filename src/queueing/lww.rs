@@ -94,6 +94,8 @@ fn simpson(f: impl Fn(f64) -> f64, a: f64, b: f64, n: usize) -> f64 {
 const BINS: usize = 200;
 /// Halvings of the last bin.
 const TAIL_SPLITS: i32 = 30;
+/// Most points of a grid (far more than any distribution needs).
+const MAX_GRID: usize = 1_000_000;
 
 /// The delay of a write from one writer to the next: the database's lag
 /// and (between data centers) the link's latency, drawn for each write.
@@ -159,7 +161,9 @@ impl Delay {
     /// trapezoid rule on a grid of 1/400 of the draws' mean, then 0.2% of
     /// the time). Constant parts cannot overtake: [`Delay::drawn`].
     pub fn in_order(parts: &[&Dist], rate: f64) -> Delay {
-        if rate <= 0.0 || parts.iter().all(|d| d.scv() == 0.0) {
+        let finite = parts.iter().all(|d| d.mean().is_finite());
+        if rate <= 0.0 || !finite || parts.iter().all(|d| d.scv() == 0.0) {
+            // (An infinite mean: every write is on its way forever.)
             return Delay::drawn(parts);
         }
         let ch = in_order(parts, rate);
@@ -300,7 +304,10 @@ fn in_order(parts: &[&Dist], rate: f64) -> InOrder {
         let s = 1.0 - f_d(next);
         xs.push(next);
         surv.push(s);
-        if s * (next - least + scale) < 1e-13 * scale || next - least > 1e8 * scale {
+        if s * (next - least + scale) < 1e-13 * scale
+            || next - least > 1e8 * scale
+            || xs.len() > MAX_GRID
+        {
             break;
         }
     }

@@ -119,6 +119,8 @@ const RATIO: f64 = 0.002;
 const TAIL: f64 = 1e-14;
 /// ... or at this many scales (a heavy tail).
 const LIMIT_SCALES: f64 = 1e8;
+/// ... or at this many points.
+const MAX_GRID: usize = 1_000_000;
 
 /// One node's distribution function on a grid of its own, from `shift` on
 /// (its delay and its holding time's least value): `f[i]` at `shift +
@@ -196,7 +198,7 @@ impl Curve {
             let total = (1.0 - pw) * fk + pw * g;
             u.push(uk);
             f.push(total);
-            if 1.0 - total < TAIL || uk > LIMIT_SCALES * scale {
+            if 1.0 - total < TAIL || uk > LIMIT_SCALES * scale || u.len() > MAX_GRID {
                 break;
             }
         }
@@ -232,6 +234,15 @@ impl Curve {
 pub fn order_stat(nodes: &[NodeTime], k: usize) -> Mom {
     let n = nodes.len();
     assert!((1..=n).contains(&k), "the {k}-th of {n} nodes");
+    let finite = |x: f64| x.is_finite();
+    if !nodes.iter().all(|v| {
+        finite(v.delay) && finite(v.wait.mean) && finite(v.wait.var) && finite(v.hold.mean())
+    }) {
+        return Mom {
+            mean: f64::INFINITY,
+            var: f64::INFINITY,
+        };
+    }
     // Nodes alike share one curve.
     let mut groups: Vec<(usize, usize)> = Vec::new();
     for (i, node) in nodes.iter().enumerate() {
