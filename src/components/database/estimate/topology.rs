@@ -3,9 +3,9 @@
 //! primary, a request served at its nearest node (at random without data
 //! centers), replication taking no worker; the conflicts, lost updates and
 //! stale reads of last-writer-wins in closed form per key
-//! ([`crate::queueing::lww`]). `quorum`: each node takes `n / nodes` of its
-//! shard's requests, and a request's latency is an order statistic of its
-//! `n` nodes' times ([`crate::queueing::order`]).
+//! ([`crate::queueing::lww`]). `quorum`: each node takes the requests of
+//! the keys it holds, and a request's latency is an order statistic of its
+//! key's `n` nodes' times ([`crate::queueing::order`]).
 
 use super::super::model::{Database, Topology};
 use super::DbFlow;
@@ -46,7 +46,7 @@ type QuorumCase = (usize, usize, Option<DcId>, bool);
 pub struct TopoFlow {
     /// `multi_primary`, `ring`: per class, the share of a shard's calls at
     /// each of its nodes (shard 0's layout: every shard's nodes stand
-    /// alike); empty with `quorum` (its nodes share alike).
+    /// alike); empty with `quorum`.
     pub shares: Vec<Vec<f64>>,
     /// `multi_primary`, `ring`: per key segment, its reads and writes at
     /// each node.
@@ -69,8 +69,7 @@ pub struct KeyLoad {
     pub writes: Vec<f64>,
 }
 
-/// One shard's nodes as stations: `multi_primary` and `ring` one per node,
-/// `quorum` one standing for each (they share alike).
+/// Every shard's nodes as stations, one per node.
 struct Nodes {
     /// Per shard: the stations, and each one's requests a second.
     st: Vec<Vec<(Station, f64)>>,
