@@ -22,6 +22,7 @@ mod planning;
 mod planning_cli;
 mod plots;
 mod properties;
+mod repl_estimate;
 mod repl_inputs;
 mod repl_outputs;
 mod repl_theory;

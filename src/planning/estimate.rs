@@ -39,6 +39,18 @@
 //!   middle for `range`); reads split by `read_from` over the primary and
 //!   the replicas; each node an M/G/c. `sync` and `semi_sync` add the lag's
 //!   mean to a write's response (exact with one replica).
+//! - **Replication topologies** (`components/database/estimate/topology.rs`).
+//!   `multi_primary` and `ring`: a request at its nearest node (at random
+//!   without data centers), each node an M/G/c, replication taking no
+//!   worker; conflicts, lost updates and stale reads in closed form from
+//!   each key's Poisson writes at each node (`queueing::lww`: exact for
+//!   constant delays; a random lag through the channel's commit order by
+//!   its steady-state delay), averaged over keys by their writes (reads).
+//!   `quorum`: each node takes `n / nodes` of its shard's reads and writes;
+//!   a write's time is the `w`-th order statistic of its `n` nodes' times
+//!   (lag, the M/G/c wait, the holding time), a read's the `r`-th
+//!   (`queueing::order`); stale reads none when `r + w > n`, else possible
+//!   (no estimate).
 //! - **Queue.** Only `publish_time` is in the caller's path; the consumers
 //!   pull, so the pool is one M/G/(instances x workers) fed at the publish
 //!   rate, M/M/c/K when `capacity` bounds it.

@@ -8,6 +8,7 @@ use std::fmt::Write;
 
 use super::estimate::{Estimate, GeoEstimate, gamma_quantile};
 use crate::model::Model;
+use crate::queueing::StaleReads;
 use crate::report::format::fixed;
 use crate::report::table::layout_left;
 use crate::simulation::RunResult;
@@ -112,6 +113,7 @@ pub fn estimate_table(model: &Model, est: &Estimate) -> String {
             let _ = writeln!(out, "end to end: no steady state (a tier is saturated)");
         }
     }
+    replication_table(&mut out, est);
     if let Some(g) = &est.geo {
         geo_tables(&mut out, g);
     }
@@ -130,6 +132,72 @@ pub fn estimate_table(model: &Model, est: &Estimate) -> String {
         let _ = writeln!(out, "warning: {w}");
     }
     out
+}
+
+/// A share of writes or reads to 3 significant digits (`1.23%`,
+/// `0.00123%`), `-` when unknown.
+fn share(x: Option<f64>) -> String {
+    match x {
+        None => "-".to_string(),
+        Some(x) if x <= 0.0 => "0%".to_string(),
+        Some(x) => {
+            let p = x * 100.0;
+            let decimals = (2 - p.log10().floor() as i64).clamp(1, 9) as usize;
+            format!("{}%", fixed(p, decimals))
+        }
+    }
+}
+
+/// The databases with another topology than primary/replica: their
+/// replication's closed forms, one line each (nothing when there are none).
+fn replication_table(out: &mut String, est: &Estimate) {
+    let dbs: Vec<_> = est
+        .components
+        .iter()
+        .filter_map(|c| c.replication.as_ref().map(|r| (c, r)))
+        .collect();
+    if dbs.is_empty() {
+        return;
+    }
+    let mut rows = vec![
+        [
+            "database",
+            "topology",
+            "writes/s",
+            "conflicts",
+            "lost updates",
+            "stale reads",
+            "write ms",
+            "read ms",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>(),
+    ];
+    for (c, r) in dbs {
+        rows.push(vec![
+            c.name.clone(),
+            r.topology.clone(),
+            fixed(r.writes_rps, 1),
+            share(r.conflicts),
+            share(r.lost_updates),
+            match r.stale_reads {
+                _ if r.reads_rps <= 0.0 => "-".to_string(),
+                StaleReads::Share(s) => share(Some(s)),
+                StaleReads::Never => "none".to_string(),
+                StaleReads::Possible => "possible".to_string(),
+            },
+            ms(r.write_s),
+            ms(r.read_s),
+        ]);
+    }
+    block(
+        out,
+        "replication (conflicts and lost updates: shares of writes; stale: of reads; \
+         times at the database):",
+        &rows,
+        2,
+    );
 }
 
 /// Lays `rows` out (the first `left` columns left-aligned) under `head`,

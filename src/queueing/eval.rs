@@ -42,6 +42,48 @@ pub struct ComponentEstimate {
     pub shard_rps: Vec<f64>,
     /// What the kind adds, in words.
     pub detail: String,
+    /// A database whose nodes share writes another way than primary and
+    /// replicas: its replication figures (`None` for every other row).
+    pub replication: Option<ReplicationEstimate>,
+}
+
+/// Whether a database's reads can be stale, and how often.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum StaleReads {
+    /// This share of reads (a closed form).
+    Share(f64),
+    /// None can be (`quorum` with `r + w > n`).
+    Never,
+    /// Some can be, with no closed form the estimate trusts (`quorum` with
+    /// `r + w <= n`).
+    Possible,
+}
+
+/// What the estimate says of the replication of a database with topology
+/// `multi_primary`, `ring` or `quorum`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicationEstimate {
+    /// The topology and its sizes: `multi_primary (2)`, `quorum (n=3, w=2,
+    /// r=2)`.
+    pub topology: String,
+    /// Writes a second (all nodes).
+    pub writes_rps: f64,
+    /// Reads a second (all nodes).
+    pub reads_rps: f64,
+    /// The share of writes concurrent with a write of their key at another
+    /// node (`None` with `quorum`).
+    pub conflicts: Option<f64>,
+    /// The share of writes discarded by last-writer-wins (`None` with
+    /// `quorum`).
+    pub lost_updates: Option<f64>,
+    /// Stale reads.
+    pub stale_reads: StaleReads,
+    /// A write's mean response at the database, seconds (`quorum`: the
+    /// `w`-th fastest node); `None` past saturation or without writes.
+    pub write_s: Option<f64>,
+    /// A read's, seconds (`quorum`: the `r`-th fastest); `None` past
+    /// saturation or without reads.
+    pub read_s: Option<f64>,
 }
 
 impl ComponentEstimate {
@@ -62,6 +104,7 @@ impl ComponentEstimate {
             saturated: false,
             shard_rps: Vec::new(),
             detail: String::new(),
+            replication: None,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! percentiles are those of a gamma with the path's mean and variance.
 
 /// The regularized lower incomplete gamma function P(a, x).
-fn gamma_p(a: f64, x: f64) -> f64 {
+pub(crate) fn gamma_p(a: f64, x: f64) -> f64 {
     if x <= 0.0 {
         return 0.0;
     }

@@ -1,7 +1,8 @@
 //! Queueing theory for `capsim estimate`, below both the components and
 //! planning: the moments of times, single stations (M/G/c, M/M/c/K), the
 //! gamma quantiles of end-to-end times, the key space, the request flow
-//! through the call graph, mean-value analysis, and the trait each kind
+//! through the call graph, mean-value analysis, order statistics (quorums),
+//! last-writer-wins replication among writers, and the trait each kind
 //! implements in `components/<kind>/estimate.rs` to take part.
 //! `planning::estimate` puts the network together; nothing here knows one
 //! kind from another.
@@ -11,12 +12,16 @@ pub mod gamma;
 pub mod geo;
 pub mod keys;
 pub mod kind;
+pub mod lww;
 pub mod moments;
 pub mod mva;
 pub mod net;
+pub mod order;
 pub mod station;
 
-pub use eval::{ComponentEstimate, Eval, EvalCtx, fmt_ms, fmt_rate};
+pub use eval::{
+    ComponentEstimate, Eval, EvalCtx, ReplicationEstimate, StaleReads, fmt_ms, fmt_rate,
+};
 pub use gamma::gamma_quantile;
 pub use geo::{DirLoad, GeoEstimate, HopEstimate, LinkEstimate, OriginEstimate};
 pub use keys::{EXACT_KEYS, KeySpace};

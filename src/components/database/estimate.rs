@@ -1,8 +1,10 @@
 //! `kind: database` in the analytic estimate: the keys reaching it mapped
 //! to shards by its own partitioner, each shard's primary and replicas an
-//! M/G/c.
+//! M/G/c (the other topologies in [`topology`]).
 
-use super::model::{Database, ReadFrom, ReplicationMode};
+mod topology;
+
+use super::model::{Database, ReadFrom, ReplicationMode, Topology};
 use crate::engine::name_hash;
 use crate::model::{ComponentId, DcId, Dist, Geo, Op, Partition, Partitioner};
 use crate::queueing::geo::add_place;
@@ -19,6 +21,9 @@ pub struct DbFlow {
     /// primary), per class and (last) of all reads, from the callers' data
     /// centers; `None` without them (reads split by `read_from` alone).
     pub read_slots: Option<Vec<Vec<f64>>>,
+    /// With another topology than primary/replica: what its estimate
+    /// needs; `None` for primary/replica.
+    pub topo: Option<topology::TopoFlow>,
 }
 
 impl DbFlow {
@@ -257,6 +262,9 @@ impl KindEstimate for Database {
         let Some(geo) = &net.model.geo else {
             return Vec::new();
         };
+        if self.topology != Topology::PrimaryReplica {
+            return self.topo_places(y, net, c, from, geo);
+        }
         let op = net.model.traffic.classes[c].op;
         // Shards weighted by the class's calls to each (equal when none).
         let per_shard = &net.kept::<DbFlow>(y).per_class[c];
@@ -319,16 +327,24 @@ impl KindEstimate for Database {
             }
             per_class.push(v);
         }
-        let read_slots = self.read_slots(x, net);
+        let (read_slots, topo) = if self.topology == Topology::PrimaryReplica {
+            (self.read_slots(x, net), None)
+        } else {
+            (None, Some(self.topo_flow(x, net)))
+        };
         net.keep(
             x,
             DbFlow {
                 per_class,
                 read_slots,
+                topo,
             },
         );
     }
-    fn evaluate(&self, at: &EvalCtx, out: &mut Eval, _notes: &mut Vec<String>) {
+    fn evaluate(&self, at: &EvalCtx, out: &mut Eval, notes: &mut Vec<String>) {
+        if self.topology != Topology::PrimaryReplica {
+            return self.topo_evaluate(at, out, notes);
+        }
         out.row.instances = self.nodes();
         let df = at.net.kept::<DbFlow>(at.x);
         let (reads, writes) = self.shard_loads(at, df);
@@ -355,6 +371,9 @@ impl KindEstimate for Database {
     }
 
     fn mva(&self, x: usize, net: &Net, _rate: f64, into: &mut MvaNet) {
+        if self.topology != Topology::PrimaryReplica {
+            return self.topo_mva(x, net, into);
+        }
         let df = net.kept::<DbFlow>(x);
         let reps = self.replicas as f64;
         let (p_share, r_share) = df.split(None, self.read_shares());
