@@ -406,3 +406,45 @@ fn a_split_brain_piles_conflicts_up_and_heals_in_order() {
     assert!(kinds.contains(&EventKind::ReplicationHeld));
     assert!(kinds.contains(&EventKind::ReplicationResumed));
 }
+
+#[test]
+fn a_partition_between_data_centers_is_a_split_brain() {
+    let yaml = TWO_REGIONS.replace("duration: 101s", "duration: 60s\nwindow: 5s")
+        + "faults:\n  - { at: 20s, partition: [us-east, eu-west], for: 20s }\n";
+    let r = run(&yaml, 1);
+    let rows = &r.replication.as_ref().expect("rows").rows;
+    let whole = |s: u64| {
+        rows.iter()
+            .find(|x| x.start.nanos() == s * 1_000_000_000 && x.node.is_none())
+            .expect("row")
+            .clone()
+    };
+    let (before, during, after) = (whole(10), whole(30), whole(50));
+    println!(
+        "conflicts per window: {:?} before, {:?} during, {:?} after; backlog {} during, {} after",
+        before.conflicts, during.conflicts, after.conflicts, during.backlog, after.backlog
+    );
+    // Writes of every key at both primaries, none reaching the other.
+    assert!(during.conflicts.unwrap() > 2 * before.conflicts.unwrap());
+    assert!(during.conflicts.unwrap() * 10 > 9 * during.writes);
+    assert!(during.backlog > 5000);
+    assert!(after.backlog < 100);
+    let held: Vec<_> = r
+        .log
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::ReplicationHeld | EventKind::ReplicationResumed
+            )
+        })
+        .map(|e| (e.time.nanos() / 1_000_000_000, e.kind))
+        .collect();
+    assert_eq!(
+        held,
+        [
+            (20, EventKind::ReplicationHeld),
+            (40, EventKind::ReplicationResumed)
+        ]
+    );
+}
