@@ -15,6 +15,7 @@ pub mod model;
 mod placement;
 pub mod primary_replica;
 pub mod quorum;
+mod serving;
 pub mod spec;
 pub mod writers;
 

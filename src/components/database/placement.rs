@@ -1,5 +1,6 @@
 //! A database's view of the data centers, whatever its topology.
 
+use super::super::{CallId, Ctx};
 use crate::model::{ComponentId, DcId, Dist, Geo};
 
 /// A database's view of the data centers: where each node and each caller
@@ -66,5 +67,12 @@ impl Placement {
     /// The link between node `a`'s and node `b`'s data centers.
     pub(super) fn node_link(&self, a: usize, b: usize) -> Option<u16> {
         self.link[self.node_dc[a] as usize * self.datacenters + self.node_dc[b] as usize]
+    }
+
+    /// The data center of the component that made `call` (`None` for the
+    /// client's own call).
+    pub(super) fn caller_dc(&self, call: CallId, ctx: &Ctx) -> Option<DcId> {
+        let parent = ctx.calls[call].parent?;
+        Some(self.component_dc[ctx.calls[parent].component as usize])
     }
 }

@@ -29,9 +29,10 @@
 use rustc_hash::FxHashMap;
 
 use super::super::kind::{Cut, Ending, held_calls};
-use super::super::station::{Admit, Station, Workers};
+use super::super::station::Station;
 use super::super::{ANY_INSTANCE, Call, CallId, Ctx, Event, Impairments};
 use super::placement::Placement;
+use super::serving::Serving;
 use crate::engine::{SimDuration, SimTime, Stream, name_hash};
 use crate::metrics::{
     ComponentRow, DataSummary, EventKind, LoggedEvent, Outcome, ReplicationRow, ReplicationTotals,
@@ -113,16 +114,13 @@ pub struct Quorum {
     n: u32,
     w: u32,
     r: u32,
-    workers: Workers,
+    serving: Serving,
     lag: Dist,
-    read_time: Dist,
-    write_time: Dist,
     partitioner: Partitioner,
     nodes: Vec<Node>,
     shards: Vec<Shard>,
     /// Per read or write being served: its state, by its call.
     pending: FxHashMap<CallId, Pending>,
-    time_stream: Stream,
     lag_stream: Stream,
     faults: Impairments,
     geo: Option<Box<Placement>>,
@@ -153,17 +151,8 @@ impl Quorum {
             n,
             w,
             r,
-            workers: Workers::new(
-                m.workers,
-                None,
-                m.size
-                    .as_ref()
-                    .and_then(|z| z.usl)
-                    .map(|u| u.table(m.workers)),
-            ),
+            serving: Serving::new(m, seed, name),
             lag: m.lag.clone(),
-            read_time: m.read_time.clone(),
-            write_time: m.write_time.clone(),
             partitioner: Partitioner::new(&m.partition, m.shards, name_hash(name)),
             nodes: (0..nodes).map(|_| Node::default()).collect(),
             shards: (0..m.shards)
@@ -173,7 +162,6 @@ impl Quorum {
                 })
                 .collect(),
             pending: FxHashMap::default(),
-            time_stream: Stream::new(seed, name, "service"),
             lag_stream: Stream::new(seed, name, "replication"),
             faults: Impairments::new(nodes, Stream::new(seed, name, "faults")),
             geo,
@@ -204,12 +192,6 @@ impl Quorum {
             .min_by_key(|&i| g.distance[from as usize * g.datacenters + g.node_dc[i] as usize])
     }
 
-    fn caller_dc(&self, call: CallId, ctx: &Ctx) -> Option<DcId> {
-        let g = self.geo.as_ref()?;
-        let parent = ctx.calls[call].parent?;
-        Some(g.component_dc[ctx.calls[parent].component as usize])
-    }
-
     /// A one-way hop between the coordinator's data center and node `node`
     /// (plus `lag` going there).
     fn hop(&mut self, coordinator: DcId, node: usize, going: bool) -> u64 {
@@ -233,7 +215,7 @@ impl Quorum {
         let c = ctx.calls[call];
         let key = c.key.get();
         let shard = self.partitioner.shard_of(key) as usize;
-        let caller = self.caller_dc(call, ctx);
+        let caller = self.geo.as_ref().and_then(|g| g.caller_dc(call, ctx));
         let at = self.coordinator(shard, caller);
         // The call stands at its coordinator (for its reply's hop); a crash
         // there fails only the nodes' work, never the call itself.
@@ -293,22 +275,8 @@ impl Quorum {
             self.failed(job, ctx);
             return;
         }
-        if self.nodes[node].station.admit(&self.workers, job, ctx.now) == Admit::Start {
-            let t = self.time_of(ctx.calls[job].op, node);
-            ctx.events
-                .schedule(ctx.now + t, Event::ServiceDone { call: job });
-        }
-    }
-
-    fn time_of(&mut self, op: Op, node: usize) -> SimDuration {
-        let mut t = match op {
-            Op::Read => self.read_time.sample(&mut self.time_stream),
-            Op::Write => self.write_time.sample(&mut self.time_stream),
-        };
-        if self.workers.has_usl() {
-            t = self.workers.stretch(&self.nodes[node].station, t);
-        }
-        self.faults.scale(node, t)
+        self.serving
+            .admit(&mut self.nodes[node].station, node, job, &self.faults, ctx);
     }
 
     /// A node served its part: it applies the write or reads its version,
@@ -316,11 +284,8 @@ impl Quorum {
     fn served(&mut self, job: CallId, ctx: &mut Ctx) {
         let c = ctx.calls[job];
         let node = c.instance as usize;
-        if let Some(next) = self.nodes[node].station.release(ctx.now) {
-            let t = self.time_of(ctx.calls[next].op, node);
-            ctx.events
-                .schedule(ctx.now + t, Event::ServiceDone { call: next });
-        }
+        self.serving
+            .release(&mut self.nodes[node].station, node, &self.faults, ctx);
         let parent = c.parent.expect("a node's work has its call");
         let p = self.pending[&parent];
         let n = &mut self.nodes[node];
@@ -491,7 +456,7 @@ impl super::super::Runtime for Quorum {
     fn place(&mut self, call: CallId, ctx: &mut Ctx) -> Option<DcId> {
         self.geo.as_ref()?;
         let shard = self.partitioner.shard_of(ctx.calls[call].key.get()) as usize;
-        let caller = self.caller_dc(call, ctx);
+        let caller = self.geo.as_ref().and_then(|g| g.caller_dc(call, ctx));
         let at = self.coordinator(shard, caller)?;
         self.geo.as_ref().map(|g| g.node_dc[at])
     }
@@ -520,13 +485,11 @@ impl super::super::Runtime for Quorum {
     /// the window's replication rows.
     fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
         let len = end - start;
-        let workers = self.workers.per_station() as f64;
         let window = std::mem::take(&mut self.window);
+        // Stale reads are the database's (a read's, not a node's).
         let mut all = ComponentRow {
-            in_service: Some(0.0),
-            queue_len: Some(0.0),
             stale_reads: Some(window.stale),
-            ..ComponentRow::empty(start, self.id, None)
+            ..Serving::whole_row(start, self.id)
         };
         let blank = ReplicationRow {
             start,
@@ -544,22 +507,15 @@ impl super::super::Runtime for Quorum {
             unavailable: 0,
         };
         for (i, n) in self.nodes.iter_mut().enumerate() {
-            let (busy, queue) = n.station.take_window(end, len.0);
             let w = std::mem::take(&mut n.window);
-            let up = self.faults.take_up(i);
-            all.up += up;
-            all.in_service = all.in_service.map(|v| v + busy);
-            all.queue_len = all.queue_len.map(|v| v + queue);
-            all.completed += w.writes + w.reads;
-            out.push(ComponentRow {
-                up,
-                utilization: Some(busy / workers),
-                queue_len: Some(queue),
-                in_service: Some(busy),
-                completed: w.writes + w.reads,
-                stale_reads: Some(0),
-                ..ComponentRow::empty(start, self.id, Some(i as u32))
-            });
+            out.push(self.serving.node_row(
+                &mut n.station,
+                (self.id, i as u32),
+                (start, end),
+                self.faults.take_up(i),
+                (w.writes + w.reads, 0, None),
+                &mut all,
+            ));
             self.rows.push(ReplicationRow {
                 node: Some(i as u32),
                 writes: w.writes,
@@ -567,9 +523,7 @@ impl super::super::Runtime for Quorum {
                 ..blank
             });
         }
-        all.utilization = all
-            .in_service
-            .map(|b| b / (workers * self.nodes.len() as f64));
+        self.serving.finish_whole(&mut all, self.nodes.len());
         out.push(all);
         self.rows.push(ReplicationRow {
             writes: window.writes,

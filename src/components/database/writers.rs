@@ -38,10 +38,11 @@ use std::collections::VecDeque;
 use rustc_hash::FxHashMap;
 
 use super::super::kind::{Cut, Ending, Happened, held_calls};
-use super::super::station::{Admit, Station, Workers};
+use super::super::station::Station;
 use super::super::{ANY_INSTANCE, CallId, Ctx, Event, Impairments, Label};
 use super::placement::Placement;
-use crate::engine::{SimDuration, SimTime, Stream, name_hash};
+use super::serving::Serving;
+use crate::engine::{SimTime, Stream, name_hash};
 use crate::metrics::{
     ComponentRow, DataSummary, EventKind, LoggedEvent, Outcome, ReplicationRow, ReplicationTotals,
 };
@@ -154,10 +155,8 @@ pub struct Writers {
     topology: Topology,
     ring: bool,
     per_shard: usize,
-    workers: Workers,
+    serving: Serving,
     lag: Dist,
-    read_time: Dist,
-    write_time: Dist,
     partitioner: Partitioner,
     nodes: Vec<Node>,
     shards: Vec<Shard>,
@@ -170,7 +169,6 @@ pub struct Writers {
     arrivals: Vec<u64>,
     messages: Vec<Message>,
     free_messages: Vec<u32>,
-    time_stream: Stream,
     lag_stream: Stream,
     routing_stream: Stream,
     faults: Impairments,
@@ -201,17 +199,8 @@ impl Writers {
             topology: m.topology,
             ring: matches!(m.topology, Topology::Ring { .. }),
             per_shard,
-            workers: Workers::new(
-                m.workers,
-                None,
-                m.size
-                    .as_ref()
-                    .and_then(|z| z.usl)
-                    .map(|u| u.table(m.workers)),
-            ),
+            serving: Serving::new(m, seed, name),
             lag: m.lag.clone(),
-            read_time: m.read_time.clone(),
-            write_time: m.write_time.clone(),
             partitioner: Partitioner::new(&m.partition, m.shards, name_hash(name)),
             nodes: (0..nodes).map(|_| Node::default()).collect(),
             shards: (0..m.shards).map(|_| Shard::default()).collect(),
@@ -221,7 +210,6 @@ impl Writers {
             arrivals: Vec::new(),
             messages: Vec::new(),
             free_messages: Vec::new(),
-            time_stream: Stream::new(seed, name, "service"),
             lag_stream: Stream::new(seed, name, "replication"),
             routing_stream: Stream::new(seed, name, "routing"),
             faults: Impairments::new(nodes, Stream::new(seed, name, "faults")),
@@ -283,26 +271,18 @@ impl Writers {
             .expect("k < ties")
     }
 
-    /// The caller's data center, with data centers.
-    fn caller_dc(&self, call: CallId, ctx: &Ctx) -> Option<crate::model::DcId> {
-        let g = self.geo.as_ref()?;
-        let parent = ctx.calls[call].parent?;
-        Some(g.component_dc[ctx.calls[parent].component as usize])
-    }
-
     fn arrive(&mut self, call: CallId, ctx: &mut Ctx) {
         let c = ctx.calls[call];
         let node = if c.instance != ANY_INSTANCE && self.faults.is_up(c.instance as usize) {
             c.instance as usize
         } else {
             let shard = self.partitioner.shard_of(c.key.get()) as usize;
-            let caller = self.caller_dc(call, ctx);
+            let caller = self.geo.as_ref().and_then(|g| g.caller_dc(call, ctx));
             self.pick_node(shard, caller)
         };
         let c = &mut ctx.calls[call];
         c.instance = node as u32;
         c.step = SERVE;
-        let op = c.op;
         if self.faults.active()
             && let Some(outcome) = self.faults.refuse(node)
         {
@@ -313,22 +293,8 @@ impl Writers {
             ctx.reply(call, outcome);
             return;
         }
-        if self.nodes[node].station.admit(&self.workers, call, ctx.now) == Admit::Start {
-            let t = self.time_of(op, node);
-            ctx.events
-                .schedule(ctx.now + t, Event::ServiceDone { call });
-        }
-    }
-
-    fn time_of(&mut self, op: Op, node: usize) -> SimDuration {
-        let mut t = match op {
-            Op::Read => self.read_time.sample(&mut self.time_stream),
-            Op::Write => self.write_time.sample(&mut self.time_stream),
-        };
-        if self.workers.has_usl() {
-            t = self.workers.stretch(&self.nodes[node].station, t);
-        }
-        self.faults.scale(node, t)
+        self.serving
+            .admit(&mut self.nodes[node].station, node, call, &self.faults, ctx);
     }
 
     /// A node finished a call: the worker moves on; a read is answered
@@ -336,12 +302,8 @@ impl Writers {
     fn served(&mut self, call: CallId, ctx: &mut Ctx) {
         let c = ctx.calls[call];
         let node = c.instance as usize;
-        if let Some(next) = self.nodes[node].station.release(ctx.now) {
-            let op = ctx.calls[next].op;
-            let t = self.time_of(op, node);
-            ctx.events
-                .schedule(ctx.now + t, Event::ServiceDone { call: next });
-        }
+        self.serving
+            .release(&mut self.nodes[node].station, node, &self.faults, ctx);
         let shard = node / self.per_shard;
         self.shard_ops[shard] += 1;
         let key = c.key.get();
@@ -709,7 +671,7 @@ impl super::super::Runtime for Writers {
     fn place(&mut self, call: CallId, ctx: &mut Ctx) -> Option<crate::model::DcId> {
         self.geo.as_ref()?;
         let shard = self.partitioner.shard_of(ctx.calls[call].key.get()) as usize;
-        let caller = self.caller_dc(call, ctx);
+        let caller = self.geo.as_ref().and_then(|g| g.caller_dc(call, ctx));
         let node = self.pick_node(shard, caller);
         ctx.calls[call].instance = node as u32;
         self.geo.as_ref().map(|g| g.node_dc[node])
@@ -740,13 +702,7 @@ impl super::super::Runtime for Writers {
     /// same, with what replication did).
     fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
         let len = end - start;
-        let workers = self.workers.per_station() as f64;
-        let mut all = ComponentRow {
-            in_service: Some(0.0),
-            queue_len: Some(0.0),
-            stale_reads: Some(0),
-            ..ComponentRow::empty(start, self.id, None)
-        };
+        let mut all = Serving::whole_row(start, self.id);
         let mut whole = ReplicationRow {
             start,
             len,
@@ -764,27 +720,18 @@ impl super::super::Runtime for Writers {
         };
         let (mut lag_sum, mut lag_count) = (0u128, 0u64);
         for (i, n) in self.nodes.iter_mut().enumerate() {
-            let (busy, queue) = n.station.take_window(end, len.0);
             let w = std::mem::take(&mut n.window);
             lag_sum += w.lag_sum_ns;
             lag_count += w.lag_count;
             let lag_ms = (w.lag_count > 0).then(|| w.lag_sum_ns as f64 / w.lag_count as f64 / 1e6);
-            let up = self.faults.take_up(i);
-            all.up += up;
-            all.in_service = all.in_service.map(|v| v + busy);
-            all.queue_len = all.queue_len.map(|v| v + queue);
-            all.completed += w.completed;
-            all.stale_reads = all.stale_reads.map(|v| v + w.stale);
-            out.push(ComponentRow {
-                up,
-                utilization: Some(busy / workers),
-                queue_len: Some(queue),
-                in_service: Some(busy),
-                completed: w.completed,
-                lag_ms,
-                stale_reads: Some(w.stale),
-                ..ComponentRow::empty(start, self.id, Some(i as u32))
-            });
+            out.push(self.serving.node_row(
+                &mut n.station,
+                (self.id, i as u32),
+                (start, end),
+                self.faults.take_up(i),
+                (w.completed, w.stale, lag_ms),
+                &mut all,
+            ));
             let row = ReplicationRow {
                 node: Some(i as u32),
                 writes: w.writes,
@@ -810,9 +757,7 @@ impl super::super::Runtime for Writers {
         let lag = (lag_count > 0).then(|| lag_sum as f64 / lag_count as f64 / 1e6);
         all.lag_ms = lag;
         whole.lag_ms = lag;
-        all.utilization = all
-            .in_service
-            .map(|b| b / (workers * self.nodes.len() as f64));
+        self.serving.finish_whole(&mut all, self.nodes.len());
         out.push(all);
         self.rows.push(whole);
     }
