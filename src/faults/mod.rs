@@ -337,41 +337,13 @@ impl Injector {
                 });
                 (*a, Vec::new(), "calls between them delayed".to_string())
             }
-            FaultKind::Outage { dc } => {
-                let targets = in_datacenter(model, *dc);
-                for (component, instances) in &targets {
-                    for &i in instances {
-                        sessions_lost += system.crash(*component, i, ctx);
-                    }
-                }
-                if let Some(net) = &mut system.network {
-                    net.outage(*dc, true);
-                }
-                let (component, instances) = targets.into_iter().next().unwrap_or((0, Vec::new()));
-                (component, instances, "everything in it stopped".to_string())
-            }
-            FaultKind::LinkPartition { link } => {
-                if let Some(net) = &mut system.network {
-                    net.partition(*link, true);
-                }
-                for part in &mut system.parts {
-                    part.cut(Cut::Link(*link), true, ctx);
-                }
-                (0, Vec::new(), "the link carries nothing".to_string())
-            }
-            FaultKind::NodePartition { component, a, b } => {
-                system.parts[*component as usize].cut(Cut::Nodes(*a, *b), true, ctx);
-                (
-                    *component,
-                    vec![*a, *b],
-                    "replication between them held".to_string(),
-                )
-            }
-            FaultKind::LinkDelay { link, extra } => {
-                if let Some(net) = &mut system.network {
-                    net.delay(*link, index, Some(extra));
-                }
-                (0, Vec::new(), "crossings delayed".to_string())
+            FaultKind::Outage { .. }
+            | FaultKind::LinkPartition { .. }
+            | FaultKind::LinkDelay { .. }
+            | FaultKind::NodePartition { .. } => {
+                let (target, detail, lost) = strike_place(model, index, &f.kind, system, ctx);
+                sessions_lost += lost;
+                (target.0, target.1, detail)
             }
             FaultKind::RandomCrash {
                 instances, mttf, ..
@@ -716,4 +688,58 @@ fn in_datacenter(model: &Model, dc: crate::model::DcId) -> Vec<(ComponentId, Vec
         }
     }
     out
+}
+
+/// Strikes a fault on a place rather than on instances of one component: a
+/// data center's outage, a link's partition or delay, a partition between
+/// two nodes of a database. Returns the occurrence's first target, the
+/// detail for the log and the sessions lost.
+fn strike_place(
+    model: &Model,
+    index: u32,
+    kind: &FaultKind,
+    system: &mut System,
+    ctx: &mut Ctx,
+) -> ((ComponentId, Vec<u32>), String, u64) {
+    let mut lost = 0;
+    let (component, instances, detail) = match kind {
+        FaultKind::Outage { dc } => {
+            let targets = in_datacenter(model, *dc);
+            for (component, instances) in &targets {
+                for &i in instances {
+                    lost += system.crash(*component, i, ctx);
+                }
+            }
+            if let Some(net) = &mut system.network {
+                net.outage(*dc, true);
+            }
+            let (component, instances) = targets.into_iter().next().unwrap_or((0, Vec::new()));
+            (component, instances, "everything in it stopped".to_string())
+        }
+        FaultKind::LinkPartition { link } => {
+            if let Some(net) = &mut system.network {
+                net.partition(*link, true);
+            }
+            for part in &mut system.parts {
+                part.cut(Cut::Link(*link), true, ctx);
+            }
+            (0, Vec::new(), "the link carries nothing".to_string())
+        }
+        FaultKind::NodePartition { component, a, b } => {
+            system.parts[*component as usize].cut(Cut::Nodes(*a, *b), true, ctx);
+            (
+                *component,
+                vec![*a, *b],
+                "replication between them held".to_string(),
+            )
+        }
+        FaultKind::LinkDelay { link, extra } => {
+            if let Some(net) = &mut system.network {
+                net.delay(*link, index, Some(extra));
+            }
+            (0, Vec::new(), "crossings delayed".to_string())
+        }
+        _ => unreachable!("not a fault on a place"),
+    };
+    ((component, instances), detail, lost)
 }
