@@ -27,7 +27,7 @@
 //! `cargo test --test main repl_theory:: -- --nocapture` prints every figure.
 
 use crate::common::*;
-use capsim::metrics::{EventKind, ReplicationTotals};
+use capsim::metrics::{EventKind, ReplicationRow, ReplicationTotals};
 use capsim::simulation::RunResult;
 
 /// Replications per figure.
@@ -294,6 +294,16 @@ faults:
   - FAULT
 ";
 
+/// The replication row of the window starting at `s` seconds, of `node`
+/// (`None`: the whole database).
+fn window(r: &RunResult, s: u64, node: Option<u32>) -> ReplicationRow {
+    let rows = &r.replication.as_ref().expect("rows").rows;
+    rows.iter()
+        .find(|x| x.start.nanos() == s * 1_000_000_000 && x.node == node)
+        .expect("a row")
+        .clone()
+}
+
 fn faulty(topology: &str, fault: &str) -> RunResult {
     run(
         &FAULTY.replace("TOPOLOGY", topology).replace("FAULT", fault),
@@ -314,13 +324,7 @@ fn a_dead_primary_sends_its_callers_to_another() {
     assert!(failed <= 10, "{failed} failed");
     assert_eq!(totals(&r).unavailable, 0);
     // Replication to node0 waited and was applied when it came back.
-    let rows = &r.replication.as_ref().expect("rows").rows;
-    let at = |s: u64, node: Option<u32>| {
-        rows.iter()
-            .find(|x| x.start.nanos() == s * 1_000_000_000 && x.node == node)
-            .expect("row")
-            .clone()
-    };
+    let at = |s: u64, node: Option<u32>| window(&r, s, node);
     // At 35 s, node1's 7,500 writes since the crash wait for node0.
     assert!(at(30, Some(0)).backlog > 5000, "{:?}", at(30, Some(0)));
     assert!(at(45, Some(0)).backlog < 50, "{:?}", at(45, Some(0)));
@@ -332,13 +336,7 @@ fn a_dead_ring_node_holds_what_it_has_not_forwarded() {
         "ring, primaries: 3",
         "{ at: 20s, crash: db.shard0.node1, for: 20s }",
     );
-    let rows = &r.replication.as_ref().expect("rows").rows;
-    let row = |s: u64, node: u32| {
-        rows.iter()
-            .find(|x| x.start.nanos() == s * 1_000_000_000 && x.node == Some(node))
-            .expect("row")
-            .clone()
-    };
+    let row = |s: u64, node: u32| window(&r, s, Some(node));
     // Node 2 hears only from node 1: nothing while node 1 is down.
     let before = row(10, 2);
     let during = row(30, 2);
@@ -387,13 +385,7 @@ fn a_split_brain_piles_conflicts_up_and_heals_in_order() {
         "multi_primary, primaries: 2",
         "{ at: 20s, partition: [db.shard0.node0, db.shard0.node1], for: 20s }",
     );
-    let rows = &r.replication.as_ref().expect("rows").rows;
-    let whole = |s: u64| {
-        rows.iter()
-            .find(|x| x.start.nanos() == s * 1_000_000_000 && x.node.is_none())
-            .expect("row")
-            .clone()
-    };
+    let whole = |s: u64| window(&r, s, None);
     let (before, during, after) = (whole(10), whole(30), whole(50));
     println!(
         "conflicts per window: {:?} before, {:?} during, {:?} after; backlog {} during",
@@ -412,13 +404,7 @@ fn a_partition_between_data_centers_is_a_split_brain() {
     let yaml = TWO_REGIONS.replace("duration: 101s", "duration: 60s\nwindow: 5s")
         + "faults:\n  - { at: 20s, partition: [us-east, eu-west], for: 20s }\n";
     let r = run(&yaml, 1);
-    let rows = &r.replication.as_ref().expect("rows").rows;
-    let whole = |s: u64| {
-        rows.iter()
-            .find(|x| x.start.nanos() == s * 1_000_000_000 && x.node.is_none())
-            .expect("row")
-            .clone()
-    };
+    let whole = |s: u64| window(&r, s, None);
     let (before, during, after) = (whole(10), whole(30), whole(50));
     println!(
         "conflicts per window: {:?} before, {:?} during, {:?} after; backlog {} during, {} after",
