@@ -62,15 +62,7 @@ pub(crate) fn write(
     traces: &[ScalingTrace],
 ) -> io::Result<PathBuf> {
     let duration = input.duration.as_secs_f64();
-    let warmup = input.warmup.as_secs_f64();
-    let axis = TimeAxis::new(duration);
-    let ctx = Ctx {
-        scenario: input.scenario,
-        variant: input.variant,
-        warmup,
-        markers: Marks::new(input.markers, axis.end, "events.csv"),
-        axis,
-    };
+    let ctx = Ctx::of_run(input, duration, Vec::new());
     let many = traces.len() > 1;
     let name = |t: &ScalingTrace, what: &str| {
         if many {

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use super::chart;
 use super::data::{Agg, Downsampler, MAX_POINTS, Series};
 use super::figure::{self, Block, Layer, Panel, TimeFigure, YAxis};
-use super::markers::{Marker, Marks};
+use super::markers::Marker;
 use super::run::{Ctx, num_label, pct_label, per_point, points_note};
 use super::style::*;
 use crate::metrics::{GeoResult, LoggedEvent};
@@ -164,16 +164,7 @@ pub(crate) fn write(
     result: &GeoResult,
     log: &[LoggedEvent],
 ) -> io::Result<PathBuf> {
-    let axis = TimeAxis::new(input.duration.as_secs_f64());
-    let mut markers: Vec<Marker> = input.markers.to_vec();
-    markers.extend(Marker::dns(log));
-    let ctx = Ctx {
-        scenario: input.scenario,
-        variant: input.variant,
-        warmup: input.warmup.as_secs_f64(),
-        markers: Marks::new(&markers, axis.end, "events.csv"),
-        axis,
-    };
+    let ctx = Ctx::of_run(input, input.duration.as_secs_f64(), Marker::dns(log));
     let (p99, windows) = origin_p99(geo, result);
     let shares = entry_shares(geo, result);
     let fig = TimeFigure {

@@ -132,14 +132,7 @@ pub fn write_retries_plot(
             _ => Ok(None),
         };
     };
-    let axis = style::TimeAxis::new(input.duration.as_secs_f64());
-    let ctx = run::Ctx {
-        scenario: input.scenario,
-        variant: input.variant,
-        warmup: input.warmup.as_secs_f64(),
-        markers: markers::Marks::new(input.markers, axis.end, "events.csv"),
-        axis,
-    };
+    let ctx = run::Ctx::of_run(input, input.duration.as_secs_f64(), Vec::new());
     retries::write(input.dir, &ctx, log).map(Some)
 }
 

@@ -17,7 +17,7 @@ use plotters::prelude::RGBColor;
 use super::chart;
 use super::data::{Agg, Downsampler, MAX_POINTS, Series};
 use super::figure::{self, Block, Layer, Panel, TimeFigure, YAxis};
-use super::markers::{Marker, Marks};
+use super::markers::Marker;
 use super::run::{Ctx, num_label, pct_label, per_point, points_note};
 use super::style::*;
 use crate::metrics::{LoggedEvent, ReplicationResult, ReplicationTotals};
@@ -322,16 +322,11 @@ pub(crate) fn write(
     result: &ReplicationResult,
     log: &[LoggedEvent],
 ) -> io::Result<PathBuf> {
-    let axis = TimeAxis::new(input.duration.as_secs_f64());
-    let mut markers: Vec<Marker> = input.markers.to_vec();
-    markers.extend(Marker::replication(log));
-    let ctx = Ctx {
-        scenario: input.scenario,
-        variant: input.variant,
-        warmup: input.warmup.as_secs_f64(),
-        markers: Marks::new(&markers, axis.end, "events.csv"),
-        axis,
-    };
+    let ctx = Ctx::of_run(
+        input,
+        input.duration.as_secs_f64(),
+        Marker::replication(log),
+    );
     let mut dbs = series(model, result);
     let all = dbs.len();
     if all > MAX_DATABASES {

@@ -22,7 +22,32 @@ pub(crate) struct Ctx<'a> {
     pub(crate) markers: Marks,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// The run's time plots' context: its scenario, variant and warm-up, a
+    /// time axis to `end_s` seconds, and the run's markers with `extra`
+    /// (what a plot marks besides faults and rate changes).
+    pub(crate) fn of_run(
+        input: &super::RunPlots<'a>,
+        end_s: f64,
+        extra: Vec<super::markers::Marker>,
+    ) -> Ctx<'a> {
+        let axis = TimeAxis::new(end_s);
+        let markers = if extra.is_empty() {
+            Marks::new(input.markers, axis.end, "events.csv")
+        } else {
+            let mut all = input.markers.to_vec();
+            all.extend(extra);
+            Marks::new(&all, axis.end, "events.csv")
+        };
+        Ctx {
+            scenario: input.scenario,
+            variant: input.variant,
+            warmup: input.warmup.as_secs_f64(),
+            axis,
+            markers,
+        }
+    }
+
     /// A plot's title: what it shows, then the scenario and variant.
     pub(crate) fn title(&self, what: &str) -> String {
         format!("{what} — {}, variant {}", self.scenario, self.variant)
@@ -602,14 +627,7 @@ pub(crate) fn write_all(input: &super::RunPlots) -> io::Result<Vec<PathBuf>> {
         Some(duration),
         input.kinds,
     )?;
-    let axis = TimeAxis::new(duration.max(ts.end_s));
-    let ctx = Ctx {
-        scenario: input.scenario,
-        variant: input.variant,
-        warmup,
-        markers: Marks::new(input.markers, axis.end, "events.csv"),
-        axis,
-    };
+    let ctx = Ctx::of_run(input, duration.max(ts.end_s), Vec::new());
     let mut written = vec![
         latency(&dir.join("latency.png"), &ctx, &ts, ts.windows)?,
         throughput(&dir.join("throughput.png"), &ctx, &ts, ts.windows)?,
