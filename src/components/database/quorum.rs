@@ -32,11 +32,9 @@ use super::super::kind::{Cut, Ending, held_calls};
 use super::super::station::Station;
 use super::super::{ANY_INSTANCE, Call, CallId, Ctx, Event, Impairments};
 use super::placement::Placement;
-use super::serving::Serving;
+use super::serving::{Measured, Serving};
 use crate::engine::{SimDuration, SimTime, Stream, name_hash};
-use crate::metrics::{
-    ComponentRow, DataSummary, EventKind, LoggedEvent, Outcome, ReplicationRow, ReplicationTotals,
-};
+use crate::metrics::{ComponentRow, DataSummary, EventKind, LoggedEvent, Outcome, ReplicationRow};
 use crate::model::{ComponentId, DcId, Dist, Op, Partitioner, Topology};
 
 /// Phases of a node's work (a call the database makes to one node, kept in
@@ -96,7 +94,7 @@ struct Shard {
     whole: bool,
 }
 
-/// Totals since the warm-up, and over the current window (`*` row).
+/// What the database counts over the current window (its `*` row).
 #[derive(Clone, Copy, Debug, Default)]
 struct Totals {
     writes: u64,
@@ -124,8 +122,7 @@ pub struct Quorum {
     lag_stream: Stream,
     faults: Impairments,
     geo: Option<Box<Placement>>,
-    shard_ops: Vec<u64>,
-    totals: Totals,
+    measured: Measured,
     window: Totals,
     rows: Vec<ReplicationRow>,
     log: Vec<LoggedEvent>,
@@ -165,8 +162,7 @@ impl Quorum {
             lag_stream: Stream::new(seed, name, "replication"),
             faults: Impairments::new(nodes, Stream::new(seed, name, "faults")),
             geo,
-            shard_ops: vec![0; m.shards as usize],
-            totals: Totals::default(),
+            measured: Measured::new(m.shards),
             window: Totals::default(),
             rows: Vec::new(),
             log: Vec::new(),
@@ -344,7 +340,7 @@ impl Quorum {
         p.failed += 1;
         if !p.answered && p.failed > self.n - p.need {
             p.answered = true;
-            self.totals.unavailable += 1;
+            self.measured.unavailable += 1;
             self.window.unavailable += 1;
             ctx.reply(parent, Outcome::Failed);
         }
@@ -363,19 +359,19 @@ impl Quorum {
     /// (stale or not).
     fn answer(&mut self, call: CallId, p: &Pending, ctx: &mut Ctx) {
         let s = &mut self.shards[p.shard as usize];
-        self.shard_ops[p.shard as usize] += 1;
+        self.measured.shard_ops[p.shard as usize] += 1;
         match p.op {
             Op::Write => {
                 let a = s.acked.entry(p.key).or_insert(0);
                 *a = (*a).max(p.version);
-                self.totals.writes += 1;
+                self.measured.writes += 1;
                 self.window.writes += 1;
             }
             Op::Read => {
-                self.totals.reads += 1;
+                self.measured.reads += 1;
                 self.window.reads += 1;
                 if p.newest < p.latest {
-                    self.totals.stale += 1;
+                    self.measured.stale += 1;
                     self.window.stale += 1;
                 }
             }
@@ -466,19 +462,11 @@ impl super::super::Runtime for Quorum {
     }
 
     fn start_measuring(&mut self, _: SimTime) {
-        self.shard_ops.iter_mut().for_each(|x| *x = 0);
-        self.totals = Totals::default();
+        self.measured.reset();
     }
 
     fn data_summary(&self) -> Option<DataSummary> {
-        Some(DataSummary::Database {
-            component: self.id,
-            shard_ops: self.shard_ops.clone(),
-            reads: self.totals.reads,
-            replica_reads: 0,
-            stale_reads: self.totals.stale,
-            writes: self.totals.writes,
-        })
+        Some(self.measured.summary(self.id))
     }
 
     /// Appends a row per node and one for the database (`*`), and keeps
@@ -567,16 +555,9 @@ impl super::super::Runtime for Quorum {
 
     fn finish(&mut self, _: SimTime, out: &mut Ending) {
         out.replication.rows.append(&mut self.rows);
-        out.replication.totals.push(ReplicationTotals {
-            component: self.id,
-            topology: self.topology,
-            writes: self.totals.writes,
-            conflicts: None,
-            lost_updates: None,
-            reads: self.totals.reads,
-            stale_reads: self.totals.stale,
-            unavailable: self.totals.unavailable,
-        });
+        out.replication
+            .totals
+            .push(self.measured.totals(self.id, self.topology));
         out.replication_log.append(&mut self.log);
     }
 }
