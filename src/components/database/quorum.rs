@@ -32,9 +32,11 @@ use super::super::kind::{Cut, Ending, held_calls};
 use super::super::station::Station;
 use super::super::{ANY_INSTANCE, Call, CallId, Ctx, Event, Impairments};
 use super::placement::Placement;
-use super::serving::{Measured, Serving};
+use super::serving::Serving;
 use crate::engine::{SimDuration, SimTime, Stream, name_hash};
-use crate::metrics::{ComponentRow, DataSummary, EventKind, LoggedEvent, Outcome, ReplicationRow};
+use crate::metrics::{
+    ComponentRow, DataSummary, EventKind, LoggedEvent, Outcome, ReplicationRow, ReplicationTotals,
+};
 use crate::model::{ComponentId, DcId, Dist, Op, Partitioner, Topology};
 
 /// Phases of a node's work (a call the database makes to one node, kept in
@@ -94,7 +96,7 @@ struct Shard {
     whole: bool,
 }
 
-/// What the database counts over the current window (its `*` row).
+/// Totals since the warm-up, and over the current window (`*` row).
 #[derive(Clone, Copy, Debug, Default)]
 struct Totals {
     writes: u64,
@@ -122,7 +124,8 @@ pub struct Quorum {
     lag_stream: Stream,
     faults: Impairments,
     geo: Option<Box<Placement>>,
-    measured: Measured,
+    shard_ops: Vec<u64>,
+    totals: Totals,
     window: Totals,
     rows: Vec<ReplicationRow>,
     log: Vec<LoggedEvent>,
@@ -162,7 +165,8 @@ impl Quorum {
             lag_stream: Stream::new(seed, name, "replication"),
             faults: Impairments::new(nodes, Stream::new(seed, name, "faults")),
             geo,
-            measured: Measured::new(m.shards),
+            shard_ops: vec![0; m.shards as usize],
+            totals: Totals::default(),
             window: Totals::default(),
             rows: Vec::new(),
             log: Vec::new(),
@@ -340,7 +344,7 @@ impl Quorum {
         p.failed += 1;
         if !p.answered && p.failed > self.n - p.need {
             p.answered = true;
-            self.measured.unavailable += 1;
+            self.totals.unavailable += 1;
             self.window.unavailable += 1;
             ctx.reply(parent, Outcome::Failed);
         }
@@ -359,19 +363,19 @@ impl Quorum {
     /// (stale or not).
     fn answer(&mut self, call: CallId, p: &Pending, ctx: &mut Ctx) {
         let s = &mut self.shards[p.shard as usize];
-        self.measured.shard_ops[p.shard as usize] += 1;
+        self.shard_ops[p.shard as usize] += 1;
         match p.op {
             Op::Write => {
                 let a = s.acked.entry(p.key).or_insert(0);
                 *a = (*a).max(p.version);
-                self.measured.writes += 1;
+                self.totals.writes += 1;
                 self.window.writes += 1;
             }
             Op::Read => {
-                self.measured.reads += 1;
+                self.totals.reads += 1;
                 self.window.reads += 1;
                 if p.newest < p.latest {
-                    self.measured.stale += 1;
+                    self.totals.stale += 1;
                     self.window.stale += 1;
                 }
             }
@@ -462,11 +466,19 @@ impl super::super::Runtime for Quorum {
     }
 
     fn start_measuring(&mut self, _: SimTime) {
-        self.measured.reset();
+        self.shard_ops.iter_mut().for_each(|x| *x = 0);
+        self.totals = Totals::default();
     }
 
     fn data_summary(&self) -> Option<DataSummary> {
-        Some(self.measured.summary(self.id))
+        Some(DataSummary::Database {
+            component: self.id,
+            shard_ops: self.shard_ops.clone(),
+            reads: self.totals.reads,
+            replica_reads: 0,
+            stale_reads: self.totals.stale,
+            writes: self.totals.writes,
+        })
     }
 
     /// Appends a row per node and one for the database (`*`), and keeps
@@ -555,9 +567,16 @@ impl super::super::Runtime for Quorum {
 
     fn finish(&mut self, _: SimTime, out: &mut Ending) {
         out.replication.rows.append(&mut self.rows);
-        out.replication
-            .totals
-            .push(self.measured.totals(self.id, self.topology));
+        out.replication.totals.push(ReplicationTotals {
+            component: self.id,
+            topology: self.topology,
+            writes: self.totals.writes,
+            conflicts: None,
+            lost_updates: None,
+            reads: self.totals.reads,
+            stale_reads: self.totals.stale,
+            unavailable: self.totals.unavailable,
+        });
         out.replication_log.append(&mut self.log);
     }
 }

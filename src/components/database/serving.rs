@@ -7,8 +7,8 @@
 use super::super::station::{Admit, Station, Workers};
 use super::super::{CallId, Ctx, Event, Impairments};
 use crate::engine::{SimDuration, SimTime, Stream};
-use crate::metrics::{ComponentRow, DataSummary, ReplicationTotals};
-use crate::model::{ComponentId, Dist, Op, Topology};
+use crate::metrics::ComponentRow;
+use crate::model::{ComponentId, Dist, Op};
 
 /// Workers and service times of a database's nodes.
 pub(super) struct Serving {
@@ -134,66 +134,5 @@ impl Serving {
     pub(super) fn finish_whole(&self, all: &mut ComponentRow, nodes: usize) {
         let workers = self.workers.per_station() as f64;
         all.utilization = all.in_service.map(|b| b / (workers * nodes as f64));
-    }
-}
-
-/// What a database of these topologies counts from the warm-up on, for the
-/// summary: operations per shard, and its replication's totals.
-pub(super) struct Measured {
-    pub(super) shard_ops: Vec<u64>,
-    pub(super) writes: u64,
-    pub(super) reads: u64,
-    pub(super) stale: u64,
-    pub(super) unavailable: u64,
-    /// Counted by `multi_primary` and `ring` only.
-    pub(super) conflicts: u64,
-    pub(super) lost: u64,
-}
-
-impl Measured {
-    /// Nothing counted yet, over `shards` shards.
-    pub(super) fn new(shards: u32) -> Measured {
-        Measured {
-            shard_ops: vec![0; shards as usize],
-            writes: 0,
-            reads: 0,
-            stale: 0,
-            unavailable: 0,
-            conflicts: 0,
-            lost: 0,
-        }
-    }
-
-    /// The warm-up is over: counts start again.
-    pub(super) fn reset(&mut self) {
-        *self = Measured::new(self.shard_ops.len() as u32);
-    }
-
-    /// What the summary says of database `id`.
-    pub(super) fn summary(&self, id: ComponentId) -> DataSummary {
-        DataSummary::Database {
-            component: id,
-            shard_ops: self.shard_ops.clone(),
-            reads: self.reads,
-            // Any node's read may be stale: there are no replicas to tell.
-            replica_reads: 0,
-            stale_reads: self.stale,
-            writes: self.writes,
-        }
-    }
-
-    /// Database `id`'s replication totals.
-    pub(super) fn totals(&self, id: ComponentId, topology: Topology) -> ReplicationTotals {
-        let writers = topology.has_writers();
-        ReplicationTotals {
-            component: id,
-            topology,
-            writes: self.writes,
-            conflicts: writers.then_some(self.conflicts),
-            lost_updates: writers.then_some(self.lost),
-            reads: self.reads,
-            stale_reads: self.stale,
-            unavailable: self.unavailable,
-        }
     }
 }

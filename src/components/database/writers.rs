@@ -41,9 +41,11 @@ use super::super::kind::{Cut, Ending, Happened, held_calls};
 use super::super::station::Station;
 use super::super::{ANY_INSTANCE, CallId, Ctx, Event, Impairments, Label};
 use super::placement::Placement;
-use super::serving::{Measured, Serving};
+use super::serving::Serving;
 use crate::engine::{SimTime, Stream, name_hash};
-use crate::metrics::{ComponentRow, DataSummary, EventKind, LoggedEvent, Outcome, ReplicationRow};
+use crate::metrics::{
+    ComponentRow, DataSummary, EventKind, LoggedEvent, Outcome, ReplicationRow, ReplicationTotals,
+};
 use crate::model::{ComponentId, Dist, Op, Partitioner, Topology};
 
 /// Phase of a call at the database, kept in the call's `step`.
@@ -135,6 +137,17 @@ struct Channel {
     held: VecDeque<u32>,
 }
 
+/// Totals since the warm-up.
+#[derive(Clone, Copy, Debug, Default)]
+struct Totals {
+    writes: u64,
+    conflicts: u64,
+    lost: u64,
+    reads: u64,
+    stale: u64,
+    unavailable: u64,
+}
+
 /// A database whose every node takes writes.
 pub struct Writers {
     id: ComponentId,
@@ -161,7 +174,8 @@ pub struct Writers {
     faults: Impairments,
     geo: Option<Box<Placement>>,
     /// Since the warm-up: operations per shard.
-    measured: Measured,
+    shard_ops: Vec<u64>,
+    totals: Totals,
     /// The database's own window: calls failed for want of a live node.
     unavailable: u64,
     rows: Vec<ReplicationRow>,
@@ -200,7 +214,8 @@ impl Writers {
             routing_stream: Stream::new(seed, name, "routing"),
             faults: Impairments::new(nodes, Stream::new(seed, name, "faults")),
             geo,
-            measured: Measured::new(m.shards),
+            shard_ops: vec![0; m.shards as usize],
+            totals: Totals::default(),
             unavailable: 0,
             rows: Vec::new(),
             log: Vec::new(),
@@ -273,7 +288,7 @@ impl Writers {
         {
             if !self.faults.is_up(node) {
                 self.unavailable += 1;
-                self.measured.unavailable += 1;
+                self.totals.unavailable += 1;
             }
             ctx.reply(call, outcome);
             return;
@@ -290,7 +305,7 @@ impl Writers {
         self.serving
             .release(&mut self.nodes[node].station, node, &self.faults, ctx);
         let shard = node / self.per_shard;
-        self.measured.shard_ops[shard] += 1;
+        self.shard_ops[shard] += 1;
         let key = c.key.get();
         match c.op {
             Op::Read => {
@@ -301,10 +316,10 @@ impl Writers {
                     .is_some_and(|l| held.is_none_or(|h| h < l));
                 let w = &mut self.nodes[node].window;
                 w.reads += 1;
-                self.measured.reads += 1;
+                self.totals.reads += 1;
                 if stale {
                     w.stale += 1;
-                    self.measured.stale += 1;
+                    self.totals.stale += 1;
                 }
             }
             Op::Write => self.commit(node, key, ctx),
@@ -351,7 +366,7 @@ impl Writers {
         let held = self.nodes[node].held.entry(key).or_insert(version);
         *held = (*held).max(version);
         self.nodes[node].window.writes += 1;
-        self.measured.writes += 1;
+        self.totals.writes += 1;
         if self.ring {
             self.send(w, node, shard * per + (slot + 1) % per, ctx);
         } else {
@@ -398,7 +413,7 @@ impl Writers {
         if !write.conflict {
             write.conflict = true;
             self.nodes[write.origin as usize].window.conflicts += 1;
-            self.measured.conflicts += 1;
+            self.totals.conflicts += 1;
         }
     }
 
@@ -497,7 +512,7 @@ impl Writers {
             if (reached == NOT_YET || reached > h.at) && !write.lost {
                 self.writes[w as usize].lost = true;
                 self.nodes[write.origin as usize].window.lost += 1;
-                self.measured.lost += 1;
+                self.totals.lost += 1;
             }
         } else {
             *held = write.version;
@@ -667,11 +682,19 @@ impl super::super::Runtime for Writers {
     }
 
     fn start_measuring(&mut self, _: SimTime) {
-        self.measured.reset();
+        self.shard_ops.iter_mut().for_each(|x| *x = 0);
+        self.totals = Totals::default();
     }
 
     fn data_summary(&self) -> Option<DataSummary> {
-        Some(self.measured.summary(self.id))
+        Some(DataSummary::Database {
+            component: self.id,
+            shard_ops: self.shard_ops.clone(),
+            reads: self.totals.reads,
+            replica_reads: 0,
+            stale_reads: self.totals.stale,
+            writes: self.totals.writes,
+        })
     }
 
     /// Appends a row per node and one for the database (`*`) to
@@ -782,9 +805,16 @@ impl super::super::Runtime for Writers {
 
     fn finish(&mut self, _: SimTime, out: &mut Ending) {
         out.replication.rows.append(&mut self.rows);
-        out.replication
-            .totals
-            .push(self.measured.totals(self.id, self.topology));
+        out.replication.totals.push(ReplicationTotals {
+            component: self.id,
+            topology: self.topology,
+            writes: self.totals.writes,
+            conflicts: Some(self.totals.conflicts),
+            lost_updates: Some(self.totals.lost),
+            reads: self.totals.reads,
+            stale_reads: self.totals.stale,
+            unavailable: self.totals.unavailable,
+        });
         out.replication_log.append(&mut self.log);
     }
 }
