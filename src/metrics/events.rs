@@ -52,6 +52,11 @@ pub enum EventKind {
     QuorumLost,
     /// Enough nodes are up again for writes and reads.
     QuorumRegained,
+    /// A balancer's outlier detection took an instance out of its pool
+    /// after errors in a row (a gray failure a health check may miss).
+    Ejected,
+    /// An ejected instance takes traffic again (its `eject_for` is over).
+    Returned,
 }
 
 impl EventKind {
@@ -79,6 +84,8 @@ impl EventKind {
             EventKind::RingRepaired => "ring_repaired",
             EventKind::QuorumLost => "quorum_lost",
             EventKind::QuorumRegained => "quorum_regained",
+            EventKind::Ejected => "ejected",
+            EventKind::Returned => "returned",
         }
     }
 }

@@ -28,7 +28,10 @@ pub use crate::components::cache::model::{Cache, Eviction};
 pub use crate::components::database::model::{Database, ReadFrom, ReplicationMode, Topology};
 pub use crate::components::load_balancer::model::{LoadBalancer, Policy};
 pub use crate::components::queue::model::Queue;
-pub use crate::components::service::model::{Autoscale, Call, CallFilter, Service, Sessions};
+pub use crate::components::service::autoscale::{Autoscale, ScaleMetric, Stabilization};
+pub use crate::components::service::model::{
+    Call, CallFilter, CallFlow, ConnectionLimit, Discipline, Service, Sessions,
+};
 pub use crate::components::{ComponentKind, Kind};
 
 /// A component's index in [`Model::components`].
@@ -278,7 +281,7 @@ pub enum Arrivals {
 }
 
 /// A request class.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RequestClass {
     /// The class name, as in the file.
     pub name: String,
@@ -289,6 +292,26 @@ pub struct RequestClass {
     /// Which keys its requests touch; `None` when no cache or database
     /// sees the class.
     pub key: Option<KeyDist>,
+    /// Its level for a `discipline: priority` queue: 0 is served first
+    /// (the default for every class).
+    pub priority: u32,
+}
+
+/// Field by field, as derived, except that `priority` shows only when it
+/// is not 0: a share's fingerprint hashes the model's debug text, and a
+/// scenario without priorities keeps the fingerprint it had before them.
+impl std::fmt::Debug for RequestClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("RequestClass");
+        d.field("name", &self.name)
+            .field("weight", &self.weight)
+            .field("op", &self.op)
+            .field("key", &self.key);
+        if self.priority != 0 {
+            d.field("priority", &self.priority);
+        }
+        d.finish()
+    }
 }
 
 /// A component of the system.

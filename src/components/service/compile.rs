@@ -3,9 +3,9 @@
 //! consumers may not do, what may keep sessions) are asked of
 //! `scenario::compile::graph` at the point they were always checked.
 
-use super::model::{Autoscale, Call, CallFilter, Service, Sessions};
-use super::spec::{AutoscaleSpec, CallOptionsSpec, ServiceSpec, SessionsSpec};
-use crate::engine::SimDuration;
+use super::autoscale::compile_autoscale;
+use super::model::{Call, CallFilter, Service, Sessions};
+use super::spec::{CallOptionsSpec, ServiceSpec, SessionsSpec};
 use crate::model::{self, CallGuard, Op};
 use crate::scenario::compile::cx::KindCx;
 use crate::scenario::compile::graph::{self, Carries};
@@ -13,7 +13,7 @@ use crate::scenario::compile::kinds::{KindRules, KindSpec};
 use crate::scenario::compile::resilience::{compile_breaker, compile_retry};
 use crate::scenario::compile::resilience_scaling::compile_rate_limit;
 use crate::scenario::compile::{
-    Checker, MAX_INSTANCES, MAX_POOL_WORKERS, MAX_QUEUE, MAX_WORKERS, at_most_max, positive,
+    Checker, MAX_INSTANCES, MAX_POOL_WORKERS, MAX_QUEUE, MAX_WORKERS, positive,
 };
 use crate::scenario::error::{ScenarioError, one_of};
 
@@ -90,6 +90,8 @@ pub(crate) fn compile(cx: &mut KindCx, s: &ServiceSpec) -> Result<Service, Scena
         instances: instances as u32,
         workers: workers as u32,
         queue: s.queue.map(|q| q as u32),
+        // Written by the language of [flow] (`queue: { discipline }`).
+        discipline: super::model::Discipline::Fifo,
         service_time,
         calls,
         size,
@@ -130,6 +132,8 @@ fn compile_calls(cx: &mut KindCx, s: &ServiceSpec) -> Result<Vec<Call>, Scenario
             to: target,
             when,
             guard,
+            // Written by the language of [flow].
+            flow: None,
         });
     }
     Ok(calls)
@@ -235,88 +239,4 @@ fn compile_sessions(cx: &mut KindCx, spec: &SessionsSpec) -> Result<Sessions, Sc
     let store = graph::session_store(cx, &spec.store)?;
     cx.edge(store, cx.at("sessions.store"), Carries::Nothing);
     Ok(Sessions::Store(store))
-}
-
-/// Compiles a service's `autoscale` at `path`; `instances` is the pool's
-/// `instances` when written. Returns the settings and the instances the
-/// run starts with (`instances`, or `min` without it).
-fn compile_autoscale(
-    ck: &Checker,
-    path: &str,
-    a: &AutoscaleSpec,
-    instances: Option<u64>,
-) -> Result<(Autoscale, u64), ScenarioError> {
-    for (key, v) in [("min", a.min), ("max", a.max)] {
-        if v == 0 {
-            return Err(ck
-                .err(
-                    &format!("{path}.{key}"),
-                    format!("`{key}: 0`: a pool scaled to no instance rejects every request"),
-                )
-                .expected("at least 1 instance"));
-        }
-        if v > MAX_INSTANCES {
-            return Err(ck
-                .err(
-                    &format!("{path}.{key}"),
-                    format!("{v} instances is too many to simulate"),
-                )
-                .expected(format!("at most {MAX_INSTANCES}")));
-        }
-    }
-    if a.min > a.max {
-        return Err(ck
-            .err(
-                &format!("{path}.min"),
-                format!("`min: {}` is above `max: {}`", a.min, a.max),
-            )
-            .expected(format!("a `min` of at most {}", a.max)));
-    }
-    let target = a.target_utilization.0;
-    if target <= 0.0 {
-        return Err(ck
-            .err(
-                &format!("{path}.target_utilization"),
-                "a target utilisation of 0 asks for infinitely many instances",
-            )
-            .expected("a share above 0 and at most 1, such as `60%` or `0.6`"));
-    }
-    let every = positive(
-        ck,
-        &format!("{path}.every"),
-        a.every,
-        "no time between decisions",
-        "`30s`",
-    )?;
-    let provision = at_most_max(ck, &format!("{path}.provision"), a.provision)?;
-    let cooldown = match a.cooldown {
-        None => SimDuration::ZERO,
-        Some(c) => at_most_max(ck, &format!("{path}.cooldown"), c)?,
-    };
-    let start = instances.unwrap_or(a.min);
-    if start < a.min || start > a.max {
-        return Err(ck
-            .err(
-                &path.replace(".autoscale", ".instances"),
-                format!(
-                    "{start} instances to start with, outside the autoscaler's {}..{}",
-                    a.min, a.max
-                ),
-            )
-            .expected(format!(
-                "from {} to {} instances, or no `instances` to start at `min`",
-                a.min, a.max
-            )));
-    }
-    Ok((
-        Autoscale {
-            min: a.min as u32,
-            max: a.max as u32,
-            target,
-            every,
-            provision,
-            cooldown,
-        },
-        start,
-    ))
 }

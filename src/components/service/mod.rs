@@ -8,6 +8,7 @@ pub mod estimate;
 pub mod model;
 pub mod spec;
 
+pub mod autoscale;
 pub mod autoscaler;
 mod guarded;
 

@@ -8,6 +8,8 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor, value::MapAcc
 
 use crate::scenario::spec::*;
 
+pub use super::autoscale::AutoscaleSpec;
+
 /// `kind: service`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,25 +51,6 @@ pub struct SessionsSpec {
     /// `local` (on the instance that served the user) or the name of the
     /// cache or database that keeps them shared.
     pub store: String,
-}
-
-/// `autoscale` of a service.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AutoscaleSpec {
-    /// Fewest instances.
-    pub min: u64,
-    /// Most instances.
-    pub max: u64,
-    /// Mean utilisation to size the pool for, in (0, 1].
-    pub target_utilization: Share,
-    /// Time between decisions.
-    pub every: DurationValue,
-    /// Time from starting an instance to its first request.
-    pub provision: DurationValue,
-    /// Time after a change with no decision (0s).
-    #[serde(default)]
-    pub cooldown: Option<DurationValue>,
 }
 
 /// A downstream call: a component name, or a mapping with options.

@@ -112,7 +112,9 @@ impl Marker {
                     | EventKind::RingBroken
                     | EventKind::RingRepaired
                     | EventKind::QuorumLost
-                    | EventKind::QuorumRegained => return None,
+                    | EventKind::QuorumRegained
+                    | EventKind::Ejected
+                    | EventKind::Returned => return None,
                 };
                 let label = match kind {
                     MarkerKind::FaultStart => {

@@ -139,6 +139,7 @@ fn compile_classes(
             weight: 1.0,
             op: Op::Read,
             key: None,
+            priority: 0,
         }),
         Some(reqs) => {
             if reqs.is_empty() {
@@ -181,6 +182,8 @@ fn compile_classes(
                         OpSpec::Write => Op::Write,
                     },
                     key,
+                    // Written by the language of [flow] (`priority`).
+                    priority: 0,
                 });
             }
         }
