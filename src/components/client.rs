@@ -351,6 +351,7 @@ impl Client {
             replied: false,
             crossed: false,
             origin,
+            cancelled: false,
         });
         ctx.send(root);
         if let Some(t) = self.timeout {
@@ -472,6 +473,7 @@ impl Client {
                 Some(o) => o.of_request[request.index()],
                 None => 0,
             },
+            cancelled: false,
         });
         ctx.send(root);
         let deadline = ctx.now + timeout;

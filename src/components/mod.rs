@@ -170,11 +170,15 @@ pub struct Call {
     /// With data centers: the origin its request came from (index into the
     /// model's `geo.origins`; 0 without them). Fits in the padding.
     pub origin: u8,
+    /// Its caller no longer waits for it (a hedge's losing try, a parallel
+    /// branch past its join): where it still waits in a line it is taken
+    /// out unserved. Fits in the padding.
+    pub cancelled: bool,
 }
 
 /// A request's key, stored as two halves so that a [`Call`] keeps 4-byte
 /// alignment: 44 bytes instead of 48, which the arena's memory traffic feels
-/// on every hop.
+/// on every hop (a test holds it there).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Key([u32; 2]);
 
@@ -209,7 +213,16 @@ impl Call {
             replied: false,
             crossed: false,
             origin: self.origin,
+            cancelled: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_call_stays_44_bytes() {
+        assert_eq!(std::mem::size_of::<super::Call>(), 44);
     }
 }
 

@@ -139,6 +139,7 @@ impl Queue {
             step: 0,
             replied: false,
             crossed: false,
+            cancelled: false,
             ..ctx.calls[call]
         };
         let message = ctx.calls.insert(message);
