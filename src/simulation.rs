@@ -107,6 +107,8 @@ pub struct RunResult {
     /// Databases of another topology than primary/replica (`multi_primary`,
     /// `ring`, `quorum`); `None` without one.
     pub replication: Option<Box<crate::metrics::ReplicationResult>>,
+    /// Services' [flow] calls (`calls.csv`); `None` without any.
+    pub flow: Option<Box<crate::metrics::FlowResult>>,
 }
 
 /// A run in progress.
@@ -508,6 +510,7 @@ impl<'m> Simulation<'m> {
             sessions_lost,
             replication,
             replication_log,
+            flow,
         } = ending;
         let measured = (self.model.duration - self.model.warmup).as_secs_f64();
         let geo = self.geo_result(measured);
@@ -586,6 +589,7 @@ impl<'m> Simulation<'m> {
             cost_total,
             geo,
             replication: replicated.then(|| Box::new(replication)),
+            flow: crate::metrics::FlowResult::of_run(self.model, flow.rows, flow.cancelled),
         }
     }
 }

@@ -99,6 +99,13 @@ pub trait KindModel {
         false
     }
 
+    /// Whether some of its calls have [flow] options (`parallel`, `hedge`,
+    /// `pool`, `bulkhead`): then its callers may abandon calls, and the
+    /// run writes `calls.csv`.
+    fn has_flow_calls(&self) -> bool {
+        false
+    }
+
     /// Whether it keeps its users' sessions (anywhere).
     fn keeps_sessions(&self) -> bool {
         false
@@ -219,6 +226,8 @@ pub struct Ending {
     /// Their events (held and resumed replication, ring and quorum state),
     /// in time order per database.
     pub replication_log: Vec<crate::metrics::LoggedEvent>,
+    /// Services' [flow] calls (empty without any).
+    pub flow: crate::metrics::FlowResult,
 }
 
 /// What a fault cut or healed between parts of a component: a link between

@@ -45,6 +45,12 @@ impl Workers {
         self.per_station
     }
 
+    /// Waiting slots per station (`usize::MAX`: unbounded).
+    #[inline]
+    pub fn room(&self) -> usize {
+        self.room
+    }
+
     /// Whether service times depend on the busy count (a USL size).
     #[inline(always)]
     pub fn has_usl(&self) -> bool {
@@ -113,6 +119,33 @@ impl Station {
                 None
             }
         }
+    }
+
+    /// For a kind that keeps its own line (a discipline other than FIFO):
+    /// a free worker takes a call at `now` (true; the busy count includes
+    /// it), or none is free (the kind queues or turns the call away).
+    #[inline]
+    pub fn try_start(&mut self, workers: &Workers, now: SimTime) -> bool {
+        if self.busy.value() < workers.per_station {
+            self.busy.incr(now);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// For a kind that keeps its own line: it holds `n` calls from `now`
+    /// (the level behind `queue_len`).
+    #[inline]
+    pub fn line_holds(&mut self, now: SimTime, n: usize) {
+        self.line_level.set(now, n as u64);
+    }
+
+    /// For a kind that keeps its own line: a worker is done at `now` and
+    /// nothing waits, so it goes idle.
+    #[inline]
+    pub fn idle_one(&mut self, now: SimTime) {
+        self.busy.decr(now);
     }
 
     /// The instance crashed at `now`: nothing is in service or waiting any

@@ -2,6 +2,7 @@
 //! and the rows a run hands to reports as each window closes.
 
 pub mod events;
+pub mod flow;
 pub mod geo;
 pub mod latency;
 pub mod level;
@@ -13,6 +14,7 @@ pub mod scaling;
 pub mod window_histogram;
 
 pub use events::{EventKind, LoggedEvent, RecoveryRow, SloVerdict};
+pub use flow::{CallEntry, CallRow, FlowResult};
 pub use geo::{DatacenterRow, GeoResult, LinkRow, OriginRow};
 pub use latency::Latencies;
 pub use level::Level;

@@ -189,6 +189,15 @@ impl Model {
         self.components.iter().any(|c| c.kind.model().needs_users())
     }
 
+    /// Whether some service's calls have [flow] options: callers may then
+    /// abandon calls (a freed worker skips those nobody waits for), and the
+    /// run measures them (`calls.csv`).
+    pub fn abandons_calls(&self) -> bool {
+        self.components
+            .iter()
+            .any(|c| c.kind.model().has_flow_calls())
+    }
+
     /// Whether some service keeps sessions (the summary then counts those
     /// lost).
     pub fn has_sessions(&self) -> bool {

@@ -10,6 +10,13 @@
 //! `rejected` (refused at once, never sent) and may be retried too. The
 //! worker is held through every attempt and backoff. One breaker per call
 //! entry, shared by the pool's instances, as a service mesh keeps it.
+//!
+//! *Decided* ([flow]): `hedge: D` sends a second try when the first has no
+//! reply D after it was sent; the attempt succeeds with the first success
+//! (the other try is abandoned, `flow.rs`), fails when both failed (or the
+//! first failed before the hedge went: then the retry rules apply), and
+//! times out `timeout` after the first try went, abandoning both. The
+//! breaker hears the attempt's outcome once.
 
 use super::Service;
 use crate::components::breaker::CircuitBreaker;
@@ -22,6 +29,7 @@ use crate::model;
 /// What one call entry does besides being made.
 struct Guard {
     timeout: Option<SimDuration>,
+    hedge: Option<SimDuration>,
     retrier: Option<Retrier>,
     breaker: Option<CircuitBreaker>,
 }
@@ -37,6 +45,12 @@ struct Pending {
     deadline: SimTime,
     /// The attempt is its breaker's half-open probe.
     probe: bool,
+    /// The attempt's `hedge` try being waited for.
+    hedge: Option<CallId>,
+    /// When the hedge goes; `NEVER` once it has or cannot.
+    hedge_at: SimTime,
+    /// Tries waiting for a connection: 1 the first, 2 the hedge.
+    for_connection: u8,
 }
 
 /// The guarded calls of a service.
@@ -60,6 +74,7 @@ impl Guarded {
             .map(|(i, c)| {
                 c.guard.as_deref().map(|g| Guard {
                     timeout: g.timeout,
+                    hedge: c.flow.as_deref().and_then(|f| f.hedge),
                     retrier: g.retry.as_ref().map(|p| {
                         Retrier::new(
                             p,
@@ -129,11 +144,15 @@ impl Service {
     fn attempt(&mut self, call: CallId, entry: usize, ctx: &mut Ctx) {
         let now = ctx.now;
         let to = self.calls[entry].to;
+        let flow_entry = self.flows.as_ref().is_some_and(|f| f.has(entry));
         let g = self.guarded();
         let made = {
             let p = g.pending(call);
             p.made += 1;
             p.probe = false;
+            p.hedge = None;
+            p.hedge_at = SimTime::NEVER;
+            p.for_connection = 0;
             p.made
         };
         let mut timeout = None;
@@ -150,6 +169,9 @@ impl Service {
                 }
             }
             timeout = guard.timeout;
+        }
+        if flow_entry {
+            return self.flow_attempt(call, entry, ctx);
         }
         let c = ctx.calls[call];
         let child = ctx.calls.insert(c.child(call, to, ANY_INSTANCE));
@@ -175,6 +197,11 @@ impl Service {
         };
         match wait {
             None => {
+                if let Some(f) = self.flows.as_mut()
+                    && f.has(entry)
+                {
+                    f.stats(entry).failed += 1;
+                }
                 let up = match outcome {
                     Outcome::TimedOut => Outcome::Failed,
                     other => other,
@@ -196,14 +223,21 @@ impl Service {
             .remove(child)
             .and_then(|c| c.parent)
             .expect("a reply to a service call has a parent");
-        let g = self.guarded();
-        let p = g.pending(parent);
-        if p.child != Some(child) {
+        let p = self.guarded().pending(parent);
+        let is_hedge = p.hedge == Some(child);
+        if p.child != Some(child) && !is_hedge {
             return;
         }
-        p.child = None;
-        let probe = p.probe;
         let entry = ctx.calls[parent].step as usize - 1;
+        if self.flows.is_some() {
+            if !self.try_ended(parent, is_hedge, entry, outcome, ctx) {
+                return;
+            }
+        } else {
+            self.guarded().pending(parent).child = None;
+        }
+        let g = self.guarded();
+        let probe = g.pending[parent.index()].probe;
         if let Some(Guard {
             breaker: Some(b), ..
         }) = &mut g.guards[entry]
@@ -211,7 +245,14 @@ impl Service {
             b.record(ctx.now, outcome == Outcome::Ok, probe);
         }
         match outcome {
-            Outcome::Ok => self.next_call(parent, ctx),
+            Outcome::Ok => {
+                if let Some(f) = self.flows.as_mut()
+                    && f.has(entry)
+                {
+                    f.stats(entry).ok += 1;
+                }
+                self.next_call(parent, ctx)
+            }
             _ => self.attempt_failed(parent, entry, outcome, ctx),
         }
     }
@@ -219,14 +260,21 @@ impl Service {
     /// `call`'s per-call timeout may have come: it ends the current attempt
     /// only if that attempt's deadline is now.
     fn call_timed_out(&mut self, call: CallId, ctx: &mut Ctx) {
-        let g = self.guarded();
-        let p = g.pending(call);
-        if p.child.is_none() || p.deadline != ctx.now {
+        let p = self.guarded().pending(call);
+        if p.hedge_at == ctx.now && p.child.is_some() {
+            return self.send_hedge(call, ctx);
+        }
+        if (p.child.is_none() && p.hedge.is_none()) || p.deadline != ctx.now {
             return;
         }
-        p.child = None;
-        let probe = p.probe;
         let entry = ctx.calls[call].step as usize - 1;
+        if self.flows.is_some() {
+            self.abandon_tries(call, entry, ctx);
+        } else {
+            self.guarded().pending(call).child = None;
+        }
+        let g = self.guarded();
+        let probe = g.pending[call.index()].probe;
         if let Some(Guard {
             breaker: Some(b), ..
         }) = &mut g.guards[entry]
@@ -240,5 +288,118 @@ impl Service {
     fn call_retry(&mut self, call: CallId, ctx: &mut Ctx) {
         let entry = ctx.calls[call].step as usize - 1;
         self.attempt(call, entry, ctx);
+    }
+}
+
+impl Service {
+    /// The attempt of `call`'s entry `entry`, which has [flow] options: its
+    /// first try through the entry's connections.
+    #[cold]
+    #[inline(never)]
+    fn flow_attempt(&mut self, call: CallId, entry: usize, ctx: &mut Ctx) {
+        if self.guarded().pending(call).made == 1 {
+            self.flows().stats(entry).made += 1;
+        }
+        match self.try_send(call, entry, false, ctx) {
+            super::flow::Sent::Now(child) => self.granted(call, entry, false, child, ctx),
+            super::flow::Sent::Waiting => self.guarded().pending(call).for_connection |= 1,
+            super::flow::Sent::Refused => self.attempt_failed(call, entry, Outcome::Rejected, ctx),
+        }
+    }
+
+    /// A try of `call`'s entry `entry` (its hedge when `hedge`) was sent as
+    /// `child`: the first try's timeout and hedge clocks start.
+    pub(super) fn granted(
+        &mut self,
+        call: CallId,
+        entry: usize,
+        hedge: bool,
+        child: CallId,
+        ctx: &mut Ctx,
+    ) {
+        let now = ctx.now;
+        let g = self.guarded();
+        let (timeout, hedge_after) = match &g.guards[entry] {
+            Some(guard) => (guard.timeout, guard.hedge),
+            None => (None, None),
+        };
+        let p = g.pending(call);
+        if hedge {
+            p.for_connection &= !2;
+            p.hedge = Some(child);
+            return;
+        }
+        p.for_connection &= !1;
+        p.child = Some(child);
+        if let Some(t) = timeout {
+            p.deadline = now + t;
+            ctx.events.schedule(now + t, Event::CallTimeout { call });
+        }
+        if let Some(h) = hedge_after {
+            p.hedge_at = now + h;
+            ctx.events.schedule(now + h, Event::CallTimeout { call });
+        }
+    }
+
+    /// Whether `call`'s try (its hedge when `hedge`) still waits for a
+    /// connection.
+    pub(super) fn awaits_connection(&mut self, call: CallId, hedge: bool) -> bool {
+        let bit = if hedge { 2 } else { 1 };
+        self.guarded().pending(call).for_connection & bit != 0
+    }
+
+    /// The hedge's time came with no reply to the first try: the second
+    /// try goes (or waits for a connection; a bulkhead may refuse it).
+    fn send_hedge(&mut self, call: CallId, ctx: &mut Ctx) {
+        let entry = ctx.calls[call].step as usize - 1;
+        self.guarded().pending(call).hedge_at = SimTime::NEVER;
+        match self.try_send(call, entry, true, ctx) {
+            super::flow::Sent::Now(child) => self.granted(call, entry, true, child, ctx),
+            super::flow::Sent::Waiting => self.guarded().pending(call).for_connection |= 2,
+            super::flow::Sent::Refused => {}
+        }
+    }
+
+    /// A try of `parent`'s attempt replied (the hedge when `is_hedge`): true if the attempt is over (a success, or no try
+    /// left), in which case the other try is abandoned.
+    fn try_ended(
+        &mut self,
+        parent: CallId,
+        is_hedge: bool,
+        entry: usize,
+        outcome: Outcome,
+        ctx: &mut Ctx,
+    ) -> bool {
+        let p = self.guarded().pending(parent);
+        if is_hedge {
+            p.hedge = None;
+        } else {
+            p.child = None;
+        }
+        let other_out = p.child.is_some() || p.hedge.is_some() || p.for_connection & 2 != 0;
+        if outcome != Outcome::Ok && other_out {
+            return false;
+        }
+        self.abandon_tries(parent, entry, ctx);
+        if self.flows().has(entry) {
+            let s = self.flows().stats(entry);
+            s.hedge_wins += (outcome == Outcome::Ok && is_hedge) as u64;
+        }
+        true
+    }
+
+    /// `call`'s attempt is over: its tries still out are abandoned, and
+    /// nothing of it waits for a connection or a hedge any more.
+    fn abandon_tries(&mut self, call: CallId, entry: usize, ctx: &mut Ctx) {
+        let p = self.guarded().pending(call);
+        let tries = [p.child.take(), p.hedge.take()];
+        p.hedge_at = SimTime::NEVER;
+        p.for_connection = 0;
+        let flow = self.flows.as_ref().is_some_and(|f| f.has(entry));
+        for t in tries.into_iter().flatten() {
+            if flow {
+                self.abandon(t, entry, ctx);
+            }
+        }
     }
 }

@@ -10,7 +10,9 @@ pub mod spec;
 
 pub mod autoscale;
 pub mod autoscaler;
+mod flow;
 mod guarded;
+mod lines;
 
 use super::rate_limit::TokenBucket;
 use super::sessions::{LocalSessions, SESSION_KEYS};
@@ -50,6 +52,17 @@ pub struct Service {
     scaling: Option<Box<Autoscaler>>,
     /// Per instance, its token bucket (empty without a `rate_limit`).
     limits: Vec<TokenBucket>,
+    /// Its [flow] calls (parallel, hedged, pooled); `None` when it has none.
+    flows: Option<Box<flow::Flows>>,
+    /// Its instances' lines when the discipline is not FIFO; `None` (the
+    /// common case): the stations' FIFO lines.
+    lined: Option<Box<lines::Lined>>,
+    /// Some call of the model abandons calls (a hedge's loser, a branch
+    /// past its join): a freed worker skips the abandoned ones waiting.
+    skips_abandoned: bool,
+    /// Abandoned requests taken out of its lines unserved: since the
+    /// start, and at the end of the warm-up.
+    cancelled: [u64; 2],
 }
 
 /// Where a pool keeps its users' sessions.
@@ -105,6 +118,10 @@ impl Service {
                 .rate_limit
                 .map(|r| vec![TokenBucket::new(r); m.slots() as usize])
                 .unwrap_or_default(),
+            flows: flow::Flows::new(&m.calls, m.slots()),
+            lined: None,
+            skips_abandoned: false,
+            cancelled: [0; 2],
         }
     }
 
@@ -150,6 +167,9 @@ impl Service {
         {
             ctx.reply(call, outcome);
             return;
+        }
+        if self.lined.is_some() {
+            return self.arrive_lined(i, call, ctx);
         }
         let inst = &mut self.instances[i];
         match inst.station.admit(&self.workers, call, ctx.now) {
@@ -229,6 +249,11 @@ impl Service {
             step += 1;
             if spec.when.as_ref().is_none_or(|w| w.matches(c.class, c.op)) {
                 ctx.calls[call].step = step as u16;
+                if let Some(f) = &self.flows
+                    && (f.is_parallel(step - 1) || (self.guarded.is_none() && f.has(step - 1)))
+                {
+                    return self.flow_send(call, step - 1, ctx);
+                }
                 if self.guarded.is_some() {
                     return self.guarded_send(call, step - 1, ctx);
                 }
@@ -242,6 +267,9 @@ impl Service {
 
     #[inline]
     fn downstream_replied(&mut self, child: CallId, outcome: Outcome, ctx: &mut Ctx) {
+        if self.flows.is_some() && self.flow_replied(child, outcome, ctx) {
+            return;
+        }
         if self.guarded.is_some() {
             return self.guarded_reply(child, outcome, ctx);
         }
@@ -269,6 +297,9 @@ impl Service {
             inst.completed += 1;
         }
         ctx.reply(call, outcome);
+        if self.lined.is_some() || self.skips_abandoned {
+            return self.next_waiting(i, ctx);
+        }
         match inst.station.release(now) {
             // The worker goes straight to the next waiting request.
             Some(next) => self.begin(i, next, ctx),
@@ -333,9 +364,11 @@ impl Service {
     #[inline(never)]
     fn drained(&mut self, i: usize, now: SimTime) {
         let inst = &self.instances[i];
+        let line_empty = self.lined.as_ref().is_none_or(|l| l.lines[i].len() == 0);
         if let Some(a) = &mut self.scaling
             && a.may_remove(i)
             && inst.station.is_idle()
+            && line_empty
         {
             a.remove(i, now);
             // Its local sessions go with it: their users log in again.
@@ -427,6 +460,12 @@ impl Service {
         }
         let inst = &mut self.instances[i];
         inst.station.crash(ctx.now);
+        if let Some(l) = &mut self.lined {
+            l.lines[i].clear();
+        }
+        if let Some(f) = &mut self.flows {
+            f.crashed(i);
+        }
         if self.extras {
             self.drained(i, ctx.now);
         }
@@ -466,6 +505,65 @@ impl Service {
 }
 
 impl Service {
+    /// A request arrives at instance `i` of a pool whose line is not FIFO.
+    #[cold]
+    #[inline(never)]
+    fn arrive_lined(&mut self, i: usize, call: CallId, ctx: &mut Ctx) {
+        let now = ctx.now;
+        let inst = &mut self.instances[i];
+        if inst.station.try_start(&self.workers, now) {
+            return self.begin(i, call, ctx);
+        }
+        let l = self.lined.as_mut().expect("a pool with its own lines");
+        let line = &mut l.lines[i];
+        if line.len() >= self.workers.room() {
+            inst.rejected += 1;
+            ctx.reply(call, Outcome::Rejected);
+            return;
+        }
+        let level = l.levels[ctx.calls[call].class as usize] as usize;
+        line.push(call, level, now);
+        inst.station.line_holds(now, line.len());
+    }
+
+    /// A worker of instance `i` is free: it takes the next request its
+    /// discipline picks, skipping those nobody waits for any more (taken
+    /// out unserved) and rejecting CoDel's drops; or goes idle.
+    #[cold]
+    #[inline(never)]
+    fn next_waiting(&mut self, i: usize, ctx: &mut Ctx) {
+        let now = ctx.now;
+        loop {
+            let next = match self.lined.as_deref_mut() {
+                Some(l) => {
+                    let next = l.lines[i].pop(now, &mut l.dropped);
+                    self.instances[i].station.line_holds(now, l.lines[i].len());
+                    for d in l.dropped.drain(..) {
+                        self.instances[i].rejected += 1;
+                        ctx.reply(d, Outcome::Rejected);
+                    }
+                    if next.is_none() {
+                        self.instances[i].station.idle_one(now);
+                    }
+                    next
+                }
+                None => self.instances[i].station.release(now),
+            };
+            let Some(next) = next else { break };
+            if self.skips_abandoned && flow::abandoned(ctx.calls, next) {
+                // Nobody waits for it: out of the line, unserved.
+                self.cancelled[0] += 1;
+                ctx.calls[next].cancelled = true;
+                ctx.reply(next, Outcome::Failed);
+                continue;
+            }
+            return self.begin(i, next, ctx);
+        }
+        if self.extras && self.instances[i].station.busy() == 0 {
+            self.drained(i, now);
+        }
+    }
+
     /// The running pool of `m` (the assembly step): the balancers in front
     /// of an autoscaled pool are told who serves as it changes.
     pub fn build(m: &crate::model::Service, at: &super::Assembly) -> Service {
@@ -473,6 +571,15 @@ impl Service {
         if m.autoscale.is_some() {
             s.set_balancers(at.balancers());
         }
+        let priorities: Vec<u32> = at
+            .model
+            .traffic
+            .classes
+            .iter()
+            .map(|c| c.priority)
+            .collect();
+        s.lined = lines::Lined::new(m.discipline, m.slots(), &priorities);
+        s.skips_abandoned = at.model.abandons_calls();
         s
     }
 }
@@ -506,11 +613,20 @@ impl super::Runtime for Service {
 
     /// Requests waiting in all instances' queues.
     fn queued(&self) -> usize {
-        self.instances.iter().map(|i| i.station.waiting()).sum()
+        let own: usize = self
+            .lined
+            .as_ref()
+            .map_or(0, |l| l.lines.iter().map(|l| l.len()).sum());
+        own + self
+            .instances
+            .iter()
+            .map(|i| i.station.waiting())
+            .sum::<usize>()
     }
 
     /// The warm-up is over: sessions lost count from now on.
     fn start_measuring(&mut self, _: SimTime) {
+        self.cancelled[1] = self.cancelled[0];
         if let Some(Sessions::Local(local)) = self.sessions.as_deref_mut() {
             local.start_measuring();
         }
@@ -522,6 +638,9 @@ impl super::Runtime for Service {
     /// could hold work.
     fn report_window(&mut self, start: SimTime, end: SimTime, out: &mut Vec<ComponentRow>) {
         let len = end.0 - start.0;
+        if let Some(f) = &mut self.flows {
+            f.close_window(self.id, start, crate::engine::SimDuration(len));
+        }
         let workers = self.workers.per_station() as f64;
         let active = self.scaling.as_mut().map(|a| {
             let busy_area: u128 = self
@@ -595,6 +714,14 @@ impl super::Runtime for Service {
             out.scaling.push(trace);
         }
         out.breaker_log.extend(self.take_breaker_log());
+        if let Some(f) = &mut self.flows {
+            out.flow.rows.extend(f.take_rows());
+        }
+        if self.skips_abandoned {
+            out.flow
+                .cancelled
+                .push((self.id, self.cancelled[0] - self.cancelled[1]));
+        }
         if let Some(n) = self.sessions_lost() {
             *out.sessions_lost.get_or_insert(0) += n;
         }

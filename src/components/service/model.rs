@@ -220,6 +220,9 @@ impl crate::components::kind::KindModel for Service {
     fn needs_users(&self) -> bool {
         self.sessions.is_some()
     }
+    fn has_flow_calls(&self) -> bool {
+        self.calls.iter().any(|c| c.flow.is_some())
+    }
     fn keeps_sessions(&self) -> bool {
         self.sessions.is_some()
     }
