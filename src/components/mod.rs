@@ -218,14 +218,6 @@ impl Call {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_call_stays_44_bytes() {
-        assert_eq!(std::mem::size_of::<super::Call>(), 44);
-    }
-}
-
 /// What a component may touch while reacting to an event: the clock, the
 /// event list, and the calls in flight.
 pub struct Ctx<'a> {
@@ -254,5 +246,13 @@ impl Ctx<'_> {
         // The reply has its own hop to pay.
         c.crossed = false;
         self.events.schedule_now(Event::Reply { call, outcome });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_call_stays_44_bytes() {
+        assert_eq!(std::mem::size_of::<super::Call>(), 44);
     }
 }

@@ -24,7 +24,8 @@ pub use crate::components::database::spec::{
 pub use crate::components::load_balancer::spec::{HealthCheckSpec, LoadBalancerSpec, PolicySpec};
 pub use crate::components::queue::spec::QueueSpec;
 pub use crate::components::service::spec::{
-    AutoscaleSpec, CallOptionsSpec, CallSpec, ServiceSpec, SessionsSpec, StringOrList,
+    AutoscaleSpec, CallFlowSpec, CallOptionsSpec, CallSpec, DisciplineSpec, JoinSpec,
+    ServiceQueueSpec, ServiceSpec, SessionsSpec, StringOrList,
 };
 
 /// Refuses `autoscale` on a component that is not a service.
@@ -220,6 +221,10 @@ pub struct ClassSpec {
     /// [geo] What its calls and replies weigh.
     #[serde(default)]
     pub bytes: Option<BytesSpec>,
+    /// [flow] Its level for a `discipline: priority` queue: 0 (the
+    /// default) is served first.
+    #[serde(default)]
+    pub priority: Option<u64>,
 }
 
 /// A key distribution as written.

@@ -143,14 +143,16 @@ impl Flows {
     /// Whether call entry `entry` has [flow] options.
     #[inline]
     pub(super) fn has(&self, entry: usize) -> bool {
-        self.entries[entry].is_some()
+        // `get`: a session read's step is no call entry.
+        self.entries.get(entry).is_some_and(Option::is_some)
     }
 
     /// Whether entry `entry` is a parallel call.
     #[inline]
     pub(super) fn is_parallel(&self, entry: usize) -> bool {
-        self.entries[entry]
-            .as_ref()
+        self.entries
+            .get(entry)
+            .and_then(Option::as_ref)
             .is_some_and(|e| !e.branches.is_empty())
     }
 

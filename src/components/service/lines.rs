@@ -183,6 +183,44 @@ impl Codel {
     }
 }
 
+/// The lines of a pool whose discipline is not FIFO, one per instance.
+pub(super) struct Lined {
+    /// Per instance.
+    pub(super) lines: Vec<Line>,
+    /// Per request class: its priority level's index (0 first).
+    pub(super) levels: Box<[u16]>,
+    /// CoDel's drops of the current dequeue (kept to reuse its memory).
+    pub(super) dropped: Vec<CallId>,
+}
+
+impl Lined {
+    /// The lines of `slots` instances of `discipline`, for request classes
+    /// of `priorities`; `None` for FIFO (the station's line serves).
+    pub(super) fn new(
+        discipline: Discipline,
+        slots: u32,
+        priorities: &[u32],
+    ) -> Option<Box<Lined>> {
+        if discipline == Discipline::Fifo {
+            return None;
+        }
+        let mut distinct: Vec<u32> = priorities.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let levels = priorities
+            .iter()
+            .map(|p| distinct.binary_search(p).unwrap_or(0) as u16)
+            .collect();
+        Some(Box::new(Lined {
+            lines: (0..slots)
+                .map(|_| Line::new(discipline, distinct.len()))
+                .collect(),
+            levels,
+            dropped: Vec::new(),
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,43 +278,5 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(l.pop(ms(252), &mut out), Some(ids[6]));
         assert_eq!(out, vec![ids[2], ids[5]]);
-    }
-}
-
-/// The lines of a pool whose discipline is not FIFO, one per instance.
-pub(super) struct Lined {
-    /// Per instance.
-    pub(super) lines: Vec<Line>,
-    /// Per request class: its priority level's index (0 first).
-    pub(super) levels: Box<[u16]>,
-    /// CoDel's drops of the current dequeue (kept to reuse its memory).
-    pub(super) dropped: Vec<CallId>,
-}
-
-impl Lined {
-    /// The lines of `slots` instances of `discipline`, for request classes
-    /// of `priorities`; `None` for FIFO (the station's line serves).
-    pub(super) fn new(
-        discipline: Discipline,
-        slots: u32,
-        priorities: &[u32],
-    ) -> Option<Box<Lined>> {
-        if discipline == Discipline::Fifo {
-            return None;
-        }
-        let mut distinct: Vec<u32> = priorities.to_vec();
-        distinct.sort_unstable();
-        distinct.dedup();
-        let levels = priorities
-            .iter()
-            .map(|p| distinct.binary_search(p).unwrap_or(0) as u16)
-            .collect();
-        Some(Box::new(Lined {
-            lines: (0..slots)
-                .map(|_| Line::new(discipline, distinct.len()))
-                .collect(),
-            levels,
-            dropped: Vec::new(),
-        }))
     }
 }

@@ -22,9 +22,10 @@ pub struct ServiceSpec {
     /// Workers per instance (1).
     #[serde(default)]
     pub workers: Option<u64>,
-    /// Waiting slots per instance (unbounded).
+    /// Waiting slots per instance (unbounded), or `{ capacity, discipline,
+    /// target, interval }` ([flow]).
     #[serde(default)]
-    pub queue: Option<u64>,
+    pub queue: Option<ServiceQueueSpec>,
     /// Time a request holds a worker.
     pub service_time: DistSpec,
     /// Synchronous downstream calls, in order.
@@ -53,15 +54,100 @@ pub struct SessionsSpec {
     pub store: String,
 }
 
+/// A service's `queue`: an integer (waiting slots per instance, the short
+/// form) or a mapping (the long form, [flow]).
+#[derive(Debug, Default)]
+pub struct ServiceQueueSpec {
+    /// Waiting slots per instance; `None` is unbounded.
+    pub capacity: Option<u64>,
+    /// Which waiting request a freed worker takes (fifo when absent).
+    pub discipline: Option<DisciplineSpec>,
+    /// `codel`'s standing wait tolerated, as written: a text parsed by the
+    /// compiler, so a missing, zero or negative one gets one message.
+    pub target: Option<String>,
+    /// `codel`'s time above `target` before drops start (100ms).
+    pub interval: Option<DurationValue>,
+    /// Written as a mapping: the capacity's key path is then
+    /// `queue.capacity`, not `queue`.
+    pub long: bool,
+}
+
+/// `queue: { discipline }` as written.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DisciplineSpec {
+    /// First come, first served.
+    Fifo,
+    /// The newest waiting request first.
+    Lifo,
+    /// The highest priority level (lowest number) first.
+    Priority,
+    /// FIFO with CoDel's drops.
+    Codel,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueueMap {
+    #[serde(default)]
+    capacity: Option<u64>,
+    #[serde(default)]
+    discipline: Option<DisciplineSpec>,
+    #[serde(default)]
+    target: Option<String>,
+    #[serde(default)]
+    interval: Option<DurationValue>,
+}
+
+impl<'de> Deserialize<'de> for ServiceQueueSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ServiceQueueSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "waiting slots per instance, such as `100`, or `{ capacity: 100, discipline: fifo | lifo | priority | codel }`",
+                )
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ServiceQueueSpec, E> {
+                Ok(ServiceQueueSpec {
+                    capacity: Some(v),
+                    ..ServiceQueueSpec::default()
+                })
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ServiceQueueSpec, E> {
+                Err(E::custom(format!(
+                    "a queue of {v} slots: a queue holds zero or more requests"
+                )))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ServiceQueueSpec, A::Error> {
+                let m = QueueMap::deserialize(MapAccessDeserializer::new(map))?;
+                Ok(ServiceQueueSpec {
+                    capacity: m.capacity,
+                    discipline: m.discipline,
+                    target: m.target,
+                    interval: m.interval,
+                    long: true,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// A downstream call: a component name, or a mapping with options.
 #[derive(Debug)]
 pub struct CallSpec {
-    /// The component called.
-    pub to: String,
+    /// The component called; `None` for a `parallel` entry (or for a
+    /// mapping with neither, which the compiler refuses).
+    pub to: Option<String>,
     /// Which requests make it.
     pub when: Option<Vec<String>>,
     /// Timeout, retries and breaker; `None` when written as a bare name.
     pub options: Option<Box<CallOptionsSpec>>,
+    /// `parallel`, `join`, `hedge`, `pool`, `bulkhead` ([flow]); `None`
+    /// when none is written.
+    pub flow: Option<Box<CallFlowSpec>>,
 }
 
 /// The resilience options of a call, as written.
@@ -79,10 +165,74 @@ pub struct CallOptionsSpec {
     pub circuit_breaker: Option<BreakerSpec>,
 }
 
+/// The [flow] keys of a call, as written.
+#[derive(Debug, Default)]
+pub struct CallFlowSpec {
+    /// Components called at once, instead of `to`.
+    pub parallel: Option<Vec<String>>,
+    /// Successful replies a `parallel` call waits for (all).
+    pub join: Option<JoinSpec>,
+    /// A second try goes after this long without a reply.
+    pub hedge: Option<DurationValue>,
+    /// Connections per caller instance; the excess waits.
+    pub pool: Option<u64>,
+    /// Calls in flight per caller instance; the excess is rejected.
+    pub bulkhead: Option<u64>,
+}
+
+/// `join` of a `parallel` call: `all`, `any`, or a count of replies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinSpec {
+    /// Every branch.
+    All,
+    /// The first success.
+    Any,
+    /// This many successes (checked against the branches by the compiler).
+    Count(u64),
+}
+
+impl<'de> Deserialize<'de> for JoinSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = JoinSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("`all`, `any`, or a number of replies, such as `2`")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<JoinSpec, E> {
+                Ok(JoinSpec::Count(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<JoinSpec, E> {
+                Err(E::custom(format!(
+                    "`join: {v}`: a call waits for a number of replies that is not negative"
+                )))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<JoinSpec, E> {
+                Err(E::custom(format!(
+                    "`join: {v}`: a call waits for a whole number of replies"
+                )))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<JoinSpec, E> {
+                match v {
+                    "all" => Ok(JoinSpec::All),
+                    "any" => Ok(JoinSpec::Any),
+                    _ => Err(E::unknown_variant(v, &["all", "any"])),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CallMap {
-    to: String,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    parallel: Option<Vec<String>>,
+    #[serde(default)]
+    join: Option<JoinSpec>,
     #[serde(default)]
     when: Option<StringOrList>,
     #[serde(default)]
@@ -95,6 +245,12 @@ struct CallMap {
     retry_budget: Option<PercentValue>,
     #[serde(default)]
     circuit_breaker: Option<BreakerSpec>,
+    #[serde(default)]
+    hedge: Option<DurationValue>,
+    #[serde(default)]
+    pool: Option<u64>,
+    #[serde(default)]
+    bulkhead: Option<u64>,
 }
 
 /// One name or a list of names.
@@ -130,13 +286,16 @@ impl<'de> Deserialize<'de> for CallSpec {
         impl<'de> Visitor<'de> for V {
             type Value = CallSpec;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a component name, or `{ to: NAME, when: read | write | CLASS }`")
+                f.write_str(
+                    "a component name, `{ to: NAME, when: read | write | CLASS }`, or `{ parallel: [A, B], join: all | any | K }`",
+                )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<CallSpec, E> {
                 Ok(CallSpec {
-                    to: v.to_string(),
+                    to: Some(v.to_string()),
                     when: None,
                     options: None,
+                    flow: None,
                 })
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<CallSpec, A::Error> {
@@ -146,6 +305,11 @@ impl<'de> Deserialize<'de> for CallSpec {
                     || m.backoff.is_some()
                     || m.retry_budget.is_some()
                     || m.circuit_breaker.is_some();
+                let flow = m.parallel.is_some()
+                    || m.join.is_some()
+                    || m.hedge.is_some()
+                    || m.pool.is_some()
+                    || m.bulkhead.is_some();
                 Ok(CallSpec {
                     to: m.to,
                     when: m.when.map(|w| w.0),
@@ -156,6 +320,15 @@ impl<'de> Deserialize<'de> for CallSpec {
                             backoff: m.backoff,
                             retry_budget: m.retry_budget,
                             circuit_breaker: m.circuit_breaker,
+                        })
+                    }),
+                    flow: flow.then(|| {
+                        Box::new(CallFlowSpec {
+                            parallel: m.parallel,
+                            join: m.join,
+                            hedge: m.hedge,
+                            pool: m.pool,
+                            bulkhead: m.bulkhead,
                         })
                     }),
                 })

@@ -182,13 +182,31 @@ fn compile_classes(
                         OpSpec::Write => Op::Write,
                     },
                     key,
-                    // Written by the language of [flow] (`priority`).
-                    priority: 0,
+                    priority: compile_priority(ck, &path, c.priority)?,
                 });
             }
         }
     }
     Ok(classes)
+}
+
+/// Lowest priority level (highest number) a class may have: a bound well
+/// past any real scheme, so a typo such as `priority: 10000` is caught.
+pub(crate) const MAX_PRIORITY: u64 = 1_000;
+
+/// A class's `priority` under `path` (0 when absent). The deserializer
+/// already refused negative, fractional and non-numeric values.
+fn compile_priority(ck: &Checker, path: &str, p: Option<u64>) -> Result<u32, ScenarioError> {
+    let p = p.unwrap_or(0);
+    if p > MAX_PRIORITY {
+        return Err(ck
+            .err(
+                &format!("{path}.priority"),
+                format!("`priority: {p}` is past the lowest level"),
+            )
+            .expected(format!("a level from 0 (served first) to {MAX_PRIORITY}")));
+    }
+    Ok(p as u32)
 }
 
 fn compile_rate(ck: &Checker, rate: &RateSpec) -> Result<RateSchedule, ScenarioError> {
