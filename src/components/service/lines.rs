@@ -78,6 +78,20 @@ impl Line {
         }
     }
 
+    /// A full `priority` line makes room for a request of level `level`:
+    /// the newest request of the lowest level below it leaves (returned, to
+    /// be rejected); `None` when nothing waiting ranks below `level` (or
+    /// the discipline is not `priority`: the arrival is turned away).
+    pub(super) fn push_out(&mut self, level: usize) -> Option<CallId> {
+        match self {
+            Line::Priority(levels) => levels[level + 1..]
+                .iter_mut()
+                .rev()
+                .find_map(VecDeque::pop_back),
+            _ => None,
+        }
+    }
+
     /// The request a freed worker takes at `now`, if any; CoDel's drops on
     /// the way go to `dropped` (the pool rejects them).
     pub(super) fn pop(&mut self, now: SimTime, dropped: &mut Vec<CallId>) -> Option<CallId> {
@@ -246,8 +260,11 @@ mod tests {
         p.push(ids[1], 0, SimTime::ZERO);
         p.push(ids[2], 1, SimTime::ZERO);
         p.push(ids[3], 0, SimTime::ZERO);
+        // Full: a level-0 arrival pushes out the newest of level 1.
+        assert_eq!(p.push_out(0), Some(ids[2]));
+        assert_eq!(p.push_out(1), None);
         let order: Vec<_> = std::iter::from_fn(|| p.pop(SimTime::ZERO, &mut out)).collect();
-        assert_eq!(order, vec![ids[1], ids[3], ids[0], ids[2]]);
+        assert_eq!(order, vec![ids[1], ids[3], ids[0]]);
         assert!(out.is_empty());
     }
 

@@ -516,12 +516,16 @@ impl Service {
         }
         let l = self.lined.as_mut().expect("a pool with its own lines");
         let line = &mut l.lines[i];
-        if line.len() >= self.workers.room() {
-            inst.rejected += 1;
-            ctx.reply(call, Outcome::Rejected);
-            return;
-        }
         let level = l.levels[ctx.calls[call].class as usize] as usize;
+        if line.len() >= self.workers.room() {
+            // A full priority line sheds its lowest level first.
+            let out = line.push_out(level).unwrap_or(call);
+            inst.rejected += 1;
+            ctx.reply(out, Outcome::Rejected);
+            if out == call {
+                return;
+            }
+        }
         line.push(call, level, now);
         inst.station.line_holds(now, line.len());
     }
