@@ -93,7 +93,12 @@ pub(crate) fn compile(
 fn compile_policy(cx: &mut KindCx, lb: &LoadBalancerSpec) -> Result<Policy, ScenarioError> {
     let written = lb.policy.unwrap_or(PolicySpec::RoundRobin);
     for (set, key, wants, policy) in [
-        (lb.weights.is_some(), "weights", PolicySpec::Weighted, "weighted"),
+        (
+            lb.weights.is_some(),
+            "weights",
+            PolicySpec::Weighted,
+            "weighted",
+        ),
         (
             lb.decay.is_some(),
             "decay",
@@ -267,7 +272,9 @@ fn compile_outlier(cx: &KindCx, o: &OutlierSpec) -> Result<OutlierDetection, Sce
                     (max_ejected * 1e6).round() / 1e4
                 ),
             )
-            .expected("a share of the pool above 0% and at most 100%, such as `max_ejected: 50%`"));
+            .expected(
+                "a share of the pool above 0% and at most 100%, such as `max_ejected: 50%`",
+            ));
     }
     Ok(OutlierDetection {
         consecutive_errors: errors as u32,

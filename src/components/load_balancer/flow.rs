@@ -3,10 +3,10 @@
 //! balancer's own state: a balancer using none of them holds `None` and
 //! pays one branch.
 
+use super::model::{HashBy, OutlierDetection};
 use super::ring::Ring;
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::EventKind;
-use super::model::{HashBy, OutlierDetection};
 
 /// A balancer's [flow] state.
 pub(super) struct Flow {
@@ -170,6 +170,9 @@ mod tests {
         assert!((f.ewma[0].0 - 1e8 / std::f64::consts::E).abs() < 1.0);
         // Cost: decayed by one more tau, times outstanding + 1.
         let c = f.cost(0, t(21.0), 2);
-        assert!((c - 3.0 * 1e8 / std::f64::consts::E.powi(2)).abs() < 10.0, "{c}");
+        assert!(
+            (c - 3.0 * 1e8 / std::f64::consts::E.powi(2)).abs() < 10.0,
+            "{c}"
+        );
     }
 }

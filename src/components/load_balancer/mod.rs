@@ -286,7 +286,11 @@ impl LoadBalancer {
         let at = |k: usize, h: &[u32]| if all { k } else { h[k] as usize };
         if n == 1 {
             let i = if all { 0 } else { self.healthy[0] };
-            return if i as u32 == u32::MAX { usize::MAX } else { i as usize };
+            return if i == u32::MAX {
+                usize::MAX
+            } else {
+                i as usize
+            };
         }
         let a = self.stream.index(n);
         let mut b = self.stream.index(n - 1);
@@ -294,7 +298,10 @@ impl LoadBalancer {
             b += 1;
         }
         let (a, b) = (at(a, &self.healthy), at(b, &self.healthy));
-        let f = self.flow.as_mut().expect("a least_response_time balancer's state");
+        let f = self
+            .flow
+            .as_mut()
+            .expect("a least_response_time balancer's state");
         let ca = f.cost(a, now, self.outstanding[a]);
         let cb = f.cost(b, now, self.outstanding[b]);
         if cb < ca { b } else { a }
@@ -306,14 +313,24 @@ impl LoadBalancer {
     /// placed by least connections.
     fn pick_hashed(&mut self, call: CallId, ctx: &mut Ctx) -> usize {
         let c = &ctx.calls[call];
-        let f = self.flow.as_ref().expect("a consistent_hash balancer's state");
+        let f = self
+            .flow
+            .as_ref()
+            .expect("a consistent_hash balancer's state");
         let (ring, by) = f.ring.as_ref().expect("its ring");
         let value = match by {
-            HashBy::Key => f.keyed.get(c.class as usize).copied().unwrap_or(false).then(|| c.key.get()),
+            HashBy::Key => f
+                .keyed
+                .get(c.class as usize)
+                .copied()
+                .unwrap_or(false)
+                .then(|| c.key.get()),
             HashBy::User => ctx.users.get(c.request).map(u64::from),
         };
         match value {
-            Some(v) => ring.owner(ring::mix(v), |i| self.out(i)).unwrap_or(usize::MAX),
+            Some(v) => ring
+                .owner(ring::mix(v), |i| self.out(i))
+                .unwrap_or(usize::MAX),
             None if self.healthy.is_empty() => self.pick(),
             None => self.pick_healthy(),
         }
@@ -583,10 +600,9 @@ impl LoadBalancer {
     ) -> Flow {
         let n = pool.slots();
         let (ewma, tau) = match m.policy {
-            Policy::LeastResponseTime { decay } => (
-                vec![(0.0, SimTime::ZERO); n as usize],
-                decay.nanos() as f64,
-            ),
+            Policy::LeastResponseTime { decay } => {
+                (vec![(0.0, SimTime::ZERO); n as usize], decay.nanos() as f64)
+            }
             _ => (Vec::new(), 1.0),
         };
         let ring = match m.policy {

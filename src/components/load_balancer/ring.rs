@@ -35,7 +35,7 @@ impl Ring {
                 // A salt apart from the keys' own hashing (keys are mixed
                 // plain), so that a point never coincides with a key by
                 // construction.
-                let h = mix(((i as u64) << 32 | v as u64) ^ 0x5EED_0F_C0FFEE);
+                let h = mix(((i as u64) << 32 | v as u64) ^ 0x5EED_0FC0_FFEE);
                 points.push((h, i));
             }
         }
@@ -79,7 +79,10 @@ mod tests {
         // 1/n +/- 4 relative sd of an arc sum (1/sqrt(160)) plus key noise.
         for c in counts {
             let share = c as f64 / keys as f64;
-            assert!((share - 0.125).abs() < 0.125 * 4.0 / (VNODES as f64).sqrt(), "{share}");
+            assert!(
+                (share - 0.125).abs() < 0.125 * 4.0 / (VNODES as f64).sqrt(),
+                "{share}"
+            );
         }
     }
 
