@@ -344,6 +344,7 @@ pub fn compile_with(
         model.geo = Some(Box::new(geo::finish(&ck, &spec, g, &graph, &read, &model)?));
     }
     resilience_sessions::check_users(&ck, &model, &users)?;
+    crate::components::load_balancer::compile::check_weights(&ck, &model)?;
     // Targets name instances, so faults are read once the components are built.
     if let Some(f) = &spec.faults {
         model.faults = faults::compile_faults(&ck, &model, f, &graph)?;

@@ -20,9 +20,23 @@ impl KindEstimate for LoadBalancer {
 
     fn ignored(&self, name: &str, left: &mut Ignored) {
         left.rate_limits |= self.rate_limit.is_some();
-        if self.policy != Policy::Random {
-            left.uneven_splits
-                .push(format!("`{name}` ({})", self.policy.name()));
+        match self.policy {
+            Policy::Random => {}
+            // The service is one station of `instances` servers: it cannot
+            // be given unequal shares, so the heaviest instance's load is
+            // named instead.
+            Policy::Weighted => {
+                let total: f64 = self.weights.iter().sum();
+                let top = self.weights.iter().copied().fold(0.0, f64::max);
+                left.uneven_splits.push(format!(
+                    "`{name}` (weighted: its heaviest instance takes {:.0}% of the load, {:.2}x an even share; the estimate spreads it evenly, so that instance's utilization and waits are understated)",
+                    100.0 * top / total,
+                    top / total * self.weights.len() as f64
+                ));
+            }
+            _ => left
+                .uneven_splits
+                .push(format!("`{name}` ({})", self.policy.name())),
         }
     }
 }

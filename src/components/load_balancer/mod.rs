@@ -4,8 +4,13 @@
 
 pub mod compile;
 pub mod estimate;
+mod flow;
 pub mod model;
+pub mod ring;
 pub mod spec;
+
+use flow::{Flow, Outliers};
+use model::HashBy;
 
 use super::rate_limit::TokenBucket;
 use super::{Call, CallId, Ctx, Event, Impairments};
@@ -46,6 +51,9 @@ pub struct LoadBalancer {
     target_up: Vec<bool>,
     /// The end of the run: no check is set past it.
     end: SimTime,
+    /// The [flow] policies' and outlier detection's state; `None` for the
+    /// other policies without outlier detection.
+    flow: Option<Box<Flow>>,
 }
 
 impl LoadBalancer {
@@ -79,6 +87,7 @@ impl LoadBalancer {
             limit: None,
             target_up: vec![true; instances as usize],
             end: SimTime::NEVER,
+            flow: None,
         }
     }
 
@@ -149,8 +158,9 @@ impl LoadBalancer {
                 i
             }
             Policy::Random => self.stream.index(n),
-            // Sticky places new users by least connections.
-            Policy::LeastConnections | Policy::Sticky => {
+            // Sticky places new users, and consistent hashing calls
+            // without a key or user, by least connections.
+            Policy::LeastConnections | Policy::Sticky | Policy::ConsistentHash { .. } => {
                 // Scan from a rotating start so that ties do not always favour
                 // the first instance.
                 let start = self.next;
@@ -176,6 +186,9 @@ impl LoadBalancer {
                     a
                 }
             }
+            Policy::Weighted | Policy::LeastResponseTime { .. } => {
+                unreachable!("picked by pick_flow")
+            }
         }
     }
 
@@ -197,14 +210,14 @@ impl LoadBalancer {
                 // The next instance in turn that is not marked down.
                 let total = self.outstanding.len();
                 let mut i = self.next;
-                while self.marked_down[i] || self.inactive[i] {
+                while self.out(i) {
                     i = (i + 1) % total;
                 }
                 self.next = (i + 1) % total;
                 i
             }
             Policy::Random => h[self.stream.index(n)] as usize,
-            Policy::LeastConnections | Policy::Sticky => {
+            Policy::LeastConnections | Policy::Sticky | Policy::ConsistentHash { .. } => {
                 let start = self.next % n;
                 self.next = (self.next + 1) % self.outstanding.len();
                 let mut best = h[start] as usize;
@@ -229,6 +242,97 @@ impl LoadBalancer {
                     a
                 }
             }
+            Policy::Weighted | Policy::LeastResponseTime { .. } => {
+                unreachable!("picked by pick_flow")
+            }
+        }
+    }
+
+    /// Whether instance `i` takes no new calls: marked down, not serving,
+    /// or ejected.
+    #[inline]
+    fn out(&self, i: usize) -> bool {
+        self.marked_down[i] || self.inactive[i] || self.flow.as_ref().is_some_and(|f| f.ejected(i))
+    }
+
+    /// The instance by a [flow] policy, or by the others' pickers when
+    /// only outlier detection is set; `usize::MAX` when none takes traffic.
+    #[inline(never)]
+    fn pick_flow(&mut self, call: CallId, ctx: &mut Ctx) -> usize {
+        match self.policy {
+            Policy::Weighted => {
+                let u = self.stream.uniform();
+                let f = self.flow.as_ref().expect("a weighted balancer's state");
+                f.weighted(u).unwrap_or(usize::MAX)
+            }
+            Policy::LeastResponseTime { .. } => self.pick_ewma(ctx.now),
+            Policy::ConsistentHash { .. } => self.pick_hashed(call, ctx),
+            _ if self.healthy.is_empty() => self.pick(),
+            _ => self.pick_healthy(),
+        }
+    }
+
+    /// `least_response_time`: power of two choices over peak EWMA's cost,
+    /// as Finagle's `Balancers.p2cPeakEwma` (two distinct instances at
+    /// random among those taking traffic, the cheaper; a tie goes to the
+    /// first drawn).
+    fn pick_ewma(&mut self, now: SimTime) -> usize {
+        let all = self.healthy.is_empty();
+        let n = if all {
+            self.outstanding.len()
+        } else {
+            self.healthy.len()
+        };
+        let at = |k: usize, h: &[u32]| if all { k } else { h[k] as usize };
+        if n == 1 {
+            let i = if all { 0 } else { self.healthy[0] };
+            return if i == u32::MAX {
+                usize::MAX
+            } else {
+                i as usize
+            };
+        }
+        let a = self.stream.index(n);
+        let mut b = self.stream.index(n - 1);
+        if b >= a {
+            b += 1;
+        }
+        let (a, b) = (at(a, &self.healthy), at(b, &self.healthy));
+        let f = self
+            .flow
+            .as_mut()
+            .expect("a least_response_time balancer's state");
+        let ca = f.cost(a, now, self.outstanding[a]);
+        let cb = f.cost(b, now, self.outstanding[b]);
+        if cb < ca { b } else { a }
+    }
+
+    /// `consistent_hash`: the ring's instance for the call's key (or
+    /// user), walking on past instances that take no traffic; a call
+    /// without one (a class without keys, a request without a user) is
+    /// placed by least connections.
+    fn pick_hashed(&mut self, call: CallId, ctx: &mut Ctx) -> usize {
+        let c = &ctx.calls[call];
+        let f = self
+            .flow
+            .as_ref()
+            .expect("a consistent_hash balancer's state");
+        let (ring, by) = f.ring.as_ref().expect("its ring");
+        let value = match by {
+            HashBy::Key => f
+                .keyed
+                .get(c.class as usize)
+                .copied()
+                .unwrap_or(false)
+                .then(|| c.key.get()),
+            HashBy::User => ctx.users.get(c.request).map(u64::from),
+        };
+        match value {
+            Some(v) => ring
+                .owner(ring::mix(v), |i| self.out(i))
+                .unwrap_or(usize::MAX),
+            None if self.healthy.is_empty() => self.pick(),
+            None => self.pick_healthy(),
         }
     }
 
@@ -241,8 +345,7 @@ impl LoadBalancer {
         if let Some(u) = user
             && let Some(&i) = self.sticky.get(u as usize)
             && i != u32::MAX
-            && !self.marked_down[i as usize]
-            && !self.inactive[i as usize]
+            && !self.out(i as usize)
         {
             return i as usize;
         }
@@ -278,6 +381,8 @@ impl LoadBalancer {
         }
         let i = if self.policy == Policy::Sticky {
             self.pick_sticky(call, ctx)
+        } else if self.flow.is_some() {
+            self.pick_flow(call, ctx)
         } else if self.healthy.is_empty() {
             self.pick()
         } else {
@@ -293,6 +398,15 @@ impl LoadBalancer {
         self.in_flight.incr(ctx.now);
         let parent: Call = ctx.calls[call];
         let child = ctx.calls.insert(parent.child(call, self.target, i as u32));
+        if let Some(f) = &mut self.flow
+            && !f.ewma.is_empty()
+        {
+            let k = child.index();
+            if k >= f.sent.len() {
+                f.sent.resize(k + 1, SimTime::ZERO);
+            }
+            f.sent[k] = ctx.now;
+        }
         ctx.send(child);
     }
 
@@ -306,7 +420,78 @@ impl LoadBalancer {
             Outcome::Rejected => self.rejected += 1,
             _ => {}
         }
-        ctx.reply(c.parent.expect("a balancer's call has a parent"), outcome);
+        let parent = c.parent.expect("a balancer's call has a parent");
+        if self.flow.is_some() {
+            self.learn(child, &c, parent, outcome, ctx);
+        }
+        ctx.reply(parent, outcome);
+    }
+
+    /// What a reply teaches the [flow] state: its latency (peak EWMA) and
+    /// whether it was an error (outlier detection). A call its caller
+    /// abandoned (its own `cancelled` flag, or its parent's) teaches
+    /// nothing: it may come back failed without having been served.
+    #[inline(never)]
+    fn learn(&mut self, child: CallId, c: &Call, parent: CallId, outcome: Outcome, ctx: &mut Ctx) {
+        if c.cancelled || ctx.calls.get(parent).is_some_and(|p| p.cancelled) {
+            return;
+        }
+        let i = c.instance as usize;
+        let f = self.flow.as_mut().expect("learning with flow state");
+        // Only replies that carry a latency: a fast failure (an `errors`
+        // fault, a full queue) would make a broken instance look fast and
+        // draw more calls to it.
+        if !f.ewma.is_empty() && matches!(outcome, Outcome::Ok | Outcome::TimedOut) {
+            let sent = f.sent[child.index()];
+            f.observe(i, ctx.now, ctx.now - sent);
+        }
+        let Some(o) = &mut f.outlier else {
+            return;
+        };
+        if o.ejected[i] {
+            // Replies of calls sent before the ejection: it is out already.
+            return;
+        }
+        if outcome == Outcome::Ok {
+            o.errors[i] = 0;
+            return;
+        }
+        o.errors[i] = o.errors[i].saturating_add(1);
+        if o.errors[i] < o.od.consecutive_errors {
+            return;
+        }
+        // Envoy's max_ejection_percent: eject only while the share out is
+        // below the cap, so one instance can always go.
+        let pool = self.inactive.iter().filter(|&&off| !off).count();
+        if (o.count as f64) < o.od.max_ejected * pool as f64 {
+            o.ejected[i] = true;
+            o.count += 1;
+            o.errors[i] = 0;
+            o.log.push((ctx.now, EventKind::Ejected, i as u32));
+            let back = ctx.now + o.od.eject_for;
+            if back < self.end {
+                ctx.events.schedule(
+                    back,
+                    Event::Timer {
+                        component: self.id,
+                        tag: i as u32,
+                    },
+                );
+            }
+            self.rebuild_healthy();
+        }
+    }
+
+    /// An ejection is over: instance `i` takes traffic again.
+    fn returned(&mut self, i: usize, now: SimTime) {
+        let Some(o) = self.flow.as_mut().and_then(|f| f.outlier.as_mut()) else {
+            unreachable!("a timer of outlier detection")
+        };
+        o.ejected[i] = false;
+        o.count -= 1;
+        o.errors[i] = 0;
+        o.log.push((now, EventKind::Returned, i as u32));
+        self.rebuild_healthy();
     }
 
     /// The answer of instance `i` to a health check: marks it down after
@@ -333,17 +518,23 @@ impl LoadBalancer {
     }
 
     fn rebuild_healthy(&mut self) {
-        self.healthy.clear();
-        // Instances that do not take traffic are left out like those marked
-        // down: the same pickers serve both.
-        let out = |i: usize| self.marked_down[i] || self.inactive[i];
-        if (0..self.marked_down.len()).any(out) {
-            self.healthy
-                .extend((0..self.marked_down.len() as u32).filter(|&i| !out(i as usize)));
-            if self.healthy.is_empty() {
+        let mut healthy = std::mem::take(&mut self.healthy);
+        healthy.clear();
+        // Instances that do not take traffic, or ejected, are left out like
+        // those marked down: the same pickers serve all.
+        let n = self.marked_down.len();
+        if (0..n).any(|i| self.out(i)) {
+            healthy.extend((0..n as u32).filter(|&i| !self.out(i as usize)));
+            if healthy.is_empty() {
                 // All down: a sentinel the picker turns into a rejection.
-                self.healthy.push(u32::MAX);
+                healthy.push(u32::MAX);
             }
+        }
+        self.healthy = healthy;
+        if let Some(f) = &mut self.flow
+            && !f.weights.is_empty()
+        {
+            f.rebuild_cumulative(&self.marked_down, &self.inactive);
         }
     }
 
@@ -389,7 +580,66 @@ impl LoadBalancer {
             balancer = balancer.with_rate_limit(m.rate_limit);
         }
         balancer.end = at.end();
+        let flow_policy = matches!(
+            m.policy,
+            Policy::Weighted | Policy::LeastResponseTime { .. } | Policy::ConsistentHash { .. }
+        );
+        if flow_policy || m.outlier.is_some() {
+            balancer.flow = Some(Box::new(Self::flow_state(m, at, pool)));
+            balancer.rebuild_healthy();
+        }
         balancer
+    }
+
+    /// The [flow] state of balancer `m`, over the slots of `pool`.
+    #[cold]
+    fn flow_state(
+        m: &crate::model::LoadBalancer,
+        at: &super::Assembly,
+        pool: &dyn super::kind::KindModel,
+    ) -> Flow {
+        let n = pool.slots();
+        let (ewma, tau) = match m.policy {
+            Policy::LeastResponseTime { decay } => {
+                (vec![(0.0, SimTime::ZERO); n as usize], decay.nanos() as f64)
+            }
+            _ => (Vec::new(), 1.0),
+        };
+        let ring = match m.policy {
+            Policy::ConsistentHash { by } => Some((ring::Ring::new(n), by)),
+            _ => None,
+        };
+        let keyed = at
+            .model
+            .traffic
+            .classes
+            .iter()
+            .map(|c| c.key.is_some())
+            .collect();
+        let outlier = m.outlier.map(|od| {
+            let target = &at.model.components[m.to as usize].name;
+            Outliers {
+                od,
+                errors: vec![0; n as usize],
+                ejected: vec![false; n as usize],
+                count: 0,
+                log: Vec::new(),
+                names: (0..n)
+                    .map(|i| super::kind::instance_name(target, pool, i).to_string())
+                    .collect(),
+                balancer: at.name.to_string(),
+            }
+        });
+        Flow {
+            weights: m.weights.clone(),
+            cumulative: Vec::new(),
+            ewma,
+            tau,
+            sent: Vec::new(),
+            ring,
+            keyed,
+            outlier,
+        }
     }
 
     /// A health check: each instance's probe finds what the pool last told
@@ -426,8 +676,35 @@ impl super::Runtime for LoadBalancer {
             Event::Serving {
                 instance, serving, ..
             } => self.set_serving(instance as usize, serving, ctx),
+            Event::Timer { tag, .. } => self.returned(tag as usize, ctx.now),
             _ => unreachable!("{event:?} is not a balancer's"),
         }
+    }
+
+    /// Hands over outlier detection's ejections and returns for
+    /// `events.csv`, through the log the run merges and sorts by time
+    /// with the autoscalers' (the nearest general log `Ending` has).
+    fn finish(&mut self, _: SimTime, out: &mut super::kind::Ending) {
+        let Some(o) = self.flow.as_mut().and_then(|f| f.outlier.as_mut()) else {
+            return;
+        };
+        for &(time, kind, i) in &o.log {
+            let detail = match kind {
+                EventKind::Ejected => format!(
+                    "ejected by `{}` after {} errors in a row for {}",
+                    o.balancer, o.od.consecutive_errors, o.od.eject_for
+                ),
+                _ => format!("back in `{}` after its ejection", o.balancer),
+            };
+            out.scaling_log.push(crate::metrics::LoggedEvent {
+                time,
+                kind,
+                target: o.names[i as usize].clone(),
+                detail,
+                fault: None,
+            });
+        }
+        o.log.clear();
     }
 
     /// Its pool's instances going down and coming back.

@@ -93,6 +93,9 @@ impl Marker {
                     EventKind::Detected => MarkerKind::Detected,
                     EventKind::Promoted => MarkerKind::Promoted,
                     EventKind::Restored => MarkerKind::Restored,
+                    // An ejection takes an instance out as a detection does.
+                    EventKind::Ejected => MarkerKind::Detected,
+                    EventKind::Returned => MarkerKind::Restored,
                     // Breakers may flip often: `retries.png` draws their
                     // state; scaling has its own plot (`autoscale.png`).
                     EventKind::SloBreach
@@ -112,9 +115,7 @@ impl Marker {
                     | EventKind::RingBroken
                     | EventKind::RingRepaired
                     | EventKind::QuorumLost
-                    | EventKind::QuorumRegained
-                    | EventKind::Ejected
-                    | EventKind::Returned => return None,
+                    | EventKind::QuorumRegained => return None,
                 };
                 let label = match kind {
                     MarkerKind::FaultStart => {
@@ -128,8 +129,14 @@ impl Marker {
                         format!("{what} {}", e.target)
                     }
                     MarkerKind::FaultEnd => format!("end {}", e.target),
+                    MarkerKind::Detected if e.kind == EventKind::Ejected => {
+                        format!("ejected {}", e.target)
+                    }
                     MarkerKind::Detected => format!("down {}", e.target),
                     MarkerKind::Promoted => format!("promoted {}", e.target),
+                    MarkerKind::Restored if e.kind == EventKind::Returned => {
+                        format!("returned {}", e.target)
+                    }
                     MarkerKind::Restored => format!("up {}", e.target),
                     MarkerKind::RateChange
                     | MarkerKind::DnsDown
