@@ -134,6 +134,44 @@ fn a_scale_in_waits_for_the_stabilization_window() {
 }
 
 #[test]
+fn a_scale_out_waits_for_the_up_window() {
+    // The mirror image: 150/s (6 busy workers: ceil(1.5 / 0.6) = 3
+    // instances) steps to 270/s (10.8 busy workers, under the 12 of 3
+    // instances, so the measure is not capped: ceil(2.7 / 0.6) = ceil(4.5)
+    // = 5) at 5m. Without a window the 5m30s tick starts 2 instances; with
+    // `up: 1m` a tick scales out only to the lowest recommendation newer
+    // than 1m ago: at 5m30s the 5m tick's 3 still counts, at 6m only 5s
+    // do. Noise: 2.5 +/- 0.037 and 4.5 +/- 0.05 instances before the
+    // ceiling (30 s windows), 10 sd or more from an integer.
+    let rate = "[ { at: 0s, rps: 150 }, { at: 5m, rps: 270 } ]";
+    for (up, first) in [("0s", 330.0), ("1m", 360.0)] {
+        let yaml = pool(
+            "10m",
+            rate,
+            3,
+            "30s",
+            &format!("stabilization: {{ up: {up} }}"),
+        );
+        let r = common::run(&yaml, 5);
+        let outs = kind_events(&r, EventKind::ScaleOut);
+        println!(
+            "up {up}: scale_out at {:?}",
+            outs.iter()
+                .map(|e| (secs(e.time), e.detail.as_str()))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(outs.len(), 1, "{:?}", r.log);
+        assert_eq!(secs(outs[0].time), first);
+        assert!(outs[0].detail.contains("3 -> 5"), "{}", outs[0].detail);
+        assert!(
+            kind_events(&r, EventKind::ScaleIn).is_empty(),
+            "{:?}",
+            r.log
+        );
+    }
+}
+
+#[test]
 fn rps_per_instance_settles_at_the_rate_over_the_target() {
     // Poisson 270/s, target 60/s per instance: ceil(270 / 60) = ceil(4.5) =
     // 5. A decision counts N ~ Poisson(270 x 30 = 8,100) arrivals over 30 s
@@ -241,9 +279,10 @@ components:
 
 #[test]
 fn an_event_stays_as_small_as_before() {
-    // 16 bytes before the `Backlog` variant (a handle and an outcome, or
-    // two ids and a flag, plus the tag): it must not grow the event list.
-    assert!(std::mem::size_of::<capsim::components::Event>() <= 16);
+    // 12 bytes at the start commit: a handle (8 bytes, 4-aligned) and an
+    // outcome, or two ids and a flag, plus the tag. `Backlog` is two ids,
+    // as `Released`: the event list must not grow.
+    assert_eq!(std::mem::size_of::<capsim::components::Event>(), 12);
 }
 
 // ---------------------------------------------------------------------------
