@@ -328,7 +328,8 @@ impl<'m> Simulation<'m> {
             Event::HealthCheck { balancer: to }
             | Event::Timer { component: to, .. }
             | Event::Serving { to, .. }
-            | Event::Released { to, .. } => self.timer(now, to, event),
+            | Event::Released { to, .. }
+            | Event::Backlog { to, .. } => self.timer(now, to, event),
         }
     }
 

@@ -12,6 +12,7 @@ mod data_theory;
 mod estimate_theory;
 mod fault_outputs;
 mod fault_theory;
+mod flow_autoscale;
 mod flow_balancing;
 mod flow_inputs;
 mod flow_theory;

@@ -37,10 +37,16 @@ impl Assembly<'_> {
         self.model.components[id as usize].kind.model()
     }
 
-    /// The balancers that pick among this component's instances.
+    /// Those that hand work to this component's instances and must hear
+    /// which of them take it: the balancers that pick among them, and the
+    /// queue whose consumers they are (it gives messages only to serving
+    /// instances, and answers the pool's backlog questions).
     pub fn balancers(&self) -> Vec<crate::model::ComponentId> {
         (0..self.model.components.len() as u32)
-            .filter(|&b| self.other(b).balances() == Some(self.id))
+            .filter(|&b| {
+                let k = self.other(b);
+                k.balances() == Some(self.id) || k.feeds() == Some(self.id)
+            })
             .collect()
     }
 }

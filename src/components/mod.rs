@@ -139,6 +139,15 @@ pub enum Event {
         /// The pool's instance.
         instance: u32,
     },
+    /// A queue's autoscaled consumer pool asks the queue how many messages
+    /// it holds (`held` is `service::autoscaler::ASK`), or the queue
+    /// answers it (the pool decides on the answer, at the same instant).
+    Backlog {
+        /// The queue asked, or the pool answered.
+        to: ComponentId,
+        /// Messages held (waiting or being consumed), saturated below `ASK`.
+        held: u32,
+    },
 }
 
 /// One hop of a request: work asked of one component.

@@ -13,9 +13,16 @@ pub mod spec;
 use std::collections::VecDeque;
 
 use super::{ANY_INSTANCE, Call, CallId, Ctx, Event, Impairments};
+use crate::components::service::autoscaler::ASK;
 use crate::engine::{SimTime, Stream};
 use crate::metrics::{ComponentRow, DataSummary, Level, Outcome};
 use crate::model::{ComponentId, Dist};
+
+/// [`Queue::blocked`]: the consumer instance crashed.
+const DOWN: u8 = 1;
+/// [`Queue::blocked`]: the consumer instance is not serving (an autoscaled
+/// pool's instance off, provisioning or draining).
+const OFF: u8 = 2;
 
 /// A message queue and its consumers' free workers.
 pub struct Queue {
@@ -41,8 +48,9 @@ pub struct Queue {
     drained_at: Option<SimTime>,
     /// Workers per consumer instance.
     workers: u32,
-    /// Per consumer instance: crashed (its workers take nothing).
-    consumer_down: Vec<bool>,
+    /// Per consumer instance (every slot of an autoscaled pool): why its
+    /// workers take nothing, [`DOWN`] and [`OFF`] bits; 0 when they pull.
+    blocked: Vec<u8>,
     /// What faults do to the queue itself (one instance).
     faults: Impairments,
     /// Since the warm-up: messages handed out again after their consumer
@@ -52,12 +60,13 @@ pub struct Queue {
 
 impl Queue {
     /// The queue `id`, named `name`, feeding `consumer_instances` instances
-    /// of `workers` workers.
+    /// of `workers` workers, of `slots` the pool may have (more when it
+    /// autoscales: the others start off).
     pub fn new(
         id: ComponentId,
         name: &str,
         m: &crate::model::Queue,
-        consumer_instances: u32,
+        (consumer_instances, slots): (u32, u32),
         workers: u32,
         seed: u64,
     ) -> Queue {
@@ -85,7 +94,9 @@ impl Queue {
             peak_at: SimTime::ZERO,
             drained_at: None,
             workers,
-            consumer_down: vec![false; consumer_instances as usize],
+            blocked: (0..slots.max(consumer_instances))
+                .map(|i| if i < consumer_instances { 0 } else { OFF })
+                .collect(),
             faults: Impairments::new(1, Stream::new(seed, name, "faults")),
             measured_redelivered: 0,
         }
@@ -173,7 +184,7 @@ impl Queue {
         let c = ctx.calls.remove(child).expect("a live call");
         let message = c.parent.expect("a consumer's call has its message");
         // A crashed consumer's workers pull nothing until it is back.
-        if !self.consumer_down[c.instance as usize] {
+        if self.blocked[c.instance as usize] == 0 {
             self.free_workers.push_back(c.instance);
         }
         self.in_progress.decr(ctx.now);
@@ -211,13 +222,15 @@ impl Queue {
     /// Consumer instance `i` crashed: its free workers stop pulling (the
     /// messages it held come back as failures).
     pub fn consumer_crashed(&mut self, i: u32) {
-        self.consumer_down[i as usize] = true;
+        self.blocked[i as usize] |= DOWN;
         self.free_workers.retain(|&x| x != i);
     }
 
-    /// Consumer instance `i` is back: its workers pull again.
+    /// Consumer instance `i` is back: its workers pull again (if it serves).
     pub fn consumer_restored(&mut self, i: u32, ctx: &mut Ctx) {
-        if !std::mem::replace(&mut self.consumer_down[i as usize], false) {
+        let was = self.blocked[i as usize];
+        self.blocked[i as usize] &= !DOWN;
+        if was != DOWN {
             return;
         }
         for _ in 0..self.workers {
@@ -225,6 +238,44 @@ impl Queue {
         }
         self.dispatch(ctx);
         self.levels_changed(ctx.now);
+    }
+
+    /// The autoscaled consumer pool says instance `i` starts (done
+    /// provisioning) or stops (draining) taking messages, as it tells a
+    /// balancer. A draining instance's workers stop pulling at once, and the
+    /// queue answers that it no longer hands it anything: the pool removes
+    /// it once it has finished what it holds.
+    #[cold]
+    pub fn consumer_serving(&mut self, i: u32, serving: bool, ctx: &mut Ctx) {
+        if serving {
+            let was = self.blocked[i as usize];
+            self.blocked[i as usize] &= !OFF;
+            if was == OFF {
+                for _ in 0..self.workers {
+                    self.free_workers.push_back(i);
+                }
+                self.dispatch(ctx);
+                self.levels_changed(ctx.now);
+            }
+        } else {
+            self.blocked[i as usize] |= OFF;
+            self.free_workers.retain(|&x| x != i);
+            ctx.events.schedule_now(Event::Released {
+                to: self.consumers,
+                instance: i,
+            });
+        }
+    }
+
+    /// The consumer pool asks for the backlog (`metric: backlog`): the
+    /// messages held, waiting or being consumed, at this instant.
+    #[cold]
+    pub fn backlog_asked(&mut self, ctx: &mut Ctx) {
+        let held = self.held().min(ASK as u64 - 1) as u32;
+        ctx.events.schedule_now(Event::Backlog {
+            to: self.consumers,
+            held,
+        });
     }
 
     /// The queue crashes: publishes in progress (`active`) fail, new ones
@@ -276,7 +327,7 @@ impl Queue {
             at.id,
             at.name,
             m,
-            consumers.fault_instances(),
+            (consumers.fault_instances(), consumers.slots()),
             consumers.workers(),
             at.seed(),
         )
@@ -287,6 +338,18 @@ impl super::Runtime for Queue {
     #[inline]
     fn on(&mut self, event: Event, ctx: &mut Ctx) {
         Queue::on(self, event, ctx)
+    }
+
+    /// Its autoscaled consumers: which instances serve, and their
+    /// questions about the backlog.
+    fn on_timer(&mut self, event: Event, ctx: &mut Ctx, _: &mut Vec<super::kind::Happened>) {
+        match event {
+            Event::Serving {
+                instance, serving, ..
+            } => self.consumer_serving(instance, serving, ctx),
+            Event::Backlog { held: ASK, .. } => self.backlog_asked(ctx),
+            _ => unreachable!("{event:?} is not a queue's"),
+        }
     }
 
     /// Its consumers' instances going down and coming back.

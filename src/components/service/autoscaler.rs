@@ -1,12 +1,32 @@
-//! A service's `autoscale`: target tracking on mean utilisation, with a
-//! provisioning delay, draining before removal, and billing from
-//! provisioning start to removal.
+//! A service's `autoscale`: target tracking on a metric, as Kubernetes'
+//! Horizontal Pod Autoscaler does it, with a provisioning delay, draining
+//! before removal, and billing from provisioning start to removal.
 //!
 //! The rule, every `every` (the first decision at `every`):
-//! - `demand` = busy worker-time of the pool over the last `every` /
-//!   (`workers` x `every`): the instances' worth of work it did, which is
-//!   `serving x mean utilisation` while the pool did not change;
-//! - `desired` = `ceil(demand / target)`, clamped to `min..=max`;
+//! - `total` = the pool's measure of `metric`, over the instances serving:
+//!   - `utilization`: `demand` = busy worker-time of the pool over the last
+//!     `every` / (`workers` x `every`): the instances' worth of work it did,
+//!     which is `serving x mean utilisation` while the pool did not change;
+//!   - `rps_per_instance`: requests the pool received over the last `every`
+//!     / `every` in seconds (every arrival counts, rejected ones too);
+//!   - `queue_len`: requests waiting in the instances' queues at the tick
+//!     (sampled, as the HPA reads the latest sample of a pods metric);
+//!   - `backlog`: messages the consumed queue holds (waiting or being
+//!     consumed) at the tick, asked of the queue by an event;
+//! - `desired` = `ceil(total / target)`, clamped to `min..=max`: the HPA's
+//!   `ceil(currentReplicas x currentMetricValue / desiredMetricValue)` with
+//!   the current value `total / serving`;
+//! - `tolerance` (0 by default): when `|total / serving / target - 1| <=
+//!   tolerance`, `desired` = `committed` (no change), as the HPA's
+//!   replica calculator (`pkg/controller/podautoscaler/replica_calculator.go`:
+//!   `if math.Abs(1.0-usageRatio) <= c.tolerance { return currentReplicas }`);
+//! - `stabilization` (both 0s by default): each tick's `desired` is kept
+//!   with its time; the pool goes to `committed` raised to the lowest
+//!   recommendation of the last `up` and lowered to the highest of the last
+//!   `down` (`stabilizeRecommendationWithBehaviors` in
+//!   `pkg/controller/podautoscaler/horizontal.go`; the Kubernetes docs,
+//!   "Horizontal Pod Autoscaling", *Stabilization window*): a scale-in
+//!   waits until every recommendation of the last `down` agrees with it;
 //! - `committed` = instances serving + provisioning (draining ones are on
 //!   their way out and do not count);
 //! - `desired > committed`: start `desired - committed` instances (the
@@ -17,7 +37,11 @@
 //!   the highest ids, which drain: no new requests, they finish what they
 //!   hold, then are removed (`scale_in`, then `removed` per instance);
 //! - after a change in either direction, no decision until `cooldown` has
-//!   passed (a tick inside it only measures).
+//!   passed (a tick inside it only measures, and records its
+//!   recommendation for the stabilization windows).
+//!
+//! With `tolerance: 0` and zero windows the decisions are exactly those of
+//! plain target tracking (the checks are skipped, not evaluated at 0).
 //!
 //! A crashed instance still counts as serving: the autoscaler sizes for
 //! load, it does not replace dead instances (that is a health check's
@@ -26,10 +50,17 @@
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::{EventKind, Level, LoggedEvent, ScalingTrace};
 use crate::model::{Autoscale, ComponentId};
+use std::collections::VecDeque;
+
+use super::autoscale::ScaleMetric;
 
 /// The timer tag of a decision; any other tag is an instance done
 /// provisioning.
 pub const DECIDE: u32 = u32::MAX;
+
+/// `held` of an [`crate::components::Event::Backlog`] that asks the queue
+/// rather than answers (an answer is at most `ASK - 1`, saturated).
+pub const ASK: u32 = u32::MAX;
 
 /// Where an instance slot is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +109,13 @@ pub struct Autoscaler {
     active_closed: u128,
     /// No decision before this instant.
     quiet_until: SimTime,
+    /// Requests received since the start, and at the last decision
+    /// (`rps_per_instance`).
+    arrivals: u64,
+    last_arrivals: u64,
+    /// Recent `(time, desired)` recommendations, kept only while a
+    /// stabilization window is set (empty, and never allocated, without).
+    recommendations: VecDeque<(SimTime, u32)>,
     /// Per instance: not serving at some point of the current window.
     off_in_window: Vec<bool>,
     log: Vec<LoggedEvent>,
@@ -117,6 +155,9 @@ impl Autoscaler {
             last_active: 0,
             active_closed: 0,
             quiet_until: SimTime::ZERO,
+            arrivals: 0,
+            last_arrivals: 0,
+            recommendations: VecDeque::new(),
             off_in_window: (0..slots).map(|i| i as u32 >= initial).collect(),
             log: Vec::new(),
             trace: ScalingTrace {
@@ -133,6 +174,17 @@ impl Autoscaler {
     /// Time between decisions.
     pub fn every(&self) -> SimDuration {
         self.settings.every
+    }
+
+    /// What the autoscaler measures.
+    pub fn metric(&self) -> ScaleMetric {
+        self.settings.metric
+    }
+
+    /// A request reached the pool (counted for `rps_per_instance`).
+    #[inline]
+    pub fn arrived(&mut self) {
+        self.arrivals += 1;
     }
 
     /// Whether instance `i` takes new traffic.
@@ -159,8 +211,10 @@ impl Autoscaler {
     }
 
     /// A decision at `now`; `busy` is the pool's busy worker-nanoseconds
-    /// since the start (closed windows included).
-    pub fn decide(&mut self, now: SimTime, busy_open: u128) -> Actions {
+    /// since the start (closed windows included); `level` is the waiting
+    /// requests (`queue_len`) or the queue's backlog (`backlog`) at `now`,
+    /// unused by the other metrics.
+    pub fn decide(&mut self, now: SimTime, busy_open: u128, level: u64) -> Actions {
         let busy = self.busy_closed + busy_open;
         let active = self.active_closed + self.active.area_to(now);
         let every = self.settings.every.nanos() as f64;
@@ -174,20 +228,21 @@ impl Autoscaler {
         self.last_busy = busy;
         self.last_active = active;
         self.trace.utilization.push((now, mean_util));
+        let received = self.arrivals - self.last_arrivals;
+        self.last_arrivals = self.arrivals;
+        let total = match self.settings.metric {
+            ScaleMetric::Utilization => demand,
+            ScaleMetric::RpsPerInstance => received as f64 / self.settings.every.as_secs_f64(),
+            ScaleMetric::QueueLen | ScaleMetric::Backlog => level as f64,
+        };
+        let committed = self.serving.len() as u32 + self.provisioning;
+        let raw = self.recommend(total, committed);
+        let desired = self.stabilize(now, raw, committed);
         let mut actions = Actions::default();
         if now < self.quiet_until {
             return actions;
         }
-        // A hair below an integer is that integer: float noise must not add
-        // an instance.
-        let wanted = (demand / self.settings.target - 1e-9).ceil().max(0.0);
-        let desired =
-            (wanted as u64).clamp(self.settings.min as u64, self.settings.max as u64) as u32;
-        let committed = self.serving.len() as u32 + self.provisioning;
-        let why = format!(
-            "mean utilisation {:.3} over the last {} (target {}): {committed} -> {desired}",
-            mean_util, self.settings.every, self.settings.target
-        );
+        let why = self.why(mean_util, total, committed, desired, raw);
         if desired > committed {
             let ready_at = now + self.settings.provision;
             let mut names = Vec::new();
@@ -281,6 +336,86 @@ impl Autoscaler {
             }
         }
         actions
+    }
+
+    /// The HPA's recommendation for a measured `total`: `ceil(total /
+    /// target)` within `min..=max`, or `committed` when the per-instance
+    /// value is within `tolerance` of the target.
+    fn recommend(&self, total: f64, committed: u32) -> u32 {
+        let s = &self.settings;
+        let serving = self.serving.len();
+        if s.tolerance > 0.0 && serving > 0 {
+            let ratio = total / serving as f64 / s.target;
+            // `<=`, as `replica_calculator.go`: a ratio on the band's edge
+            // makes no change.
+            if (1.0 - ratio).abs() <= s.tolerance {
+                return committed;
+            }
+        }
+        // A hair below an integer is that integer: float noise must not add
+        // an instance.
+        let wanted = (total / s.target - 1e-9).ceil().max(0.0);
+        (wanted as u64).clamp(s.min as u64, s.max as u64) as u32
+    }
+
+    /// `raw` smoothed by the stabilization windows, as Kubernetes'
+    /// `stabilizeRecommendationWithBehaviors` (horizontal.go): `committed`
+    /// raised to the lowest recommendation newer than `now - up` and
+    /// lowered to the highest newer than `now - down` (this one included).
+    /// Without windows, `raw` itself.
+    fn stabilize(&mut self, now: SimTime, raw: u32, committed: u32) -> u32 {
+        let w = self.settings.stabilization;
+        if w.up.nanos() == 0 && w.down.nanos() == 0 {
+            return raw;
+        }
+        let longest = w.up.max(w.down);
+        // Older than both windows: no longer counts (HPA's obsoleteCutoff).
+        while let Some(&(t, _)) = self.recommendations.front() {
+            if t + longest > now {
+                break;
+            }
+            self.recommendations.pop_front();
+        }
+        let (mut up, mut down) = (raw, raw);
+        for &(t, r) in &self.recommendations {
+            // "After the cutoff": a window of 0 holds only this tick's.
+            if t + w.up > now {
+                up = up.min(r);
+            }
+            if t + w.down > now {
+                down = down.max(r);
+            }
+        }
+        self.recommendations.push_back((now, raw));
+        committed.max(up).min(down)
+    }
+
+    /// The detail of a scaling event: what was measured, and the change.
+    fn why(&self, mean_util: f64, total: f64, committed: u32, desired: u32, raw: u32) -> String {
+        let s = &self.settings;
+        let per = total / self.serving.len().max(1) as f64;
+        let mut why = match s.metric {
+            ScaleMetric::Utilization => format!(
+                "mean utilisation {:.3} over the last {} (target {}): {committed} -> {desired}",
+                mean_util, s.every, s.target
+            ),
+            ScaleMetric::RpsPerInstance => format!(
+                "{per:.3} requests/s per instance over the last {} (target {}): {committed} -> {desired}",
+                s.every, s.target
+            ),
+            ScaleMetric::QueueLen => format!(
+                "{per:.3} requests waiting per instance (target {}): {committed} -> {desired}",
+                s.target
+            ),
+            ScaleMetric::Backlog => format!(
+                "{per:.3} messages held per instance (target {}): {committed} -> {desired}",
+                s.target
+            ),
+        };
+        if desired != raw {
+            why.push_str(&format!(" (stabilized: {raw} recommended now)"));
+        }
+        why
     }
 
     /// Instance `i`'s provisioning timer for `now` fired: true if it takes

@@ -45,7 +45,7 @@ pub(crate) fn compile(cx: &mut KindCx, s: &ServiceSpec) -> Result<Service, Scena
     let autoscale = match &s.autoscale {
         None => None,
         Some(a) => {
-            graph::refuse_autoscaled_consumer(cx)?;
+            graph::refuse_autoscaled_consumer(cx, a)?;
             let (a, start) = compile_autoscale(cx.ck(), &cx.at("autoscale"), a, s.instances)?;
             instances = start;
             Some(a)

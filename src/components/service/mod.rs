@@ -319,6 +319,7 @@ impl Service {
     fn arrive_extras(&mut self, call: CallId, ctx: &mut Ctx) -> bool {
         let c = &mut ctx.calls[call];
         if let Some(a) = &mut self.scaling {
+            a.arrived();
             if c.instance == ANY_INSTANCE {
                 // No balancer in front: a random one of those serving.
                 let n = a.serving.len();
@@ -389,11 +390,18 @@ impl Service {
     }
 
     /// An autoscaler timer: a decision ([`autoscaler::DECIDE`]) or instance
-    /// `tag` done provisioning. Tells the balancers in front what changed.
-    pub fn timer(&mut self, tag: u32, ctx: &mut Ctx) {
+    /// `tag` done provisioning; or the consumed queue's answer to a
+    /// `backlog` decision's question ([`Event::Backlog`]). Tells the
+    /// balancers in front (or the queue) what changed.
+    pub fn timer(&mut self, event: Event, ctx: &mut Ctx) {
         let now = ctx.now;
         let Some(a) = &mut self.scaling else {
             unreachable!("only an autoscaled pool sets timers")
+        };
+        let (tag, answer) = match event {
+            Event::Timer { tag, .. } => (tag, None),
+            Event::Backlog { held, .. } => (autoscaler::DECIDE, Some(held as u64)),
+            _ => unreachable!("{event:?} is not an autoscaler's"),
         };
         if tag != autoscaler::DECIDE {
             if a.ready(tag as usize, now) {
@@ -407,12 +415,36 @@ impl Service {
             }
             return;
         }
+        let next = Event::Timer {
+            component: self.id,
+            tag: autoscaler::DECIDE,
+        };
+        let metric = a.metric();
+        if metric == autoscale::ScaleMetric::Backlog && answer.is_none() {
+            // The queue holds the figure: ask it, decide on its answer.
+            for &b in &a.balancers {
+                ctx.events.schedule_now(Event::Backlog {
+                    to: b,
+                    held: autoscaler::ASK,
+                });
+            }
+            ctx.events.schedule(now + a.every(), next);
+            return;
+        }
+        let level = match metric {
+            autoscale::ScaleMetric::QueueLen => self
+                .instances
+                .iter()
+                .map(|i| i.station.waiting() as u64)
+                .sum(),
+            _ => answer.unwrap_or(0),
+        };
         let busy: u128 = self
             .instances
             .iter()
             .map(|i| i.station.busy_area_to(now))
             .sum();
-        let actions = a.decide(now, busy);
+        let actions = a.decide(now, busy, level);
         for &(i, at) in &actions.started {
             ctx.events.schedule(
                 at,
@@ -431,13 +463,10 @@ impl Service {
                 });
             }
         }
-        ctx.events.schedule(
-            now + a.every(),
-            Event::Timer {
-                component: self.id,
-                tag: autoscaler::DECIDE,
-            },
-        );
+        // A backlog answer's tick set the next one when it asked.
+        if answer.is_none() {
+            ctx.events.schedule(now + a.every(), next);
+        }
         for i in actions.draining {
             self.drained(i as usize, now);
         }
@@ -596,7 +625,7 @@ impl super::Runtime for Service {
 
     fn on_timer(&mut self, event: Event, ctx: &mut Ctx, _: &mut Vec<super::kind::Happened>) {
         match event {
-            Event::Timer { tag, .. } => self.timer(tag, ctx),
+            Event::Timer { .. } | Event::Backlog { .. } => self.timer(event, ctx),
             Event::CallTimeout { .. } | Event::CallRetry { .. } => self.on_guarded(event, ctx),
             Event::Released { instance, .. } => self.released(instance as usize, ctx.now),
             _ => unreachable!("{event:?} is not a service's"),

@@ -352,16 +352,31 @@ pub(crate) fn consumers(cx: &KindCx, consumers: &str) -> Result<ComponentId, Sce
     Ok(target)
 }
 
-/// Refuses `autoscale` on a queue's consumers.
-pub(crate) fn refuse_autoscaled_consumer(cx: &KindCx) -> Result<(), ScenarioError> {
-    match cx.graph.consumed_by[cx.id as usize] {
-        None => Ok(()),
-        Some(queue) => Err(cx
-            .err_key(
-                "autoscale",
-                format!("autoscaling the consumers of a queue (`{queue}`) is not supported yet"),
+/// What `autoscale` may measure on this pool: a queue's consumers pull
+/// their messages (no waiting line of their own, no request rate), so they
+/// scale on the queue's `backlog` or on their `utilization`; `backlog`
+/// needs a queue to read.
+pub(crate) fn refuse_autoscaled_consumer(
+    cx: &KindCx,
+    a: &crate::components::service::autoscale::AutoscaleSpec,
+) -> Result<(), ScenarioError> {
+    use crate::components::service::autoscale::{ScaleMetric, spec_metric};
+    let metric = spec_metric(cx.ck(), &cx.at("autoscale"), a)?;
+    match (cx.graph.consumed_by[cx.id as usize], metric) {
+        (Some(_), ScaleMetric::Utilization | ScaleMetric::Backlog) => Ok(()),
+        (None, ScaleMetric::Backlog) => Err(cx
+            .err(
+                "autoscale.metric",
+                "`metric: backlog` measures the queue a pool consumes, and no queue has this service as its `consumers`",
             )
-            .expected("a fixed `instances` for a queue's consumers")),
+            .expected("`utilization`, `rps_per_instance` or `queue_len` (or make the service a queue's `consumers`)")),
+        (Some(queue), _) => Err(cx
+            .err(
+                "autoscale.metric",
+                format!("this service consumes the queue `{queue}`: its workers pull messages, so it has no waiting line or request rate of its own to measure"),
+            )
+            .expected("`metric: backlog` (messages the queue holds per instance) or `utilization`")),
+        (None, _) => Ok(()),
     }
 }
 
