@@ -286,7 +286,7 @@ fn a_pool_waits_by_erlang_c() {
     let held = w.mean_response_s.unwrap() - w.mean_wait_s.unwrap();
     close("web holds", held, 0.001 + 0.02 + want, 1e-9);
     let table = estimate_table(&web_db(50.0, limit(2, true)), &e);
-    assert!(table.contains("db 20.0 ms pool 2 wait 6.67 ms"), "{table}");
+    assert!(table.contains("db 20.0 ms, pool 2 wait 6.67 ms"), "{table}");
     // Past the pool's capacity (a = 2 on 2 connections): no steady state.
     let e = estimate(&web_db(66.7, limit(1, true)));
     assert!(call0(&e, "web").pool_saturated);
@@ -463,8 +463,8 @@ components:
     for part in [
         "parallel a+b all",
         "hedge c@30.0 ms",
-        "pool 4 wait",
-        "d 5.00 ms bulkhead 1 rejects",
+        "(+22.5% calls), pool 4 wait",
+        "d 5.00 ms, bulkhead 1 rejects",
         "waits by priority 0:",
         "note: `gw` serves by priority",
         "note: `gw`'s bulkheads reject",

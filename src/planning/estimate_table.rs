@@ -143,8 +143,9 @@ pub fn estimate_table(model: &Model, est: &Estimate) -> String {
 }
 
 /// A service's [flow] figures for its row's notes: each call with a flow
-/// (`parallel a+b+c all 12.3 ms`, `hedge search@50ms 8.12 ms (+9.1%)`,
-/// `pool payments/20 wait 1.23 ms`, `bulkhead inventory/10 rejects 2.1%`)
+/// (`parallel a+b+c all 12.3 ms`, `hedge search@50.0 ms 8.12 ms (+9.1%
+/// calls)`, `payments 20.0 ms, pool 20 wait 1.23 ms`, `inventory 5.00 ms,
+/// bulkhead 10 rejects 2.1%`)
 /// and the waits by priority level (`waits by priority 0: 0.52 ms, 1:
 /// 3.10 ms`).
 fn flow_notes(f: &crate::queueing::FlowEstimate) -> Vec<String> {
@@ -174,6 +175,8 @@ fn flow_notes(f: &crate::queueing::FlowEstimate) -> Vec<String> {
         if let Some(s) = c.hedged_share {
             words.push(format!("(+{} calls)", pct(Some(s))));
         }
+        // The connection limit after the call's time: `db 20.0 ms, pool ..`.
+        let mut words = vec![words.join(" ")];
         if let Some(k) = c.pool {
             let wait = if c.pool_saturated {
                 "SATURATED".to_string()
@@ -185,7 +188,7 @@ fn flow_notes(f: &crate::queueing::FlowEstimate) -> Vec<String> {
         if let Some(k) = c.bulkhead {
             words.push(format!("bulkhead {k} rejects {}", pct(c.rejected)));
         }
-        out.push(words.join(" "));
+        out.push(words.join(", "));
     }
     if !f.levels.is_empty() {
         let levels: Vec<String> = f

@@ -113,11 +113,11 @@ pub fn hedge_share(r: Mom, h: f64) -> f64 {
 /// A hedged call's time `T = min(R1, h + R2)`, `R1` and `R2` independent
 /// copies of the response time `r`: `P(T > t) = S(t)` before `h`, `S(t)
 /// S(t - h)` after, so `E[T] = int_0^h S + int_h^inf S(t) S(t-h) dt` and
-/// `E[T^2] = 2 int t P(T > t) dt`. Exponential `r` (rate `mu`): `E[T] = (1
-/// - e^(-mu h)) / mu + e^(-mu h) / (2 mu)`, `E[T^2] = 2 (1 - e^(-mu h) (1 +
-/// mu h)) / mu^2 + e^(-mu h) (1 + 2 mu h) / (2 mu^2)`; otherwise the gamma
-/// fit integrated numerically (adaptive Simpson, to about 1e-10 of the
-/// mean).
+/// `E[T^2] = 2 int t P(T > t) dt`. Exponential `r` (rate `mu`):
+/// `E[T] = (1 - e^(-mu h)) / mu + e^(-mu h) / (2 mu)` and
+/// `E[T^2] = 2 (1 - e^(-mu h) (1 + mu h)) / mu^2 + e^(-mu h) (1 + 2 mu h)
+/// / (2 mu^2)`; otherwise the gamma fit integrated numerically (adaptive
+/// Simpson, to about 1e-10 of the mean).
 pub fn hedged(r: Mom, h: f64) -> Mom {
     let h = h.max(0.0);
     if !r.mean.is_finite() || !r.var.is_finite() {

@@ -54,6 +54,11 @@ impl Limit {
     };
 }
 
+/// A service's calls with a flow as the table shows them, what they send
+/// on per (call, class), and the share of its requests its bulkheads
+/// reject.
+type FlowFigures = (Vec<CallEstimate>, Vec<((usize, usize), CallLoad)>, f64);
+
 /// One pass over the holding times at a given set of limits.
 struct Pass {
     /// Per class: its holding time (`None`: not arriving, or unknown).
@@ -412,12 +417,7 @@ impl Service {
     /// Its calls with a flow, as the table shows them, what they send on
     /// besides the plain flow (per call and class), and the share of its
     /// requests its bulkheads reject.
-    fn flow_figures(
-        &self,
-        at: &EvalCtx,
-        times: &[Vec<Time>],
-        limits: &[Limit],
-    ) -> (Vec<CallEstimate>, Vec<((usize, usize), CallLoad)>, f64) {
+    fn flow_figures(&self, at: &EvalCtx, times: &[Vec<Time>], limits: &[Limit]) -> FlowFigures {
         let rates = at.rates;
         let mut calls = Vec::new();
         let mut loads = Vec::new();
@@ -463,7 +463,8 @@ impl Service {
                     .map(|&y| at.name_of(y as usize))
                     .collect::<Vec<_>>()
                     .join("+"),
-                join: (!flow.branches.is_empty()).then(|| (flow.join, flow.branches.len() as u32)),
+                join: (!flow.branches.is_empty())
+                    .then_some((flow.join, flow.branches.len() as u32)),
                 hedge_s: hedge,
                 time_s: (!unknown && !parts.is_empty()).then(|| mix(&parts).mean),
                 hedged_share: hedge
