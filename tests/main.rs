@@ -14,6 +14,7 @@ mod fault_outputs;
 mod fault_theory;
 mod flow_autoscale;
 mod flow_balancing;
+mod flow_estimate;
 mod flow_inputs;
 mod flow_theory;
 mod geo_estimate;

@@ -76,16 +76,36 @@
 //!   at its mean message size (Pollaczek-Khinchine wait; approximate for
 //!   mixed sizes). Cost: the sizes (price factors applied) plus the bytes
 //!   across priced links.
+//! - **Flow** ([flow], `queueing::flow`). A `parallel` call holds the
+//!   worker for the `join`-th fastest of its branches' response times
+//!   (independent; Rényi's closed form for identical exponentials, else
+//!   the order statistic of gamma fits), every branch taking the whole
+//!   call rate (abandoned ones too: conservative). A `hedge: h` call takes
+//!   `min(R1, h + R2)` (closed form for an exponential response, else the
+//!   gamma fit integrated) and sends `P(R > h)` more calls to its callee;
+//!   a `bulkhead: K` rejects Erlang B(K, a) of its calls (per caller
+//!   instance, `a` = calls x the call's mean time), failing their requests
+//!   and thinning the later calls. Both loads change the callee's response
+//!   time, so the network is routed again until they settle. A `pool: K`
+//!   adds the wait of an M/G/K queue per caller instance (Erlang C,
+//!   Allen-Cunneen; holding time: the call's). `discipline: priority`
+//!   multiplies each class's wait by `(1 - rho) / ((1 - s_{k-1}) (1 -
+//!   s_k))` (Cobham: exact for M/G/1 and M/M/c; the M/G/c wait so scaled
+//!   otherwise); `lifo` keeps FIFO's mean wait, `codel`'s drops are not
+//!   modelled. Autoscaling on `rps_per_instance` settles at `ceil(rate /
+//!   target)`, on `queue_len` at the fewest instances whose mean requests
+//!   waiting per instance are within the target; `backlog` is not
+//!   estimated (the starting count).
 //! - Client timeouts and retries, call guards, breakers, rate limits,
 //!   faults, sessions and health checks are ignored (and said so).
 
 use crate::model::{Arrivals, Model};
+use crate::queueing::{
+    CallLoads, Eval, EvalCtx, Ignored, Mom, MvaNet, Net, Waits, fmt_ms, fmt_rate, mix, mva,
+};
 pub use crate::queueing::{
     ComponentEstimate, GeoEstimate, HopEstimate, LinkEstimate, OriginEstimate, erlang_c,
     gamma_quantile,
-};
-use crate::queueing::{
-    Eval, EvalCtx, Ignored, Mom, MvaNet, Net, Waits, fmt_ms, fmt_rate, mix, mva,
 };
 
 /// A scenario's estimated steady state.
@@ -178,6 +198,7 @@ fn evaluate(
         let mut e = Eval {
             resp: vec![None; classes],
             row: ComponentEstimate::new(&comp.name, kind.kind().name(), total),
+            loads: Vec::new(),
         };
         kind.evaluate(&at, &mut e, notes);
         let row = &mut e.row;
@@ -281,7 +302,20 @@ fn rows(
                 row
             }
         };
-        if row.saturated {
+        let pools = row.flow.as_ref().map_or(Vec::new(), |f| {
+            f.calls
+                .iter()
+                .filter(|c| c.pool_saturated)
+                .map(|c| c.to.clone())
+                .collect()
+        });
+        for to in &pools {
+            warnings.push(format!(
+                "`{}`'s pool to `{to}` is past saturation: its calls wait without bound",
+                row.name
+            ));
+        }
+        if row.saturated && pools.is_empty() {
             warnings.push(format!(
                 "`{}` is past saturation: {}{} rps offered, {} rps of capacity{}",
                 row.name,
@@ -299,10 +333,19 @@ fn rows(
             ));
         }
         if let Some(b) = row.rejected_share.filter(|b| *b >= 0.01) {
+            let bulkheads = row
+                .flow
+                .as_ref()
+                .is_some_and(|f| f.calls.iter().any(|c| c.rejected.is_some_and(|r| r > 0.0)));
             warnings.push(format!(
-                "`{}` rejects {:.1}% of its requests (its queue is full)",
+                "`{}` rejects {:.1}% of its requests ({})",
                 row.name,
-                b * 100.0
+                b * 100.0,
+                if bulkheads {
+                    "its queue or a bulkhead is full"
+                } else {
+                    "its queue is full"
+                }
             ));
         }
         components.push(row);
@@ -389,13 +432,75 @@ fn geo(
     Some(g)
 }
 
+/// Rounds of routing again with the hedges' and bulkheads' loads before
+/// the estimate stops looking for their fixed point.
+const LOAD_ROUNDS: usize = 200;
+/// Loads settled: no call's share moved by more than this in a round.
+const LOAD_TOLERANCE: f64 = 1e-12;
+
+/// The loads the evaluation `evals` found its calls send on (hedges'
+/// second tries, bulkheads' rejections), keyed as the network routes them.
+fn loads_of(evals: &[Option<Eval>]) -> CallLoads {
+    let mut out = CallLoads::new();
+    for (x, e) in evals.iter().enumerate() {
+        for ((i, c), l) in e.iter().flat_map(|e| &e.loads) {
+            out.insert((x, *i, *c), l.clone());
+        }
+    }
+    out
+}
+
+/// Whether two sets of loads are the same to [`LOAD_TOLERANCE`].
+fn settled(a: &CallLoads, b: &CallLoads) -> bool {
+    a.len() == b.len()
+        && a.iter().all(|(k, l)| {
+            b.get(k).is_some_and(|m| {
+                (l.kept - m.kept).abs() <= LOAD_TOLERANCE
+                    && l.sent.len() == m.sent.len()
+                    && l.sent
+                        .iter()
+                        .zip(&m.sent)
+                        .all(|(x, y)| (x - y).abs() <= LOAD_TOLERANCE)
+            })
+        })
+}
+
+/// The rate, the closed population and every component's evaluation.
+type Settled = (f64, Option<(u32, f64, f64)>, Vec<Option<Eval>>);
+
+/// The arrival rate, the closed population and the evaluation of `net`;
+/// with hedges or bulkheads, routed again with the loads their calls send
+/// on at the response times found, until they settle (a callee's load sets
+/// its response time, which sets the share of calls hedged or rejected).
+/// The notes are those of the last round.
+fn evaluate_settled(net: &mut Net, notes: &mut Vec<String>) -> Settled {
+    let mut round = 0;
+    loop {
+        let mut n = Vec::new();
+        let (lambda, waits, closed) = arrival(net, &mut n);
+        let evals = evaluate(net, lambda, waits.as_ref(), &mut n);
+        let loads = loads_of(&evals);
+        round += 1;
+        if settled(&loads, net.loads()) || round >= LOAD_ROUNDS {
+            if !loads.is_empty() && !settled(&loads, net.loads()) {
+                n.push(format!(
+                    "the hedges' and bulkheads' loads did not settle within {LOAD_ROUNDS} \
+                     rounds: figures of the last round"
+                ));
+            }
+            notes.append(&mut n);
+            return (lambda, closed, evals);
+        }
+        net.reroute(loads);
+    }
+}
+
 /// Estimates `model`'s steady state (see the module's notes).
 pub fn estimate(model: &Model) -> Estimate {
-    let net = Net::new(model);
+    let mut net = Net::new(model);
     let mut notes = Vec::new();
     let mut warnings = Vec::new();
-    let (lambda, waits, closed) = arrival(&net, &mut notes);
-    let evals = evaluate(&net, lambda, waits.as_ref(), &mut notes);
+    let (lambda, closed, evals) = evaluate_settled(&mut net, &mut notes);
     let components = rows(model, &evals, &mut warnings);
     if let Some((_, _, x)) = closed {
         possession(model, &components, x, &mut warnings);

@@ -64,6 +64,14 @@ pub fn estimate_table(model: &Model, est: &Estimate) -> String {
     ];
     for c in &est.components {
         let mut notes = c.detail.clone();
+        if let Some(f) = &c.flow {
+            for part in flow_notes(f) {
+                if !notes.is_empty() {
+                    notes.push_str("; ");
+                }
+                notes.push_str(&part);
+            }
+        }
         // A share below 0.01% reads as noise next to the other figures.
         if let Some(b) = c.rejected_share.filter(|b| *b >= 1e-4) {
             if !notes.is_empty() {
@@ -130,6 +138,65 @@ pub fn estimate_table(model: &Model, est: &Estimate) -> String {
     }
     for w in &est.warnings {
         let _ = writeln!(out, "warning: {w}");
+    }
+    out
+}
+
+/// A service's [flow] figures for its row's notes: each call with a flow
+/// (`parallel a+b+c all 12.3 ms`, `hedge search@50.0 ms 8.12 ms (+9.1%
+/// calls)`, `payments 20.0 ms, pool 20 wait 1.23 ms`, `inventory 5.00 ms,
+/// bulkhead 10 rejects 2.1%`)
+/// and the waits by priority level (`waits by priority 0: 0.52 ms, 1:
+/// 3.10 ms`).
+fn flow_notes(f: &crate::queueing::FlowEstimate) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in &f.calls {
+        let mut words = Vec::new();
+        if let Some((k, n)) = c.join {
+            let join = match k {
+                _ if k >= n => "all".to_string(),
+                1 => "any".to_string(),
+                k => format!("{k} of {n}"),
+            };
+            words.push(format!("parallel {} {join} {} ms", c.to, ms(c.time_s)));
+        } else if let Some(h) = c.hedge_s {
+            words.push(format!(
+                "hedge {}@{} ms {} ms",
+                c.to,
+                ms(Some(h)),
+                ms(c.time_s)
+            ));
+        } else {
+            words.push(format!("{} {} ms", c.to, ms(c.time_s)));
+        }
+        if let (Some(_), Some(p)) = (c.join, c.hedge_s) {
+            words.push(format!("hedged@{} ms", ms(Some(p))));
+        }
+        if let Some(s) = c.hedged_share {
+            words.push(format!("(+{} calls)", pct(Some(s))));
+        }
+        // The connection limit after the call's time: `db 20.0 ms, pool ..`.
+        let mut words = vec![words.join(" ")];
+        if let Some(k) = c.pool {
+            let wait = if c.pool_saturated {
+                "SATURATED".to_string()
+            } else {
+                format!("{} ms", ms(c.pool_wait_s))
+            };
+            words.push(format!("pool {k} wait {wait}"));
+        }
+        if let Some(k) = c.bulkhead {
+            words.push(format!("bulkhead {k} rejects {}", pct(c.rejected)));
+        }
+        out.push(words.join(", "));
+    }
+    if !f.levels.is_empty() {
+        let levels: Vec<String> = f
+            .levels
+            .iter()
+            .map(|(k, w)| format!("{k}: {} ms", ms(*w)))
+            .collect();
+        out.push(format!("waits by priority {}", levels.join(", ")));
     }
     out
 }

@@ -3,7 +3,7 @@
 
 use super::moments::Mom;
 use super::mva::Waits;
-use super::net::Net;
+use super::net::{CallLoad, Net};
 use super::station::Station;
 use crate::model::{Model, RequestClass};
 
@@ -45,6 +45,47 @@ pub struct ComponentEstimate {
     /// A database whose nodes share writes another way than primary and
     /// replicas: its replication figures (`None` for every other row).
     pub replication: Option<ReplicationEstimate>,
+    /// A service's [flow] figures (parallel joins, hedges, pools,
+    /// bulkheads, priority levels); `None` for every row without them.
+    pub flow: Option<Box<FlowEstimate>>,
+}
+
+/// What the estimate says of a service's [flow] settings.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FlowEstimate {
+    /// Its calls with a flow, in the order written.
+    pub calls: Vec<CallEstimate>,
+    /// With `discipline: priority`: per level (lowest number first), its
+    /// mean wait for a worker, seconds (`None` past saturation).
+    pub levels: Vec<(u32, Option<f64>)>,
+}
+
+/// One call with a flow: its time as the caller waits for it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CallEstimate {
+    /// The callee, or the parallel branches joined by `+`.
+    pub to: String,
+    /// `parallel`: replies joined of the branches (`k`, `n`).
+    pub join: Option<(u32, u32)>,
+    /// `hedge`: the delay before the second try, seconds.
+    pub hedge_s: Option<f64>,
+    /// The call's mean time (the join's, the hedged time), without the
+    /// wait for a connection, seconds; `None` when a callee has none.
+    pub time_s: Option<f64>,
+    /// `hedge`: the share of calls that send a second try (the callee's
+    /// extra load).
+    pub hedged_share: Option<f64>,
+    /// `pool`: its size.
+    pub pool: Option<u32>,
+    /// `pool`: the mean wait for a connection, seconds (`None` past the
+    /// pool's saturation or without a time).
+    pub pool_wait_s: Option<f64>,
+    /// `pool`: whether its connections are at or past saturation.
+    pub pool_saturated: bool,
+    /// `bulkhead`: its size.
+    pub bulkhead: Option<u32>,
+    /// `bulkhead`: the share of calls rejected (Erlang B).
+    pub rejected: Option<f64>,
 }
 
 /// Whether a database's reads can be stale, and how often.
@@ -105,6 +146,7 @@ impl ComponentEstimate {
             shard_rps: Vec::new(),
             detail: String::new(),
             replication: None,
+            flow: None,
         }
     }
 }
@@ -116,6 +158,10 @@ pub struct Eval {
     pub resp: Vec<Option<Mom>>,
     /// Its row of the table.
     pub row: ComponentEstimate,
+    /// What its calls send on besides the plain flow (hedges' second tries,
+    /// bulkheads' rejections), per (call, class), at the response times
+    /// found: the network is routed again with them until they settle.
+    pub loads: Vec<((usize, usize), CallLoad)>,
 }
 
 /// What a kind sees while it evaluates component `x`: the rates reaching

@@ -48,6 +48,23 @@ fn merge(into: &mut Option<Flow>, f: Flow) {
     }
 }
 
+/// What a call sends on for one class besides its plain flow ([flow]),
+/// relative to the requests that reach the caller.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallLoad {
+    /// Per target of the call (each parallel branch), calls sent per
+    /// request making it: `1 + P(R > h)` with a hedge, `1 - B` behind a
+    /// bulkhead that rejects `B`.
+    pub sent: Vec<f64>,
+    /// The share of requests going on to the caller's later calls (`1 -
+    /// B`: a rejected call fails its request).
+    pub kept: f64,
+}
+
+/// Per (component, call, class): what its call sends on ([`CallLoad`]);
+/// empty without hedges and bulkheads.
+pub type CallLoads = HashMap<(usize, usize, usize), CallLoad>;
+
 /// A line whose consumers pull from it (a queue): its pool is then one
 /// station of every worker.
 #[derive(Clone, Copy, Debug)]
@@ -85,6 +102,8 @@ pub struct Net<'m> {
     /// The component being routed (the caller of what is sent now);
     /// `None` while the entry is fed.
     current: Option<usize>,
+    /// What calls send on besides their plain flow, as last evaluated.
+    loads: CallLoads,
 }
 
 impl<'m> Net<'m> {
@@ -133,12 +152,45 @@ impl<'m> Net<'m> {
             edges: Vec::new(),
             link_loads: Vec::new(),
             current: None,
+            loads: CallLoads::new(),
         };
         net.route();
         if model.geo.is_some() {
             net.link_loads = super::geo::link_loads(&net);
         }
         net
+    }
+
+    /// Routes the unit total rate again, calls sending on `loads` (the
+    /// hedges' and bulkheads' loads at the last evaluation's times).
+    pub fn reroute(&mut self, loads: CallLoads) {
+        let (n, classes) = (
+            self.model.components.len(),
+            self.model.traffic.classes.len(),
+        );
+        self.loads = loads;
+        self.flows = vec![vec![None; classes]; n];
+        self.kept = (0..n).map(|_| None).collect();
+        self.rates = vec![vec![0.0; classes]; n];
+        self.edges.clear();
+        self.route();
+        if self.model.geo.is_some() {
+            self.link_loads = super::geo::link_loads(self);
+        }
+    }
+
+    /// What call `call` of component `x` sends on for class `c` besides its
+    /// plain flow; `None`: just the plain flow.
+    pub fn call_load(&self, x: usize, call: usize, c: usize) -> Option<&CallLoad> {
+        if self.loads.is_empty() {
+            return None;
+        }
+        self.loads.get(&(x, call, c))
+    }
+
+    /// The loads the network was last routed with.
+    pub fn loads(&self) -> &CallLoads {
+        &self.loads
     }
 
     /// Pushes a unit total rate down the call graph.

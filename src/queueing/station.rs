@@ -18,8 +18,10 @@ pub struct Station {
     pub capacity: f64,
 }
 
-/// Erlang B, by the stable recursion.
-fn erlang_b(c: u64, a: f64) -> f64 {
+/// Erlang B: the probability that an arrival finds all `c` servers busy
+/// in M/G/c/c at load `a` (insensitive to the holding time's
+/// distribution), by the stable recursion.
+pub fn erlang_b(c: u64, a: f64) -> f64 {
     let mut b = 1.0;
     for k in 1..=c {
         b = a * b / (k as f64 + a * b);
