@@ -198,6 +198,14 @@ impl Model {
             .any(|c| c.kind.model().has_flow_calls())
     }
 
+    /// Whether some balancer has `outlier_detection` (its `ejected` and
+    /// `returned` events go into `events.csv`).
+    pub fn ejects_outliers(&self) -> bool {
+        self.components.iter().any(|c| {
+            matches!(&c.kind, crate::components::ComponentKind::LoadBalancer(b) if b.outlier.is_some())
+        })
+    }
+
     /// Whether some service keeps sessions (the summary then counts those
     /// lost).
     pub fn has_sessions(&self) -> bool {

@@ -20,9 +20,14 @@ use crate::metrics::{ComponentRow, LoggedEvent, RecoveryRow, Sink, WindowRow};
 use crate::model::Model;
 
 /// Whether a run of `model` writes `events.csv` and `recovery.csv`: only
-/// with faults or an SLO, so that other scenarios write what they always did.
+/// with faults or an SLO (or breakers, autoscaling, outlier detection, which
+/// log events), so that other scenarios write what they always did.
 pub fn writes_fault_files(model: &Model) -> bool {
-    !model.faults.is_empty() || model.slo.is_some() || model.has_breakers() || model.autoscales()
+    !model.faults.is_empty()
+        || model.slo.is_some()
+        || model.has_breakers()
+        || model.autoscales()
+        || model.ejects_outliers()
 }
 
 /// An optional number with `decimals` decimals, empty for `None`.
