@@ -12,6 +12,7 @@ mod data_theory;
 mod estimate_theory;
 mod fault_outputs;
 mod fault_theory;
+mod flow_outputs;
 mod flow_theory;
 mod geo_estimate;
 mod geo_inputs;
