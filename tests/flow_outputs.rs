@@ -432,3 +432,24 @@ fn a_run_without_flow_calls_writes_none_and_removes_them() {
         .collect();
     assert_eq!(before, after, "the plain run's files are as before");
 }
+
+#[test]
+fn a_run_of_one_pool_writes_its_entry_and_the_service_it_calls() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = base_dir(&tmp);
+    let mut m = plain_model();
+    gw(&mut m).calls[2].flow = flow(Vec::new(), 1, None, Some((1, true)));
+    run(&m, &dir);
+    let (h, rows) = parse(&read(&dir, "calls.csv"));
+    assert_eq!(rows.len(), 3, "one entry, three windows");
+    assert!(rows.iter().all(|r| cell(r, &h, "options") == "pool 1"));
+    let (sh, srows) = parse(&read(&dir, "calls_summary.csv"));
+    // The entry, then `payments`, the one service it calls.
+    assert_eq!(srows.len(), 2);
+    assert_eq!(cell(&srows[1], &sh, "call"), "payments");
+    let img = image::open(dir.join("calls.png")).unwrap().to_rgb8();
+    assert_eq!(img.dimensions(), (1600, 900));
+    // The pool's wait in the first series colour (its only panel).
+    let blue = img.pixels().filter(|p| p.0 == [0, 114, 178]).count();
+    assert!(blue > 300, "the pool's wait drawn: {blue} pixels");
+}

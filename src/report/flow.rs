@@ -367,8 +367,8 @@ mod tests {
             hedges,
             hedge_wins: wins,
             abandoned,
-            ok: made - 3,
-            failed: 3,
+            ok: made.saturating_sub(3),
+            failed: made.min(3),
             ..CallRow::default()
         }
     }
