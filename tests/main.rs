@@ -16,6 +16,7 @@ mod flow_autoscale;
 mod flow_balancing;
 mod flow_estimate;
 mod flow_inputs;
+mod flow_outputs;
 mod flow_theory;
 mod geo_estimate;
 mod geo_inputs;

@@ -24,7 +24,7 @@ use crate::report::export::export;
 use crate::report::html::Html;
 use crate::report::markdown::Markdown;
 use crate::report::schema::replications::{POINT, VARIANT};
-use crate::report::{atomic, csv, geo, plots, replication, table};
+use crate::report::{atomic, csv, flow, geo, plots, replication, table};
 use crate::simulation::RunResult;
 
 /// Makes `dir` ready for outputs; exits 2 when it cannot be written.
@@ -50,7 +50,8 @@ fn remove_stale(path: &Path) -> io::Result<()> {
 /// `retries.png` with retries or breakers, `autoscale.png` when it scaled;
 /// with data centers the files of [`write_geo_outputs`], with a database of
 /// another topology than primary/replica those of
-/// [`write_replication_outputs`].
+/// [`write_replication_outputs`], with [flow] calls those of
+/// [`write_flow_outputs`].
 pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> io::Result<()> {
     let one = Sample::of_run(0, model, result);
     let summary = csv::summary_csv(&model.variant, &Replicated::of(&[one]))?;
@@ -88,7 +89,34 @@ pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> io::R
         remove_stale(&dir.join("autoscale.png"))?;
     }
     write_geo_outputs(model, result, &input)?;
-    write_replication_outputs(model, result, &input)
+    write_replication_outputs(model, result, &input)?;
+    write_flow_outputs(model, result, &input)
+}
+
+/// With [flow] calls (`parallel`, `hedge`, `pool`, `bulkhead`: the
+/// result's flow), writes `calls.csv`, `calls_summary.csv` and `calls.png`
+/// into the run's folder; without, removes any an earlier run left there.
+pub fn write_flow_outputs(
+    model: &Model,
+    result: &RunResult,
+    input: &plots::RunPlots,
+) -> io::Result<()> {
+    let dir = input.dir;
+    let Some(f) = result.flow.as_deref() else {
+        for name in flow::FILES.iter().chain(&[flow::PLOT]) {
+            remove_stale(&dir.join(name))?;
+        }
+        return Ok(());
+    };
+    let files = [
+        flow::calls_csv(model, f)?,
+        flow::calls_summary_csv(model, f, model.warmup)?,
+    ];
+    for (name, bytes) in flow::FILES.iter().zip(&files) {
+        atomic::write_atomic(&dir.join(name), bytes)?;
+    }
+    plots::write_calls_plot(input, model, f)?;
+    Ok(())
 }
 
 /// With a database of another topology than primary/replica (the result's

@@ -2,8 +2,9 @@
 //! output folder: the comparison table and plots when there are variants,
 //! then each variant's summary table, faults and recovery (when it wrote
 //! `recovery.csv`), data centers (when it had some), replication (when a
-//! database had another topology than primary/replica), plots (those of
-//! the data tier apart) and data files.
+//! database had another topology than primary/replica), calls (when a
+//! service had [flow] calls), plots (those of the data tier apart) and
+//! data files.
 //! Only files that
 //! exist are listed, in a fixed order, so that the same folder always gives
 //! the same report, byte for byte.
@@ -137,6 +138,8 @@ const RUN_DATA: &[&str] = &[
     "datacenters_summary.csv",
     "replication.csv",
     "replication_summary.csv",
+    "calls.csv",
+    "calls_summary.csv",
 ];
 
 /// The plot of a run with data centers, shown in its "Data centers"
@@ -151,6 +154,12 @@ const GEO_PLOT: (&str, &str) = (
 const REPLICATION_PLOT: (&str, &str) = (
     "replication.png",
     "Per database of another topology than primary/replica, over time: conflicts and lost updates per second (with quorum, the calls unavailable for want of live nodes), the share of reads that were stale, and each node's mean apply lag; split brains, broken rings and lost quorums marked.",
+);
+
+/// The plot of a run with [flow] calls, shown in its "Calls" section.
+const CALLS_PLOT: (&str, &str) = (
+    "calls.png",
+    "Per call entry with parallel, hedge, pool or bulkhead options, over time: hedges (solid) and abandoned calls (dashed) per call made, the mean wait for a pool connection, and the calls a bulkhead rejected per second; each panel only when some entry has that option.",
 );
 
 /// The columns of `summary.csv` the origins' table shows.
@@ -419,6 +428,8 @@ pub struct VariantPart {
     /// Its replication, when a database had another topology than
     /// primary/replica.
     pub replication: Option<ReplicationPart>,
+    /// Its [flow] calls, when a service had some.
+    pub calls: Option<CallsPart>,
     /// Its data files that exist.
     pub data: Vec<Link>,
 }
@@ -490,6 +501,34 @@ impl ReplicationPart {
         });
         let any = totals.is_some() || plot.is_some();
         Ok(any.then_some(ReplicationPart { totals, plot }))
+    }
+}
+
+/// What a run with [flow] calls shows in its "Calls" section, each part
+/// when its file exists.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallsPart {
+    /// `calls_summary.csv`: each entry's totals, then the services' calls
+    /// taken out of their lines.
+    pub totals: Option<Sourced>,
+    /// `calls.png`.
+    pub plot: Option<Link>,
+}
+
+impl CallsPart {
+    /// The section of `folder`; `None` when the run wrote neither file.
+    fn load(dir: &Path, folder: &str) -> io::Result<Option<CallsPart>> {
+        let name = "calls_summary.csv";
+        let totals = Table::read(&dir.join(folder).join(name))?.map(|t| Sourced {
+            source: format!("{folder}/{name}"),
+            table: t,
+        });
+        let plot = link(dir, folder, CALLS_PLOT.0)?.map(|mut l| {
+            l.caption = Some(CALLS_PLOT.1);
+            l
+        });
+        let any = totals.is_some() || plot.is_some();
+        Ok(any.then_some(CallsPart { totals, plot }))
     }
 }
 
@@ -581,9 +620,12 @@ impl Document {
             anchors.push(anchor.clone());
             let (mut plots, data_tier) = plots(dir, name, RUN_PLOTS, RUN_DATA_TIER_PLOTS)?;
             // Shown in their own sections.
-            plots.retain(|p| p.name != GEO_PLOT.0 && p.name != REPLICATION_PLOT.0);
+            plots.retain(|p| {
+                p.name != GEO_PLOT.0 && p.name != REPLICATION_PLOT.0 && p.name != CALLS_PLOT.0
+            });
             let geo = GeoPart::load(dir, name, summary.as_ref())?;
             let replication = ReplicationPart::load(dir, name)?;
+            let calls = CallsPart::load(dir, name)?;
             let faults = Table::read(&dir.join(name).join("recovery.csv"))?.map(|mut t| {
                 let more = t.rows.len().saturating_sub(RECOVERY_ROWS_SHOWN);
                 t.rows.truncate(RECOVERY_ROWS_SHOWN);
@@ -610,6 +652,7 @@ impl Document {
                 data_tier,
                 geo,
                 replication,
+                calls,
                 data: files(dir, name, RUN_DATA)?,
             });
         }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 pub use super::document::ReportInput;
 use super::document::{
-    Document, EMPTY, FaultsPart, GeoPart, Inline, Link, ReplicationPart, Sourced, Table,
+    CallsPart, Document, EMPTY, FaultsPart, GeoPart, Inline, Link, ReplicationPart, Sourced, Table,
     VariantPart, url_path,
 };
 use super::export::{Exporter, export};
@@ -209,6 +209,9 @@ fn render(doc: &Document) -> String {
             if let Some(r) = &v.replication {
                 replication(&mut h, r, v, doc);
             }
+            if let Some(c) = &v.calls {
+                calls(&mut h, c, v, doc);
+            }
             if !v.plots.is_empty() {
                 h.push_str("<h3>Plots</h3>\n");
                 figures(&mut h, &v.plots);
@@ -339,6 +342,37 @@ fn replication(h: &mut String, r: &ReplicationPart, v: &VariantPart, doc: &Docum
         table(h, t, doc);
     }
     if let Some(p) = &r.plot {
+        figures(h, std::slice::from_ref(p));
+    }
+}
+
+/// A variant's [flow] calls: each entry's totals and the services' calls
+/// taken out of their lines, then `calls.png`.
+fn calls(h: &mut String, c: &CallsPart, v: &VariantPart, doc: &Document) {
+    h.push_str("<h3>Calls</h3>\n");
+    if let Some(t) = &c.totals {
+        let every = v
+            .data
+            .iter()
+            .find(|l| l.name == "calls.csv")
+            .map(|l| format!("; every window and entry in {}", file_link(&l.path)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">One row per call entry with <code>parallel</code>, <code>hedge</code>, \
+             <code>pool</code> or <code>bulkhead</code> options, after the warm-up: the calls \
+             made, the calls sent for them (every branch, retry and hedge), the hedges and how \
+             many won, the calls abandoned (a hedge's loser, a branch past its join, a try past \
+             its timeout), how the calls ended, the calls that waited for a pool connection and \
+             the mean wait per call sent (<code>pool_wait_ms</code>), the calls a bulkhead \
+             rejected, and hedges and abandoned calls per call made; then one row per service \
+             called, with the abandoned calls taken out of its lines unserved \
+             (<code>cancelled</code>). From {}{every}.</p>",
+            file_link(&t.source)
+        );
+        table(h, t, doc);
+    }
+    if let Some(p) = &c.plot {
         figures(h, std::slice::from_ref(p));
     }
 }

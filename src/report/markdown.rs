@@ -10,8 +10,8 @@ use std::path::PathBuf;
 
 pub use super::document::ReportInput;
 use super::document::{
-    Document, EMPTY, FaultsPart, GeoPart, Inline, Link, ReplicationPart, Sourced, VariantPart,
-    url_path,
+    CallsPart, Document, EMPTY, FaultsPart, GeoPart, Inline, Link, ReplicationPart, Sourced,
+    VariantPart, url_path,
 };
 use super::export::{Exporter, export};
 
@@ -112,6 +112,9 @@ fn render(doc: &Document) -> String {
         }
         if let Some(r) = &v.replication {
             replication(&mut blocks, r, v);
+        }
+        if let Some(c) = &v.calls {
+            calls(&mut blocks, c, v);
         }
         if !v.plots.is_empty() {
             blocks.push("### Plots".into());
@@ -231,6 +234,35 @@ fn replication(blocks: &mut Vec<String>, r: &ReplicationPart, v: &VariantPart) {
         table(blocks, t);
     }
     if let Some(p) = &r.plot {
+        images(blocks, std::slice::from_ref(p));
+    }
+}
+
+/// A variant's [flow] calls: each entry's totals and the services' calls
+/// taken out of their lines, then `calls.png`.
+fn calls(blocks: &mut Vec<String>, c: &CallsPart, v: &VariantPart) {
+    blocks.push("### Calls".into());
+    if let Some(t) = &c.totals {
+        let every = v
+            .data
+            .iter()
+            .find(|l| l.name == "calls.csv")
+            .map(|l| format!("; every window and entry in {}", file_link(&l.path)))
+            .unwrap_or_default();
+        blocks.push(format!(
+            "One row per call entry with `parallel`, `hedge`, `pool` or `bulkhead` \
+             options, after the warm-up: the calls made, the calls sent for them (every branch, \
+             retry and hedge), the hedges and how many won, the calls abandoned (a hedge's \
+             loser, a branch past its join, a try past its timeout), how the calls ended, the \
+             calls that waited for a pool connection and the mean wait per call sent \
+             (`pool_wait_ms`), the calls a bulkhead rejected, and hedges and abandoned calls per \
+             call made; then one row per service called, with the abandoned calls taken out of \
+             its lines unserved (`cancelled`). From {}{every}.",
+            file_link(&t.source)
+        ));
+        table(blocks, t);
+    }
+    if let Some(p) = &c.plot {
         images(blocks, std::slice::from_ref(p));
     }
 }

@@ -2,7 +2,8 @@
 //! reaching into the engine or into `planning/` (which builds on this):
 //! one file per format (`csv`, `table` for the terminal, `html`, `markdown`
 //! behind [`export::Exporter`], `plots`, the data centers' files in `geo`,
-//! the replication topologies' in `replication`), the data they render
+//! the replication topologies' in `replication`, the [flow] calls' in
+//! `flow`), the data they render
 //! (`figures`, `comparison`, `points`), the columns of every CSV
 //! (`schema`), number formatting (`format`), the progress bar, and the
 //! atomic writing they share.
@@ -13,6 +14,7 @@ pub mod csv;
 pub mod document;
 pub mod export;
 pub mod figures;
+pub mod flow;
 pub mod format;
 pub mod geo;
 pub mod html;

@@ -461,6 +461,86 @@ pub mod replication_summary {
     ];
 }
 
+/// `calls.csv` (with [flow] calls: `parallel`, `hedge`, `pool`,
+/// `bulkhead`): one row per window and call entry with such options, the
+/// entries of each window in caller then entry order.
+pub mod calls {
+    /// The window's start, in seconds.
+    pub const TIME: &str = "time_s";
+    /// The calling service.
+    pub const CALLER: &str = "caller";
+    /// What the entry calls: `search`, or `[profile, orders, recommendations]`
+    /// for a parallel call.
+    pub const CALL: &str = "call";
+    /// What it does: `parallel join all` (`join any`, `join 2 of 3`),
+    /// `hedge 50ms`, `pool 20`, `bulkhead 10`, joined by `, `.
+    pub const OPTIONS: &str = "options";
+    /// Times the entry was made (a parallel call counts once; retries and
+    /// hedges do not count).
+    pub const MADE: &str = "made";
+    /// Calls sent on its behalf: every branch, retry and hedge.
+    pub const SENT: &str = "sent";
+    /// Of those, second tries sent by `hedge`.
+    pub const HEDGES: &str = "hedges";
+    /// Entries whose first success was a hedge's.
+    pub const HEDGE_WINS: &str = "hedge_wins";
+    /// Calls sent whose reply nobody waited for any more: a hedge's losing
+    /// try, a branch past its join, a try past its timeout.
+    pub const ABANDONED: &str = "abandoned";
+    /// Entries that ended successful.
+    pub const OK: &str = "ok";
+    /// Entries that ended failed (the request fails with them).
+    pub const FAILED: &str = "failed";
+    /// Calls that found every connection of `pool` in use and waited.
+    pub const POOL_WAITS: &str = "pool_waits";
+    /// Mean wait for a connection per call sent, in milliseconds (0 without
+    /// `pool`; empty when none was sent).
+    pub const POOL_WAIT_MS: &str = "pool_wait_ms";
+    /// Calls `bulkhead` refused at once (every connection in use).
+    pub const BULKHEAD_REJECTED: &str = "bulkhead_rejected";
+
+    /// Every column, in order.
+    pub const COLUMNS: &[&str] = &[
+        TIME,
+        CALLER,
+        CALL,
+        OPTIONS,
+        MADE,
+        SENT,
+        HEDGES,
+        HEDGE_WINS,
+        ABANDONED,
+        OK,
+        FAILED,
+        POOL_WAITS,
+        POOL_WAIT_MS,
+        BULKHEAD_REJECTED,
+    ];
+}
+
+/// `calls_summary.csv` (with [flow] calls): one row per call entry over
+/// the measured run (the windows that start after the warm-up), with the
+/// columns of `calls.csv` after `time_s`, then [`HEDGE_RATE`](calls_summary::HEDGE_RATE)
+/// and [`ABANDONED_PER_CALL`](calls_summary::ABANDONED_PER_CALL); then one
+/// row per service called by such an entry (and any other that took some
+/// out of its lines) with only `call`, the service, and
+/// [`CANCELLED`](calls_summary::CANCELLED).
+pub mod calls_summary {
+    /// Hedges per call made (empty when none was made).
+    pub const HEDGE_RATE: &str = "hedge_rate";
+    /// Calls abandoned per call made (empty when none was made).
+    pub const ABANDONED_PER_CALL: &str = "abandoned_per_call";
+    /// On a service's row: the abandoned calls to it taken out of its lines
+    /// before any work (empty on an entry's row).
+    pub const CANCELLED: &str = "cancelled";
+
+    /// Every column, in order: `calls.csv`'s after `time_s`, then these.
+    pub const COLUMNS: &[&str] = &super::join::<16>(&[
+        super::calls::COLUMNS.split_at(1).1,
+        &[HEDGE_RATE, ABANDONED_PER_CALL, CANCELLED],
+    ]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,5 +564,12 @@ mod tests {
         assert_eq!(summary::COLUMNS[39], "warmup_s");
         assert_eq!(points::COLUMNS[30], "meets");
         assert_eq!(LATENCIES_WITHOUT_MAX, 5);
+    }
+
+    #[test]
+    fn the_calls_summary_has_the_columns_of_calls_after_the_time() {
+        assert_eq!(calls_summary::COLUMNS[..13], calls::COLUMNS[1..]);
+        assert_eq!(calls_summary::COLUMNS[0], "caller");
+        assert_eq!(calls_summary::COLUMNS[15], "cancelled");
     }
 }

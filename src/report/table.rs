@@ -212,6 +212,13 @@ pub fn summary_table(model: &Model, result: &RunResult) -> String {
             let _ = writeln!(out, "  {line}");
         }
     }
+    // With [flow] calls only: a run without says what it always did.
+    if let Some(f) = result.flow.as_deref() {
+        let _ = writeln!(out, "\ncalls after warm-up:");
+        for line in super::flow::call_lines(model, f) {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
     if let Some(cost) = result.cost_per_hour {
         let sized: Vec<String> = (0..model.components.len() as u32)
             .filter_map(|id| model.sizing(id))

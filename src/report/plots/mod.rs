@@ -20,6 +20,7 @@ mod comparison;
 mod data;
 mod data_tier;
 mod figure;
+mod flow;
 mod geo;
 mod markers;
 mod replication;
@@ -176,6 +177,19 @@ pub fn write_replication_plot(
     log: &[crate::metrics::LoggedEvent],
 ) -> io::Result<PathBuf> {
     replication::write(input, model, result, log)
+}
+
+/// Writes `calls.png` (with [flow] calls) into the run's folder,
+/// atomically: per window and call entry, hedges and abandoned calls per
+/// call made, the mean wait for a pool connection and the calls a bulkhead
+/// rejected per second (each panel only with entries it applies to), with
+/// the run's markers.
+pub fn write_calls_plot(
+    input: &RunPlots,
+    model: &Model,
+    result: &crate::metrics::FlowResult,
+) -> io::Result<PathBuf> {
+    flow::write(input, model, result)
 }
 
 /// Writes `comparison/instances.png` into `dir` when some variant
