@@ -7,34 +7,34 @@ use std::num::NonZeroU32;
 /// that a late event (a client timeout after its request ended) can tell that
 /// the slot now holds something else.
 ///
-/// The index is stored plus one, as a `NonZeroU32`: `Option<Handle>` (a
-/// call's parent) then takes 8 bytes, not 12, which leaves room in a call
-/// for its flags.
+/// Generations count from 1 and skip 0 when they wrap (a `NonZeroU32`):
+/// `Option<Handle>` (a call's parent) then takes 8 bytes, not 12, which
+/// leaves room in a call for its flags; the index needs no arithmetic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Handle {
-    slot: NonZeroU32,
-    generation: u32,
+    index: u32,
+    generation: NonZeroU32,
+}
+
+/// The first generation of a slot.
+const FIRST: NonZeroU32 = NonZeroU32::MIN;
+
+/// The generation after `g`, skipping 0.
+#[inline]
+fn next(g: NonZeroU32) -> NonZeroU32 {
+    NonZeroU32::new(g.get().wrapping_add(1)).unwrap_or(FIRST)
 }
 
 impl Handle {
     /// The slot index (for diagnostics and dense side tables).
     #[inline]
     pub fn index(self) -> usize {
-        (self.slot.get() - 1) as usize
-    }
-
-    #[inline]
-    fn new(index: u32, generation: u32) -> Handle {
-        Handle {
-            // Slots are fewer than `u32::MAX` (checked where they are made).
-            slot: NonZeroU32::new(index.wrapping_add(1)).expect("fewer than 4 billion slots"),
-            generation,
-        }
+        self.index as usize
     }
 }
 
 struct Slot<T> {
-    generation: u32,
+    generation: NonZeroU32,
     value: Option<T>,
 }
 
@@ -68,24 +68,27 @@ impl<T> Arena<T> {
         if let Some(index) = self.free.pop() {
             let slot = &mut self.slots[index as usize];
             slot.value = Some(value);
-            Handle::new(index, slot.generation)
+            Handle {
+                index,
+                generation: slot.generation,
+            }
         } else {
-            let index = u32::try_from(self.slots.len())
-                .ok()
-                .filter(|&i| i < u32::MAX)
-                .expect("more than 4 billion live entries");
+            let index = u32::try_from(self.slots.len()).expect("more than 4 billion live entries");
             self.slots.push(Slot {
-                generation: 0,
+                generation: FIRST,
                 value: Some(value),
             });
-            Handle::new(index, 0)
+            Handle {
+                index,
+                generation: FIRST,
+            }
         }
     }
 
     /// The value behind `h`, if it is still the one `h` was handed out for.
     #[inline]
     pub fn get(&self, h: Handle) -> Option<&T> {
-        let slot = self.slots.get(h.index())?;
+        let slot = self.slots.get(h.index as usize)?;
         if slot.generation == h.generation {
             slot.value.as_ref()
         } else {
@@ -96,7 +99,7 @@ impl<T> Arena<T> {
     /// Mutable access to the value behind `h`, if still live.
     #[inline]
     pub fn get_mut(&mut self, h: Handle) -> Option<&mut T> {
-        let slot = self.slots.get_mut(h.index())?;
+        let slot = self.slots.get_mut(h.index as usize)?;
         if slot.generation == h.generation {
             slot.value.as_mut()
         } else {
@@ -107,13 +110,13 @@ impl<T> Arena<T> {
     /// Removes and returns the value behind `h`; its slot gets a new generation.
     #[inline]
     pub fn remove(&mut self, h: Handle) -> Option<T> {
-        let slot = self.slots.get_mut(h.index())?;
+        let slot = self.slots.get_mut(h.index as usize)?;
         if slot.generation != h.generation {
             return None;
         }
         let value = slot.value.take()?;
-        slot.generation = slot.generation.wrapping_add(1);
-        self.free.push(h.index() as u32);
+        slot.generation = next(slot.generation);
+        self.free.push(h.index);
         self.live -= 1;
         Some(value)
     }
@@ -132,9 +135,15 @@ impl<T> Arena<T> {
     /// Every live value with its handle, in slot order (deterministic).
     pub fn iter(&self) -> impl Iterator<Item = (Handle, &T)> {
         self.slots.iter().enumerate().filter_map(|(i, s)| {
-            s.value
-                .as_ref()
-                .map(|v| (Handle::new(i as u32, s.generation), v))
+            s.value.as_ref().map(|v| {
+                (
+                    Handle {
+                        index: i as u32,
+                        generation: s.generation,
+                    },
+                    v,
+                )
+            })
         })
     }
 
@@ -184,5 +193,6 @@ mod tests {
     #[test]
     fn an_optional_handle_takes_no_more_room_than_a_handle() {
         assert_eq!(std::mem::size_of::<Option<Handle>>(), 8);
+        assert_eq!(next(NonZeroU32::MAX), FIRST);
     }
 }
