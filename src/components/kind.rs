@@ -214,7 +214,8 @@ pub enum Notice {
 pub struct Ending {
     /// Autoscaled pools' instances over time, in component order.
     pub scaling: Vec<crate::metrics::ScalingTrace>,
-    /// The autoscalers' events.
+    /// The autoscalers' events, and the balancers' `ejected` / `returned`
+    /// (outlier detection): events merged into the log in time order.
     pub scaling_log: Vec<crate::metrics::LoggedEvent>,
     /// The circuit breakers' events.
     pub breaker_log: Vec<crate::metrics::LoggedEvent>,
