@@ -7,6 +7,7 @@
 //! Numbers are printed as in every other CSV, so the same run prints the
 //! same bytes. A run without such calls writes neither.
 
+use super::format::grouped;
 use std::io;
 
 use super::csv::opt;
@@ -268,11 +269,11 @@ pub fn entry_line(caller: &str, e: &CallEntry, kind: EntryKind, t: &CallRow) -> 
         "{caller} -> {} {}: {} calls, {} failed",
         e.to,
         e.options,
-        group(t.made),
-        group(t.failed)
+        grouped(t.made),
+        grouped(t.failed)
     );
     if kind.parallel || kind.hedge || t.abandoned > 0 {
-        out.push_str(&format!(", {} abandoned", group(t.abandoned)));
+        out.push_str(&format!(", {} abandoned", grouped(t.abandoned)));
     }
     if kind.hedge {
         match (hedge_rate(t), hedge_win_rate(t)) {
@@ -289,7 +290,7 @@ pub fn entry_line(caller: &str, e: &CallEntry, kind: EntryKind, t: &CallRow) -> 
             Some(ms) => out.push_str(&format!(
                 "; pool wait {} ms mean, {} waited",
                 wait_ms(ms),
-                group(t.pool_waits)
+                grouped(t.pool_waits)
             )),
             None => out.push_str("; no call sent through the pool"),
         }
@@ -306,7 +307,7 @@ pub fn entry_line(caller: &str, e: &CallEntry, kind: EntryKind, t: &CallRow) -> 
         };
         out.push_str(&format!(
             "; bulkhead rejected {}{of}",
-            group(t.bulkhead_rejected)
+            grouped(t.bulkhead_rejected)
         ));
     }
     out
@@ -323,7 +324,7 @@ pub fn call_lines(model: &Model, result: &FlowResult) -> Vec<String> {
     let taken: Vec<String> = cancelled_shown(model, result)
         .into_iter()
         .filter(|&(_, n)| n > 0)
-        .map(|(id, n)| format!("{} {}", name(model, id), group(n)))
+        .map(|(id, n)| format!("{} {}", name(model, id), grouped(n)))
         .collect();
     if !taken.is_empty() {
         lines.push(format!(
@@ -332,19 +333,6 @@ pub fn call_lines(model: &Model, result: &FlowResult) -> Vec<String> {
         ));
     }
     lines
-}
-
-/// A count with its thousands grouped (`1,234`), as the terminal prints.
-fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

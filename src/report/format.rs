@@ -4,6 +4,19 @@
 
 use crate::engine::SimDuration;
 
+/// A count with its thousands grouped (`1,234`), as the terminal prints.
+pub fn grouped(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `x` with at most `decimals` decimals (up to 9), rounded half away from
 /// zero, trailing zeros trimmed (`1.5`, `2`). Integer arithmetic: float
 /// formatting with a precision costs microseconds per number.

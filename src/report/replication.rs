@@ -8,6 +8,7 @@
 //! centers). Numbers are printed as in every other CSV, so the same run
 //! prints the same bytes. A run without such a database writes neither.
 
+use super::format::grouped;
 use std::borrow::Cow;
 use std::io;
 
@@ -143,7 +144,7 @@ pub fn replication_clause(t: &ReplicationTotals) -> String {
         if n == 1 {
             "1 call unavailable".to_string()
         } else {
-            format!("{} calls unavailable", group(n))
+            format!("{} calls unavailable", grouped(n))
         }
     };
     match t.topology {
@@ -158,7 +159,7 @@ pub fn replication_clause(t: &ReplicationTotals) -> String {
             };
             let lost = t
                 .lost_updates
-                .map(|l| format!(", lost updates {}", group(l)))
+                .map(|l| format!(", lost updates {}", grouped(l)))
                 .unwrap_or_default();
             let down = if t.unavailable > 0 {
                 format!(", {}", unavailable(t.unavailable))
@@ -168,19 +169,6 @@ pub fn replication_clause(t: &ReplicationTotals) -> String {
             format!("{}: {conflicts}{lost}{down}", topology.name())
         }
     }
-}
-
-/// A count with its thousands grouped (`1,234`), as the terminal prints.
-fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

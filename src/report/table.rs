@@ -1,5 +1,6 @@
 //! The summary as a table on the terminal, to paste into a design document.
 
+use super::format::grouped as count;
 use std::fmt::Write;
 
 use super::comparison::ComparisonRow;
@@ -26,18 +27,6 @@ pub fn ms(d: Option<SimDuration>) -> String {
             }
         }
     }
-}
-
-fn count(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A time in seconds with a tenth, for summary lines (`140.8 s`).
