@@ -9,7 +9,10 @@ use crate::engine::SimTime;
 pub struct ScalingTrace {
     /// The service's name.
     pub component: String,
-    /// The target utilisation.
+    /// What the autoscaler measures (`target` is in its unit).
+    pub metric: crate::model::ScaleMetric,
+    /// The target per instance: a utilisation for `utilization`, else
+    /// requests/s, requests waiting or messages held.
     pub target: f64,
     /// `min` and `max`.
     pub bounds: (u32, u32),

@@ -59,9 +59,10 @@ impl std::fmt::Debug for Autoscale {
 }
 
 /// What an autoscaler measures against its target.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ScaleMetric {
     /// Mean utilisation of the pool's workers.
+    #[default]
     Utilization,
     /// Requests received per second per serving instance.
     RpsPerInstance,
@@ -273,7 +274,11 @@ fn compile_hpa(
             return Err(ck
                 .err(
                     &format!("{path}.tolerance"),
-                    format!("HPA tolerance outside [0, 1): {t}"),
+                    format!(
+                        "HPA tolerance outside [0, 1): {} ({}%)",
+                        crate::report::format::fixed(t, 6),
+                        crate::report::format::fixed(t * 100.0, 4)
+                    ),
                 )
                 .expected("a share from 0 up to (not including) 1, such as `10%`"));
         }

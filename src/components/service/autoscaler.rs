@@ -162,6 +162,7 @@ impl Autoscaler {
             log: Vec::new(),
             trace: ScalingTrace {
                 component: name.to_string(),
+                metric: settings.metric,
                 target: settings.target,
                 bounds: (settings.min, settings.max),
                 steps: vec![(SimTime::ZERO, initial, 0)],

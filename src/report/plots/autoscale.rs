@@ -5,6 +5,7 @@
 //! before it, against the target. Faults and rate changes are marked as on
 //! every time plot.
 
+use crate::model::ScaleMetric;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -81,7 +82,7 @@ pub(crate) fn write(
             t.utilization
                 .iter()
                 .map(|p| p.1)
-                .chain(std::iter::once(t.target))
+                .chain(utilization_target(t))
         })
         .fold(1.0, f64::max);
     let subtitle = traces
@@ -92,7 +93,7 @@ pub(crate) fn write(
                 t.component,
                 t.bounds.0,
                 t.bounds.1,
-                pct_label(t.target)
+                target_label(t)
             )
         })
         .collect::<Vec<_>>()
@@ -110,10 +111,12 @@ pub(crate) fn write(
             name(t, "mean utilisation (each decision's interval)"),
             Swatch::Line(util_color(k, many), 2),
         ));
-        legend.push(Entry::new(
-            name(t, "target utilisation"),
-            Swatch::Dashed(OI_VERMILLION),
-        ));
+        if utilization_target(t).is_some() {
+            legend.push(Entry::new(
+                name(t, "target utilisation"),
+                Swatch::Dashed(OI_VERMILLION),
+            ));
+        }
     }
     let mut instances = Panel::new(
         0.55,
@@ -135,16 +138,18 @@ pub(crate) fn write(
                 series_color(k),
                 4,
             ));
-        util = util
-            .with(Layer::Dashed {
-                points: vec![(0.0, t.target), (duration, t.target)],
+        // Another metric's target is in another unit: no line on this axis.
+        if let Some(target) = utilization_target(t) {
+            util = util.with(Layer::Dashed {
+                points: vec![(0.0, target), (duration, target)],
                 fix: Box::new(|v| v),
                 color: OI_VERMILLION,
                 on: 10,
                 off: 6,
                 width: 2,
-            })
-            .with(Layer::line(utilisation(t), util_color(k, many), 2));
+            });
+        }
+        util = util.with(Layer::line(utilisation(t), util_color(k, many), 2));
     }
     let fig = TimeFigure {
         title: ctx.title("Autoscaling"),
@@ -242,4 +247,20 @@ pub(crate) fn write_comparison(
         markers: &marks,
     };
     figure::draw(&dir.join("instances.png"), fig, &timeline)
+}
+
+/// The target, when the pool scales on utilisation (the panel's unit).
+fn utilization_target(t: &ScalingTrace) -> Option<f64> {
+    (t.metric == ScaleMetric::Utilization).then_some(t.target)
+}
+
+/// The target as the subtitle says it, in its metric's unit.
+fn target_label(t: &ScalingTrace) -> String {
+    let n = crate::report::format::fixed(t.target, 3);
+    match t.metric {
+        ScaleMetric::Utilization => pct_label(t.target),
+        ScaleMetric::RpsPerInstance => format!("{n} requests/s per instance"),
+        ScaleMetric::QueueLen => format!("{n} requests waiting per instance"),
+        ScaleMetric::Backlog => format!("{n} messages held per instance"),
+    }
 }
