@@ -8,6 +8,7 @@
 
 use crate::cli::expect_rejected;
 use crate::common;
+use crate::common::conserved;
 
 use capsim::engine::SimTime;
 use capsim::metrics::{EventKind, LoggedEvent};
@@ -19,17 +20,6 @@ fn secs(t: SimTime) -> f64 {
 
 fn kind_events(r: &RunResult, kind: EventKind) -> Vec<&LoggedEvent> {
     r.log.iter().filter(|e| e.kind == kind).collect()
-}
-
-/// Requests = ok + rejected + timed out + failed + in flight.
-fn conserved(r: &RunResult) {
-    let all = r.summary.last().unwrap();
-    assert_eq!(
-        all.requests,
-        all.ok + all.rejected + all.timed_out + all.failed + r.in_flight,
-        "conservation: {all:?}, in flight {}",
-        r.in_flight
-    );
 }
 
 /// A pool of 4-worker instances, 40 ms constant work, reached directly.

@@ -19,23 +19,33 @@ use capsim::metrics::NullSink;
 use capsim::model::{CallFlow, ComponentKind, ConnectionLimit, Discipline, Model, Service};
 use capsim::simulation::{self, RunResult};
 
-/// A gateway that holds a worker while it calls `a`, `b` and `c`, each an
-/// exponential 10 ms service with ample workers (no queueing), at
-/// `rate` requests per second.
-fn fan(rate: u32, secs: u32) -> String {
-    format!(
+/// A scenario `name`: a gateway `gw` (one instance, ample workers, no
+/// work of its own) calling the first of `backends`, each an exponential
+/// 10 ms service with ample workers (no queueing), at `rate` requests per
+/// second; the tests give the call its [flow] options.
+fn gateway(name: &str, backends: &[&str], rate: u32, secs: u32, warmup: u32) -> String {
+    let mut yaml = format!(
         "
-name: fan
+name: {name}
 duration: {secs}s
-warmup: 5s
+warmup: {warmup}s
 traffic: {{ to: gw, rate: {rate} }}
 components:
-  gw: {{ kind: service, workers: 1000, service_time: 0s, calls: [a] }}
-  a: {{ kind: service, workers: 200, service_time: {{ exponential: {{ mean: 10ms }} }} }}
-  b: {{ kind: service, workers: 200, service_time: {{ exponential: {{ mean: 10ms }} }} }}
-  c: {{ kind: service, workers: 200, service_time: {{ exponential: {{ mean: 10ms }} }} }}
-"
-    )
+  gw: {{ kind: service, workers: 1000, service_time: 0s, calls: [{}] }}
+",
+        backends[0]
+    );
+    for b in backends {
+        yaml += &format!(
+            "  {b}: {{ kind: service, workers: 200, service_time: {{ exponential: {{ mean: 10ms }} }} }}\n"
+        );
+    }
+    yaml
+}
+
+/// Three branches `a`, `b`, `c` behind the gateway.
+fn fan(rate: u32, secs: u32) -> String {
+    gateway("fan", &["a", "b", "c"], rate, secs, 5)
 }
 
 fn service<'m>(m: &'m mut Model, name: &str) -> &'m mut Service {
@@ -176,20 +186,9 @@ fn a_hedged_call_takes_the_minimum_of_the_first_try_and_the_hedge_after_its_dela
     );
 }
 
-/// A gateway (one instance, ample workers) calling `backend` (exponential
-/// 10 ms, ample workers) at `rate` requests per second.
+/// One `backend` behind the gateway.
 fn pooled(rate: u32, secs: u32) -> String {
-    format!(
-        "
-name: pool
-duration: {secs}s
-warmup: 10s
-traffic: {{ to: gw, rate: {rate} }}
-components:
-  gw: {{ kind: service, workers: 1000, service_time: 0s, calls: [backend] }}
-  backend: {{ kind: service, workers: 200, service_time: {{ exponential: {{ mean: 10ms }} }} }}
-"
-    )
+    gateway("pool", &["backend"], rate, secs, 10)
 }
 
 #[test]

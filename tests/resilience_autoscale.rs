@@ -7,6 +7,7 @@
 //! `--nocapture` to see the figures.
 
 use crate::common;
+use crate::common::conserved;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -59,17 +60,6 @@ fn started(e: &LoggedEvent) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
-}
-
-/// Requests = ok + rejected + timed out + failed + in flight.
-fn conserved(r: &RunResult) {
-    let all = r.summary.last().unwrap();
-    assert_eq!(
-        all.requests,
-        all.ok + all.rejected + all.timed_out + all.failed + r.in_flight,
-        "conservation: {all:?}, in flight {}",
-        r.in_flight
-    );
 }
 
 #[test]

@@ -434,6 +434,13 @@ pub struct VariantPart {
     pub data: Vec<Link>,
 }
 
+impl VariantPart {
+    /// Its data file `name`, when the run wrote it.
+    pub fn data_file(&self, name: &str) -> Option<&Link> {
+        self.data.iter().find(|l| l.name == name)
+    }
+}
+
 /// What a run with data centers shows in its "Data centers" section, each
 /// part when its file has it.
 #[derive(Clone, Debug, PartialEq)]

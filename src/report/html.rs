@@ -232,12 +232,7 @@ fn render(doc: &Document) -> String {
 /// A variant's faults: the recovery table, then the SLO verdict.
 fn faults(h: &mut String, f: &FaultsPart, v: &VariantPart, doc: &Document) {
     h.push_str("<h3>Faults and recovery</h3>\n");
-    let events = v
-        .data
-        .iter()
-        .find(|l| l.name == "events.csv")
-        .map(|l| format!("; every event in {}", file_link(&l.path)))
-        .unwrap_or_default();
+    let events = in_file(v, "events.csv", "every event");
     if f.recovery.table.rows.is_empty() {
         let _ = writeln!(
             h,
@@ -271,13 +266,7 @@ fn faults(h: &mut String, f: &FaultsPart, v: &VariantPart, doc: &Document) {
 /// tables, then `geo.png`.
 fn geo(h: &mut String, g: &GeoPart, v: &VariantPart, doc: &Document) {
     h.push_str("<h3>Data centers</h3>\n");
-    let every = |name: &str| {
-        v.data
-            .iter()
-            .find(|l| l.name == name)
-            .map(|l| format!("; every window in {}", file_link(&l.path)))
-            .unwrap_or_default()
-    };
+    let every = |name: &str| in_file(v, name, "every window");
     if let Some(t) = &g.origins {
         let _ = writeln!(
             h,
@@ -323,12 +312,7 @@ fn geo(h: &mut String, g: &GeoPart, v: &VariantPart, doc: &Document) {
 fn replication(h: &mut String, r: &ReplicationPart, v: &VariantPart, doc: &Document) {
     h.push_str("<h3>Replication</h3>\n");
     if let Some(t) = &r.totals {
-        let every = v
-            .data
-            .iter()
-            .find(|l| l.name == "replication.csv")
-            .map(|l| format!("; every window and node in {}", file_link(&l.path)))
-            .unwrap_or_default();
+        let every = in_file(v, "replication.csv", "every window and node");
         let _ = writeln!(
             h,
             "<p class=\"note\">One row per database whose nodes share writes another way than \
@@ -351,12 +335,7 @@ fn replication(h: &mut String, r: &ReplicationPart, v: &VariantPart, doc: &Docum
 fn calls(h: &mut String, c: &CallsPart, v: &VariantPart, doc: &Document) {
     h.push_str("<h3>Calls</h3>\n");
     if let Some(t) = &c.totals {
-        let every = v
-            .data
-            .iter()
-            .find(|l| l.name == "calls.csv")
-            .map(|l| format!("; every window and entry in {}", file_link(&l.path)))
-            .unwrap_or_default();
+        let every = in_file(v, "calls.csv", "every window and entry");
         let _ = writeln!(
             h,
             "<p class=\"note\">One row per call entry with <code>parallel</code>, <code>hedge</code>, \
@@ -515,6 +494,14 @@ fn esc(s: &str) -> String {
         }
     }
     out
+}
+
+/// `; WHAT in FILE` (a link) when the variant wrote data file `name`,
+/// else nothing: how a section points to its per-window file.
+fn in_file(v: &VariantPart, name: &str, what: &str) -> String {
+    v.data_file(name)
+        .map(|l| format!("; {what} in {}", file_link(&l.path)))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

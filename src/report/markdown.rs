@@ -132,12 +132,7 @@ fn render(doc: &Document) -> String {
 /// A variant's faults: the recovery table, then the SLO verdict.
 fn faults(blocks: &mut Vec<String>, f: &FaultsPart, v: &VariantPart) {
     blocks.push("### Faults and recovery".into());
-    let events = v
-        .data
-        .iter()
-        .find(|l| l.name == "events.csv")
-        .map(|l| format!("; every event in {}", file_link(&l.path)))
-        .unwrap_or_default();
+    let events = in_file(v, "events.csv", "every event");
     if f.recovery.table.rows.is_empty() {
         blocks.push(format!(
             "No fault struck during the run ({}{events}).",
@@ -168,13 +163,7 @@ fn faults(blocks: &mut Vec<String>, f: &FaultsPart, v: &VariantPart) {
 /// tables, then `geo.png`.
 fn geo(blocks: &mut Vec<String>, g: &GeoPart, v: &VariantPart) {
     blocks.push("### Data centers".into());
-    let every = |name: &str| {
-        v.data
-            .iter()
-            .find(|l| l.name == name)
-            .map(|l| format!("; every window in {}", file_link(&l.path)))
-            .unwrap_or_default()
-    };
+    let every = |name: &str| in_file(v, name, "every window");
     if let Some(t) = &g.origins {
         blocks.push(format!(
             "One row per origin (where requests come from): its requests after the warm-up, \
@@ -216,12 +205,7 @@ fn geo(blocks: &mut Vec<String>, g: &GeoPart, v: &VariantPart) {
 fn replication(blocks: &mut Vec<String>, r: &ReplicationPart, v: &VariantPart) {
     blocks.push("### Replication".into());
     if let Some(t) = &r.totals {
-        let every = v
-            .data
-            .iter()
-            .find(|l| l.name == "replication.csv")
-            .map(|l| format!("; every window and node in {}", file_link(&l.path)))
-            .unwrap_or_default();
+        let every = in_file(v, "replication.csv", "every window and node");
         blocks.push(format!(
             "One row per database whose nodes share writes another way than primary and \
              replicas, after the warm-up: the writes acknowledged, the writes concurrent with \
@@ -243,12 +227,7 @@ fn replication(blocks: &mut Vec<String>, r: &ReplicationPart, v: &VariantPart) {
 fn calls(blocks: &mut Vec<String>, c: &CallsPart, v: &VariantPart) {
     blocks.push("### Calls".into());
     if let Some(t) = &c.totals {
-        let every = v
-            .data
-            .iter()
-            .find(|l| l.name == "calls.csv")
-            .map(|l| format!("; every window and entry in {}", file_link(&l.path)))
-            .unwrap_or_default();
+        let every = in_file(v, "calls.csv", "every window and entry");
         blocks.push(format!(
             "One row per call entry with `parallel`, `hedge`, `pool` or `bulkhead` \
              options, after the warm-up: the calls made, the calls sent for them (every branch, \
@@ -412,6 +391,14 @@ fn paragraph(s: &str) -> String {
         }
     }
     t
+}
+
+/// `; WHAT in FILE` (a link) when the variant wrote data file `name`,
+/// else nothing: how a section points to its per-window file.
+fn in_file(v: &VariantPart, name: &str, what: &str) -> String {
+    v.data_file(name)
+        .map(|l| format!("; {what} in {}", file_link(&l.path)))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -136,3 +136,14 @@ pub fn mmc(c: u32, lambda: f64, mu: f64) -> (f64, f64) {
     }
     (w, (lo + hi) / 2.0)
 }
+
+/// Requests = ok + rejected + timed out + failed + in flight.
+pub fn conserved(r: &RunResult) {
+    let all = r.summary.last().unwrap();
+    assert_eq!(
+        all.requests,
+        all.ok + all.rejected + all.timed_out + all.failed + r.in_flight,
+        "conservation: {all:?}, in flight {}",
+        r.in_flight
+    );
+}
