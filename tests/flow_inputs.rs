@@ -456,7 +456,7 @@ fn refused(text: &str, sets: &[&str]) -> (String, String) {
     };
     let e = load_str("t.yaml", "t", text, &opts)
         .expect_err("refused")
-        .error;
+        .into_first();
     (e.path.clone().unwrap_or_default(), e.to_string())
 }
 

@@ -28,6 +28,7 @@ mod planning;
 mod planning_cli;
 mod plots;
 mod properties;
+mod quiet;
 mod repl_estimate;
 mod repl_inputs;
 mod repl_outputs;

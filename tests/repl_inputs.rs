@@ -368,7 +368,7 @@ fn a_node_that_is_not_there_is_refused_by_its_name() {
         );
         let e = load_str("t.yaml", "t", &text, &LoadOptions::default())
             .expect_err("refused")
-            .error;
+            .into_first();
         assert_eq!(e.path.as_deref(), Some("faults[0].crash"));
         assert!(e.message.contains(phrase), "{e}");
         assert!(
@@ -423,7 +423,7 @@ faults:
         let e = load_str("t.yaml", "t", &text(pair), &LoadOptions::default())
             .err()
             .unwrap_or_else(|| panic!("{pair} compiled"))
-            .error;
+            .into_first();
         assert_eq!(e.path.as_deref(), Some(path), "{pair}: {e}");
         assert!(e.message.contains(phrase), "{pair}: {e}");
     }

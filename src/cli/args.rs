@@ -81,7 +81,8 @@ pub struct SweepArgs {
     /// combine the shares' folders with `capsim merge`.
     #[arg(long, value_name = "I/N", value_parser = Share::parse)]
     pub shard: Option<Share>,
-    /// Print nothing but errors.
+    /// Print nothing but errors; the exit status tells the verdict (0
+    /// met, 1 an SLO breached, 2 bad input, 3 an output not written).
     #[arg(short, long)]
     pub quiet: bool,
 }
@@ -92,6 +93,10 @@ pub struct PlanArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub grid: GridArgs,
+    /// Print nothing but errors; the exit status tells the verdict (0
+    /// met, 1 an SLO breached, 2 bad input, 3 an output not written).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `capsim merge`.
@@ -103,6 +108,10 @@ pub struct MergeArgs {
     /// Where the merged outputs go: OUT/<name>/<variant>/.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Print nothing but errors; the exit status tells the verdict (0
+    /// met, 1 an SLO breached, 2 bad input, 3 an output not written).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Options shared by commands that read a scenario.
@@ -141,7 +150,8 @@ pub struct RunArgs {
     /// shares' folders with `capsim merge`.
     #[arg(long, value_name = "I/N", value_parser = Share::parse)]
     pub shard: Option<Share>,
-    /// Print nothing but errors.
+    /// Print nothing but errors; the exit status tells the verdict (0
+    /// met, 1 an SLO breached, 2 bad input, 3 an output not written).
     #[arg(short, long)]
     pub quiet: bool,
 }
@@ -155,6 +165,10 @@ pub struct ValidateArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub scenario: ScenarioArgs,
+    /// Print nothing but errors; the exit status tells whether every file
+    /// is good (0) or not (2).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `capsim estimate`.
@@ -169,4 +183,8 @@ pub struct EstimateArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub scenario: ScenarioArgs,
+    /// Print nothing but errors: only checks that every variant can be
+    /// estimated (exit 0, or 2 on bad input).
+    #[arg(short, long)]
+    pub quiet: bool,
 }

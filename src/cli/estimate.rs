@@ -16,10 +16,14 @@ pub fn estimate(args: &EstimateArgs) -> ExitCode {
         Err(code) => return code,
     };
     for (i, m) in models.iter().enumerate() {
+        let table = estimate_table(m, &analytic(m));
+        if args.quiet {
+            continue;
+        }
         if i > 0 {
             println!();
         }
-        print!("{}", estimate_table(m, &analytic(m)));
+        print!("{table}");
     }
     ExitCode::SUCCESS
 }

@@ -35,7 +35,7 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
         Ok(found) => found,
         Err(msg) => return bad_input(msg),
     };
-    if let Err((code, msg)) = merge_sweeps(&sweeps, &args.out) {
+    if let Err((code, msg)) = merge_sweeps(&sweeps, &args.out, args.quiet) {
         eprintln!("error: {msg}");
         return ExitCode::from(code);
     }
@@ -47,7 +47,7 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
         let mut parts: Vec<&(Manifest, PathBuf)> =
             shares.iter().filter(|s| s.0.scenario == scenario).collect();
         parts.sort_by_key(|s| s.0.share.map(|s| s.index));
-        match merge_run(&scenario, &parts, &args.out) {
+        match merge_run(&scenario, &parts, &args.out, args.quiet) {
             Ok(false) => {}
             Ok(true) => status = ExitCode::from(EXIT_SLO_BREACHED),
             Err((code, msg)) => {
@@ -187,7 +187,12 @@ fn complete(samples: &[Sample], max: u32) -> bool {
 
 /// Merges the shares of one run into `out`; returns whether a replication
 /// missed the SLO.
-fn merge_run(scenario: &str, parts: &[&(Manifest, PathBuf)], out: &Path) -> Result<bool, Failure> {
+fn merge_run(
+    scenario: &str,
+    parts: &[&(Manifest, PathBuf)],
+    out: &Path,
+    quiet: bool,
+) -> Result<bool, Failure> {
     let bad = |msg: String| (EXIT_BAD_INPUT, msg);
     let count = check_run_shares(scenario, parts).map_err(bad)?;
     let series = gather_run_samples(scenario, parts).map_err(bad)?;
@@ -218,11 +223,13 @@ fn merge_run(scenario: &str, parts: &[&(Manifest, PathBuf)], out: &Path) -> Resu
                 format!("writing `{}` failed: {e}", outputs.dir.display()),
             )
         })?;
-    println!(
-        "merged {count} shares of {scenario}: {} replications per variant into {}/",
-        figures.first().map_or(0, |f| f.runs),
-        outputs.dir.display()
-    );
+    if !quiet {
+        println!(
+            "merged {count} shares of {scenario}: {} replications per variant into {}/",
+            figures.first().map_or(0, |f| f.runs),
+            outputs.dir.display()
+        );
+    }
     Ok(figures.iter().any(|f| f.slo_breached_runs.unwrap_or(0) > 0))
 }
 
@@ -245,8 +252,12 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// Merges the shares of sweeps found among `shares` (folder, manifest
-/// text); returns whether any were found.
-pub fn merge_sweeps(shares: &[(PathBuf, String)], out: &Path) -> Result<bool, Failure> {
+/// text); returns whether any were found. `quiet` tells nothing of them.
+pub fn merge_sweeps(
+    shares: &[(PathBuf, String)],
+    out: &Path,
+    quiet: bool,
+) -> Result<bool, Failure> {
     let mut found: Vec<(SweepManifest, &PathBuf)> = Vec::new();
     for (dir, text) in shares {
         match SweepManifest::parse(text) {
@@ -270,7 +281,7 @@ pub fn merge_sweeps(shares: &[(PathBuf, String)], out: &Path) -> Result<bool, Fa
         let mut parts: Vec<&(SweepManifest, &PathBuf)> =
             found.iter().filter(|f| f.0.scenario == name).collect();
         parts.sort_by_key(|p| p.0.share.index);
-        merge_sweep(&name, &parts, out)?;
+        merge_sweep(&name, &parts, out, quiet)?;
     }
     Ok(true)
 }
@@ -373,6 +384,7 @@ fn merge_sweep(
     name: &str,
     parts: &[&(SweepManifest, &PathBuf)],
     out: &Path,
+    quiet: bool,
 ) -> Result<(), Failure> {
     check_sweep_shares(name, parts)?;
     let ran = gather_sweep_points(name, parts)?;
@@ -392,10 +404,12 @@ fn merge_sweep(
         .write_samples(&first.axes, &ran)
         .and_then(|_| outputs.write_sweep(name, &first.axes, &pts, first.objective))
         .map_err(io)?;
-    println!(
-        "merged {} shares of the sweep of {name} into {}/",
-        first.share.count,
-        outputs.dir.display()
-    );
+    if !quiet {
+        println!(
+            "merged {} shares of the sweep of {name} into {}/",
+            first.share.count,
+            outputs.dir.display()
+        );
+    }
     Ok(())
 }

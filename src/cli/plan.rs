@@ -61,12 +61,28 @@ pub fn plan(args: &PlanArgs) -> ExitCode {
         eprintln!("error: writing to `{}` failed: {e}", p.dir.display());
         return ExitCode::from(EXIT_IO);
     }
-    let points = report_points(
-        &p.axes,
-        &pts,
-        Some(objective),
-        Some(chosen.as_deref().unwrap_or(&[])),
-    );
+    if !args.quiet {
+        print_plan(&p, objective, &pts, chosen.as_deref(), &guesses, started);
+    }
+    // The exit status tells the verdict, quiet or not.
+    if chosen.is_some() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_SLO_BREACHED)
+    }
+}
+
+/// The terminal's account of a plan: the points tried, the objective, where
+/// the estimate started, and the choice (or that none meets it).
+fn print_plan(
+    p: &Prepared,
+    objective: Objective,
+    pts: &[PointFigures],
+    chosen: Option<&[usize]>,
+    guesses: &Guesses,
+    started: std::time::Instant,
+) {
+    let points = report_points(&p.axes, pts, Some(objective), Some(chosen.unwrap_or(&[])));
     print!("{}", points_table(&p.name, &points));
     println!(
         "\nobjective: {} (upper ends of the 95% intervals); tried {} of {} points in {:.1} s",
@@ -77,16 +93,15 @@ pub fn plan(args: &PlanArgs) -> ExitCode {
     );
     let bisected = p.axes.iter().rposition(|a| a.range);
     if let Some(b) = bisected {
-        print_guesses(&p.axes, b, &guesses);
+        print_guesses(&p.axes, b, guesses);
     }
     let Some(c) = chosen else {
         println!("no configuration tried meets the objective: widen the ranges");
         println!("wrote {}/", p.dir.display());
-        return ExitCode::from(EXIT_SLO_BREACHED);
+        return;
     };
-    print_choice(&p.axes, bisected, &pts, &objective, &c);
+    print_choice(&p.axes, bisected, pts, &objective, c);
     println!("wrote {}/plan.csv", p.dir.display());
-    ExitCode::SUCCESS
 }
 
 /// Searches the grid: the points tried with their figures (in grid order),

@@ -55,15 +55,10 @@ pub fn run(args: &RunArgs) -> ExitCode {
         return code;
     }
     let wall = started.elapsed().as_secs_f64();
+    // Quiet means quiet: a script reads the verdict from the exit status,
+    // and the reasons from summary.csv.
     if !args.quiet {
         print_runs(&models, &done, &rows, &outputs.dir, wall);
-    } else {
-        // Quiet, yet a script seeing status 1 should learn why.
-        for (m, r) in models.iter().zip(&done) {
-            if let Some(v) = r.slo.as_ref().filter(|v| v.breached > 0) {
-                eprintln!("{} ({}): {}", m.name, m.variant, table::slo_verdict(m, v));
-            }
-        }
     }
     ExitCode::from(exit_status(&done))
 }

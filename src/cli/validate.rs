@@ -14,6 +14,7 @@ pub fn validate(args: &ValidateArgs) -> ExitCode {
     let mut failed = 0;
     for file in &args.files {
         match scenario::load_file(file, &opts) {
+            Ok(_) if args.quiet => {}
             Ok(models) => {
                 let m = &models[0];
                 let variants = if models.len() > 1 {

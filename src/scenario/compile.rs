@@ -25,7 +25,7 @@ pub use faults::{
 };
 
 use super::de::from_node;
-use super::error::{ScenarioError, one_of};
+use super::error::{Errors, ScenarioError, one_of};
 use super::inputs::Inputs;
 use super::source::SourceId;
 use super::spec::{DistSpec, DurationValue, ScenarioSpec};
@@ -260,50 +260,68 @@ pub fn compile(
     stem: &str,
     variant: &str,
     seed_override: Option<u64>,
-) -> Result<Model, ScenarioError> {
+) -> Result<Model, Errors> {
     // Ids far above any load's own texts: an error in a file is recognised.
     let inputs = Inputs::with_first_id(None, SourceId::MAX / 2);
-    compile_with(root, stem, variant, seed_override, &inputs).map_err(|e| inputs.detach(e))
+    compile_with(root, stem, variant, seed_override, &inputs)
+        .map_err(|e| Errors(e.0.into_iter().map(|e| inputs.detach(e)).collect()))
 }
 
 /// Checks and compiles the document `root`, reading recorded input files
-/// through `inputs`.
+/// through `inputs`. Every independent error is found (see [`Errors`]): the
+/// sections that need nothing else are all checked, then the components,
+/// each on its own, then what needs them.
 pub fn compile_with(
     root: &Node,
     stem: &str,
     variant: &str,
     seed_override: Option<u64>,
     inputs: &Inputs,
-) -> Result<Model, ScenarioError> {
+) -> Result<Model, Errors> {
     let ck = Checker { root, inputs };
     if !matches!(root.value, Value::Map(_)) {
         return Err(
             ScenarioError::at(root.span, format!("the scenario is {}", root.type_name()))
-                .expected("a mapping with `duration`, `traffic` and `components`"),
+                .expected("a mapping with `duration`, `traffic` and `components`")
+                .into(),
         );
     }
     let spec: ScenarioSpec = from_node(root, &[])?;
+    let mut errs = Errors::new();
+    let name = errs.keep(compile_name(&ck, &spec, stem));
+    let times = errs.keep(compile_times(&ck, &spec));
+    let sizes = errs.keep(Catalogue::new(&ck, &spec));
+    let slo = errs.keep(
+        spec.slo
+            .as_ref()
+            .map(|s| faults::compile_slo(&ck, s))
+            .transpose(),
+    );
+    let replications = errs.keep(
+        spec.replications
+            .as_ref()
+            .map(|r| compile_replications(&ck, r))
+            .transpose(),
+    );
     // Data centers and links come first: placing components and resolving
     // names to copies need them.
-    let geo = geo::compile_network(&ck, &spec)?;
-    if geo.is_none() {
-        geo::refuse_without_datacenters(&ck, &spec.traffic)?;
-    }
+    let geo = errs.keep(compile_network(&ck, &spec));
     // Every component's spec is read before anything is compiled: a kind's
     // rules look at the others' kinds.
-    let read = read_components(&ck, root, geo.as_ref())?;
+    let read = geo
+        .as_ref()
+        .and_then(|g| errs.keep(read_components(&ck, root, g.as_ref())));
+    let (Some(geo), Some(read)) = (geo, read) else {
+        return Err(errs);
+    };
     let mut graph = graph::Graph::new(&read, geo.as_ref());
-
-    let name = compile_name(&ck, &spec, stem)?;
-    let Times {
-        duration,
-        window,
-        warmup,
-        warmup_auto,
-    } = compile_times(&ck, &spec)?;
     let lookup = |path: &str, target: &str| graph.lookup(&ck, path, target);
-    let traffic = traffic::compile_traffic(&ck, &spec.traffic, &lookup)?;
-    let sizes = Catalogue::new(&ck, &spec)?;
+    let traffic = errs.keep(traffic::compile_traffic(&ck, &spec.traffic, &lookup));
+    let (Some(name), Some(times), Some(sizes), Some(slo), Some(replications), Some(traffic)) =
+        (name, times, sizes, slo, replications, traffic)
+    else {
+        return Err(errs);
+    };
     // Range partitioning splits the largest key space of any class.
     let key_space = traffic
         .classes
@@ -316,40 +334,48 @@ pub fn compile_with(
     graph::check_cycles(&ck, &graph)?;
     let written = spec.traffic.requests.is_some();
     graph::check_keys(&ck, &graph, traffic.to, &traffic.classes, written)?;
-    let slo = match &spec.slo {
-        None => None,
-        Some(s) => Some(faults::compile_slo(&ck, s)?),
-    };
 
     let mut model = Model {
         name,
         variant: variant.to_string(),
         description: spec.description.clone().unwrap_or_default(),
         seed: seed_override.or(spec.seed).unwrap_or(1),
-        duration,
-        warmup,
-        window,
+        duration: times.duration,
+        warmup: times.warmup,
+        window: times.window,
         traffic,
         components,
         faults: Vec::new(),
         slo,
-        replications: match &spec.replications {
-            None => model::Replications::default(),
-            Some(r) => compile_replications(&ck, r)?,
-        },
-        warmup_auto,
+        replications: replications.unwrap_or_default(),
+        warmup_auto: times.warmup_auto,
         geo: None,
     };
     if let Some(g) = geo.clone() {
         model.geo = Some(Box::new(geo::finish(&ck, &spec, g, &graph, &read, &model)?));
     }
-    resilience_sessions::check_users(&ck, &model, &users)?;
-    crate::components::load_balancer::compile::check_weights(&ck, &model)?;
+    // These look at the finished components, not at each other.
+    errs.keep(resilience_sessions::check_users(&ck, &model, &users));
+    errs.keep(crate::components::load_balancer::compile::check_weights(
+        &ck, &model,
+    ));
     // Targets name instances, so faults are read once the components are built.
-    if let Some(f) = &spec.faults {
-        model.faults = faults::compile_faults(&ck, &model, f, &graph)?;
+    if let Some(f) = &spec.faults
+        && let Some(faults) = errs.keep(faults::compile_faults(&ck, &model, f, &graph))
+    {
+        model.faults = faults;
     }
-    Ok(model)
+    errs.or_ok(model)
+}
+
+/// The data centers and links, or, without `datacenters`, the refusal of
+/// the keys that need them.
+fn compile_network(ck: &Checker, spec: &ScenarioSpec) -> Result<Option<model::Geo>, ScenarioError> {
+    let geo = geo::compile_network(ck, spec)?;
+    if geo.is_none() {
+        geo::refuse_without_datacenters(ck, &spec.traffic)?;
+    }
+    Ok(geo)
 }
 
 /// The first pass over `components`: how many there are, then each one's
@@ -358,7 +384,7 @@ fn read_components(
     ck: &Checker,
     root: &Node,
     geo: Option<&model::Geo>,
-) -> Result<indexmap::IndexMap<String, kinds::Read>, ScenarioError> {
+) -> Result<indexmap::IndexMap<String, kinds::Read>, Errors> {
     let comp_node = root.get("components").expect("checked by ScenarioSpec");
     let Value::Map(entries) = &comp_node.value else {
         unreachable!("ScenarioSpec read components as a mapping")
@@ -366,7 +392,8 @@ fn read_components(
     if entries.is_empty() {
         return Err(ck
             .err("components", "there are no components")
-            .expected("at least one component, such as a `service`"));
+            .expected("at least one component, such as a `service`")
+            .into());
     }
     if entries.len() > MAX_COMPONENTS {
         return Err(ck
@@ -374,7 +401,8 @@ fn read_components(
                 "components",
                 format!("{} components is too many to simulate", entries.len()),
             )
-            .expected(format!("at most {MAX_COMPONENTS}")));
+            .expected(format!("at most {MAX_COMPONENTS}"))
+            .into());
     }
     kinds::read_components(ck, entries, geo)
 }

@@ -215,6 +215,83 @@ impl serde::de::Error for ScenarioError {
     }
 }
 
+/// Every independent problem found in one scenario, in the order of the
+/// file: a user fixing a file should see all of them at once, not one per
+/// run. Parts of a scenario that can be checked without each other
+/// (components, faults, variants, the top-level sections) each add theirs;
+/// a part that needs another's result is checked only when that one passed,
+/// so no error is a consequence of another.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Errors(pub Vec<ScenarioError>);
+
+impl Errors {
+    /// No errors yet.
+    pub fn new() -> Errors {
+        Errors(Vec::new())
+    }
+
+    /// Keeps `r`'s value, or records its error(s) and gives `None`.
+    pub fn keep<T, E: Into<Errors>>(&mut self, r: Result<T, E>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.extend(e.into());
+                None
+            }
+        }
+    }
+
+    /// Adds `more`, leaving out any already here (the same problem found
+    /// twice: in each copy of a component placed in several data centers,
+    /// or in the base and a variant that does not change that part).
+    pub fn extend(&mut self, more: Errors) {
+        for e in more.0 {
+            self.push(e);
+        }
+    }
+
+    /// Adds one, unless the same message at the same place is here.
+    pub fn push(&mut self, e: ScenarioError) {
+        if !self.0.iter().any(|o| same_problem(o, &e)) {
+            self.0.push(e);
+        }
+    }
+
+    /// Whether nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(v)` when nothing was found, else every error.
+    pub fn or_ok<T>(self, v: T) -> Result<T, Errors> {
+        if self.0.is_empty() { Ok(v) } else { Err(self) }
+    }
+
+    /// Sorts by place in the file (errors without a place first, in the
+    /// order found), so that the terminal reads top to bottom.
+    pub fn sort(&mut self) {
+        self.0
+            .sort_by_key(|e| e.span.map(|s| (s.source, s.start, s.end)));
+    }
+}
+
+impl Default for Errors {
+    fn default() -> Errors {
+        Errors::new()
+    }
+}
+
+impl From<ScenarioError> for Errors {
+    fn from(e: ScenarioError) -> Errors {
+        Errors(vec![e])
+    }
+}
+
+/// The same problem: message, key path and place alike.
+fn same_problem(a: &ScenarioError, b: &ScenarioError) -> bool {
+    a.message == b.message && a.path == b.path && a.span == b.span
+}
+
 /// `one of: a, b, c`, with backquotes.
 pub fn one_of(options: &[&str]) -> String {
     let list: Vec<String> = options.iter().map(|o| format!("`{o}`")).collect();

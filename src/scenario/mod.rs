@@ -15,7 +15,7 @@ pub mod yaml;
 
 use std::path::Path;
 
-pub use error::ScenarioError;
+pub use error::{Errors, ScenarioError};
 pub use source::Sources;
 
 use crate::model::Model;
@@ -37,16 +37,44 @@ pub struct LoadOptions {
 /// A scenario that could not be loaded, with the texts needed to show where.
 #[derive(Debug)]
 pub struct LoadFailure {
-    /// What went wrong.
-    pub error: ScenarioError,
+    /// What went wrong: every independent error, in the order of the file
+    /// (never empty).
+    pub errors: Vec<ScenarioError>,
     /// The file and overrides it refers to.
     pub sources: Sources,
 }
 
 impl LoadFailure {
-    /// The error as the terminal shows it.
+    /// A failure of one error.
+    fn one(error: ScenarioError) -> LoadFailure {
+        LoadFailure {
+            errors: vec![error],
+            sources: Sources::new(),
+        }
+    }
+
+    /// The first error (in the order of the file).
+    pub fn first(&self) -> &ScenarioError {
+        &self.errors[0]
+    }
+
+    /// The first error, by value.
+    pub fn into_first(mut self) -> ScenarioError {
+        self.errors.swap_remove(0)
+    }
+
+    /// The errors as the terminal shows them, one after the other, with
+    /// their count when there are several.
     pub fn render(&self, color: bool) -> String {
-        self.error.render(&self.sources, color)
+        let mut out = String::new();
+        for e in &self.errors {
+            out.push_str(&e.render(&self.sources, color));
+        }
+        if self.errors.len() > 1 {
+            let file = self.sources.first_name().unwrap_or("the scenario");
+            out.push_str(&format!("{} errors in {file}\n", self.errors.len()));
+        }
+        out
     }
 }
 
@@ -65,18 +93,14 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Vec<Model>, LoadFail
                 let base = path.parent().unwrap_or(Path::new(""));
                 load_all_at(&name, &stem, &text, opts, Some(base))
             }
-            Err(e) => Err(LoadFailure {
-                error: ScenarioError::new(format!(
-                    "cannot read `{name}`: it is not UTF-8 text (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                )),
-                sources: Sources::new(),
-            }),
+            Err(e) => Err(LoadFailure::one(ScenarioError::new(format!(
+                "cannot read `{name}`: it is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            )))),
         },
-        Err(e) => Err(LoadFailure {
-            error: ScenarioError::new(format!("cannot read `{name}`: {e}")),
-            sources: Sources::new(),
-        }),
+        Err(e) => Err(LoadFailure::one(ScenarioError::new(format!(
+            "cannot read `{name}`: {e}"
+        )))),
     }
 }
 
@@ -135,7 +159,13 @@ fn load_all_at(
     let id = sources.add(name, text);
     match load_inner(&mut sources, id, stem, opts, base) {
         Ok(m) => Ok(m),
-        Err(error) => Err(LoadFailure { error, sources }),
+        Err(mut errors) => {
+            errors.sort();
+            Err(LoadFailure {
+                errors: errors.0,
+                sources,
+            })
+        }
     }
 }
 
@@ -145,7 +175,7 @@ fn load_inner(
     stem: &str,
     opts: &LoadOptions,
     base: Option<&Path>,
-) -> Result<Vec<Model>, ScenarioError> {
+) -> Result<Vec<Model>, Errors> {
     let mut root = yaml::parse(sources, id)?;
     for arg in &opts.sets {
         overrides::apply(&mut root, sources, arg)?;
@@ -158,12 +188,15 @@ fn load_inner(
 }
 
 /// Compiles the base and the selected variants of the document `root`.
+/// Every variant is checked, run or not, so a broken one is found early;
+/// all their errors are told, but for those a variant only repeats from
+/// the base.
 fn compile_all(
     mut root: yaml::Node,
     stem: &str,
     opts: &LoadOptions,
     inputs: &inputs::Inputs,
-) -> Result<Vec<Model>, ScenarioError> {
+) -> Result<Vec<Model>, Errors> {
     let declared = variants::take(&mut root)?;
     for wanted in &opts.variants {
         if wanted != "base" && !declared.contains_key(wanted) {
@@ -173,40 +206,54 @@ fn compile_all(
                 "`--variant {wanted}`: the scenario has no variant `{wanted}`"
             ))
             .expected(error::one_of(&names))
-            .suggest(wanted, names.iter().copied()));
+            .suggest(wanted, names.iter().copied())
+            .into());
         }
     }
     let selected = |name: &str| opts.variants.is_empty() || opts.variants.iter().any(|v| v == name);
     let mut models = Vec::new();
+    let mut errs = Errors::new();
     // The base is always checked: a variant builds on it.
-    let base = compile::compile_with(&root, stem, "base", opts.seed, inputs)?;
-    if selected("base") {
-        models.push(base);
+    match compile::compile_with(&root, stem, "base", opts.seed, inputs) {
+        Ok(base) if selected("base") => models.push(base),
+        Ok(_) => {}
+        Err(e) => errs.extend(e),
     }
+    let in_base = errs.clone();
     for (name, keys) in &declared {
         let mut merged = root.clone();
         variants::merge(&mut merged, keys);
-        // Every variant is checked, run or not, so a broken one is found early.
-        let model = compile::compile_with(&merged, stem, name, opts.seed, inputs).map_err(|e| {
-            let inside = e.span.is_some_and(|s| variants::contains(keys, &s));
-            if inside {
-                let path = e
-                    .path
-                    .clone()
-                    .map(|p| format!("variants.{name}.{p}"))
-                    .unwrap_or_else(|| format!("variants.{name}"));
-                e.path(path)
-            } else {
-                let note = format!("in variant `{name}`, which changes this scenario");
-                match e.help.clone() {
-                    Some(h) => e.help(format!("{h} ({note})")),
-                    None => e.help(note),
+        match compile::compile_with(&merged, stem, name, opts.seed, inputs) {
+            Ok(model) if selected(name) => models.push(model),
+            Ok(_) => {}
+            Err(found) => {
+                for e in found.0 {
+                    if !in_base.0.contains(&e) {
+                        errs.push(in_variant(e, name, keys));
+                    }
                 }
             }
-        })?;
-        if selected(name) {
-            models.push(model);
         }
     }
-    Ok(models)
+    errs.or_ok(models)
+}
+
+/// A variant's error, told as the variant's when it is in the variant's own
+/// keys, else as the base's with a note of the variant that changes it.
+fn in_variant(e: ScenarioError, name: &str, keys: &yaml::Node) -> ScenarioError {
+    let inside = e.span.is_some_and(|s| variants::contains(keys, &s));
+    if inside {
+        let path = e
+            .path
+            .clone()
+            .map(|p| format!("variants.{name}.{p}"))
+            .unwrap_or_else(|| format!("variants.{name}"));
+        e.path(path)
+    } else {
+        let note = format!("in variant `{name}`, which changes this scenario");
+        match e.help.clone() {
+            Some(h) => e.help(format!("{h} ({note})")),
+            None => e.help(note),
+        }
+    }
 }

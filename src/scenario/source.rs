@@ -95,6 +95,11 @@ impl Sources {
         self.list.is_empty()
     }
 
+    /// How the first text (the scenario file) is named, if there is one.
+    pub fn first_name(&self) -> Option<&str> {
+        self.list.first().map(|s| s.name.as_str())
+    }
+
     /// The source with this id.
     pub fn get(&self, id: SourceId) -> &Source {
         &self.list[id as usize]

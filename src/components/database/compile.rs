@@ -664,7 +664,8 @@ components:
 ";
 
     fn load(text: &str) -> Result<Database, ScenarioError> {
-        let m = load_str("t.yaml", "t", text, &LoadOptions::default()).map_err(|f| f.error)?;
+        let m =
+            load_str("t.yaml", "t", text, &LoadOptions::default()).map_err(|f| f.into_first())?;
         let ComponentKind::Database(d) = &m.components[0].kind else {
             panic!("db is a database")
         };

@@ -329,7 +329,8 @@ components:
 ";
 
     fn load(text: &str) -> Result<LoadBalancer, ScenarioError> {
-        let m = load_str("t.yaml", "t", text, &LoadOptions::default()).map_err(|f| f.error)?;
+        let m =
+            load_str("t.yaml", "t", text, &LoadOptions::default()).map_err(|f| f.into_first())?;
         let ComponentKind::LoadBalancer(b) = &m.components[0].kind else {
             panic!("lb is a load balancer")
         };

@@ -11,7 +11,7 @@ use crate::components::database::model::Topology;
 use crate::components::kind::KindModel;
 use crate::engine::{SimDuration, SimTime};
 use crate::model::{ComponentId, ComponentKind, Fault, FaultKind, Model, Slo};
-use crate::scenario::error::{ScenarioError, one_of};
+use crate::scenario::error::{Errors, ScenarioError, one_of};
 use crate::scenario::spec::{ComponentPair, DurationValue, FaultSpec, RandomFaultSpec, SloSpec};
 
 /// Most entries in `faults`.
@@ -152,20 +152,25 @@ pub(super) fn compile_faults(
     model: &Model,
     specs: &[FaultSpec],
     graph: &Graph,
-) -> Result<Vec<Fault>, ScenarioError> {
+) -> Result<Vec<Fault>, Errors> {
     if specs.len() > MAX_FAULTS {
         return Err(ck
             .err(
                 "faults",
                 format!("{} faults is too many to simulate", specs.len()),
             )
-            .expected(format!("at most {MAX_FAULTS}")));
+            .expected(format!("at most {MAX_FAULTS}"))
+            .into());
     }
     let mut out = Vec::with_capacity(specs.len());
+    let mut errs = Errors::new();
     let mut struck = 0usize;
+    // Each fault is read on its own, so every bad one is told.
     for (i, f) in specs.iter().enumerate() {
         let path = format!("faults[{i}]");
-        let fault = compile_fault(ck, model, graph, &path, f)?;
+        let Some(fault) = errs.keep(compile_fault(ck, model, graph, &path, f)) else {
+            continue;
+        };
         struck += match &fault.kind {
             FaultKind::Crash { instances, .. }
             | FaultKind::Slow { instances, .. }
@@ -181,7 +186,7 @@ pub(super) fn compile_faults(
         };
         // Each fault holds its list of instances: bound the memory they take.
         if struck > MAX_FAULT_INSTANCES {
-            return Err(ck
+            errs.push(ck
                 .err(
                     &path,
                     format!("the faults up to this one strike {struck} instances in all, too many to simulate"),
@@ -189,10 +194,11 @@ pub(super) fn compile_faults(
                 .expected(format!(
                     "at most {MAX_FAULT_INSTANCES} instances struck by all faults together"
                 )));
+            return Err(errs);
         }
         out.push(fault);
     }
-    Ok(out)
+    errs.or_ok(out)
 }
 
 /// Compiles the fault at `path`: its kind, its settings, when it strikes,
@@ -944,7 +950,7 @@ components:
             &format!("{SYSTEM}{extra}"),
             &LoadOptions::default(),
         )
-        .map_err(|f| f.error)
+        .map_err(|f| f.into_first())
     }
 
     fn ms(n: u64) -> SimDuration {
@@ -1319,7 +1325,7 @@ faults:
         ];
         for (text, path, phrase) in cases {
             let e = load_str("t.yaml", "t", &text, &LoadOptions::default())
-                .map_err(|f| f.error)
+                .map_err(|f| f.into_first())
                 .unwrap_err();
             assert_eq!(e.path.as_deref(), Some(path), "{e}");
             assert!(e.message.contains(phrase), "{e}");
@@ -1342,7 +1348,7 @@ faults:
             "{SYSTEM}faults:\n  - {{ at: 1m, crash: web }}\nvariants:\n  calm: {{ faults: [] }}\n  two:\n    faults:\n      - {{ at: 2m, flush: cache }}\n      - {{ at: 3m, crash: web.7 }}\n"
         );
         let models = crate::scenario::load_all("t.yaml", "t", &text, &LoadOptions::default())
-            .map_err(|f| f.error)
+            .map_err(|f| f.into_first())
             .unwrap();
         let counts: Vec<(&str, usize)> = models
             .iter()
@@ -1353,7 +1359,7 @@ faults:
 
         let bad = text.replace("web.7", "web.8");
         let e = crate::scenario::load_all("t.yaml", "t", &bad, &LoadOptions::default())
-            .map_err(|f| f.error)
+            .map_err(|f| f.into_first())
             .unwrap_err();
         assert_eq!(e.path.as_deref(), Some("variants.two.faults[1].crash"));
         // A base fault that a variant's smaller pool cannot take is reported
@@ -1362,7 +1368,7 @@ faults:
             "{SYSTEM}faults:\n  - {{ at: 1m, crash: web.7 }}\nvariants:\n  small: {{ components: {{ web: {{ instances: 2 }} }} }}\n"
         );
         let e = crate::scenario::load_all("t.yaml", "t", &shrink, &LoadOptions::default())
-            .map_err(|f| f.error)
+            .map_err(|f| f.into_first())
             .unwrap_err();
         assert_eq!(e.path.as_deref(), Some("faults[0].crash"));
         assert!(
@@ -1393,7 +1399,7 @@ faults:
             text.push_str("  - { at: 1s, crash: db }\n");
         }
         let e = load_str("t.yaml", "t", &text, &LoadOptions::default())
-            .map_err(|f| f.error)
+            .map_err(|f| f.into_first())
             .unwrap_err();
         assert_eq!(e.path.as_deref(), Some("faults[100]"), "{e}");
         assert!(e.message.contains("10100000 instances in all"), "{e}");

@@ -649,7 +649,7 @@ mod tests {
     use crate::scenario::{LoadOptions, ScenarioError, load_str};
 
     fn load(text: &str) -> Result<Model, ScenarioError> {
-        load_str("t.yaml", "t", text, &LoadOptions::default()).map_err(|f| f.error)
+        load_str("t.yaml", "t", text, &LoadOptions::default()).map_err(|f| f.into_first())
     }
 
     const FIXTURE: &str = include_str!("../../../tests/fixtures/geo-two-regions.yaml");

@@ -12,7 +12,7 @@ use super::{Catalogue, Checker, NAME_RULE, is_name};
 use crate::components::{cache, database, dns, load_balancer, queue, service};
 use crate::model::{Component, ComponentId, ComponentKind, DcId, Geo, Kind, Model, RequestClass};
 use crate::scenario::de::from_node;
-use crate::scenario::error::{ScenarioError, one_of};
+use crate::scenario::error::{Errors, ScenarioError, one_of};
 use crate::scenario::yaml::{Node, PathSeg, Value};
 
 /// A kind's spec as written, as the first pass needs it.
@@ -174,62 +174,18 @@ pub(super) fn read_components(
     ck: &Checker,
     entries: &[(Node, Node)],
     geo: Option<&Geo>,
-) -> Result<IndexMap<String, Read>, ScenarioError> {
-    let names: Vec<&str> = KINDS.iter().map(|e| e.kind.name()).collect();
+) -> Result<IndexMap<String, Read>, Errors> {
     let mut out = IndexMap::new();
+    let mut errs = Errors::new();
+    // Each component is read on its own: one's error says nothing of the
+    // others, so all are reported.
     for (k, v) in entries {
-        let name = k.as_str().unwrap_or("");
-        let path = format!("components.{name}");
-        if !is_name(name) {
-            return Err(ck
-                .err_key(&path, format!("`{name}` is not a valid component name"))
-                .expected(NAME_RULE));
+        if let Err(e) = read_component(ck, k, v, geo, &mut out) {
+            errs.push(e);
         }
-        let base = vec![PathSeg::Key("components".into()), PathSeg::Key(name.into())];
-        if !matches!(v.value, Value::Map(_)) {
-            return Err(
-                ScenarioError::at(v.span, format!("found {}", v.type_name()))
-                    .path(path)
-                    .expected("a mapping with `kind` and the component's settings"),
-            );
-        }
-        let Some(kind_node) = v.get("kind") else {
-            return Err(ScenarioError::at(v.span, "missing key `kind`")
-                .path(path)
-                .expected(one_of(&names)));
-        };
-        let kind = kind_node.as_str().unwrap_or("");
-        let Some(entry) = KINDS.iter().find(|e| e.kind.name() == kind) else {
-            return Err(
-                ScenarioError::at(kind_node.span, format!("unknown kind `{kind}`"))
-                    .path(format!("{path}.kind"))
-                    .expected(one_of(&names))
-                    .suggest(kind, names.iter().copied()),
-            );
-        };
-        let places_nodes = entry.rules.dcs_place_nodes(v);
-        let (placement, v) =
-            super::geo::read_placement(ck, geo, &path, v, entry.kind, places_nodes)?;
-        for &dc in &placement.dcs {
-            // Each copy reads the spec afresh: its compile step owns it.
-            let (consumers, compile) = (entry.read)(&v, &base)?;
-            let read = Read {
-                kind: entry.kind,
-                consumers,
-                compile,
-                written: name.to_string(),
-                dc,
-                replica_dcs: placement.replica_dcs.clone(),
-                node_dcs: placement.node_dcs.clone(),
-            };
-            let key = match geo {
-                Some(g) if placement.copies => {
-                    format!("{name}@{}", g.datacenters[dc as usize].name)
-                }
-                _ => name.to_string(),
-            };
-            out.insert(key, read);
-        }
+    }
+    if !errs.is_empty() {
+        return Err(errs);
     }
     if out.len() > super::MAX_COMPONENTS {
         return Err(ck
@@ -240,9 +196,74 @@ pub(super) fn read_components(
                     out.len()
                 ),
             )
-            .expected(format!("at most {}", super::MAX_COMPONENTS)));
+            .expected(format!("at most {}", super::MAX_COMPONENTS))
+            .into());
     }
     Ok(out)
+}
+
+/// Reads one component's name, kind, placement and spec into `out` (once
+/// per data center it is copied into).
+fn read_component(
+    ck: &Checker,
+    k: &Node,
+    v: &Node,
+    geo: Option<&Geo>,
+    out: &mut IndexMap<String, Read>,
+) -> Result<(), ScenarioError> {
+    let names: Vec<&str> = KINDS.iter().map(|e| e.kind.name()).collect();
+    let name = k.as_str().unwrap_or("");
+    let path = format!("components.{name}");
+    if !is_name(name) {
+        return Err(ck
+            .err_key(&path, format!("`{name}` is not a valid component name"))
+            .expected(NAME_RULE));
+    }
+    let base = vec![PathSeg::Key("components".into()), PathSeg::Key(name.into())];
+    if !matches!(v.value, Value::Map(_)) {
+        return Err(
+            ScenarioError::at(v.span, format!("found {}", v.type_name()))
+                .path(path)
+                .expected("a mapping with `kind` and the component's settings"),
+        );
+    }
+    let Some(kind_node) = v.get("kind") else {
+        return Err(ScenarioError::at(v.span, "missing key `kind`")
+            .path(path)
+            .expected(one_of(&names)));
+    };
+    let kind = kind_node.as_str().unwrap_or("");
+    let Some(entry) = KINDS.iter().find(|e| e.kind.name() == kind) else {
+        return Err(
+            ScenarioError::at(kind_node.span, format!("unknown kind `{kind}`"))
+                .path(format!("{path}.kind"))
+                .expected(one_of(&names))
+                .suggest(kind, names.iter().copied()),
+        );
+    };
+    let places_nodes = entry.rules.dcs_place_nodes(v);
+    let (placement, v) = super::geo::read_placement(ck, geo, &path, v, entry.kind, places_nodes)?;
+    for &dc in &placement.dcs {
+        // Each copy reads the spec afresh: its compile step owns it.
+        let (consumers, compile) = (entry.read)(&v, &base)?;
+        let read = Read {
+            kind: entry.kind,
+            consumers,
+            compile,
+            written: name.to_string(),
+            dc,
+            replica_dcs: placement.replica_dcs.clone(),
+            node_dcs: placement.node_dcs.clone(),
+        };
+        let key = match geo {
+            Some(g) if placement.copies => {
+                format!("{name}@{}", g.datacenters[dc as usize].name)
+            }
+            _ => name.to_string(),
+        };
+        out.insert(key, read);
+    }
+    Ok(())
 }
 
 /// The second pass: each component compiled by its kind, in the order of
@@ -255,7 +276,9 @@ pub(super) fn compile_components(
     classes: &[RequestClass],
     key_space: u64,
     sizes: &Catalogue,
-) -> Result<(Vec<Component>, Vec<Option<NeedsUsers>>), ScenarioError> {
+) -> Result<(Vec<Component>, Vec<Option<NeedsUsers>>), Errors> {
+    let mut errs = Errors::new();
+    // Each component is compiled on its own; all their errors are told.
     let mut components = Vec::with_capacity(read.len());
     let mut users = Vec::with_capacity(read.len());
     for (idx, (name, r)) in read.iter().enumerate() {
@@ -269,14 +292,18 @@ pub(super) fn compile_components(
             key_space,
             sizes,
         );
-        let kind = (r.compile)(&mut cx)?;
+        let kind = errs.keep((r.compile)(&mut cx));
+        // The edges are kept even when the kind failed, so the graph's
+        // rows stay one per component for the others' checks.
         let (edges, needs) = cx.finish();
         graph.edges.push(edges);
         users.push(needs);
-        components.push(Component {
-            name: name.clone(),
-            kind,
-        });
+        if let Some(kind) = kind {
+            components.push(Component {
+                name: name.clone(),
+                kind,
+            });
+        }
     }
-    Ok((components, users))
+    errs.or_ok((components, users))
 }
