@@ -29,6 +29,7 @@ mod planning_cli;
 mod plots;
 mod properties;
 mod quiet;
+mod readme;
 mod repl_estimate;
 mod repl_inputs;
 mod repl_outputs;
