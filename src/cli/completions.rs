@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 
 use super::args::{Cli, CompletionsArgs, ManArgs};
-use super::exit::EXIT_IO;
+use super::exit::{EXIT_BAD_INPUT, EXIT_IO};
 use crate::report::atomic;
 
 /// The program's name as shells and `man` know it.
@@ -38,21 +38,27 @@ fn man_command() -> clap::Command {
 /// command written into DIR.
 pub fn man(args: &ManArgs) -> ExitCode {
     let cmd = man_command();
-    match &args.out {
-        None => match render(&cmd) {
+    let Some(dir) = &args.out else {
+        return match render(&cmd) {
             Ok(page) => to_stdout(&page),
             Err(e) => io_error("cannot render the man page", &e),
-        },
-        Some(dir) => match write_pages(&cmd, dir) {
-            Ok(n) => {
-                println!("wrote {n} man pages to {}", dir.display());
-                ExitCode::SUCCESS
-            }
-            Err(e) => io_error(
-                &format!("cannot write man pages to `{}`", dir.display()),
-                &e,
-            ),
-        },
+        };
+    };
+    // A folder that cannot hold the pages is a bad `--out`, as for
+    // `capsim run` (exit 2); a page that then fails to write, exit 3.
+    if let Err(e) = atomic::prepare_dir(dir) {
+        eprintln!("error: cannot write man pages to `{}`: {e}", dir.display());
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    match write_pages(&cmd, dir) {
+        Ok(n) => {
+            println!("wrote {n} man pages to {}", dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => io_error(
+            &format!("cannot write man pages to `{}`", dir.display()),
+            &e,
+        ),
     }
 }
 
@@ -64,9 +70,8 @@ fn render(cmd: &clap::Command) -> io::Result<Vec<u8>> {
 }
 
 /// Writes the page of `cmd` and of each of its visible subcommands, depth
-/// first, into `dir` (created if needed), each atomically; returns how many.
+/// first, into the folder `dir`, each atomically; returns how many.
 fn write_pages(cmd: &clap::Command, dir: &Path) -> io::Result<usize> {
-    std::fs::create_dir_all(dir)?;
     let mut written = 0;
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         written += write_pages(sub, dir)?;
