@@ -84,13 +84,13 @@ pub fn scenario_schema() -> Value {
         Some(Value::Object(d)) => d,
         _ => Map::new(),
     };
-    drop_null_defaults(&mut body);
+    tidy(&mut body);
     let schema_uri = body.remove("$schema");
     body.remove("title");
     body.remove("description");
     for d in defs.values_mut() {
         if let Value::Object(d) = d {
-            drop_null_defaults(d);
+            tidy(d);
         }
     }
     let variant = variant_schema(&body, &mut defs);
@@ -116,20 +116,29 @@ pub fn scenario_schema() -> Value {
     Value::Object(out)
 }
 
-/// Removes the `"default": null` schemars gives every optional key: it
-/// says nothing (absent is the default), and editors would offer `null`
-/// as the value to complete.
-fn drop_null_defaults(schema: &mut Map<String, Value>) {
+/// Tidies what schemars derived from the types: removes the
+/// `"default": null` it gives every optional key (absent is the default,
+/// and editors would offer `null` as the value to complete), and joins the
+/// lines of each description, wrapped as the doc comment was, into
+/// paragraphs.
+fn tidy(schema: &mut Map<String, Value>) {
     if schema.get("default").is_some_and(Value::is_null) {
         schema.shift_remove("default");
     }
+    if let Some(Value::String(d)) = schema.get_mut("description") {
+        *d = d
+            .split("\n\n")
+            .map(|p| p.split('\n').map(str::trim).collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join("\n\n");
+    }
     for v in schema.values_mut() {
         match v {
-            Value::Object(o) => drop_null_defaults(o),
+            Value::Object(o) => tidy(o),
             Value::Array(items) => {
                 for item in items {
                     if let Value::Object(o) = item {
-                        drop_null_defaults(o);
+                        tidy(o);
                     }
                 }
             }
