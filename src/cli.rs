@@ -1,5 +1,6 @@
-//! The command line: `capsim run`, `validate`, `estimate`, and the planning
-//! commands `sweep`, `plan` and `merge`.
+//! The command line: `capsim run`, `validate`, `estimate`, the planning
+//! commands `sweep`, `plan` and `merge`, and the tools around them:
+//! `schema`, `completions` and `man`.
 //!
 //! As in hyperfine, the clap definitions are in one file ([`args`]) and
 //! what the commands do in others, one per command, with what they share:
@@ -13,6 +14,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub mod args;
+pub mod completions;
 pub mod estimate;
 pub mod exit;
 pub mod grid;
@@ -21,6 +23,7 @@ pub mod options;
 pub mod outputs;
 pub mod plan;
 pub mod run;
+pub mod schema;
 pub mod series;
 pub mod simulate;
 pub mod sweep;
@@ -41,5 +44,8 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Plan(args) => plan::plan(&args),
         Command::Estimate(args) => estimate::estimate(&args),
+        Command::Schema(_) => schema::schema(),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man(args) => completions::man(&args),
     }
 }

@@ -8,6 +8,7 @@
 mod common;
 
 mod cli;
+mod cli_tools;
 mod data_theory;
 mod estimate_theory;
 mod fault_outputs;
@@ -38,6 +39,7 @@ mod report;
 mod resilience_autoscale;
 mod resilience_retries;
 mod resilience_sessions;
+mod schema;
 mod sweep_plots;
 mod theory;
 mod usl_theory;

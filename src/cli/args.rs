@@ -38,6 +38,14 @@ pub enum Command {
     /// Combine the shares of a run made with `--shard i/n` on several
     /// machines into the outputs one machine would have written.
     Merge(MergeArgs),
+    /// Print the JSON Schema of the scenario language, for editors and
+    /// validators.
+    Schema(SchemaArgs),
+    /// Print the completion script of a shell.
+    Completions(CompletionsArgs),
+    /// Print the man page capsim(1), or write one page per command into a
+    /// folder.
+    Man(ManArgs),
 }
 
 /// What `capsim sweep` and `capsim plan` share: the scenario, the grid
@@ -187,4 +195,25 @@ pub struct EstimateArgs {
     /// estimated (exit 0, or 2 on bad input).
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `capsim schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {}
+
+/// `capsim completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `capsim man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write capsim.1 and a page per command (capsim-run.1, ...) into DIR
+    /// instead of printing capsim.1.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }

@@ -2,16 +2,18 @@
 //! and a class's `bytes`, and the units they are written in (byte sizes,
 //! bandwidths). `compile/geo.rs` checks and compiles them.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use indexmap::IndexMap;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
 use super::spec::{DistSpec, DurationValue, Share};
 
 /// One entry of `datacenters`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DatacenterSpec {
     /// Sizes standing in it cost this many times their price (1).
@@ -20,7 +22,7 @@ pub struct DatacenterSpec {
 }
 
 /// `network`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkSpec {
     /// One-way latency of a hop inside a data center (0s).
@@ -32,7 +34,7 @@ pub struct NetworkSpec {
 }
 
 /// One entry of `network.links`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkSpec {
     /// The two data centers it joins.
@@ -48,7 +50,7 @@ pub struct LinkSpec {
 }
 
 /// One entry of `traffic.origins`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OriginSpec {
     /// Its share of the requests.
@@ -58,7 +60,7 @@ pub struct OriginSpec {
 }
 
 /// A class's `bytes`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BytesSpec {
     /// What a call weighs (0).
@@ -180,6 +182,34 @@ impl<'de> Deserialize<'de> for Bandwidth {
         parse_bandwidth(&text)
             .map(Bandwidth)
             .map_err(de::Error::custom)
+    }
+}
+
+impl JsonSchema for ByteSize {
+    fn schema_name() -> Cow<'static, str> {
+        "ByteSize".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A size: a number and a unit, such as `2KB` (B, KB, MB, GB; 1000-based).",
+            "type": "string",
+            "pattern": super::schema::BYTES_PATTERN
+        })
+    }
+}
+
+impl JsonSchema for Bandwidth {
+    fn schema_name() -> Cow<'static, str> {
+        "Bandwidth".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A bandwidth in bits per second: a positive number and a unit, such as `1Gbps` (bps, Kbps, Mbps, Gbps; 1000-based).",
+            "type": "string",
+            "pattern": super::schema::BANDWIDTH_PATTERN
+        })
     }
 }
 

@@ -8,6 +8,7 @@ pub mod error;
 pub mod geo_spec;
 pub mod inputs;
 pub mod overrides;
+pub mod schema;
 pub mod source;
 pub mod spec;
 pub mod variants;

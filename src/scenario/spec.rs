@@ -2,9 +2,11 @@
 //! what the user wrote (names, strings, optional keys); `compile` checks them
 //! and turns them into the plain [`crate::model::Model`].
 
+use std::borrow::Cow;
 use std::fmt;
 
 use indexmap::IndexMap;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{
     self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer,
@@ -39,14 +41,16 @@ pub(crate) fn autoscale_on_non_service<'de, D: Deserializer<'de>>(
 }
 
 /// A whole scenario file.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSpec {
     /// The output folder's name; the file's stem when absent.
     #[serde(default)]
+    #[schemars(with = "Option<super::schema::Text>")]
     pub name: Option<String>,
     /// One line saying what the scenario shows.
     #[serde(default)]
+    #[schemars(with = "Option<super::schema::Text>")]
     pub description: Option<String>,
     /// Seed of every random stream.
     #[serde(default)]
@@ -62,12 +66,20 @@ pub struct ScenarioSpec {
     /// Who sends requests.
     pub traffic: TrafficSpec,
     /// The system, by name; read kind by kind in a second pass.
+    #[schemars(
+        schema_with = "super::schema::components",
+        description = "The system: each component by name, with its `kind` and that kind's settings."
+    )]
     pub components: IndexMap<String, IgnoredAny>,
     /// The instance catalogue (replaces the built-in one).
     #[serde(default)]
     pub sizes: Option<IndexMap<String, SizeSpec>>,
     /// Variants by name; merged over the base in a pass before this one.
     #[serde(default)]
+    #[schemars(
+        schema_with = "super::schema::variants",
+        description = "Variants by name, each run beside the base: the keys it changes, merged over the base scenario (mappings key by key; lists and values replace)."
+    )]
     pub variants: Option<IndexMap<String, IgnoredAny>>,
     /// The objective windows are judged against.
     #[serde(default)]
@@ -97,15 +109,36 @@ pub struct ReplicationsSpec {
     pub precision: Option<PercentValue>,
 }
 
-#[derive(Deserialize)]
+/// `replications: { min, max, precision }`.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ReplicationsMap {
+    /// Fewest runs (at least 2 for an interval).
     #[serde(default)]
     min: Option<u64>,
+    /// Most runs.
     #[serde(default)]
     max: Option<u64>,
+    /// Relative half-width of the 95% interval at which to stop.
     #[serde(default)]
     precision: Option<PercentValue>,
+}
+
+impl JsonSchema for ReplicationsSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "ReplicationsSpec".into()
+    }
+
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let map = g.subschema_for::<ReplicationsMap>();
+        json_schema!({
+            "description": "Independent runs: a count, or `{ min, max, precision }` such as `{ min: 5, max: 50, precision: 5% }`.",
+            "oneOf": [
+                { "type": "integer", "minimum": 0, "description": "This many runs." },
+                map
+            ]
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for ReplicationsSpec {
@@ -137,7 +170,7 @@ impl<'de> Deserialize<'de> for ReplicationsSpec {
 }
 
 /// An instance size.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SizeSpec {
     /// Cores: the workers of a service of this size.
@@ -155,7 +188,7 @@ pub struct SizeSpec {
 
 /// `usl: { contention, coherency }` of a size: `N` cores do the work of
 /// `N / (1 + contention (N - 1) + coherency N (N - 1))` independent ones.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct UslSpec {
     /// Serial fraction `s` (queueing for shared resources), in [0, 1).
@@ -165,7 +198,7 @@ pub struct UslSpec {
 }
 
 /// The traffic section.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrafficSpec {
     /// The component requests are sent to.
@@ -194,7 +227,7 @@ pub struct TrafficSpec {
 }
 
 /// Arrival processes.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum ArrivalsKind {
     /// Exponential gaps.
@@ -206,7 +239,7 @@ pub enum ArrivalsKind {
 }
 
 /// A request class.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClassSpec {
     /// Relative weight (1 when absent).
@@ -228,7 +261,7 @@ pub struct ClassSpec {
 }
 
 /// A key distribution as written.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum KeySpec {
     /// `{ uniform: { keys } }`.
@@ -299,8 +332,24 @@ impl<'de> Deserialize<'de> for Share {
     }
 }
 
+impl JsonSchema for Share {
+    fn schema_name() -> Cow<'static, str> {
+        "Share".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A share: a percentage from `0%` to `100%` such as `25%`, or a fraction from 0 to 1 such as `0.25`.",
+            "oneOf": [
+                { "type": "number", "minimum": 0, "maximum": 1 },
+                { "type": "string", "pattern": super::schema::SHARE_PATTERN }
+            ]
+        })
+    }
+}
+
 /// What a request does to data.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum OpSpec {
     /// Reads.
@@ -310,7 +359,7 @@ pub enum OpSpec {
 }
 
 /// Client behaviour.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientSpec {
     /// The client gives up after this long.
@@ -328,7 +377,7 @@ pub struct ClientSpec {
 }
 
 /// `backoff: { base, max, jitter }`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BackoffSpec {
     /// The wait before the first retry.
@@ -342,7 +391,7 @@ pub struct BackoffSpec {
 }
 
 /// Backoff jitter as written.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum JitterSpec {
     /// The wait as computed.
@@ -354,7 +403,7 @@ pub enum JitterSpec {
 }
 
 /// `circuit_breaker: { errors, window, open_for, min_calls }`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BreakerSpec {
     /// Error share over `window` that opens it.
@@ -403,8 +452,24 @@ impl<'de> Deserialize<'de> for PercentValue {
     }
 }
 
+impl JsonSchema for PercentValue {
+    fn schema_name() -> Cow<'static, str> {
+        "PercentValue".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A percentage such as `10%`, or a fraction such as `0.1`.",
+            "oneOf": [
+                { "type": "number" },
+                { "type": "string", "pattern": super::schema::PERCENT_PATTERN }
+            ]
+        })
+    }
+}
+
 /// `rate_limit` of a load balancer or service: a token bucket.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitSpec {
     /// Tokens added per second.
@@ -414,7 +479,7 @@ pub struct RateLimitSpec {
 }
 
 /// `slo`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SloSpec {
     /// Highest acceptable p99 of a window.
@@ -432,7 +497,7 @@ pub struct SloSpec {
 /// naming what it strikes, and the settings of that kind. Which keys go with
 /// which kind is checked when compiling, so that a misplaced key gets a
 /// message that names its kind.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FaultSpec {
     /// When it strikes.
@@ -489,7 +554,7 @@ pub struct FaultSpec {
 }
 
 /// What a `random` fault does.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum RandomFaultSpec {
     /// Instances crash and are repaired, again and again.
@@ -522,6 +587,22 @@ impl<'de> Deserialize<'de> for ComponentPair {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for ComponentPair {
+    fn schema_name() -> Cow<'static, str> {
+        "ComponentPair".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "Two components, such as `[web, db]`.",
+            "type": "array",
+            "items": { "type": "string" },
+            "minItems": 2,
+            "maxItems": 2
+        })
     }
 }
 
@@ -564,6 +645,20 @@ impl<'de> Deserialize<'de> for DurationValue {
     }
 }
 
+impl JsonSchema for DurationValue {
+    fn schema_name() -> Cow<'static, str> {
+        "DurationValue".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A duration: a number and a unit, such as `250ms`, `1.5s`, `5m` or `1h 30m` (ns, us, ms, s, m, h, d, w and their long names).",
+            "type": "string",
+            "pattern": super::schema::DURATION_PATTERN
+        })
+    }
+}
+
 /// `warmup`: a duration, or `auto` (found from the data by MSER-5).
 #[derive(Clone, Copy, Debug)]
 pub enum Warmup {
@@ -582,6 +677,23 @@ impl<'de> Deserialize<'de> for Warmup {
         parse_duration(&text)
             .map(Warmup::Fixed)
             .map_err(de::Error::custom)
+    }
+}
+
+impl JsonSchema for Warmup {
+    fn schema_name() -> Cow<'static, str> {
+        "Warmup".into()
+    }
+
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let fixed = g.subschema_for::<DurationValue>();
+        json_schema!({
+            "description": "A duration, or `auto` (found from the data by MSER-5).",
+            "oneOf": [
+                { "type": "string", "pattern": "^\\s*auto\\s*$" },
+                fixed
+            ]
+        })
     }
 }
 
@@ -631,32 +743,68 @@ pub enum DistSpec {
     },
 }
 
-#[derive(Deserialize)]
+/// A distribution of durations as a mapping: one kind and its parameters.
+// The schema refuses unknown parameters, which serde's derive here ignores.
+#[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(deny_unknown_fields, rename = "Distribution")]
 enum DistForm {
+    /// `{ constant: 250ms }`: always this long.
     Constant(DurationValue),
+    /// `{ exponential: { mean } }`.
     Exponential {
+        /// Mean.
         mean: DurationValue,
     },
+    /// `{ lognormal: { median, p99 } }`.
     Lognormal {
+        /// Median.
         median: DurationValue,
+        /// 99th percentile.
         p99: DurationValue,
     },
+    /// `{ gamma: { mean, cv } }`.
     Gamma {
+        /// Mean.
         mean: DurationValue,
+        /// Coefficient of variation.
         cv: f64,
     },
+    /// `{ uniform: { min, max } }`.
     Uniform {
+        /// Lower bound.
         min: DurationValue,
+        /// Upper bound.
         max: DurationValue,
     },
+    /// `{ pareto: { min, alpha } }`.
     Pareto {
+        /// Scale.
         min: DurationValue,
+        /// Tail index.
         alpha: f64,
     },
+    /// `{ empirical: { file } }`: recorded durations, one a line, drawn
+    /// uniformly at random.
     Empirical {
+        /// The file (relative to the scenario file).
         file: String,
     },
+}
+
+impl JsonSchema for DistSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "DistSpec".into()
+    }
+
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let constant = g.subschema_for::<DurationValue>();
+        let form = g.subschema_for::<DistForm>();
+        json_schema!({
+            "description": "A duration (`250ms`, always this long) or a distribution such as `{ exponential: { mean: 10ms } }`.",
+            "oneOf": [constant, form]
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for DistSpec {
@@ -721,14 +869,40 @@ pub enum RateSpec {
 }
 
 /// The body of `rate: { trace: ... }`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TraceForm {
+    /// The file (relative to the scenario file).
     file: String,
 }
 
+impl JsonSchema for RateSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "RateSpec".into()
+    }
+
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let step = g.subschema_for::<StepSpec>();
+        let trace = g.subschema_for::<TraceForm>();
+        json_schema!({
+            "description": "Requests per second (`500`), a list of steps (`- { at: 0s, rps: 500 }`), or `{ trace: { file } }`.",
+            "oneOf": [
+                { "type": "number", "description": "Requests per second, for the whole run." },
+                { "type": "array", "items": step, "description": "Piecewise steps with optional ramps." },
+                {
+                    "type": "object",
+                    "properties": { "trace": trace },
+                    "required": ["trace"],
+                    "additionalProperties": false,
+                    "description": "A recorded `time_s,rps` CSV, replayed as a piecewise constant rate."
+                }
+            ]
+        })
+    }
+}
+
 /// One step of a rate schedule.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct StepSpec {
     /// When the change starts.

@@ -1,15 +1,17 @@
 //! `kind: cache` as written in a scenario.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use crate::scenario::spec::*;
 
 /// `kind: cache`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CacheSpec {
     /// Always `cache`.
+    #[schemars(extend("const" = "cache"))]
     pub kind: String,
     /// Nodes (1).
     #[serde(default)]
@@ -32,11 +34,12 @@ pub struct CacheSpec {
     pub on_miss: String,
     #[serde(default, deserialize_with = "autoscale_on_non_service")]
     #[doc(hidden)]
+    #[schemars(skip)]
     pub autoscale: Option<IgnoredAny>,
 }
 
 /// Eviction policies as written.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum EvictionSpec {
     /// Least recently used.

@@ -1,15 +1,17 @@
 //! `kind: database` as written in a scenario.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use crate::scenario::spec::*;
 
 /// `kind: database`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSpec {
     /// Always `database`.
+    #[schemars(extend("const" = "database"))]
     pub kind: String,
     /// Shards (1).
     #[serde(default)]
@@ -45,11 +47,12 @@ pub struct DatabaseSpec {
     pub failover: Option<FailoverSpec>,
     #[serde(default, deserialize_with = "autoscale_on_non_service")]
     #[doc(hidden)]
+    #[schemars(skip)]
     pub autoscale: Option<IgnoredAny>,
 }
 
 /// Partitioning schemes as written.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum PartitionSpec {
     /// By key hash.
@@ -61,7 +64,7 @@ pub enum PartitionSpec {
 }
 
 /// `read_from` as written.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum ReadFromSpec {
     /// The primary.
@@ -75,7 +78,7 @@ pub enum ReadFromSpec {
 }
 
 /// `replication`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplicationSpec {
     /// How the shard's nodes share its writes (primary_replica).
@@ -110,7 +113,7 @@ pub struct ReplicationSpec {
 }
 
 /// `replication.topology` as written.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum TopologySpec {
     /// One primary and its read replicas.
@@ -155,7 +158,7 @@ impl TopologySpec {
 }
 
 /// `replication.conflicts` as written: the one policy there is.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum ConflictsSpec {
     /// The write with the later commit time wins on every node.
@@ -163,7 +166,7 @@ pub enum ConflictsSpec {
 }
 
 /// Replication modes as written.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum ReplicationModeSpec {
     /// Acknowledged by the primary.
@@ -175,7 +178,7 @@ pub enum ReplicationModeSpec {
 }
 
 /// `failover` of a database.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FailoverSpec {
     /// Time from the crash until the primary is declared dead.

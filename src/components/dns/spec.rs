@@ -1,16 +1,18 @@
 //! `kind: dns` as written in a scenario.
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use crate::scenario::spec::*;
 
 /// `kind: dns`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DnsSpec {
     /// Always `dns`.
+    #[schemars(extend("const" = "dns"))]
     pub kind: String,
     /// The entry points (load balancers or services).
     pub to: Vec<String>,
@@ -31,11 +33,12 @@ pub struct DnsSpec {
     pub health_check: Option<HealthCheckSpec>,
     #[serde(default, deserialize_with = "autoscale_on_non_service")]
     #[doc(hidden)]
+    #[schemars(skip)]
     pub autoscale: Option<IgnoredAny>,
 }
 
 /// A DNS's policies as written.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum DnsPolicySpec {
     /// The lowest latency from the request's origin.

@@ -1,15 +1,17 @@
 //! `kind: load_balancer` as written in a scenario.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use crate::scenario::spec::*;
 
 /// `kind: load_balancer`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoadBalancerSpec {
     /// Always `load_balancer`.
+    #[schemars(extend("const" = "load_balancer"))]
     pub kind: String,
     /// The service behind it.
     pub to: String,
@@ -36,11 +38,12 @@ pub struct LoadBalancerSpec {
     pub outlier_detection: Option<OutlierSpec>,
     #[serde(default, deserialize_with = "autoscale_on_non_service")]
     #[doc(hidden)]
+    #[schemars(skip)]
     pub autoscale: Option<IgnoredAny>,
 }
 
 /// Load-balancing policies as written.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum PolicySpec {
     /// Each instance in turn.
@@ -62,7 +65,7 @@ pub enum PolicySpec {
 }
 
 /// `hash_by` of a `consistent_hash` balancer.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum HashBySpec {
     /// The request's key.
@@ -72,7 +75,7 @@ pub enum HashBySpec {
 }
 
 /// `outlier_detection` of a load balancer.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutlierSpec {
     /// Replies that are not ok in a row that eject an instance (5).
@@ -87,7 +90,7 @@ pub struct OutlierSpec {
 }
 
 /// `health_check` of a load balancer.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HealthCheckSpec {
     /// Time between checks of each instance.

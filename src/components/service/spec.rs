@@ -1,8 +1,10 @@
 //! `kind: service` as written in a scenario: the pool, its calls (with
 //! their options), sessions and autoscaling.
 
+use std::borrow::Cow;
 use std::fmt;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer};
 
@@ -11,10 +13,11 @@ use crate::scenario::spec::*;
 pub use super::autoscale::AutoscaleSpec;
 
 /// `kind: service`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSpec {
     /// Always `service`.
+    #[schemars(extend("const" = "service"))]
     pub kind: String,
     /// Instances in the pool (1).
     #[serde(default)]
@@ -46,7 +49,7 @@ pub struct ServiceSpec {
 }
 
 /// `sessions` of a service.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SessionsSpec {
     /// `local` (on the instance that served the user) or the name of the
@@ -73,7 +76,7 @@ pub struct ServiceQueueSpec {
 }
 
 /// `queue: { discipline }` as written.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum DisciplineSpec {
     /// First come, first served.
@@ -86,17 +89,40 @@ pub enum DisciplineSpec {
     Codel,
 }
 
-#[derive(Deserialize)]
+/// A service's `queue` as a mapping ([flow]).
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct QueueMap {
+    /// Waiting slots per instance (unbounded).
     #[serde(default)]
     capacity: Option<u64>,
+    /// Which waiting request a freed worker takes (fifo).
     #[serde(default)]
     discipline: Option<DisciplineSpec>,
+    /// `codel`: the standing wait tolerated (required with codel, positive).
     #[serde(default)]
+    #[schemars(with = "Option<DurationValue>")]
     target: Option<String>,
+    /// `codel`: the time above `target` before drops start (100ms).
     #[serde(default)]
     interval: Option<DurationValue>,
+}
+
+impl JsonSchema for ServiceQueueSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "ServiceQueueSpec".into()
+    }
+
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let long = g.subschema_for::<QueueMap>();
+        json_schema!({
+            "description": "Waiting slots per instance, such as `100`, or `{ capacity, discipline, target, interval }`.",
+            "oneOf": [
+                { "type": "integer", "minimum": 0, "description": "Waiting slots per instance." },
+                long
+            ]
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for ServiceQueueSpec {
@@ -180,6 +206,22 @@ pub struct CallFlowSpec {
     pub bulkhead: Option<u64>,
 }
 
+impl JsonSchema for JoinSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "JoinSpec".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "Successful replies a `parallel` call waits for: `all`, `any` (the first), or a number such as `2`.",
+            "oneOf": [
+                { "type": "string", "enum": ["all", "any"] },
+                { "type": "integer", "minimum": 0 }
+            ]
+        })
+    }
+}
+
 /// `join` of a `parallel` call: `all`, `any`, or a count of replies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JoinSpec {
@@ -224,31 +266,46 @@ impl<'de> Deserialize<'de> for JoinSpec {
     }
 }
 
-#[derive(Deserialize)]
+/// A call as a mapping: where it goes, which requests make it, and its
+/// options.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CallMap {
+    /// The component called (or `parallel`).
     #[serde(default)]
     to: Option<String>,
+    /// [flow] Components called at once, instead of `to`.
     #[serde(default)]
     parallel: Option<Vec<String>>,
+    /// [flow] Successful replies a `parallel` call waits for (all).
     #[serde(default)]
     join: Option<JoinSpec>,
+    /// Which requests make it: `read`, `write`, a request class or a list
+    /// of classes (all).
     #[serde(default)]
     when: Option<StringOrList>,
+    /// The worker stops waiting for an attempt after this long.
     #[serde(default)]
     timeout: Option<DurationValue>,
+    /// Attempts after the first, at most (needs `timeout`).
     #[serde(default)]
     retries: Option<u64>,
+    /// The wait before each retry.
     #[serde(default)]
     backoff: Option<BackoffSpec>,
+    /// Retries at most this share of first tries.
     #[serde(default)]
     retry_budget: Option<PercentValue>,
+    /// Fails calls fast while the callee is failing.
     #[serde(default)]
     circuit_breaker: Option<BreakerSpec>,
+    /// [flow] A second try goes after this long without a reply.
     #[serde(default)]
     hedge: Option<DurationValue>,
+    /// [flow] Connections per caller instance; the excess waits.
     #[serde(default)]
     pool: Option<u64>,
+    /// [flow] Calls in flight per caller instance; the excess is rejected.
     #[serde(default)]
     bulkhead: Option<u64>,
 }
@@ -256,6 +313,22 @@ struct CallMap {
 /// One name or a list of names.
 #[derive(Debug)]
 pub struct StringOrList(pub Vec<String>);
+
+impl JsonSchema for StringOrList {
+    fn schema_name() -> Cow<'static, str> {
+        "StringOrList".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "One name, or a list of names.",
+            "oneOf": [
+                { "type": "string" },
+                { "type": "array", "items": { "type": "string" } }
+            ]
+        })
+    }
+}
 
 impl<'de> Deserialize<'de> for StringOrList {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -277,6 +350,23 @@ impl<'de> Deserialize<'de> for StringOrList {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for CallSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "CallSpec".into()
+    }
+
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let long = g.subschema_for::<CallMap>();
+        json_schema!({
+            "description": "A downstream call: a component name, `{ to: NAME, when: read | write | CLASS, ... }`, or `{ parallel: [A, B], join: all | any | K }`.",
+            "oneOf": [
+                { "type": "string", "description": "The component called." },
+                long
+            ]
+        })
     }
 }
 
