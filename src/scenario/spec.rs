@@ -744,10 +744,11 @@ pub enum DistSpec {
 }
 
 /// A distribution of durations as a mapping: one kind and its parameters.
-// The schema refuses unknown parameters, which serde's derive here ignores.
+// An unknown parameter (`sd` on an exponential) is refused, by the loader
+// and the schema alike: ignoring it would run another model than written.
 #[derive(Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-#[schemars(deny_unknown_fields, rename = "Distribution")]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[schemars(rename = "Distribution")]
 enum DistForm {
     /// `{ constant: 250ms }`: always this long.
     Constant(DurationValue),
