@@ -48,6 +48,7 @@ fn remove_stale(path: &Path) -> io::Result<()> {
 /// `components.csv` in `dir` (which the plots read): `summary.csv`, with
 /// faults or an SLO `events.csv` and `recovery.csv`, then the plots;
 /// `retries.png` with retries or breakers, `autoscale.png` when it scaled;
+/// `topology.svg` and `topology.png` (the compiled model drawn);
 /// with data centers the files of [`write_geo_outputs`], with a database of
 /// another topology than primary/replica those of
 /// [`write_replication_outputs`], with [flow] calls those of
@@ -88,6 +89,7 @@ pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> io::R
     } else {
         remove_stale(&dir.join("autoscale.png"))?;
     }
+    crate::report::topology::write_topology(model, dir)?;
     write_geo_outputs(model, result, &input)?;
     write_replication_outputs(model, result, &input)?;
     write_flow_outputs(model, result, &input)
