@@ -38,5 +38,6 @@ mod resilience_retries;
 mod resilience_sessions;
 mod sweep_plots;
 mod theory;
+mod topology;
 mod usl_theory;
 mod variants;

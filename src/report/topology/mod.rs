@@ -95,6 +95,8 @@ pub struct Edge {
 /// A data center's frame.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Frame {
+    /// The data center's name.
+    pub name: String,
     /// Its title: the data center's name (and price factor when not 1).
     pub title: String,
 }
@@ -149,6 +151,7 @@ impl Topology {
                 .datacenters
                 .iter()
                 .map(|d| Frame {
+                    name: d.name.clone(),
                     title: if d.price_factor == 1.0 {
                         d.name.clone()
                     } else {

@@ -66,7 +66,7 @@ fn frames(s: &mut String, t: &Topology, d: &Drawing) {
             "<g class=\"frame\" data-dc=\"{}\"><rect class=\"frame\" {} rx=\"8\" fill=\"#f8f9fa\" \
              stroke=\"#9aa0a6\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\
              <text x=\"{}\" y=\"{}\" font-size=\"{}\" font-weight=\"bold\" fill=\"#5f6368\">{}</text></g>",
-            esc(&f.title),
+            esc(&f.name),
             rect_attrs(r),
             num(r.x + 12.0),
             num(r.y + 18.0),
