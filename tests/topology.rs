@@ -292,7 +292,15 @@ fn run(scenario: &str, out: &Path) {
         .current_dir(ROOT)
         .args(["run", &format!("scenarios/{scenario}.yaml"), "--out"])
         .arg(out)
-        .args(["--set", "duration=20s", "--set", "warmup=2s", "--set", "faults=[]", "-q"])
+        .args([
+            "--set",
+            "duration=20s",
+            "--set",
+            "warmup=2s",
+            "--set",
+            "faults=[]",
+            "-q",
+        ])
         .status()
         .unwrap();
     assert!(

@@ -868,7 +868,7 @@ fn svg_size(path: &Path) -> io::Result<Option<(u32, u32)>> {
             .split('"')
             .next()?;
         let x: f64 = v.parse().ok()?;
-        (x >= 1.0 && x < 1e6).then(|| x.round() as u32)
+        (1.0..1e6).contains(&x).then(|| x.round() as u32)
     };
     Ok(attr("width").zip(attr("height")))
 }

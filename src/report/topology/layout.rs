@@ -318,6 +318,20 @@ fn cubics(path: &[(Point, Point)]) -> Vec<Cubic> {
     out
 }
 
+/// The routes of `arrows` end to end: caller to label, a straight line
+/// through the label's box (where its text sits), label to callee.
+fn joined(arrows: &[usize], paths: &[Vec<Cubic>]) -> Vec<Cubic> {
+    let mut path: Vec<Cubic> = Vec::new();
+    for &a in arrows {
+        let seg = &paths[a];
+        if let (Some(last), Some(next)) = (path.last(), seg.first()) {
+            path.push(straight(last[3], next[0]));
+        }
+        path.extend(seg.iter().copied());
+    }
+    path
+}
+
 /// A straight segment as a cubic.
 fn straight(a: (f64, f64), b: (f64, f64)) -> Cubic {
     let at = |t: f64| (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
@@ -423,17 +437,7 @@ pub fn layout(t: &Topology) -> Drawing {
     for (k, c) in crossing.iter().enumerate() {
         let Some((arrows, label)) = c else { continue };
         let e = &t.edges[k];
-        let mut path: Vec<Cubic> = Vec::new();
-        for (j, &a) in arrows.iter().enumerate() {
-            let seg = &paths[a];
-            if j > 0 {
-                // Through the label's box, where the text sits.
-                if let (Some(last), Some(next)) = (path.last(), seg.first()) {
-                    path.push(straight(last[3], next[0]));
-                }
-            }
-            path.extend(seg.iter().copied());
-        }
+        let mut path = joined(arrows, &paths);
         stub_ends(
             &mut path,
             boxes[e.from].rect,
@@ -522,15 +526,7 @@ fn frame_layout(t: &Topology, f: usize) -> FrameLayout {
     let mut routes: Vec<(usize, Route)> = inner
         .into_iter()
         .map(|(k, arrows, label)| {
-            let mut path: Vec<Cubic> = Vec::new();
-            for (j, &a) in arrows.iter().enumerate() {
-                if j > 0 {
-                    if let (Some(last), Some(next)) = (path.last(), paths[a].first()) {
-                        path.push(straight(last[3], next[0]));
-                    }
-                }
-                path.extend(paths[a].iter().copied());
-            }
+            let path = joined(&arrows, &paths);
             (
                 k,
                 Route {
