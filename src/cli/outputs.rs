@@ -81,7 +81,14 @@ pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> io::R
         latency_by_class: &result.latency_by_class,
         kinds: &kinds,
     };
-    plots::write_run_plots(&input)?;
+    // The drawing needs only the model: drawn beside the plots, on another
+    // core when one is free.
+    let (topology, run_plots) = rayon::join(
+        || crate::report::topology::write_topology(model, dir),
+        || plots::write_run_plots(&input),
+    );
+    topology?;
+    run_plots?;
     let retrying = model.has_retries_or_breakers();
     plots::write_retries_plot(&input, retrying.then_some(&result.log[..]))?;
     if !result.scaling.is_empty() {
@@ -89,7 +96,6 @@ pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> io::R
     } else {
         remove_stale(&dir.join("autoscale.png"))?;
     }
-    crate::report::topology::write_topology(model, dir)?;
     write_geo_outputs(model, result, &input)?;
     write_replication_outputs(model, result, &input)?;
     write_flow_outputs(model, result, &input)

@@ -57,7 +57,27 @@ pub fn render(svg: &str) -> io::Result<Vec<u8>> {
         tiny_skia::Transform::from_scale(SCALE, SCALE),
         &mut pixmap.as_mut(),
     );
-    pixmap
-        .encode_png()
-        .map_err(|e| bad(format!("topology.png: {e}")))
+    encode(&pixmap).map_err(|e| bad(format!("topology.png: {e}")))
+}
+
+/// The pixmap as an 8-bit RGB PNG, composited over white (the drawing's
+/// background is opaque white already), with `png`'s fast compression:
+/// tiny-skia's own encoder (RGBA, balanced compression) took most of the
+/// time the diagram costs a run, for a file about as small.
+fn encode(pixmap: &tiny_skia::Pixmap) -> Result<Vec<u8>, png::EncodingError> {
+    let mut rgb = Vec::with_capacity(pixmap.data().len() / 4 * 3);
+    for px in pixmap.data().chunks_exact(4) {
+        // Premultiplied over white: c + (255 - alpha).
+        let white = 255 - px[3];
+        rgb.extend_from_slice(&[px[0] + white, px[1] + white, px[2] + white]);
+    }
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, pixmap.width(), pixmap.height());
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_compression(png::Compression::Fast);
+    let mut w = enc.write_header()?;
+    w.write_image_data(&rgb)?;
+    w.finish()?;
+    Ok(out)
 }
