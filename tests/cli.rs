@@ -346,6 +346,8 @@ fn demo_run_writes_three_csvs_with_the_documented_columns_and_four_plots() {
             "throughput.png",
             "components.png",
             "latency_cdf.png",
+            "topology.svg",
+            "topology.png",
         ])
     );
 

@@ -42,5 +42,6 @@ mod resilience_sessions;
 mod schema;
 mod sweep_plots;
 mod theory;
+mod topology;
 mod usl_theory;
 mod variants;

@@ -48,6 +48,7 @@ fn remove_stale(path: &Path) -> io::Result<()> {
 /// `components.csv` in `dir` (which the plots read): `summary.csv`, with
 /// faults or an SLO `events.csv` and `recovery.csv`, then the plots;
 /// `retries.png` with retries or breakers, `autoscale.png` when it scaled;
+/// `topology.svg` and `topology.png` (the compiled model drawn);
 /// with data centers the files of [`write_geo_outputs`], with a database of
 /// another topology than primary/replica those of
 /// [`write_replication_outputs`], with [flow] calls those of
@@ -80,7 +81,14 @@ pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> io::R
         latency_by_class: &result.latency_by_class,
         kinds: &kinds,
     };
-    plots::write_run_plots(&input)?;
+    // The drawing needs only the model: drawn beside the plots, on another
+    // core when one is free.
+    let (topology, run_plots) = rayon::join(
+        || crate::report::topology::write_topology(model, dir),
+        || plots::write_run_plots(&input),
+    );
+    topology?;
+    run_plots?;
     let retrying = model.has_retries_or_breakers();
     plots::write_retries_plot(&input, retrying.then_some(&result.log[..]))?;
     if !result.scaling.is_empty() {

@@ -156,6 +156,14 @@ const REPLICATION_PLOT: (&str, &str) = (
     "Per database of another topology than primary/replica, over time: conflicts and lost updates per second (with quorum, the calls unavailable for want of live nodes), the share of reads that were stale, and each node's mean apply lag; split brains, broken rings and lost quorums marked.",
 );
 
+/// The drawing of a run's system, shown at the top of its section (its PNG
+/// copy is not listed among the plots).
+const TOPOLOGY: (&str, &str, &str) = (
+    "topology.svg",
+    "topology.png",
+    "The system as it was simulated (the compiled model, after variants and overrides): a box per component, an arrow per call with its filter and options, data centers as frames; topology.png is the same drawing as a picture.",
+);
+
 /// The plot of a run with [flow] calls, shown in its "Calls" section.
 const CALLS_PLOT: (&str, &str) = (
     "calls.png",
@@ -430,6 +438,8 @@ pub struct VariantPart {
     pub replication: Option<ReplicationPart>,
     /// Its [flow] calls, when a service had some.
     pub calls: Option<CallsPart>,
+    /// `topology.svg`, when the run drew it.
+    pub topology: Option<Link>,
     /// Its data files that exist.
     pub data: Vec<Link>,
 }
@@ -628,7 +638,14 @@ impl Document {
             let (mut plots, data_tier) = plots(dir, name, RUN_PLOTS, RUN_DATA_TIER_PLOTS)?;
             // Shown in their own sections.
             plots.retain(|p| {
-                p.name != GEO_PLOT.0 && p.name != REPLICATION_PLOT.0 && p.name != CALLS_PLOT.0
+                p.name != GEO_PLOT.0
+                    && p.name != REPLICATION_PLOT.0
+                    && p.name != CALLS_PLOT.0
+                    && p.name != TOPOLOGY.1
+            });
+            let topology = link(dir, name, TOPOLOGY.0)?.map(|mut l| {
+                l.caption = Some(TOPOLOGY.2);
+                l
             });
             let geo = GeoPart::load(dir, name, summary.as_ref())?;
             let replication = ReplicationPart::load(dir, name)?;
@@ -660,6 +677,7 @@ impl Document {
                 geo,
                 replication,
                 calls,
+                topology,
                 data: files(dir, name, RUN_DATA)?,
             });
         }
@@ -798,8 +816,11 @@ fn link(dir: &Path, folder: &str, name: &str) -> io::Result<Option<Link>> {
     if !path.is_file() {
         return Ok(None);
     }
-    let size = if name.to_ascii_lowercase().ends_with(".png") {
+    let lower = name.to_ascii_lowercase();
+    let size = if lower.ends_with(".png") {
         png_size(&path)?
+    } else if lower.ends_with(".svg") {
+        svg_size(&path)?
     } else {
         None
     };
@@ -829,6 +850,27 @@ fn png_size(path: &Path) -> io::Result<Option<(u32, u32)>> {
     let w = u32::from_be_bytes([head[16], head[17], head[18], head[19]]);
     let h = u32::from_be_bytes([head[20], head[21], head[22], head[23]]);
     Ok((w > 0 && h > 0).then_some((w, h)))
+}
+
+/// An SVG's width and height in pixels from its root's `width` and
+/// `height` attributes (as capsim writes them: whole numbers first in the
+/// file); `None` when they are not there.
+fn svg_size(path: &Path) -> io::Result<Option<(u32, u32)>> {
+    let text = fs::read_to_string(path)?;
+    let Some(root) = text.find("<svg").map(|i| &text[i..]) else {
+        return Ok(None);
+    };
+    let root = &root[..root.find('>').unwrap_or(root.len())];
+    let attr = |name: &str| -> Option<u32> {
+        let v = root
+            .split(&format!(" {name}=\""))
+            .nth(1)?
+            .split('"')
+            .next()?;
+        let x: f64 = v.parse().ok()?;
+        (1.0..1e6).contains(&x).then(|| x.round() as u32)
+    };
+    Ok(attr("width").zip(attr("height")))
 }
 
 /// A relative path as a URL: each segment percent-encoded except for

@@ -89,6 +89,8 @@ td.empty { color: #8c959f; }
 .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 18px 22px; }
 figure { margin: 0; break-inside: avoid; }
 figure img { display: block; width: 100%; height: auto; border: 1px solid #d0d7de; border-radius: 4px; }
+.topology .figures { display: block; }
+.topology figure img { width: auto; max-width: 100%; }
 figcaption { margin-top: 5px; color: #59636e; font-size: .85rem; }
 footer { margin-top: 40px; padding-top: 10px; border-top: 1px solid #d0d7de; }
 @page { size: landscape; margin: 12mm; }
@@ -180,6 +182,11 @@ fn render(doc: &Document) -> String {
                 esc(&v.name)
             );
         } else {
+            if let Some(t) = &v.topology {
+                h.push_str("<h3>Topology</h3>\n<div class=\"topology\">\n");
+                figures(&mut h, std::slice::from_ref(t));
+                h.push_str("</div>\n");
+            }
             h.push_str("<h3>Summary</h3>\n");
             match &v.summary {
                 Some(t) => {

@@ -87,6 +87,10 @@ fn render(doc: &Document) -> String {
             ));
             continue;
         }
+        if let Some(t) = &v.topology {
+            blocks.push("### Topology".into());
+            images(&mut blocks, std::slice::from_ref(t));
+        }
         blocks.push("### Summary".into());
         match &v.summary {
             Some(t) => {

@@ -25,3 +25,4 @@ pub mod progress;
 pub mod replication;
 pub mod schema;
 pub mod table;
+pub mod topology;
