@@ -10,6 +10,7 @@ mod common;
 mod cli;
 mod data_theory;
 mod estimate_theory;
+mod export_openmetrics;
 mod fault_outputs;
 mod fault_theory;
 mod flow_autoscale;
