@@ -196,9 +196,9 @@ fn family_of<'a>(name: &str, families: &'a BTreeMap<String, Meta>) -> Option<(&'
     None
 }
 
-/// Parses `metrics.om`, asserting the text format's rules as it goes;
-/// returns its families and series.
-fn parse_om(text: &str) -> (BTreeMap<String, Meta>, Series) {
+/// Parses `metrics.om` of `scenario`'s `variant`, asserting the text
+/// format's rules as it goes; returns its families and series.
+fn parse_om(text: &str, scenario: &str, variant: &str) -> (BTreeMap<String, Meta>, Series) {
     assert!(text.ends_with("# EOF\n"), "ends with # EOF");
     let body = text.strip_suffix("# EOF\n").unwrap();
     assert!(!body.contains("# EOF"), "# EOF only once, last");
@@ -277,8 +277,8 @@ fn parse_om(text: &str) -> (BTreeMap<String, Meta>, Series) {
             fam.ends_with("_seconds").then_some("seconds"),
             "{fam}'s UNIT"
         );
-        assert_eq!(labels.get("scenario").map(String::as_str), Some("export"));
-        assert_eq!(labels.get("variant").map(String::as_str), Some("base"));
+        assert_eq!(labels.get("scenario").map(String::as_str), Some(scenario));
+        assert_eq!(labels.get("variant").map(String::as_str), Some(variant));
         let mut own = labels.clone();
         own.remove("le");
         let m = (fam.to_string(), own);
@@ -590,7 +590,7 @@ fn check_summary(s: &Lookup, dir: &Path, classes: &[&str]) {
 fn metrics_om_follows_openmetrics_and_equals_the_csvs() {
     let (_tmp, dir) = run_scenario(&["--export", "openmetrics"]);
     let text = std::fs::read_to_string(dir.join("metrics.om")).unwrap();
-    let (families, series) = parse_om(&text);
+    let (families, series) = parse_om(&text, "export", "base");
     check_counters_and_histograms(&families, &series);
     // Every series starts at the epoch (counters with their 0, gauges at
     // the first window's end) and ends at the run's end.
@@ -689,4 +689,97 @@ fn bad_export_arguments_exit_2_and_write_nothing() {
         assert!(!err.contains("panicked"), "{err}");
         assert!(!out.exists(), "{extra:?} wrote outputs");
     }
+}
+
+/// `promtool` on PATH; without it, a notice and `None`, or a failure when
+/// `CAPSIM_REQUIRE_PROMTOOL=1` (CI sets it: there the test must run).
+fn promtool() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("promtool"))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("CAPSIM_REQUIRE_PROMTOOL").as_deref() != Ok("1"),
+            "CAPSIM_REQUIRE_PROMTOOL=1 and no promtool on PATH (Debian: apt-get install prometheus)"
+        );
+        eprintln!("notice: promtool is not on PATH; the backfill test did not run");
+    }
+    found
+}
+
+/// `promtool tsdb dump`'s lines (`{__name__="x", a="b"} value ms`) as
+/// series.
+fn parse_dump(text: &str) -> Series {
+    let mut series: Series = BTreeMap::new();
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        let (mut labels, rest) = parse_labels(line);
+        let name = labels.remove("__name__").expect("a metric name");
+        let mut fields = rest.split_whitespace();
+        let v: f64 = fields.next().unwrap().parse().unwrap();
+        let t: i64 = fields.next().unwrap().parse().unwrap();
+        series.entry((name, labels)).or_default().push((t, v));
+    }
+    for points in series.values_mut() {
+        points.sort_by_key(|p| p.0);
+    }
+    series
+}
+
+#[test]
+fn promtool_backfills_metrics_om_into_a_tsdb_that_reads_back_as_the_csvs() {
+    let Some(promtool) = promtool() else {
+        return;
+    };
+    let epoch_ms = 1_748_779_200_000; // 2025-06-01T12:00:00Z
+    let (tmp, dir) = run_scenario(&["--export", "openmetrics", "--epoch", "2025-06-01T12:00:00Z"]);
+    let om = dir.join("metrics.om");
+    let tsdb = tmp.path().join("tsdb");
+    let made = Command::new(&promtool)
+        .args(["tsdb", "create-blocks-from", "openmetrics"])
+        .arg(&om)
+        .arg(&tsdb)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    // `tsdb dump` (promtool 2.42) opens the write-ahead log, which a
+    // backfill does not create.
+    std::fs::create_dir_all(tsdb.join("wal")).unwrap();
+    let dump = Command::new(&promtool)
+        .args(["tsdb", "dump"])
+        .arg(&tsdb)
+        .output()
+        .unwrap();
+    assert!(
+        dump.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    let stored = parse_dump(&String::from_utf8(dump.stdout).unwrap());
+    let (_, written) = parse_om(&std::fs::read_to_string(&om).unwrap(), "export", "base");
+    assert_eq!(
+        stored.keys().collect::<Vec<_>>(),
+        written.keys().collect::<Vec<_>>(),
+        "the TSDB holds every series of metrics.om, and no other"
+    );
+    for (k, points) in &written {
+        let back = &stored[k];
+        assert_eq!(back.len(), points.len(), "{k:?}");
+        for (a, b) in points.iter().zip(back) {
+            assert_eq!(a.0, b.0, "{k:?}: timestamps");
+            assert!(
+                (a.1 - b.1).abs() <= 1e-9 * a.1.abs(),
+                "{k:?} at {}: {} stored as {}",
+                a.0,
+                a.1,
+                b.1
+            );
+        }
+    }
+    check_against_csvs(&stored, &dir, epoch_ms);
 }
