@@ -783,3 +783,132 @@ fn promtool_backfills_metrics_om_into_a_tsdb_that_reads_back_as_the_csvs() {
     }
     check_against_csvs(&stored, &dir, epoch_ms);
 }
+
+/// The sample names of `metrics.om` of `scenario`'s `variant` under `out`.
+fn sample_names(out: &Path, scenario: &str, variant: &str) -> BTreeSet<String> {
+    let text =
+        std::fs::read_to_string(out.join(scenario).join(variant).join("metrics.om")).unwrap();
+    let (_, series) = parse_om(&text, scenario, variant);
+    series.into_keys().map(|(name, _)| name).collect()
+}
+
+/// Every `capsim_...` name in a PromQL expression.
+fn metric_names(expr: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = expr;
+    while let Some(i) = rest.find("capsim_") {
+        let tail = &rest[i..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        names.push(tail[..end].to_string());
+        rest = &tail[end..];
+    }
+    names
+}
+
+#[test]
+fn the_grafana_dashboard_queries_only_series_the_export_writes() {
+    let text =
+        std::fs::read_to_string(Path::new(ROOT).join("grafana/capsim-dashboard.json")).unwrap();
+    let d: serde_json::Value = serde_json::from_str(&text).expect("the dashboard is JSON");
+    assert!(
+        d["schemaVersion"].as_u64().unwrap() >= 39,
+        "a current Grafana schema"
+    );
+    let vars = d["templating"]["list"].as_array().unwrap();
+    let var = |name: &str| {
+        vars.iter()
+            .find(|v| v["name"] == name)
+            .unwrap_or_else(|| panic!("${name}"))
+    };
+    assert_eq!(var("DS_PROMETHEUS")["type"], "datasource");
+    assert_eq!(var("DS_PROMETHEUS")["query"], "prometheus");
+    let mut exprs: Vec<String> = Vec::new();
+    for v in ["scenario", "variant"] {
+        let q = var(v)["query"]["query"].as_str().unwrap();
+        assert!(
+            q.starts_with("label_values(") && q.ends_with(&format!(", {v})")),
+            "{q}"
+        );
+        exprs.push(q.to_string());
+    }
+    let panels: Vec<&serde_json::Value> = d["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["type"] != "row")
+        .collect();
+    assert!(panels.len() >= 10);
+    for p in &panels {
+        assert_eq!(p["datasource"]["uid"], "${DS_PROMETHEUS}", "{}", p["title"]);
+        for t in p["targets"].as_array().unwrap() {
+            let e = t["expr"].as_str().unwrap();
+            assert!(
+                e.contains("scenario=\"$scenario\",variant=~\"$variant\""),
+                "{e}"
+            );
+            exprs.push(e.to_string());
+        }
+    }
+    // What the export writes for shipped scenarios that together have
+    // every component kind: a balancer and services (demo), a cache and
+    // a database (cache-aside), replicas (read-replicas), a durable queue
+    // (queue-spike's `queued`) and an autoscaled pool (autoscaling).
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().to_str().unwrap();
+    let mut written = BTreeSet::new();
+    for (file, variant, name) in [
+        ("demo", "base", "demo"),
+        ("cache-aside", "base", "cache-aside"),
+        ("read-replicas", "base", "read-replicas"),
+        ("queue-spike", "queued", "queue-spike"),
+        ("autoscaling", "base", "autoscaling"),
+    ] {
+        let path = format!("scenarios/{file}.yaml");
+        let args = [
+            "run",
+            &path,
+            "--variant",
+            variant,
+            "--set",
+            "duration=20s",
+            "--set",
+            "warmup=0s",
+            "--out",
+            out,
+            "-q",
+            "--export",
+            "openmetrics",
+        ];
+        let o = capsim(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        written.extend(sample_names(tmp.path(), name, variant));
+    }
+    let mut queried = BTreeSet::new();
+    for e in &exprs {
+        for n in metric_names(e) {
+            assert!(
+                written.contains(&n),
+                "`{e}` queries {n}, which no export wrote"
+            );
+            queried.insert(n);
+        }
+    }
+    for must in [
+        "capsim_latency_seconds_bucket",
+        "capsim_latency_p99_seconds",
+        "capsim_requests_total",
+        "capsim_utilization",
+        "capsim_queue_length",
+        "capsim_cache_hits_total",
+        "capsim_cache_misses_total",
+    ] {
+        assert!(queried.contains(must), "the dashboard shows {must}");
+    }
+}
