@@ -156,6 +156,14 @@ impl<'m> Simulation<'m> {
         }
     }
 
+    /// Also counts each window's requests and latency buckets per class
+    /// into [`WindowRow::by_class`], for `--export`; without it the rows
+    /// have none and the run costs what it did.
+    pub fn record_by_class(mut self) -> Simulation<'m> {
+        self.client.stats.record_by_class();
+        self
+    }
+
     /// Runs to the end, streaming window rows into `sink` and telling
     /// `progress` (simulated time, events so far) every so often; `progress`
     /// returns false to stop the run ([`RunError::Interrupted`]).
@@ -437,6 +445,7 @@ impl<'m> Simulation<'m> {
             latency: quantiles,
             sessions_lost,
             latency_mean,
+            by_class: self.client.stats.take_by_class(),
         };
         self.rows.clear();
         for c in &mut self.system.parts {

@@ -11,6 +11,7 @@ mod cli;
 mod cli_tools;
 mod data_theory;
 mod estimate_theory;
+mod export_openmetrics;
 mod fault_outputs;
 mod fault_theory;
 mod flow_autoscale;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::planning::replications::Share;
+use crate::report::metrics_export::{Epoch, ExportFormat};
 
 /// capsim: a capacity-planning and scaling simulator.
 ///
@@ -158,6 +159,17 @@ pub struct RunArgs {
     /// shares' folders with `capsim merge`.
     #[arg(long, value_name = "I/N", value_parser = Share::parse)]
     pub shard: Option<Share>,
+    /// Also write the run's time series for other tools, in each variant's
+    /// folder: `openmetrics` writes `metrics.om` (OpenMetrics text, for
+    /// `promtool tsdb create-blocks-from openmetrics`). Repeatable; a
+    /// single run only (one replication, no `--shard`).
+    #[arg(long = "export", value_name = "FORMAT", value_enum)]
+    pub export: Vec<ExportFormat>,
+    /// Where the run's simulated start lies in the exported series: RFC
+    /// 3339 in UTC (`2026-01-01T00:00:00Z`) or unix seconds
+    /// (`1767225600`); default 2026-01-01T00:00:00Z.
+    #[arg(long, value_name = "WHEN", value_parser = Epoch::parse, requires = "export")]
+    pub epoch: Option<Epoch>,
     /// Print nothing but errors; the exit status tells the verdict (0
     /// met, 1 an SLO breached, 2 bad input, 3 an output not written).
     #[arg(short, long)]

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::exit::EXIT_BAD_INPUT;
+use crate::metrics::MemorySink;
 use crate::model::{Kind, Model};
 use crate::planning::manifest::{Manifest, SHARD_FILE, SweepManifest};
 use crate::planning::objective::Objective;
@@ -23,6 +24,7 @@ use crate::report::document::ReportInput;
 use crate::report::export::export;
 use crate::report::html::Html;
 use crate::report::markdown::Markdown;
+use crate::report::metrics_export::{self, Export, RecordedRun};
 use crate::report::schema::replications::{POINT, VARIANT};
 use crate::report::{atomic, csv, flow, geo, plots, replication, table};
 use crate::simulation::RunResult;
@@ -99,6 +101,34 @@ pub fn write_run_outputs(model: &Model, result: &RunResult, dir: &Path) -> io::R
     write_geo_outputs(model, result, &input)?;
     write_replication_outputs(model, result, &input)?;
     write_flow_outputs(model, result, &input)
+}
+
+/// With `--export` (`export` and the rows the run recorded), writes each
+/// format's file (`metrics.om`) into the run's folder; removes the files of
+/// the formats it does not write, which an earlier run left there.
+pub fn write_export_outputs(
+    model: &Model,
+    result: &RunResult,
+    export: Option<(&Export, &MemorySink)>,
+    dir: &Path,
+) -> io::Result<()> {
+    let formats = export.map_or(&[][..], |(e, _)| &e.formats[..]);
+    for f in metrics_export::FILES {
+        if !formats.iter().any(|x| x.exporter().file_name() == f) {
+            remove_stale(&dir.join(f))?;
+        }
+    }
+    let Some((e, rows)) = export else {
+        return Ok(());
+    };
+    let run = RecordedRun {
+        model,
+        windows: &rows.windows,
+        components: &rows.components,
+        scaling: &result.scaling,
+        epoch: e.epoch,
+    };
+    metrics_export::write_exports(&run, &e.formats, dir)
 }
 
 /// With [flow] calls (`parallel`, `hedge`, `pool`, `bulkhead`: the

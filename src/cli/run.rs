@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::args::RunArgs;
 use super::exit::{EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_IO, exit_status};
-use super::options::{run_models, stop_on_interrupt};
+use super::options::{bad_input, run_models, stop_on_interrupt};
 use super::outputs::ScenarioOutputs;
 use super::series;
 use super::simulate::run_in_group;
@@ -19,6 +19,7 @@ use crate::model::Model;
 use crate::planning::estimate::estimate;
 use crate::planning::estimate_table::beside_simulated;
 use crate::report::comparison::ComparisonRow;
+use crate::report::metrics_export::Export;
 use crate::report::table;
 use crate::simulation::{RunError, RunResult};
 
@@ -29,12 +30,24 @@ pub fn run(args: &RunArgs) -> ExitCode {
         Ok(m) => m,
         Err(code) => return code,
     };
+    let export = Export::of(&args.export, args.epoch);
+    if let Some(e) = &export
+        && let Err(code) = check_export(e, &models, args)
+    {
+        return code;
+    }
     if args.shard.is_some()
         || models
             .iter()
             .any(|m| m.replications.max > 1 || m.warmup_auto)
     {
-        return series::run_series_command(&models, &args.out, args.shard, args.quiet);
+        return series::run_series_command(
+            &models,
+            &args.out,
+            args.shard,
+            args.quiet,
+            export.as_ref(),
+        );
     }
     let outputs = ScenarioOutputs::new(&args.out, &models);
     let dirs = match outputs.prepare(&models) {
@@ -42,7 +55,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     let started = Instant::now();
-    let done = match run_all(&models, &dirs, &outputs.dir, args.quiet) {
+    let done = match run_all(&models, &dirs, &outputs.dir, args.quiet, export.as_ref()) {
         Ok(d) => d,
         Err(code) => return code,
     };
@@ -63,6 +76,30 @@ pub fn run(args: &RunArgs) -> ExitCode {
     ExitCode::from(exit_status(&done))
 }
 
+/// Refuses, before anything runs or is written, an export of a series (the
+/// folder's `summary.csv` then gives the means of every replication, which
+/// one replication's exported series would contradict, and a share has
+/// only some replications) or of a run whose windows Prometheus cannot
+/// tell apart.
+fn check_export(export: &Export, models: &[Model], args: &RunArgs) -> Result<(), ExitCode> {
+    if args.shard.is_some() {
+        return Err(bad_input(
+            "`--export` needs a single run, and `--shard` splits replications: export a run without it",
+        ));
+    }
+    if let Some(m) = models.iter().find(|m| m.replications.max > 1) {
+        return Err(bad_input(format!(
+            "`--export` needs a single run, and {} ({}) has {} replications: add `--replications 1` \
+             (and `--seed N` to pick which one)",
+            m.name, m.variant, m.replications.max
+        )));
+    }
+    match models.iter().find_map(|m| export.problem(m)) {
+        Some(msg) => Err(bad_input(msg)),
+        None => Ok(()),
+    }
+}
+
 /// Runs every variant into its folder, in parallel (one per core: each run
 /// is deterministic and independent, so the outputs are those of a
 /// sequential run); the first failure, in variant order, is told and exits.
@@ -71,6 +108,7 @@ fn run_all(
     dirs: &[PathBuf],
     scenario_dir: &Path,
     quiet: bool,
+    export: Option<&Export>,
 ) -> Result<Vec<RunResult>, ExitCode> {
     let stop = stop_on_interrupt();
     let compare = models.len() > 1;
@@ -78,7 +116,7 @@ fn run_all(
     let results: Vec<Result<RunResult, RunError>> = models
         .par_iter()
         .zip(dirs)
-        .map(|(m, dir)| run_in_group(m, dir, quiet, &stop, group.as_ref()))
+        .map(|(m, dir)| run_in_group(m, dir, quiet, &stop, group.as_ref(), export))
         .collect();
     let mut done = Vec::new();
     for (m, r) in models.iter().zip(results) {

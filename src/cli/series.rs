@@ -30,6 +30,7 @@ use crate::planning::replications::{Replicated, Sample, Share, replication_model
 use crate::planning::warmup::{AutoWarmup, find_warmup};
 use crate::report::comparison::ComparisonRow;
 use crate::report::format::fixed;
+use crate::report::metrics_export::Export;
 use crate::report::table;
 use crate::simulation::{RunError, RunResult, Simulation};
 
@@ -46,7 +47,8 @@ pub struct VariantSeries {
 }
 
 /// Runs `model`'s replications (its share of them), replication 0 writing
-/// its outputs into `dir`.
+/// its outputs into `dir` (and `export`'s files: `capsim run` exports only
+/// a series of one replication, such as a single run with `warmup: auto`).
 pub fn run_variant(
     model: &Model,
     dir: &Path,
@@ -54,6 +56,7 @@ pub fn run_variant(
     quiet: bool,
     stop: &AtomicBool,
     group: Option<&MultiProgress>,
+    export: Option<&Export>,
 ) -> Result<VariantSeries, RunError> {
     let mut model = model.clone();
     let auto = if model.warmup_auto {
@@ -67,7 +70,7 @@ pub fn run_variant(
     let samples = run_series(&model.replications, share, 0, |k| {
         let m = replication_model(&model, k);
         if k == 0 {
-            let r = run_in_group(&m, dir, quiet, stop, group)?;
+            let r = run_in_group(&m, dir, quiet, stop, group, export)?;
             let s = Sample::of_run(0, &m, &r);
             *first.lock().expect("not poisoned") = Some(r);
             Ok(s)
@@ -91,6 +94,7 @@ pub fn run_series_command(
     out: &Path,
     share: Option<Share>,
     quiet: bool,
+    export: Option<&Export>,
 ) -> ExitCode {
     let outputs = ScenarioOutputs::new(out, models);
     let dirs = match outputs.prepare(models) {
@@ -98,7 +102,7 @@ pub fn run_series_command(
         Err(code) => return code,
     };
     let started = std::time::Instant::now();
-    let done = match run_variants(models, &dirs, &outputs.dir, share, quiet) {
+    let done = match run_variants(models, &dirs, &outputs.dir, share, quiet, export) {
         Ok(d) => d,
         Err(code) => return code,
     };
@@ -154,13 +158,14 @@ fn run_variants(
     scenario_dir: &Path,
     share: Option<Share>,
     quiet: bool,
+    export: Option<&Export>,
 ) -> Result<Vec<VariantSeries>, ExitCode> {
     let stop = stop_on_interrupt();
     let group = (models.len() > 1).then(MultiProgress::new);
     let results: Vec<Result<VariantSeries, RunError>> = models
         .par_iter()
         .zip(dirs)
-        .map(|(m, dir)| run_variant(m, dir, share, quiet, &stop, group.as_ref()))
+        .map(|(m, dir)| run_variant(m, dir, share, quiet, &stop, group.as_ref(), export))
         .collect();
     let mut done = Vec::new();
     for (m, r) in models.iter().zip(results) {

@@ -1,6 +1,7 @@
 //! Measurements: time-weighted levels, latency histograms, request outcomes,
 //! and the rows a run hands to reports as each window closes.
 
+pub mod by_class;
 pub mod events;
 pub mod flow;
 pub mod geo;
@@ -13,6 +14,7 @@ pub mod rows;
 pub mod scaling;
 pub mod window_histogram;
 
+pub use by_class::{ClassWindow, LATENCY_BOUNDS_NS};
 pub use events::{EventKind, LoggedEvent, RecoveryRow, SloVerdict};
 pub use flow::{CallEntry, CallRow, FlowResult};
 pub use geo::{DatacenterRow, GeoResult, LinkRow, OriginRow};

@@ -1,6 +1,7 @@
 //! What happened to requests: per-window counts and latencies for the time
 //! series, and per-class totals after warm-up for the summary.
 
+use super::by_class::{ByClass, ClassWindow};
 use super::latency::Latencies;
 use super::window_histogram::WindowHistogram;
 use crate::engine::{SimDuration, SimTime};
@@ -102,6 +103,10 @@ pub struct RequestStats {
     pub ended_total: [u64; 4],
     /// Every retry the client sent, warm-up included.
     pub retries_total: u64,
+    /// Per-class window counts, only when the run exports its series
+    /// ([`RequestStats::record_by_class`]); `None` costs one untaken
+    /// branch per request.
+    by_class: Option<Box<ByClass>>,
 }
 
 impl RequestStats {
@@ -117,7 +122,14 @@ impl RequestStats {
             sent_total: 0,
             ended_total: [0; 4],
             retries_total: 0,
+            by_class: None,
         }
+    }
+
+    /// Also counts each window's requests and `ok` latencies per class
+    /// (see [`super::by_class`]), for [`RequestStats::take_by_class`].
+    pub fn record_by_class(&mut self) {
+        self.by_class = Some(Box::new(ByClass::new(self.classes.len())));
     }
 
     /// Whether a request sent at `t` counts in the summary.
@@ -132,6 +144,9 @@ impl RequestStats {
         self.window.offered += 1;
         self.in_flight += 1;
         self.sent_total += 1;
+        if let Some(b) = &mut self.by_class {
+            b.sent(class as usize);
+        }
         if measured {
             self.classes[class as usize].requests += 1;
         }
@@ -148,6 +163,9 @@ impl RequestStats {
     ) {
         self.in_flight -= 1;
         self.ended_total[outcome as usize] += 1;
+        if let Some(b) = &mut self.by_class {
+            b.ended(class as usize, outcome, latency);
+        }
         let c = &mut self.classes[class as usize];
         match outcome {
             Outcome::Ok => {
@@ -191,9 +209,18 @@ impl RequestStats {
     #[inline]
     pub fn late_ok(&mut self, class: ClassId, measured: bool) {
         self.window.completed += 1;
+        if let Some(b) = &mut self.by_class {
+            b.late_ok(class as usize);
+        }
         if measured {
             self.classes[class as usize].late_ok += 1;
         }
+    }
+
+    /// The window's per-class counts, reset for the next window; `None`
+    /// unless [`RequestStats::record_by_class`] was called.
+    pub fn take_by_class(&mut self) -> Option<Box<[ClassWindow]>> {
+        self.by_class.as_mut().map(|b| b.take())
     }
 
     /// Requests sent and not yet ended.

@@ -2,6 +2,7 @@
 //! for the time series, one per window and component instance, and the
 //! summary. Reports turn them into CSV, tables and plots.
 
+use super::by_class::ClassWindow;
 use super::requests::WindowCounts;
 use crate::engine::{SimDuration, SimTime};
 
@@ -22,6 +23,9 @@ pub struct WindowRow {
     pub sessions_lost: Option<u64>,
     /// Mean latency of successful replies (what `warmup: auto` looks at).
     pub latency_mean: Option<SimDuration>,
+    /// Each class's counts and latency buckets, in class order, when the
+    /// run exports its series (`--export`); `None` otherwise.
+    pub by_class: Option<Box<[ClassWindow]>>,
 }
 
 /// One window of one component instance (or the whole pool).

@@ -3,7 +3,8 @@
 //! one file per format (`csv`, `table` for the terminal, `html`, `markdown`
 //! behind [`export::Exporter`], `plots`, the data centers' files in `geo`,
 //! the replication topologies' in `replication`, the [flow] calls' in
-//! `flow`), the data they render
+//! `flow`), a run's series for other tools (`metrics_export`, behind its
+//! own trait), the data they render
 //! (`figures`, `comparison`, `points`), the columns of every CSV
 //! (`schema`), number formatting (`format`), the progress bar, and the
 //! atomic writing they share.
@@ -19,6 +20,7 @@ pub mod format;
 pub mod geo;
 pub mod html;
 pub mod markdown;
+pub mod metrics_export;
 pub mod plots;
 pub mod points;
 pub mod progress;
