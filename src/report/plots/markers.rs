@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use super::style::*;
 use crate::engine::SimTime;
 use crate::metrics::{EventKind, LoggedEvent, RecoveryRow};
-use crate::model::{FaultKind, Model};
+use crate::model::{Arrivals, FaultKind, Model};
 
 /// What a marker marks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -73,12 +73,32 @@ impl Marker {
         }
     }
 
-    /// The rate changes of `model`'s traffic.
+    /// The rate changes of `model`'s traffic, each labelled with the rate
+    /// it goes to: `rate -> 200/s`, or `ramp -> 200/s` for a ramp (the rate
+    /// it reaches at the ramp's end, or at the run's end if that is first).
     pub fn rate_changes(model: &Model) -> Vec<Marker> {
-        model
-            .rate_changes()
-            .into_iter()
-            .map(|t| Marker::new(t, MarkerKind::RateChange, format!("rate change at {t}")))
+        let schedule = match &model.traffic.arrivals {
+            Arrivals::Poisson(s) | Arrivals::Uniform(s) => s,
+            Arrivals::Closed { .. } => return Vec::new(),
+        };
+        let times = model.rate_changes();
+        let end = SimTime(model.duration.nanos());
+        times
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| {
+                let next = times.get(i + 1).copied().unwrap_or(end).max(t);
+                let now = schedule.rate_at(t);
+                // Just before the next change: where a ramp arrives.
+                let then = schedule.rate_at(SimTime(next.nanos().saturating_sub(1).max(t.nanos())));
+                let ramp = (then - now).abs() > 1e-9 * now.abs().max(1.0);
+                let label = if ramp {
+                    format!("ramp -> {}/s", fmt_num(then))
+                } else {
+                    format!("rate -> {}/s", fmt_num(now))
+                };
+                Marker::new(t, MarkerKind::RateChange, label)
+            })
             .collect()
     }
 
@@ -217,6 +237,9 @@ impl Marker {
     }
 }
 
+/// Rate changes past which the legend counts them rather than list each.
+const MAX_LISTED_RATES: usize = 3;
+
 /// Fault markers (every kind but rate changes) past which a plot draws them
 /// as short unlabelled ticks: a line and a label each would bury the data.
 pub(crate) const MAX_LABELLED_FAULTS: usize = 30;
@@ -336,6 +359,27 @@ impl Marks {
         self.faults > MAX_LABELLED_FAULTS
     }
 
+    /// The legend's text for the rate changes: each with its time when
+    /// there are a few (`rate -> 600/s at 1m; rate -> 200/s at 3m`), so
+    /// that a change whose label found no room above the plot is still
+    /// said; past [`MAX_LISTED_RATES`], how many.
+    fn rate_legend(&self) -> String {
+        let mut rates: Vec<&Mark> = self
+            .list
+            .iter()
+            .filter(|m| m.kind == MarkerKind::RateChange)
+            .collect();
+        rates.sort_by(|a, b| a.t.total_cmp(&b.t));
+        if rates.len() > MAX_LISTED_RATES {
+            return format!("{} rate changes", rates.len());
+        }
+        rates
+            .iter()
+            .map(|m| format!("{} at {}", m.label, fmt_time(m.t)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// Legend entries of the kinds present, in a fixed order.
     pub(crate) fn entries(&self) -> Vec<Entry> {
         let mut kinds: Vec<MarkerKind> = self.list.iter().map(|m| m.kind).collect();
@@ -345,12 +389,13 @@ impl Marks {
             .into_iter()
             .map(|k| {
                 let l = look(k);
-                let swatch = match k {
+                match k {
                     // As rate changes always looked.
-                    MarkerKind::RateChange => Swatch::Dashed(MARKER),
-                    _ => Swatch::Rule(l.color, l.dash, l.width),
-                };
-                Entry::new(l.legend, swatch)
+                    MarkerKind::RateChange => {
+                        Entry::new(self.rate_legend(), Swatch::Dashed(MARKER))
+                    }
+                    _ => Entry::new(l.legend, Swatch::Rule(l.color, l.dash, l.width)),
+                }
             })
             .collect()
     }
@@ -611,6 +656,25 @@ mod tests {
         assert!(marks.dense());
         assert_eq!(marks.list[0].label, "crash web", "fault starts label first");
         let legend: Vec<String> = marks.entries().into_iter().map(|e| e.label).collect();
-        assert_eq!(legend, ["rate change", "fault", "detected (marked down)"]);
+        assert_eq!(legend, ["rate at 5s", "fault", "detected (marked down)"]);
+        // A few rate changes are listed with their times; more are counted.
+        let mut rates: Vec<Marker> = [(120, "rate -> 600/s"), (60, "ramp -> 300/s")]
+            .iter()
+            .map(|&(s, l)| Marker::new(SimTime(s * 1_000_000_000), MarkerKind::RateChange, l))
+            .collect();
+        let text = |m: &[Marker]| {
+            Marks::new(m, 600.0, "events.csv").entries()[0]
+                .label
+                .clone()
+        };
+        assert_eq!(text(&rates), "ramp -> 300/s at 1m; rate -> 600/s at 2m");
+        for s in [180, 240] {
+            rates.push(Marker::new(
+                SimTime(s * 1_000_000_000),
+                MarkerKind::RateChange,
+                "r",
+            ));
+        }
+        assert_eq!(text(&rates), "4 rate changes");
     }
 }
