@@ -213,7 +213,10 @@ fn rate_changes_are_labelled_with_the_rate_they_go_to() {
         .collect();
     assert_eq!(
         labels,
-        [(30, "rate -> 900/s".to_string()), (45, "rate -> 300/s".to_string())]
+        [
+            (30, "rate -> 900/s".to_string()),
+            (45, "rate -> 300/s".to_string())
+        ]
     );
     // A ramp is labelled with where it arrives; its end is a change too.
     let ramp = SCENARIO.replace("{ at: 30s, rps: 900 }", "{ at: 30s, rps: 900, ramp: 10s }");
@@ -221,7 +224,7 @@ fn rate_changes_are_labelled_with_the_rate_they_go_to() {
         .into_iter()
         .map(|k| k.label)
         .collect();
-    assert_eq!(labels, ["ramp -> 900/s", "rate -> 900/s", "rate -> 300/s"]);
+    assert_eq!(labels, ["ramp -> 900/s", "900/s reached", "rate -> 300/s"]);
 }
 
 #[test]

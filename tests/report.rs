@@ -581,19 +581,14 @@ fn replications_show_a_figure_with_its_interval() {
     let md = render_markdown(&inp).unwrap();
     let want = table_of(
         &["class", "p99 (ms)", "requests", "error rate"],
-        &[&["all", "120.5 \u{b1} 3.2", "1,200.4", "2.06% \u{b1} 0.10%"]],
+        &[&["all", "121 \u{b1} 3", "1,200", "2.06% \u{b1} 0.10%"]],
     );
     assert_eq!(html_tables(&html), std::slice::from_ref(&want));
     let md_table = &md_tables(&md)[0];
     assert_eq!(md_table[0], want.0);
     assert_eq!(
         md_table[2],
-        [
-            "**all**",
-            "120.5 \u{b1} 3.2",
-            "1,200.4",
-            "2.06% \u{b1} 0.10%"
-        ]
+        ["**all**", "121 \u{b1} 3", "1,200", "2.06% \u{b1} 0.10%"]
     );
     for text in [&html, &md] {
         assert!(text.contains("each figure the mean of 8 replications"));

@@ -75,8 +75,10 @@ pub fn fixed(x: f64, decimals: usize) -> String {
 /// (`12,345.60`), as the report's tables show a number: every cell of a
 /// column with the same decimals, so that the column reads down.
 pub fn grouped_fixed(x: f64, decimals: usize) -> String {
-    let s = format!("{:.*}", decimals, x.abs());
+    // Rounded as `fixed` rounds (half away from zero), as the CSVs are.
+    let s = fixed(x.abs(), decimals);
     let (whole, frac) = s.split_once('.').map_or((s.as_str(), ""), |(w, f)| (w, f));
+    let frac = format!("{frac:0<decimals$}");
     let mut out = String::with_capacity(s.len() + whole.len() / 3 + 1);
     // A value that rounds to zero shows no sign.
     if x < 0.0 && s.bytes().any(|b| matches!(b, b'1'..=b'9')) {
@@ -90,7 +92,7 @@ pub fn grouped_fixed(x: f64, decimals: usize) -> String {
     }
     if !frac.is_empty() {
         out.push('.');
-        out.push_str(frac);
+        out.push_str(&frac);
     }
     out
 }
@@ -138,7 +140,9 @@ mod tests {
         assert_eq!(fixed(1e20, 3), "100000000000000000000");
         assert_eq!(grouped_fixed(1234567.891, 2), "1,234,567.89");
         assert_eq!(grouped_fixed(999.0, 1), "999.0");
-        assert_eq!(grouped_fixed(-1234.5, 0), "-1,234");
+        assert_eq!(grouped_fixed(-1234.5, 0), "-1,235");
+        assert_eq!(grouped_fixed(120.5, 0), "121");
+        assert_eq!(grouped_fixed(2.0, 3), "2.000");
         assert_eq!(grouped_fixed(-0.0001, 2), "0.00");
         assert_eq!(percent(0.020641, 2), "2.06%");
         assert_eq!(percent(0.0, 2), "0.00%");

@@ -445,22 +445,30 @@ fn printed_decimals(s: &str) -> usize {
 }
 
 /// The decimals every cell of a column of `unit` gets, from its cells as
-/// printed and the half-widths of their intervals (`widths`): never more
-/// than the file prints.
+/// printed and the half-widths of their intervals (`widths`): three
+/// significant digits in the smallest value, or more where the smallest
+/// half-width needs them to show one (`320.9 ± 0.3`), never more than the
+/// file prints.
 fn decimals(unit: Unit, cells: &[&str], widths: &[f64]) -> usize {
-    let smallest = cells
-        .iter()
-        .filter_map(|c| number(c))
-        .chain(widths.iter().copied())
-        .map(f64::abs)
-        .filter(|v| *v > 0.0)
-        .reduce(f64::min);
+    let smallest = |values: &mut dyn Iterator<Item = f64>| {
+        values
+            .map(f64::abs)
+            .filter(|v| *v > 0.0 && v.is_finite())
+            .reduce(f64::min)
+    };
+    let value = smallest(&mut cells.iter().filter_map(|c| number(c)));
+    let width = smallest(&mut widths.iter().copied());
     let printed = cells.iter().map(|c| printed_decimals(c)).max().unwrap_or(0);
+    let sig =
+        |lo, hi| significant_decimals(value, 3, lo, hi).max(significant_decimals(width, 1, lo, hi));
     match unit {
-        Unit::Ms => significant_decimals(smallest, 3, 0, 3).min(printed),
-        Unit::Rate => significant_decimals(smallest, 3, 1, 3).min(printed.max(1)),
-        Unit::Money => significant_decimals(smallest, 3, 2, 4).min(printed.max(2)),
+        Unit::Ms => sig(0, 3).min(printed),
+        Unit::Rate => sig(1, 3).min(printed.max(1)),
+        Unit::Money => sig(2, 4).min(printed.max(2)),
         Unit::Share => 2,
+        // A mean per run across replications has a decimal; where the
+        // counts run to hundreds it is noise.
+        Unit::Count if value.is_some_and(|v| v >= 100.0) => 0,
         Unit::Count => printed.min(1),
         Unit::Seconds => printed.min(3),
         Unit::Number => printed.min(4),
@@ -616,6 +624,9 @@ impl FaultHeadline {
     }
 }
 
+/// A figure of a variant's faults headline.
+type Figure<'a> = &'a dyn Fn(&FaultHeadline) -> f64;
+
 /// Adds the faults headline to the comparison's view: per variant (by the
 /// name in its variant column, `headlines`), the faults that struck, the
 /// requests failed and timed out meanwhile, and the longest times to detect
@@ -652,7 +663,7 @@ pub fn add_fault_columns(view: &mut View, headlines: &[(String, Option<FaultHead
     view.push_column("faults", Unit::Count, count(&|h| h.faults as f64));
     let mut added = 1;
     // A count that is 0 for every variant says nothing to compare.
-    let sums: [(&str, &dyn Fn(&FaultHeadline) -> f64); 2] = [
+    let sums: [(&str, Figure); 2] = [
         ("failed in faults", &|h| h.failed),
         ("timed out in faults", &|h| h.timed_out),
     ];
