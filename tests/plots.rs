@@ -205,6 +205,29 @@ fn changed(a: &RgbImage, b: &RgbImage, (x0, y0, x1, y1): (u32, u32, u32, u32)) -
 }
 
 #[test]
+fn rate_changes_are_labelled_with_the_rate_they_go_to() {
+    let m = model(SCENARIO, &[]);
+    let labels: Vec<(u64, String)> = Marker::rate_changes(&m)
+        .into_iter()
+        .map(|k| (k.time.nanos() / 1_000_000_000, k.label))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            (30, "rate -> 900/s".to_string()),
+            (45, "rate -> 300/s".to_string())
+        ]
+    );
+    // A ramp is labelled with where it arrives; its end is a change too.
+    let ramp = SCENARIO.replace("{ at: 30s, rps: 900 }", "{ at: 30s, rps: 900, ramp: 10s }");
+    let labels: Vec<String> = Marker::rate_changes(&model(&ramp, &[]))
+        .into_iter()
+        .map(|k| k.label)
+        .collect();
+    assert_eq!(labels, ["ramp -> 900/s", "900/s reached", "rate -> 300/s"]);
+}
+
+#[test]
 fn every_run_plot_is_a_1600x900_png_drawn_from_the_data() {
     let tmp = tempfile::tempdir().unwrap();
     let (_, written) = run(&model(SCENARIO, &[]), tmp.path());
@@ -252,7 +275,7 @@ latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_p999_ms,latency_max_ms\n",
         markers: &[Marker::new(
             SimTime(30_000_000_000),
             MarkerKind::RateChange,
-            "rate change at 30s",
+            "rate -> 200/s",
         )],
         latency_by_class: &[],
         kinds: &ComponentKinds::default(),

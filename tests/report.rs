@@ -112,22 +112,6 @@ fn input<'a>(
     }
 }
 
-/// Parses a CSV line (fields may be quoted, without quotes inside).
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    for c in line.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(std::mem::take(&mut cur)),
-            c => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
-
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -293,26 +277,135 @@ fn html_tables(html: &str) -> Vec<(Vec<String>, Vec<Vec<String>>)> {
         .collect()
 }
 
-fn csv_rows(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut lines = text.lines();
-    let header = csv_fields(lines.next().unwrap());
-    (header, lines.map(csv_fields).collect())
+fn table_of(header: &[&str], rows: &[&[&str]]) -> (Vec<String>, Vec<Vec<String>>) {
+    (strings(header), rows.iter().map(|r| strings(r)).collect())
 }
 
+const SUMMARY_SHOWN: &[&str] = &[
+    "class",
+    "p50 (ms)",
+    "p90 (ms)",
+    "p99 (ms)",
+    "p99.9 (ms)",
+    "max (ms)",
+    "mean (ms)",
+    "requests",
+    "ok",
+    "rejected",
+    "timed out",
+    "failed",
+    "error rate",
+    "throughput (req/s)",
+    "goodput (req/s)",
+    "cost ($/hour)",
+    "cost per million ($)",
+];
+
+/// The comparison and the two summaries as the report shows them, worked
+/// out by hand from the CSVs above: percentiles first, readable headers,
+/// shares as percentages, each column with one number of decimals (three
+/// significant digits in its smallest latency, at most what the file
+/// prints), thousands grouped, the empty `cost_total` column and the
+/// constant `variant` column left out.
 fn expected_tables() -> Vec<(Vec<String>, Vec<Vec<String>>)> {
+    let d = "\u{2013}";
     vec![
-        csv_rows(COMPARISON),
-        csv_rows(&summary(BASE_SUMMARY)),
-        csv_rows(&summary(SCALE_UP_SUMMARY)),
+        table_of(
+            &[
+                "variant",
+                "p50 (ms)",
+                "p90 (ms)",
+                "p99 (ms)",
+                "p99.9 (ms)",
+                "error rate",
+                "requests",
+                "throughput (req/s)",
+                "goodput (req/s)",
+                "busiest (utilisation)",
+                "cost ($/hour)",
+                "cost per million ($)",
+            ],
+            &[
+                &[
+                    "base",
+                    "8.5",
+                    "22.1",
+                    "50.2",
+                    "90.3",
+                    "0.00%",
+                    "324,171",
+                    "1,200.6",
+                    "1,200.6",
+                    "api (76.71%)",
+                    "3.20",
+                    "0.74",
+                ],
+                &[
+                    "scale-up",
+                    "8.0",
+                    "21.0",
+                    "48.0",
+                    "88.0",
+                    "0.57%",
+                    "324,171",
+                    "1,193.8",
+                    "1,193.8",
+                    "api (72.32%)",
+                    d,
+                    d,
+                ],
+            ],
+        ),
+        table_of(
+            SUMMARY_SHOWN,
+            &[
+                &[
+                    "browse", "7.99", "19.4", "39.8", "67.7", "254", "10.1", "291,849", "291,842",
+                    "0", "0", "0", "0.00%", "1,080.9", "1,080.9", "3.20", d,
+                ],
+                &[
+                    "checkout", "24.51", "58.6", "104.3", "150.9", "244", "30.1", "32,322",
+                    "32,320", "0", "0", "0", "0.00%", "119.7", "119.7", "3.20", d,
+                ],
+                &[
+                    "all", "8.50", "22.1", "50.2", "90.3", "254", "12.1", "324,171", "324,162",
+                    "0", "0", "0", "0.00%", "1,200.6", "1,200.6", "3.20", "0.74",
+                ],
+            ],
+        ),
+        table_of(
+            SUMMARY_SHOWN,
+            &[
+                &[
+                    "browse", "7.1", "18.2", "38.1", "66.1", "250", "9.1", "291,849", "290,000",
+                    "1,849", "0", "0", "0.63%", "1,074.1", "1,074.1", "3.40", d,
+                ],
+                &[
+                    "a|b<i>c</i>",
+                    "24.5",
+                    "58.6",
+                    "104.2",
+                    "150.8",
+                    "244",
+                    "30.1",
+                    "32,322",
+                    "32,320",
+                    "0",
+                    "0",
+                    "0",
+                    "0.00%",
+                    "119.7",
+                    "119.7",
+                    "3.40",
+                    d,
+                ],
+                &[
+                    "all", "8.0", "21.0", "48.0", "88.0", "250", "11.2", "324,171", "322,320",
+                    "1,849", "0", "0", "0.57%", "1,193.8", "1,193.8", "3.40", "0.79",
+                ],
+            ],
+        ),
     ]
-}
-
-fn shown(cell: &str) -> String {
-    if cell.is_empty() {
-        "\u{2013}".to_string()
-    } else {
-        cell.to_string()
-    }
 }
 
 #[test]
@@ -387,7 +480,7 @@ fn html_links_only_files_that_exist_and_loads_nothing() {
 }
 
 #[test]
-fn html_shows_every_column_and_row_of_every_table() {
+fn html_tables_read_well() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     two_variants(dir);
@@ -402,13 +495,8 @@ fn html_shows_every_column_and_row_of_every_table() {
         expected.len(),
         "comparison, then a summary per variant"
     );
-    for ((header, rows), (want_header, want_rows)) in tables.iter().zip(&expected) {
-        assert_eq!(header, want_header);
-        let want: Vec<Vec<String>> = want_rows
-            .iter()
-            .map(|r| r.iter().map(|c| shown(c)).collect())
-            .collect();
-        assert_eq!(rows, &want);
+    for (got, want) in tables.iter().zip(&expected) {
+        assert_eq!(got, want);
     }
     // The comparison comes first, before the variants' sections.
     let cmp = html.find("id=\"comparison\"").unwrap();
@@ -419,31 +507,92 @@ fn html_shows_every_column_and_row_of_every_table() {
     // Class names are escaped, not markup.
     assert!(html.contains(&html_escape("a|b<i>c</i>")));
     assert!(!html.contains("<i>c</i>"));
-    // Numbers are right-aligned, names are not; the total row stands out.
-    assert!(html.contains("<td class=\"num\">291849</td>"));
+    // Numbers and their headers are right-aligned, names are not; the
+    // total row stands out; a header is never broken inside a word.
+    assert!(html.contains("<td class=\"num\">291,849</td>"));
+    assert!(html.contains("<th class=\"num\">p99 (ms)</th>"));
     assert!(html.contains("<td>browse</td>"));
-    assert!(html.contains("<tr class=\"total\"><td>base</td><td>all</td>"));
-    // An empty cell shows as a dash.
+    assert!(html.contains("<tr class=\"total\"><td>all</td>"));
+    assert!(!html.contains("<wbr>"));
+    // An empty cell shows as a dash; a variant's name leads to its section.
     assert!(html.contains("<td class=\"num empty\">\u{2013}</td>"));
+    assert!(html.contains("<td><a href=\"#variant-scale-up\">scale-up</a></td>"));
     // The facts and the description.
     for (k, v) in &facts {
         assert!(html.contains(&format!("<dt>{k}</dt><dd>{v}</dd>")));
     }
     assert!(html.contains("<p class=\"description\">Two ways to add capacity.</p>"));
     assert!(html.contains("<p class=\"description\">Same cost, same arrivals.</p>"));
-    // Units are explained, once, before the tables.
+    // How to read the tables is said once, before them.
     let legend = html.find("<p class=\"legend\">").unwrap();
     assert!(legend < html.find("<table>").unwrap());
     assert_eq!(html.matches("<p class=\"legend\">").count(), 1);
     let legend = &html[legend..];
     let legend = &legend[..legend.find("</p>").unwrap()];
-    for unit in [
-        "are milliseconds",
-        "are per second",
-        "are fractions",
+    for what in [
+        "Response times (the percentiles p50 to p99.9, the max and the mean)",
+        "in milliseconds",
+        "error rate is (rejected + timed out + failed) / requests",
+        "goodput only the successful replies",
+        "costs are in the size catalogue&#39;s currency ($",
         "A \u{2013} is an empty cell",
     ] {
-        assert!(legend.contains(unit), "{unit} not in {legend}");
+        assert!(legend.contains(what), "{what} not in {legend}");
+    }
+    // No replications: no interval, nothing said of one.
+    assert!(!html.contains(" \u{b1} "));
+}
+
+#[test]
+fn the_page_fits_any_width() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    two_variants(dir);
+    let variants = strings(&["base", "scale-up"]);
+    let html = render_html(&input(dir, "scale", &variants, &[])).unwrap();
+    let style = &html[html.find("<style>").unwrap()..html.find("</style>").unwrap()];
+    // Plots two abreast when there is room, one shrinking with the page
+    // below 560 px; wide tables scroll in their own box.
+    assert!(style.contains("minmax(min(560px, 100%), 1fr)"));
+    assert!(!style.contains("minmax(560px"));
+    assert!(style.contains("max-width: 100%; height: auto"));
+    assert!(style.contains(".table-wrap { max-width: 100%; overflow-x: auto; }"));
+    assert_eq!(
+        html.matches("<div class=\"table-wrap\">\n<table>").count(),
+        html.matches("<table>").count(),
+        "every table in its scrolling box"
+    );
+    assert!(html.contains("<meta name=\"viewport\" content=\"width=device-width"));
+}
+
+#[test]
+fn replications_show_a_figure_with_its_interval() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(
+        &dir.join("base/summary.csv"),
+        "variant,class,requests,error_rate,error_rate_lo,error_rate_hi,latency_p99_ms,\
+         latency_p99_ms_lo,latency_p99_ms_hi,replications,warmup_s\n\
+         base,all,1200.4,0.0206,0.0196,0.0216,120.5,117.3,123.7,8,30\n",
+    );
+    let variants = strings(&["base"]);
+    let inp = input(dir, "r", &variants, &[]);
+    let html = render_html(&inp).unwrap();
+    let md = render_markdown(&inp).unwrap();
+    let want = table_of(
+        &["class", "p99 (ms)", "requests", "error rate"],
+        &[&["all", "121 \u{b1} 3", "1,200", "2.06% \u{b1} 0.10%"]],
+    );
+    assert_eq!(html_tables(&html), std::slice::from_ref(&want));
+    let md_table = &md_tables(&md)[0];
+    assert_eq!(md_table[0], want.0);
+    assert_eq!(
+        md_table[2],
+        ["**all**", "121 \u{b1} 3", "1,200", "2.06% \u{b1} 0.10%"]
+    );
+    for text in [&html, &md] {
+        assert!(text.contains("each figure the mean of 8 replications"));
+        assert!(text.contains("the half-width of its 95% confidence interval"));
     }
 }
 
@@ -500,10 +649,9 @@ fn markdown_has_the_same_tables_and_links_files_that_exist() {
                 "a row with a wrong number of cells: {line:?}"
             );
         }
-        let names: Vec<String> = header.iter().map(|h| format!("`{h}`")).collect();
-        assert_eq!(t[0], names);
+        assert_eq!(&t[0], header);
         for (i, h) in header.iter().enumerate() {
-            let numeric = !matches!(h.as_str(), "variant" | "class" | "busiest");
+            let numeric = !matches!(h.as_str(), "variant" | "class" | "busiest (utilisation)");
             assert_eq!(t[1][i], if numeric { "---:" } else { ":---" }, "{h}");
         }
         for (got, want) in t[2..].iter().zip(rows) {
@@ -513,12 +661,12 @@ fn markdown_has_the_same_tables_and_links_files_that_exist() {
                     .replace("\\|", "|")
                     .replace("\\<", "<")
                     .replace("\\>", ">");
-                assert_eq!(g, shown(w));
+                assert_eq!(&g, w);
             }
         }
     }
     assert!(
-        md.contains("| scale-up | **all** | 324171 |"),
+        md.contains("| **all** | 8.0 | 21.0 | 48.0 |"),
         "the total row stands out"
     );
 
@@ -610,7 +758,7 @@ fn a_single_variant_without_a_comparison_works() {
     }
     assert_eq!(attributes(&html, "src"), ["base/latency.png"]);
     assert_eq!(md_images(&md), ["base/latency.png"]);
-    assert!(md.starts_with("# demo\n\nThe columns keep"));
+    assert!(md.starts_with("# demo\n\nEach table links its CSV file"));
     assert!(md.contains(".\n\n## Variant: base\n\n### Summary\n"));
 }
 
@@ -828,25 +976,69 @@ fn a_run_with_faults_has_a_faults_and_recovery_section() {
     let at = base_md.find("### Faults and recovery").unwrap();
     assert!(base_md.find("### Summary").unwrap() < at && at < base_md.find("### Plots").unwrap());
 
-    // The table is recovery.csv as written, empty cells as dashes.
+    // The table is recovery.csv's rows in words: what did not happen
+    // said, the instants of detection and recovery left to the file.
     let tables = html_tables(&html);
     assert_eq!(
         tables.len(),
         4,
         "comparison, base summary, recovery, scale-up"
     );
-    let (header, rows) = csv_rows(RECOVERY);
-    let want: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| shown(c)).collect())
-        .collect();
+    let (header, want) = table_of(
+        &[
+            "fault",
+            "target",
+            "at (s)",
+            "ended (s)",
+            "detected after (s)",
+            "recovered after (s)",
+            "failed",
+            "timed out",
+            "lost writes",
+        ],
+        &[
+            &[
+                "crash", "web", "240", "360", "5", "63.5", "1,234", "56", "\u{2013}",
+            ],
+            &[
+                "crash",
+                "db.shard0.primary",
+                "300",
+                "\u{2013}",
+                "10",
+                "not recovered",
+                "88",
+                "0",
+                "37",
+            ],
+        ],
+    );
     assert_eq!(tables[2], (header.clone(), want.clone()));
     let md_recovery = &md_tables(&md)[2];
-    assert_eq!(
-        md_recovery[0],
-        header.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>()
-    );
+    assert_eq!(md_recovery[0], header);
     assert_eq!(md_recovery[2..], want[..]);
+
+    // The variants fared differently: the comparison ends with the faults
+    // headline, from each variant's recovery.csv.
+    let (cmp_header, cmp_rows) = &tables[0];
+    assert_eq!(
+        cmp_header[cmp_header.len() - 5..],
+        [
+            "faults",
+            "failed in faults",
+            "timed out in faults",
+            "longest to detect (s)",
+            "longest to recover (s)"
+        ]
+    );
+    let tail = |r: &Vec<String>| r[r.len() - 5..].to_vec();
+    assert_eq!(
+        tail(&cmp_rows[0]),
+        ["2", "1,322", "56", "10.0", "1 of 2 not recovered"]
+    );
+    assert_eq!(tail(&cmp_rows[1]), ["0", "0", "0", "\u{2013}", "\u{2013}"]);
+    assert!(html.contains("the last five columns, how each fared under its faults"));
+    assert!(md.contains("the last five columns, how each fared under its faults"));
 
     // The verdict, and links to both files.
     assert!(base_html.contains(
@@ -860,7 +1052,7 @@ fn a_run_with_faults_has_a_faults_and_recovery_section() {
         assert!(md_links(&md).iter().any(|l| l == f), "{f} is not linked");
     }
     // The seconds are explained.
-    assert!(html.contains("<code>…_s</code> are seconds since the start of the run"));
+    assert!(html.contains("a fault&#39;s times are seconds since the start of the run"));
 
     // Without recovery.csv, no section, whatever the SLO list says.
     let plain = tempfile::tempdir().unwrap();
@@ -873,6 +1065,7 @@ fn a_run_with_faults_has_a_faults_and_recovery_section() {
         assert!(!text.contains("Faults and recovery"));
         assert!(!text.contains("SLO p99"));
         assert!(!text.contains("are seconds"));
+        assert!(!text.contains("in faults"));
     }
 }
 

@@ -9,14 +9,20 @@
 //! exist are listed, in a fixed order, so that the same folder always gives
 //! the same report, byte for byte.
 //!
-//! The tables are the CSVs as written, every column under its documented
-//! name and every cell as printed; nothing is recomputed.
+//! The tables are the CSVs' rows, shown for reading ([`view`]): response
+//! times first, headers in words with their units, shares as percentages,
+//! the columns empty in every row left out; each links its file, which
+//! keeps every column under its documented name.
 
 use std::fs;
 use std::io;
 use std::path::Path;
 
 use super::geo::ORIGIN_PREFIX;
+
+pub mod view;
+
+use view::{CURRENCY, FaultHeadline, Source, Unit, View};
 
 /// What the report needs that is not in the files.
 pub struct ReportInput<'a> {
@@ -268,90 +274,92 @@ impl Table {
     }
 }
 
-/// How to read the tables, in a sentence: the units of their columns, and
-/// what a dash means when a cell is empty. Empty when there is no table.
-pub fn legend(tables: &[&Table]) -> Vec<Inline> {
-    if tables.is_empty() {
+/// How to read the tables, in a few sentences: what their figures measure
+/// and in what unit, what `±` and a dash mean. Empty when there is no
+/// table.
+pub fn legend(views: &[&View]) -> Vec<Inline> {
+    if views.is_empty() {
         return Vec::new();
     }
-    let has = |f: &dyn Fn(&str) -> bool| tables.iter().flat_map(|t| &t.header).any(|h| f(h));
-    let mut parts: Vec<Vec<Inline>> = Vec::new();
-    if has(&|h| h.ends_with("_ms")) {
-        parts.push(vec![
-            code("…_ms"),
-            text(" are milliseconds, from the client's send to the reply"),
-        ]);
+    let header = |h: &str| views.iter().any(|v| v.header.iter().any(|x| x == h));
+    let mut parts: Vec<String> = Vec::new();
+    if views.iter().any(|v| v.latencies) {
+        parts.push(
+            "response times (the percentiles p50 to p99.9, the max and the mean) run from the \
+             client's send to the reply, in milliseconds"
+                .into(),
+        );
     }
-    if has(&|h| h.ends_with("_rps")) {
-        parts.push(vec![code("…_rps"), text(" are per second (req/s)")]);
+    if header("error rate") {
+        parts.push("the error rate is (rejected + timed out + failed) / requests".into());
     }
-    if has(&|h| h.ends_with("_s") && h != "time_s") {
-        parts.push(vec![
-            code("…_s"),
-            text(" are seconds since the start of the run, "),
-            code("time_to_…_s"),
-            text(" since the fault struck"),
-        ]);
+    if header("goodput (req/s)") {
+        parts.push(
+            "throughput counts every reply per second, goodput only the successful replies \
+             within the client's deadline"
+                .into(),
+        );
     }
-    let fractions: Vec<&str> = ["error_rate", "max_utilization", "utilization"]
-        .into_iter()
-        .filter(|n| has(&|h| h == *n))
-        .collect();
-    if !fractions.is_empty() {
-        let mut p = Vec::new();
-        for (i, n) in fractions.iter().enumerate() {
-            if i > 0 {
-                p.push(text(" and "));
-            }
-            p.push(code(n));
-        }
-        let verb = if fractions.len() > 1 {
-            "are fractions"
-        } else {
-            "is a fraction"
-        };
-        p.push(text(format!(" {verb} (0.05 = 5%)")));
-        parts.push(p);
+    if header("at (s)") {
+        parts.push(
+            "a fault's times are seconds since the start of the run; detected and recovered \
+             after, seconds since it struck"
+                .into(),
+        );
     }
-    if has(&|h| h == "cost_per_hour") {
-        parts.push(vec![
-            code("cost_per_hour"),
-            text(" is in the size catalogue's currency per hour"),
-        ]);
-    }
-    if has(&|h| h == "cost_per_million") {
-        parts.push(vec![
-            code("cost_per_million"),
-            text(" is per million successful replies in time"),
-        ]);
-    }
-    if has(&|h| h == "cost_total") {
-        parts.push(vec![
-            code("cost_total"),
-            text(" is what the whole run cost, warm-up included (an autoscaled instance from its provisioning to its removal)"),
-        ]);
+    if views.iter().any(|v| v.has(Unit::Money)) {
+        parts.push(format!(
+            "costs are in the size catalogue's currency ({CURRENCY} for the built-in one), per \
+             hour of the sized services; cost per million is per million successful replies in \
+             time; the run cost includes the warm-up (an autoscaled instance from its \
+             provisioning to its removal)"
+        ));
     }
     let mut out = vec![text(
-        "The columns keep the names of the CSV files (see \"What a run writes\" in capsim's README).",
+        "Each table links its CSV file, which keeps every column under its documented name (see \"What a run writes\" in capsim's README).",
     )];
     if !parts.is_empty() {
-        out.push(text(" "));
-        for (i, p) in parts.into_iter().enumerate() {
-            out.push(text(if i == 0 { "" } else { "; " }));
-            out.extend(p);
-        }
-        out.push(text("."));
+        let mut sentence = parts.join("; ");
+        sentence[..1].make_ascii_uppercase();
+        out.push(text(format!(" {sentence}.")));
     }
-    let empty = tables
-        .iter()
-        .any(|t| t.rows.iter().flatten().any(|c| c.trim().is_empty()));
-    if empty {
+    if views.iter().any(|v| v.intervals) {
+        out.push(text(
+            " A figure a \u{b1} b is the mean across replications and the half-width of its 95% \
+             confidence interval.",
+        ));
+    }
+    if views.iter().any(|v| v.has_dash()) {
         out.push(text(format!(
             " A {EMPTY} is an empty cell: nothing to measure."
         )));
     }
-    out.retain(|p| !matches!(p, Inline::Text(t) if t.is_empty()));
     out
+}
+
+/// The comparison's note on its faults headline, `; the last five columns,
+/// ...` (`code` formats the file name); empty without one.
+pub fn faults_note(columns: usize, code: &dyn Fn(&str) -> String) -> String {
+    if columns == 0 {
+        return String::new();
+    }
+    let n = match columns {
+        3 => "three",
+        4 => "four",
+        5 => "five",
+        _ => "",
+    };
+    let n = if n.is_empty() {
+        columns.to_string()
+    } else {
+        n.to_string()
+    };
+    format!(
+        "; the last {n} columns, how each fared under its faults (from its {}: the faults \
+         that struck, the requests failed or timed out while one lasted, and the longest \
+         times to detect and to recover)",
+        code("recovery.csv")
+    )
 }
 
 /// What an empty cell shows: an en dash.
@@ -359,10 +367,6 @@ pub const EMPTY: &str = "\u{2013}";
 
 fn text(s: impl Into<String>) -> Inline {
     Inline::Text(s.into())
-}
-
-fn code(s: &str) -> Inline {
-    Inline::Code(s.to_string())
 }
 
 /// Whether a cell is a plain decimal number as the CSVs print them (not
@@ -399,8 +403,29 @@ impl Link {
 pub struct Sourced {
     /// The file, relative to the scenario folder.
     pub source: String,
-    /// Its content.
+    /// Its content, as read.
     pub table: Table,
+    /// How the report shows it.
+    pub view: View,
+}
+
+impl Sourced {
+    /// `table`, read from `source`, a file of kind `kind`.
+    pub fn new(source: String, kind: Source, table: Table) -> Sourced {
+        let view = View::of(kind, &table);
+        Sourced {
+            source,
+            table,
+            view,
+        }
+    }
+
+    /// Reads `folder/name` of `dir` as a file of kind `kind`; `None` when
+    /// it does not exist.
+    fn read(dir: &Path, folder: &str, name: &str, kind: Source) -> io::Result<Option<Sourced>> {
+        Ok(Table::read(&dir.join(folder).join(name))?
+            .map(|t| Sourced::new(format!("{folder}/{name}"), kind, t)))
+    }
 }
 
 /// The comparison of variants.
@@ -412,6 +437,9 @@ pub struct ComparisonPart {
     pub plots: Vec<Link>,
     /// Its data-tier plots that exist.
     pub data_tier: Vec<Link>,
+    /// How many columns of the faults headline end the table (0 unless the
+    /// variants fared differently under their faults).
+    pub faults: usize,
 }
 
 /// One variant's run.
@@ -469,12 +497,6 @@ impl GeoPart {
     /// The section of `folder`; `None` when the run had no data centers
     /// (none of its files, no origin in its summary).
     fn load(dir: &Path, folder: &str, summary: Option<&Sourced>) -> io::Result<Option<GeoPart>> {
-        let read = |name: &str| -> io::Result<Option<Sourced>> {
-            Ok(Table::read(&dir.join(folder).join(name))?.map(|t| Sourced {
-                source: format!("{folder}/{name}"),
-                table: t,
-            }))
-        };
         let origins = summary.and_then(origin_rows);
         let plot = link(dir, folder, GEO_PLOT.0)?.map(|mut l| {
             l.caption = Some(GEO_PLOT.1);
@@ -482,8 +504,13 @@ impl GeoPart {
         });
         let part = GeoPart {
             origins,
-            datacenters: read("datacenters_summary.csv")?,
-            links: read("links_summary.csv")?,
+            datacenters: Sourced::read(
+                dir,
+                folder,
+                "datacenters_summary.csv",
+                Source::Datacenters,
+            )?,
+            links: Sourced::read(dir, folder, "links_summary.csv", Source::Links)?,
             plot,
         };
         let any = part.origins.is_some()
@@ -507,11 +534,7 @@ pub struct ReplicationPart {
 impl ReplicationPart {
     /// The section of `folder`; `None` when the run wrote neither file.
     fn load(dir: &Path, folder: &str) -> io::Result<Option<ReplicationPart>> {
-        let name = "replication_summary.csv";
-        let totals = Table::read(&dir.join(folder).join(name))?.map(|t| Sourced {
-            source: format!("{folder}/{name}"),
-            table: t,
-        });
+        let totals = Sourced::read(dir, folder, "replication_summary.csv", Source::Replication)?;
         let plot = link(dir, folder, REPLICATION_PLOT.0)?.map(|mut l| {
             l.caption = Some(REPLICATION_PLOT.1);
             l
@@ -535,11 +558,7 @@ pub struct CallsPart {
 impl CallsPart {
     /// The section of `folder`; `None` when the run wrote neither file.
     fn load(dir: &Path, folder: &str) -> io::Result<Option<CallsPart>> {
-        let name = "calls_summary.csv";
-        let totals = Table::read(&dir.join(folder).join(name))?.map(|t| Sourced {
-            source: format!("{folder}/{name}"),
-            table: t,
-        });
+        let totals = Sourced::read(dir, folder, "calls_summary.csv", Source::Calls)?;
         let plot = link(dir, folder, CALLS_PLOT.0)?.map(|mut l| {
             l.caption = Some(CALLS_PLOT.1);
             l
@@ -568,10 +587,11 @@ fn origin_rows(summary: &Sourced) -> Option<Sourced> {
         return None;
     }
     let header = columns.iter().map(|&c| t.header[c].clone()).collect();
-    Some(Sourced {
-        source: summary.source.clone(),
-        table: Table::new(header, rows),
-    })
+    Some(Sourced::new(
+        summary.source.clone(),
+        Source::Origins,
+        Table::new(header, rows),
+    ))
 }
 
 /// How a variant coped with its faults.
@@ -583,6 +603,9 @@ pub struct FaultsPart {
     pub more: usize,
     /// The SLO verdict, when the run had an SLO.
     pub slo: Option<String>,
+    /// The faults headline of every row of the file; `None` when no fault
+    /// struck.
+    pub headline: Option<FaultHeadline>,
 }
 
 /// Everything a report shows.
@@ -606,12 +629,8 @@ impl Document {
     /// Gathers what the report shows from the scenario's folder.
     pub fn load(input: &ReportInput) -> io::Result<Document> {
         let dir = input.scenario_dir;
-        let comparison = {
-            let table =
-                Table::read(&dir.join("comparison").join("comparison.csv"))?.map(|t| Sourced {
-                    source: "comparison/comparison.csv".to_string(),
-                    table: t,
-                });
+        let mut comparison = {
+            let table = Sourced::read(dir, "comparison", "comparison.csv", Source::Comparison)?;
             let (plots, data_tier) = plots(
                 dir,
                 "comparison",
@@ -623,84 +642,128 @@ impl Document {
                     table,
                     plots,
                     data_tier,
+                    faults: 0,
                 },
             )
         };
         let mut anchors: Vec<String> = vec!["top".into(), "comparison".into()];
         let mut variants = Vec::new();
+        // Every row of each variant's recovery.csv, to tell whether they
+        // fared differently.
+        let mut recoveries: Vec<Option<Table>> = Vec::new();
         for name in input.variants {
-            let summary = Table::read(&dir.join(name).join("summary.csv"))?.map(|t| Sourced {
-                source: format!("{name}/summary.csv"),
-                table: t,
-            });
             let anchor = unique_anchor(&format!("variant-{}", anchor_text(name)), &anchors);
             anchors.push(anchor.clone());
-            let (mut plots, data_tier) = plots(dir, name, RUN_PLOTS, RUN_DATA_TIER_PLOTS)?;
-            // Shown in their own sections.
-            plots.retain(|p| {
-                p.name != GEO_PLOT.0
-                    && p.name != REPLICATION_PLOT.0
-                    && p.name != CALLS_PLOT.0
-                    && p.name != TOPOLOGY.1
-            });
-            let topology = link(dir, name, TOPOLOGY.0)?.map(|mut l| {
-                l.caption = Some(TOPOLOGY.2);
-                l
-            });
-            let geo = GeoPart::load(dir, name, summary.as_ref())?;
-            let replication = ReplicationPart::load(dir, name)?;
-            let calls = CallsPart::load(dir, name)?;
-            let faults = Table::read(&dir.join(name).join("recovery.csv"))?.map(|mut t| {
-                let more = t.rows.len().saturating_sub(RECOVERY_ROWS_SHOWN);
-                t.rows.truncate(RECOVERY_ROWS_SHOWN);
-                FaultsPart {
-                    recovery: Sourced {
-                        source: format!("{name}/recovery.csv"),
-                        table: t,
-                    },
-                    more,
-                    slo: input
-                        .slo
-                        .iter()
-                        .find(|(v, _)| v == name)
-                        .map(|(_, s)| s.clone()),
-                }
-            });
-            variants.push(VariantPart {
-                name: name.clone(),
-                anchor,
-                found: dir.join(name).is_dir(),
-                summary,
-                faults,
-                plots,
-                data_tier,
-                geo,
-                replication,
-                calls,
-                topology,
-                data: files(dir, name, RUN_DATA)?,
-            });
+            let (part, recovery) = VariantPart::load(input, name, anchor)?;
+            variants.push(part);
+            recoveries.push(recovery);
         }
-        let tables: Vec<&Table> = comparison
+        if let Some(view) = comparison
+            .as_mut()
+            .and_then(|c| c.table.as_mut().map(|t| &mut t.view))
+        {
+            let struck = recoveries.iter().flatten().any(|t| !t.rows.is_empty());
+            let differ = recoveries.windows(2).any(|w| w[0] != w[1]);
+            if struck && differ {
+                let headlines: Vec<(String, Option<FaultHeadline>)> = variants
+                    .iter()
+                    .map(|v| {
+                        let h = v.faults.as_ref().and_then(|f| f.headline.clone());
+                        (v.name.clone(), h)
+                    })
+                    .collect();
+                let added = view::add_fault_columns(view, &headlines);
+                comparison.as_mut().expect("a comparison").faults = added;
+            }
+        }
+        let views: Vec<&View> = comparison
             .iter()
             .filter_map(|c| c.table.as_ref())
-            .chain(variants.iter().filter_map(|v| v.summary.as_ref()))
-            .chain(
-                variants
-                    .iter()
-                    .filter_map(|v| v.faults.as_ref().map(|f| &f.recovery)),
-            )
-            .map(|s| &s.table)
+            .chain(variants.iter().flat_map(VariantPart::tables))
+            .map(|s| &s.view)
             .collect();
-        let legend = legend(&tables);
         Ok(Document {
             scenario: input.scenario.to_string(),
             description: paragraphs(input.description),
             facts: input.facts.to_vec(),
-            legend,
+            legend: legend(&views),
             comparison,
             variants,
         })
+    }
+}
+
+impl VariantPart {
+    /// The part of variant `name` (its folder), with every row of its
+    /// `recovery.csv` (the part keeps the first [`RECOVERY_ROWS_SHOWN`]).
+    fn load(
+        input: &ReportInput,
+        name: &str,
+        anchor: String,
+    ) -> io::Result<(VariantPart, Option<Table>)> {
+        let dir = input.scenario_dir;
+        let summary = Sourced::read(dir, name, "summary.csv", Source::Summary)?;
+        let (mut plots, data_tier) = plots(dir, name, RUN_PLOTS, RUN_DATA_TIER_PLOTS)?;
+        // Shown in their own sections.
+        plots.retain(|p| {
+            p.name != GEO_PLOT.0
+                && p.name != REPLICATION_PLOT.0
+                && p.name != CALLS_PLOT.0
+                && p.name != TOPOLOGY.1
+        });
+        let topology = link(dir, name, TOPOLOGY.0)?.map(|mut l| {
+            l.caption = Some(TOPOLOGY.2);
+            l
+        });
+        let geo = GeoPart::load(dir, name, summary.as_ref())?;
+        let replication = ReplicationPart::load(dir, name)?;
+        let calls = CallsPart::load(dir, name)?;
+        let recovery = Table::read(&dir.join(name).join("recovery.csv"))?;
+        let faults = recovery.clone().map(|mut t| {
+            let headline = FaultHeadline::of(&t);
+            let more = t.rows.len().saturating_sub(RECOVERY_ROWS_SHOWN);
+            t.rows.truncate(RECOVERY_ROWS_SHOWN);
+            FaultsPart {
+                recovery: Sourced::new(format!("{name}/recovery.csv"), Source::Recovery, t),
+                more,
+                slo: input
+                    .slo
+                    .iter()
+                    .find(|(v, _)| v == name)
+                    .map(|(_, s)| s.clone()),
+                headline,
+            }
+        });
+        let part = VariantPart {
+            name: name.to_string(),
+            anchor,
+            found: dir.join(name).is_dir(),
+            summary,
+            faults,
+            plots,
+            data_tier,
+            geo,
+            replication,
+            calls,
+            topology,
+            data: files(dir, name, RUN_DATA)?,
+        };
+        Ok((part, recovery))
+    }
+
+    /// Its tables, in the order shown.
+    fn tables(&self) -> impl Iterator<Item = &Sourced> {
+        let geo = self.geo.iter().flat_map(|g| {
+            [g.origins.as_ref(), g.datacenters.as_ref(), g.links.as_ref()]
+                .into_iter()
+                .flatten()
+        });
+        self.summary
+            .iter()
+            .chain(self.faults.iter().map(|f| &f.recovery))
+            .chain(geo)
+            .chain(self.replication.iter().filter_map(|r| r.totals.as_ref()))
+            .chain(self.calls.iter().filter_map(|c| c.totals.as_ref()))
     }
 }
 

@@ -4,6 +4,12 @@
 
 use crate::engine::SimDuration;
 
+/// The currency costs are in, as the reports and plots label them: the
+/// built-in size catalogue's (SCENARIO.md prices it in dollars). The
+/// language has no currency key, so a scenario's own `sizes` are taken to
+/// be priced in the same unit.
+pub const CURRENCY: &str = "$";
+
 /// A count with its thousands grouped (`1,234`), as the terminal prints.
 pub fn grouped(n: u64) -> String {
     let s = n.to_string();
@@ -65,6 +71,52 @@ pub fn fixed(x: f64, decimals: usize) -> String {
     if s == "-0" { "0".to_string() } else { s }
 }
 
+/// `x` with exactly `decimals` decimals and its thousands grouped
+/// (`12,345.60`), as the report's tables show a number: every cell of a
+/// column with the same decimals, so that the column reads down.
+pub fn grouped_fixed(x: f64, decimals: usize) -> String {
+    // Rounded as `fixed` rounds (half away from zero), as the CSVs are.
+    let s = fixed(x.abs(), decimals);
+    let (whole, frac) = s.split_once('.').map_or((s.as_str(), ""), |(w, f)| (w, f));
+    let frac = format!("{frac:0<decimals$}");
+    let mut out = String::with_capacity(s.len() + whole.len() / 3 + 1);
+    // A value that rounds to zero shows no sign.
+    if x < 0.0 && s.bytes().any(|b| matches!(b, b'1'..=b'9')) {
+        out.push('-');
+    }
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(&frac);
+    }
+    out
+}
+
+/// A share (0.0206) as a percentage with `decimals` decimals (`2.06%`); a
+/// share above zero too small to show is `<0.01%`, never `0.00%`.
+pub fn percent(x: f64, decimals: usize) -> String {
+    let smallest = 0.5 * 10f64.powi(-(decimals as i32));
+    if x > 0.0 && x * 100.0 < smallest {
+        return format!("<{}%", grouped_fixed(2.0 * smallest, decimals));
+    }
+    format!("{}%", grouped_fixed(x * 100.0, decimals))
+}
+
+/// The decimals that show `smallest` (a column's smallest magnitude above
+/// zero) with `digits` significant digits, within `lo..=hi`.
+pub fn significant_decimals(smallest: Option<f64>, digits: i32, lo: usize, hi: usize) -> usize {
+    let d = match smallest {
+        Some(v) if v > 0.0 && v.is_finite() => digits - (v.log10().floor() as i32 + 1),
+        _ => 0,
+    };
+    (d.max(0) as usize).clamp(lo, hi)
+}
+
 /// A duration in milliseconds with microsecond resolution.
 pub fn ms(d: SimDuration) -> String {
     fixed(d.as_millis_f64(), 3)
@@ -86,6 +138,19 @@ mod tests {
         assert_eq!(fixed(1.0005, 3), "1.001");
         assert_eq!(fixed(7.000_4, 3), "7");
         assert_eq!(fixed(1e20, 3), "100000000000000000000");
+        assert_eq!(grouped_fixed(1234567.891, 2), "1,234,567.89");
+        assert_eq!(grouped_fixed(999.0, 1), "999.0");
+        assert_eq!(grouped_fixed(-1234.5, 0), "-1,235");
+        assert_eq!(grouped_fixed(120.5, 0), "121");
+        assert_eq!(grouped_fixed(2.0, 3), "2.000");
+        assert_eq!(grouped_fixed(-0.0001, 2), "0.00");
+        assert_eq!(percent(0.020641, 2), "2.06%");
+        assert_eq!(percent(0.0, 2), "0.00%");
+        assert_eq!(percent(0.00001, 2), "<0.01%");
+        assert_eq!(significant_decimals(Some(4.653), 3, 0, 3), 2);
+        assert_eq!(significant_decimals(Some(166.9), 3, 0, 3), 0);
+        assert_eq!(significant_decimals(Some(0.0033), 3, 2, 4), 4);
+        assert_eq!(significant_decimals(None, 3, 1, 3), 1);
         // Same digits as the float formatter wherever it is not on a tie.
         for i in 0..10_000 {
             let x = i as f64 * 0.7919 + 0.00013;

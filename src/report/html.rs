@@ -11,8 +11,8 @@ use std::path::PathBuf;
 
 pub use super::document::ReportInput;
 use super::document::{
-    CallsPart, Document, EMPTY, FaultsPart, GeoPart, Inline, Link, ReplicationPart, Sourced, Table,
-    VariantPart, url_path,
+    CallsPart, Document, FaultsPart, GeoPart, Inline, Link, ReplicationPart, Sourced, VariantPart,
+    faults_note, url_path,
 };
 use super::export::{Exporter, export};
 
@@ -42,9 +42,12 @@ pub fn render_html(input: &ReportInput) -> io::Result<String> {
     Ok(render(&Document::load(input)?))
 }
 
-/// The page's style: readable on a laptop, wide tables scroll sideways,
-/// plots two abreast when there is room; printed in landscape with each
-/// variant on a new page.
+/// The page's style: readable on a laptop and on a phone. A table wider
+/// than the page scrolls sideways inside its own box (`.table-wrap`), never
+/// the page; plots sit two abreast when there is room and shrink with the
+/// page below 560 px (`min(560px, 100%)`), keeping their proportions.
+/// Headers wrap between words only. Printed in landscape with each variant
+/// on a new page.
 const STYLE: &str = r#"
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
@@ -76,24 +79,31 @@ nav a { margin-right: 14px; }
 .legend { margin: 14px 0 0; max-width: 110ch; }
 .missing { color: #9a6700; }
 .verdict { margin: 10px 0 0; font-weight: 600; }
-.table-wrap { overflow-x: auto; }
+.note, .data, .legend { overflow-wrap: anywhere; }
+.table-wrap { max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; font-size: .8rem; font-variant-numeric: tabular-nums; }
-th, td { padding: 4px 5px; border-bottom: 1px solid #e4e8ec; }
-th { text-align: left; vertical-align: bottom; font-weight: 600; font-size: .72rem; line-height: 1.25;
-  background: #f6f8fa; border-bottom: 2px solid #d0d7de; }
+th, td { padding: 4px 6px; border-bottom: 1px solid #e4e8ec; }
+th { text-align: left; vertical-align: bottom; font-weight: 600; font-size: .74rem; line-height: 1.25;
+  background: #f6f8fa; border-bottom: 2px solid #d0d7de;
+  overflow-wrap: normal; hyphens: manual; }
 td { white-space: nowrap; }
+td .pm { display: block; color: #59636e; font-size: .85em; }
 .num { text-align: right; }
 tbody tr:nth-child(even) { background: #fafbfc; }
 tr.total td { font-weight: 600; border-top: 2px solid #d0d7de; }
 td.empty { color: #8c959f; }
-.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 18px 22px; }
-figure { margin: 0; break-inside: avoid; }
-figure img { display: block; width: 100%; height: auto; border: 1px solid #d0d7de; border-radius: 4px; }
+.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(560px, 100%), 1fr)); gap: 18px 22px; }
+figure { margin: 0; min-width: 0; break-inside: avoid; }
+figure img { display: block; width: 100%; max-width: 100%; height: auto; border: 1px solid #d0d7de; border-radius: 4px; }
 .topology .figures { display: block; }
 .topology figure img { width: auto; max-width: 100%; }
 figcaption { margin-top: 5px; color: #59636e; font-size: .85rem; }
 footer { margin-top: 40px; padding-top: 10px; border-top: 1px solid #d0d7de; }
 @page { size: landscape; margin: 12mm; }
+@media (max-width: 600px) {
+  body { padding: 16px 12px 32px; }
+  h1 { font-size: 1.5rem; }
+}
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
   a { color: inherit; text-decoration: none; }
@@ -150,10 +160,11 @@ fn render(doc: &Document) -> String {
         h.push_str("<section id=\"comparison\">\n<h2>Comparison of variants</h2>\n");
         match &c.table {
             Some(t) => {
+                let faults = faults_note(c.faults, &|f| format!("<code>{f}</code>"));
                 let _ = writeln!(
                     h,
                     "<p class=\"note\">One row per variant; every variant runs with the same \
-                     arrivals. From {}.</p>",
+                     arrivals{faults}. From {}.</p>",
                     file_link(&t.source)
                 );
                 table(&mut h, t, doc);
@@ -169,64 +180,7 @@ fn render(doc: &Document) -> String {
     }
 
     for v in &doc.variants {
-        let _ = writeln!(
-            h,
-            "<section class=\"variant\" id=\"{}\">\n<h2><span class=\"label\">Variant</span> {}</h2>",
-            esc(&v.anchor),
-            esc(&v.name)
-        );
-        if !v.found {
-            let _ = writeln!(
-                h,
-                "<p class=\"missing\">No outputs: the folder <code>{}/</code> does not exist.</p>",
-                esc(&v.name)
-            );
-        } else {
-            if let Some(t) = &v.topology {
-                h.push_str("<h3>Topology</h3>\n<div class=\"topology\">\n");
-                figures(&mut h, std::slice::from_ref(t));
-                h.push_str("</div>\n");
-            }
-            h.push_str("<h3>Summary</h3>\n");
-            match &v.summary {
-                Some(t) => {
-                    let origins = if v.geo.as_ref().is_some_and(|g| g.origins.is_some()) {
-                        ", then one per origin (<code>origin:…</code>)"
-                    } else {
-                        ""
-                    };
-                    let _ = writeln!(
-                        h,
-                        "<p class=\"note\">One row per request class and <code>all</code>{origins}, \
-                         counting the requests sent after the warm-up. From {}.</p>",
-                        file_link(&t.source)
-                    );
-                    table(&mut h, t, doc);
-                }
-                None => h.push_str(
-                    "<p class=\"missing\">No <code>summary.csv</code> in this run's folder.</p>\n",
-                ),
-            }
-            if let Some(f) = &v.faults {
-                faults(&mut h, f, v, doc);
-            }
-            if let Some(g) = &v.geo {
-                geo(&mut h, g, v, doc);
-            }
-            if let Some(r) = &v.replication {
-                replication(&mut h, r, v, doc);
-            }
-            if let Some(c) = &v.calls {
-                calls(&mut h, c, v, doc);
-            }
-            if !v.plots.is_empty() {
-                h.push_str("<h3>Plots</h3>\n");
-                figures(&mut h, &v.plots);
-            }
-            data_tier(&mut h, &v.data_tier);
-            data_links(&mut h, &v.data);
-        }
-        h.push_str("</section>\n");
+        variant(&mut h, v, doc);
     }
 
     h.push_str(
@@ -234,6 +188,79 @@ fn render(doc: &Document) -> String {
          and are linked by relative paths: keep the folder together.</footer>\n</body>\n</html>\n",
     );
     h
+}
+
+/// A variant's section: its heading, then (when its folder exists) its
+/// summary, faults, data centers, replication, calls, plots and data files.
+fn variant(h: &mut String, v: &VariantPart, doc: &Document) {
+    let _ = writeln!(
+        h,
+        "<section class=\"variant\" id=\"{}\">\n<h2><span class=\"label\">Variant</span> {}</h2>",
+        esc(&v.anchor),
+        esc(&v.name)
+    );
+    if !v.found {
+        let _ = writeln!(
+            h,
+            "<p class=\"missing\">No outputs: the folder <code>{}/</code> does not exist.</p>",
+            esc(&v.name)
+        );
+        h.push_str("</section>\n");
+        return;
+    }
+    if let Some(t) = &v.topology {
+        h.push_str("<h3>Topology</h3>\n<div class=\"topology\">\n");
+        figures(h, std::slice::from_ref(t));
+        h.push_str("</div>\n");
+    }
+    h.push_str("<h3>Summary</h3>\n");
+    match &v.summary {
+        Some(t) => {
+            let origins = if v.geo.as_ref().is_some_and(|g| g.origins.is_some()) {
+                ", then one per origin (<code>origin:…</code>)"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                h,
+                "<p class=\"note\">One row per request class and <code>all</code>{origins}, \
+                 counting the requests sent after the warm-up{}. From {}.</p>",
+                replications(t),
+                file_link(&t.source)
+            );
+            table(h, t, doc);
+        }
+        None => h.push_str(
+            "<p class=\"missing\">No <code>summary.csv</code> in this run's folder.</p>\n",
+        ),
+    }
+    if let Some(f) = &v.faults {
+        faults(h, f, v, doc);
+    }
+    if let Some(g) = &v.geo {
+        geo(h, g, v, doc);
+    }
+    if let Some(r) = &v.replication {
+        replication(h, r, v, doc);
+    }
+    if let Some(c) = &v.calls {
+        calls(h, c, v, doc);
+    }
+    if !v.plots.is_empty() {
+        h.push_str("<h3>Plots</h3>\n");
+        figures(h, &v.plots);
+    }
+    data_tier(h, &v.data_tier);
+    data_links(h, &v.data);
+    h.push_str("</section>\n");
+}
+
+/// `; each figure the mean of N replications` when a summary has several.
+fn replications(t: &Sourced) -> String {
+    t.view
+        .replications
+        .map(|n| format!("; each figure the mean of {n} replications"))
+        .unwrap_or_default()
 }
 
 /// A variant's faults: the recovery table, then the SLO verdict.
@@ -363,52 +390,62 @@ fn calls(h: &mut String, c: &CallsPart, v: &VariantPart, doc: &Document) {
     }
 }
 
-/// A CSV's table.
+/// A CSV's table as the report shows it ([`super::document::view`]).
 fn table(h: &mut String, t: &Sourced, doc: &Document) {
-    let t: &Table = &t.table;
-    let variant_col = t.header.iter().position(|c| c == "variant");
+    let v = &t.view;
     h.push_str("<div class=\"table-wrap\">\n<table>\n<thead>\n<tr>");
-    for (i, name) in t.header.iter().enumerate() {
-        // Long snake_case names may break after their underscores.
-        let shown = name.split('_').map(esc).collect::<Vec<_>>().join("_<wbr>");
-        let _ = write!(h, "<th{}>{shown}</th>", num_class(t.numeric[i]));
+    for (name, &numeric) in v.header.iter().zip(&v.numeric) {
+        let _ = write!(h, "<th{}>{}</th>", num_class(numeric), esc(name));
     }
     h.push_str("</tr>\n</thead>\n<tbody>\n");
-    for row in &t.rows {
-        if t.is_total(row) {
-            h.push_str("<tr class=\"total\">");
+    for row in &v.rows {
+        h.push_str(if row.total {
+            "<tr class=\"total\">"
         } else {
-            h.push_str("<tr>");
-        }
-        for (i, cell) in row.iter().enumerate() {
-            let cell = cell.trim();
-            if cell.is_empty() {
-                let cls = if t.numeric[i] { "num empty" } else { "empty" };
-                let _ = write!(h, "<td class=\"{cls}\">{EMPTY}</td>");
+            "<tr>"
+        });
+        for (i, cell) in row.cells.iter().enumerate() {
+            let numeric = v.numeric[i];
+            if cell.empty {
+                let cls = if numeric { "num empty" } else { "empty" };
+                let _ = write!(h, "<td class=\"{cls}\">{}</td>", esc(&cell.text));
                 continue;
             }
-            let target = (variant_col == Some(i))
-                .then(|| doc.variants.iter().find(|v| v.name == cell))
+            // In the comparison, a variant's name leads to its section.
+            let target = (v.variant_column == Some(i))
+                .then(|| doc.variants.iter().find(|x| x.name == cell.text))
                 .flatten();
             match target {
-                // In the comparison, a variant's name leads to its section.
-                Some(v) if t.class_column.is_none() => {
+                Some(x) => {
                     let _ = write!(
                         h,
                         "<td{}><a href=\"#{}\">{}</a></td>",
-                        num_class(t.numeric[i]),
-                        esc(&v.anchor),
-                        esc(cell)
+                        num_class(numeric),
+                        esc(&x.anchor),
+                        esc(&cell.text)
                     );
                 }
-                _ => {
-                    let _ = write!(h, "<td{}>{}</td>", num_class(t.numeric[i]), esc(cell));
+                None => {
+                    let _ = write!(h, "<td{}>{}</td>", num_class(numeric), shown(&cell.text));
                 }
             }
         }
         h.push_str("</tr>\n");
     }
     h.push_str("</tbody>\n</table>\n</div>\n");
+}
+
+/// A cell's text; a figure with its interval, `12.3 ± 0.4`, as the mean
+/// over the interval's half-width (a column half as wide).
+fn shown(text: &str) -> String {
+    match text.split_once(" \u{b1} ") {
+        Some((mean, half)) => format!(
+            "{}<span class=\"pm\"> \u{b1} {}</span>",
+            esc(mean),
+            esc(half)
+        ),
+        None => esc(text),
+    }
 }
 
 fn num_class(numeric: bool) -> &'static str {

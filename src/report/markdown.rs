@@ -1,6 +1,6 @@
 //! `report.md`: the content of `report.html` as GitHub-flavoured Markdown,
-//! to paste into a design document: the same tables (every column under its
-//! CSV name, numbers right-aligned) and the plots as relative image links.
+//! to paste into a design document: the same tables (as the report shows
+//! them, numbers right-aligned) and the plots as relative image links.
 //!
 //! Text taken from a file or the scenario is escaped so that it shows as
 //! written: no `|` splits a cell, no `<b>` becomes markup.
@@ -10,8 +10,8 @@ use std::path::PathBuf;
 
 pub use super::document::ReportInput;
 use super::document::{
-    CallsPart, Document, EMPTY, FaultsPart, GeoPart, Inline, Link, ReplicationPart, Sourced,
-    VariantPart, url_path,
+    CallsPart, Document, FaultsPart, GeoPart, Inline, Link, ReplicationPart, Sourced, VariantPart,
+    faults_note, url_path,
 };
 use super::export::{Exporter, export};
 
@@ -66,8 +66,10 @@ fn render(doc: &Document) -> String {
         blocks.push("## Comparison of variants".into());
         match &c.table {
             Some(t) => {
+                let faults = faults_note(c.faults, &|f| format!("`{f}`"));
                 blocks.push(format!(
-                    "One row per variant; every variant runs with the same arrivals. From {}.",
+                    "One row per variant; every variant runs with the same arrivals{faults}. \
+                     From {}.",
                     file_link(&t.source)
                 ));
                 table(&mut blocks, t);
@@ -79,58 +81,69 @@ fn render(doc: &Document) -> String {
     }
 
     for v in &doc.variants {
-        blocks.push(format!("## Variant: {}", text(&v.name)));
-        if !v.found {
-            blocks.push(format!(
-                "No outputs: the folder {} does not exist.",
-                code(&format!("{}/", v.name), false)
-            ));
-            continue;
-        }
-        if let Some(t) = &v.topology {
-            blocks.push("### Topology".into());
-            images(&mut blocks, std::slice::from_ref(t));
-        }
-        blocks.push("### Summary".into());
-        match &v.summary {
-            Some(t) => {
-                let origins = if v.geo.as_ref().is_some_and(|g| g.origins.is_some()) {
-                    ", then one per origin (`origin:…`)"
-                } else {
-                    ""
-                };
-                blocks.push(format!(
-                    "One row per request class and `all`{origins}, counting the requests sent after \
-                     the warm-up. From {}.",
-                    file_link(&t.source)
-                ));
-                table(&mut blocks, t);
-            }
-            None => blocks.push("No `summary.csv` in this run's folder.".into()),
-        }
-        if let Some(f) = &v.faults {
-            faults(&mut blocks, f, v);
-        }
-        if let Some(g) = &v.geo {
-            geo(&mut blocks, g, v);
-        }
-        if let Some(r) = &v.replication {
-            replication(&mut blocks, r, v);
-        }
-        if let Some(c) = &v.calls {
-            calls(&mut blocks, c, v);
-        }
-        if !v.plots.is_empty() {
-            blocks.push("### Plots".into());
-            images(&mut blocks, &v.plots);
-        }
-        data_tier(&mut blocks, &v.data_tier);
-        data_links(&mut blocks, &v.data);
+        variant(&mut blocks, v);
     }
 
     let mut out = blocks.join("\n\n");
     out.push('\n');
     out
+}
+
+/// A variant's section: its heading, then (when its folder exists) its
+/// summary, faults, data centers, replication, calls, plots and data files.
+fn variant(blocks: &mut Vec<String>, v: &VariantPart) {
+    blocks.push(format!("## Variant: {}", text(&v.name)));
+    if !v.found {
+        blocks.push(format!(
+            "No outputs: the folder {} does not exist.",
+            code(&format!("{}/", v.name), false)
+        ));
+        return;
+    }
+    if let Some(t) = &v.topology {
+        blocks.push("### Topology".into());
+        images(blocks, std::slice::from_ref(t));
+    }
+    blocks.push("### Summary".into());
+    match &v.summary {
+        Some(t) => {
+            let origins = if v.geo.as_ref().is_some_and(|g| g.origins.is_some()) {
+                ", then one per origin (`origin:…`)"
+            } else {
+                ""
+            };
+            let replications = t
+                .view
+                .replications
+                .map(|n| format!("; each figure the mean of {n} replications"))
+                .unwrap_or_default();
+            blocks.push(format!(
+                "One row per request class and `all`{origins}, counting the requests sent after \
+                 the warm-up{replications}. From {}.",
+                file_link(&t.source)
+            ));
+            table(blocks, t);
+        }
+        None => blocks.push("No `summary.csv` in this run's folder.".into()),
+    }
+    if let Some(f) = &v.faults {
+        faults(blocks, f, v);
+    }
+    if let Some(g) = &v.geo {
+        geo(blocks, g, v);
+    }
+    if let Some(r) = &v.replication {
+        replication(blocks, r, v);
+    }
+    if let Some(c) = &v.calls {
+        calls(blocks, c, v);
+    }
+    if !v.plots.is_empty() {
+        blocks.push("### Plots".into());
+        images(blocks, &v.plots);
+    }
+    data_tier(blocks, &v.data_tier);
+    data_links(blocks, &v.data);
 }
 
 /// A variant's faults: the recovery table, then the SLO verdict.
@@ -250,30 +263,28 @@ fn calls(blocks: &mut Vec<String>, c: &CallsPart, v: &VariantPart) {
     }
 }
 
-/// A CSV's table; in the `all` row of a summary, `all` is in bold.
+/// A CSV's table as the report shows it ([`super::document::view`]); in
+/// the `all` row of a summary, `all` is in bold.
 fn table(blocks: &mut Vec<String>, t: &Sourced) {
-    let t = &t.table;
-    let mut lines = Vec::with_capacity(t.rows.len() + 2);
+    let v = &t.view;
+    let mut lines = Vec::with_capacity(v.rows.len() + 2);
     let row = |cells: Vec<String>| format!("| {} |", cells.join(" | "));
-    lines.push(row(t.header.iter().map(|h| code(h, true)).collect()));
-    lines.push(row(t
+    lines.push(row(v.header.iter().map(|h| text(h)).collect()));
+    lines.push(row(v
         .numeric
         .iter()
         .map(|&n| if n { "---:" } else { ":---" }.to_string())
         .collect()));
-    for r in &t.rows {
-        let total = t.is_total(r);
+    for r in &v.rows {
         lines.push(row(r
+            .cells
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let c = c.trim();
-                if c.is_empty() {
-                    EMPTY.to_string()
-                } else if total && t.class_column == Some(i) {
-                    format!("**{}**", text(c))
+                if r.total && i == 0 && !c.empty {
+                    format!("**{}**", text(&c.text))
                 } else {
-                    text(c)
+                    text(&c.text)
                 }
             })
             .collect()));

@@ -17,6 +17,7 @@ use super::markers::Marks;
 use super::run::{Ctx, num_label, pct_label};
 use super::style::*;
 use crate::metrics::ScalingTrace;
+use crate::report::format::CURRENCY;
 
 /// The trace's steps as a step line from 0 to `end` seconds: `pick` chooses
 /// the count drawn from `(serving, provisioning)`.
@@ -215,12 +216,23 @@ pub(crate) fn write_comparison(
         .map(|(k, v)| {
             let cost = v
                 .cost_total
-                .map(|c| format!(" (total cost {c:.2})"))
+                .map(|c| format!(", total cost {CURRENCY}{c:.2}"))
                 .unwrap_or_default();
-            Entry::new(
-                format!("{}{cost}", v.name),
-                Swatch::Line(series_color(k), line_width(k)),
-            )
+            // A line another variant repeats lies under it: say so.
+            let same = (0..k)
+                .find(|&j| lines[j] == lines[k])
+                .map(|j| format!(", = {}", variants[j].name))
+                .unwrap_or_default();
+            let text = if cost.is_empty() && same.is_empty() {
+                v.name.to_string()
+            } else {
+                format!(
+                    "{} ({})",
+                    v.name,
+                    format!("{same}{cost}").trim_start_matches(", ")
+                )
+            };
+            Entry::new(text, Swatch::Line(series_color(k), line_width(k)))
         })
         .collect();
     let panel = Panel::new(
@@ -236,7 +248,7 @@ pub(crate) fn write_comparison(
             .map(|(k, l)| Layer::line(l, series_color(k), line_width(k))),
     );
     let fig = TimeFigure {
-        title: format!("Instances of `{pool}` serving, by variant — {scenario}"),
+        title: format!("Instances of {pool} serving, by variant — {scenario}"),
         subtitle: "instances taking traffic (provisioning and draining ones not counted)".into(),
         legend,
         blocks: vec![Block::of(vec![panel])],

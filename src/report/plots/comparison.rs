@@ -59,6 +59,34 @@ impl Clamp {
 /// Per variant (by index): its points, NaN y a gap.
 type Lines = Vec<(usize, Vec<(f64, f64)>)>;
 
+/// Whether two lines have the same points (gaps where the other has gaps).
+fn same_points(a: &[(f64, f64)], b: &[(f64, f64)]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(p, q)| p.0 == q.0 && (p.1 == q.1 || (p.1.is_nan() && q.1.is_nan())))
+}
+
+/// Per variant, the earlier variant whose line it repeats in every panel
+/// (`panels`, each the variants' lines): the later line is drawn over the
+/// earlier, which would otherwise seem missing. A variant without a line in
+/// some panel repeats nobody's.
+fn repeats(panels: &[&Lines], n: usize) -> Vec<Option<usize>> {
+    fn line(p: &Lines, i: usize) -> Option<&[(f64, f64)]> {
+        p.iter().find(|s| s.0 == i).map(|s| s.1.as_slice())
+    }
+    (0..n)
+        .map(|i| {
+            (0..i).find(|&j| {
+                panels.iter().all(|p| match (line(p, i), line(p, j)) {
+                    (Some(a), Some(b)) => same_points(a, b),
+                    _ => false,
+                })
+            })
+        })
+        .collect()
+}
+
 /// The largest finite value of the lines.
 fn max_of(lines: &Lines) -> Option<f64> {
     lines
@@ -97,14 +125,23 @@ impl Comparison<'_> {
     }
 
     /// One legend entry per variant, in its colour; `missing` tells the
-    /// variants that drew no line.
-    fn legend(&self, missing: &dyn Fn(usize, &str) -> Option<String>) -> Vec<Entry> {
+    /// variants that drew no line; a variant whose line is another's
+    /// (`repeats`) says so, `fast (= base)`, since one hides the other.
+    fn legend(
+        &self,
+        missing: &dyn Fn(usize, &str) -> Option<String>,
+        repeats: &[Option<usize>],
+    ) -> Vec<Entry> {
         let n = self.names.len();
         self.names
             .iter()
             .enumerate()
             .map(|(i, name)| {
-                let text = missing(i, name).unwrap_or_else(|| name.to_string());
+                let text =
+                    missing(i, name).unwrap_or_else(|| match repeats.get(i).copied().flatten() {
+                        Some(j) => format!("{name} (= {})", self.names[j]),
+                        None => name.to_string(),
+                    });
                 Entry::new(text, Swatch::Line(series_color(i), width_of(i, n)))
             })
             .collect()
@@ -170,10 +207,11 @@ impl Comparison<'_> {
         subtitle: String,
         lines: Lines,
     ) -> io::Result<PathBuf> {
+        let same = repeats(&[&lines], self.names.len());
         let fig = TimeFigure {
             title: self.title(what),
             subtitle,
-            legend: self.legend(&|_, _| None),
+            legend: self.legend(&|_, _| None, &same),
             blocks: vec![Block::of(vec![self.panel(scale, y_desc, lines, false)])],
         };
         figure::draw(&self.dir.join(file), fig, &self.timeline)
@@ -516,7 +554,12 @@ fn stacked(c: &Comparison, o: Stacked) -> io::Result<PathBuf> {
     // without the component says so rather than leave the reader looking
     // for its line.
     let drawn = |i: usize| o.panels.iter().any(|p| p.1.iter().any(|s| s.0 == i));
-    let legend = c.legend(&|i, name| (!drawn(i)).then(|| format!("{name} (no {})", o.noun.0)));
+    let all: Vec<&Lines> = o.panels.iter().map(|p| &p.1).collect();
+    let same = repeats(&all, c.names.len());
+    let legend = c.legend(
+        &|i, name| (!drawn(i)).then(|| format!("{name} (no {})", o.noun.0)),
+        &same,
+    );
     let k = o.panels.len();
     let blocks = o
         .panels
@@ -536,4 +579,23 @@ fn stacked(c: &Comparison, o: Stacked) -> io::Result<PathBuf> {
         blocks,
     };
     figure::draw(&c.dir.join(o.file), fig, &c.timeline)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_another_variant_repeats_is_found() {
+        let a = vec![(0.0, 1.0), (1.0, f64::NAN), (2.0, 3.0)];
+        let b = vec![(0.0, 1.0), (1.0, 2.0), (2.0, 3.0)];
+        let p1: Lines = vec![(0, a.clone()), (1, b.clone()), (2, a.clone())];
+        assert_eq!(repeats(&[&p1], 3), [None, None, Some(0)]);
+        // Repeated in one panel only: not the same.
+        let p2: Lines = vec![(0, a.clone()), (1, b.clone()), (2, b.clone())];
+        assert_eq!(repeats(&[&p1, &p2], 3), [None, None, None]);
+        // Without a line in a panel: nobody's repeat.
+        let p3: Lines = vec![(0, a.clone()), (1, b)];
+        assert_eq!(repeats(&[&p1, &p3], 3), [None, None, None]);
+    }
 }

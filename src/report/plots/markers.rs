@@ -9,13 +9,16 @@ use plotters::prelude::*;
 use super::style::*;
 use crate::engine::SimTime;
 use crate::metrics::{EventKind, LoggedEvent, RecoveryRow};
-use crate::model::{FaultKind, Model};
+use crate::model::{Arrivals, FaultKind, Model};
 
 /// What a marker marks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MarkerKind {
     /// The offered rate changes: a grey dashed line.
     RateChange,
+    /// A ramp of the offered rate arrives at its rate: drawn as a rate
+    /// change.
+    RateReached,
     /// A fault strikes: a solid red line.
     FaultStart,
     /// A fault ends: a dashed red line.
@@ -63,6 +66,13 @@ pub struct Marker {
     pub label: String,
 }
 
+impl MarkerKind {
+    /// A change of the offered rate (or the end of its ramp), not a fault.
+    fn is_rate(self) -> bool {
+        matches!(self, MarkerKind::RateChange | MarkerKind::RateReached)
+    }
+}
+
 impl Marker {
     /// A marker.
     pub fn new(time: SimTime, kind: MarkerKind, label: impl Into<String>) -> Marker {
@@ -73,12 +83,48 @@ impl Marker {
         }
     }
 
-    /// The rate changes of `model`'s traffic.
+    /// The rate changes of `model`'s traffic, each labelled with the rate
+    /// it goes to: `rate -> 200/s`, or `ramp -> 200/s` for a ramp (the rate
+    /// it reaches at the ramp's end, or at the run's end if that is first).
     pub fn rate_changes(model: &Model) -> Vec<Marker> {
-        model
-            .rate_changes()
-            .into_iter()
-            .map(|t| Marker::new(t, MarkerKind::RateChange, format!("rate change at {t}")))
+        let schedule = match &model.traffic.arrivals {
+            Arrivals::Poisson(s) | Arrivals::Uniform(s) => s,
+            Arrivals::Closed { .. } => return Vec::new(),
+        };
+        let times = model.rate_changes();
+        let end = SimTime(model.duration.nanos());
+        times
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| {
+                let next = times.get(i + 1).copied().unwrap_or(end).max(t);
+                let now = schedule.rate_at(t);
+                // Just before the next change: where a ramp arrives.
+                let then = schedule.rate_at(SimTime(next.nanos().saturating_sub(1).max(t.nanos())));
+                let ramp = (then - now).abs() > 1e-9 * now.abs().max(1.0);
+                // The end of a ramp: the rate no longer changes there.
+                let before = schedule.rate_at(SimTime(t.nanos().saturating_sub(1)));
+                let reached = t.nanos() > 0 && (before - now).abs() <= 1e-9 * now.abs().max(1.0);
+                if ramp {
+                    Marker::new(
+                        t,
+                        MarkerKind::RateChange,
+                        format!("ramp -> {}/s", fmt_num(then)),
+                    )
+                } else if reached {
+                    Marker::new(
+                        t,
+                        MarkerKind::RateReached,
+                        format!("{}/s reached", fmt_num(now)),
+                    )
+                } else {
+                    Marker::new(
+                        t,
+                        MarkerKind::RateChange,
+                        format!("rate -> {}/s", fmt_num(now)),
+                    )
+                }
+            })
             .collect()
     }
 
@@ -139,6 +185,7 @@ impl Marker {
                     }
                     MarkerKind::Restored => format!("up {}", e.target),
                     MarkerKind::RateChange
+                    | MarkerKind::RateReached
                     | MarkerKind::DnsDown
                     | MarkerKind::DnsUp
                     | MarkerKind::ReplicationHeld
@@ -217,6 +264,9 @@ impl Marker {
     }
 }
 
+/// Rate changes past which the legend counts them rather than list each.
+const MAX_LISTED_RATES: usize = 3;
+
 /// Fault markers (every kind but rate changes) past which a plot draws them
 /// as short unlabelled ticks: a line and a label each would bury the data.
 pub(crate) const MAX_LABELLED_FAULTS: usize = 30;
@@ -244,7 +294,9 @@ struct Look {
 
 fn look(kind: MarkerKind) -> Look {
     let (color, dash, width, legend) = match kind {
-        MarkerKind::RateChange => (MARKER, Dash::Dashed, 1, "rate change"),
+        MarkerKind::RateChange | MarkerKind::RateReached => {
+            (MARKER, Dash::Dashed, 1, "rate change")
+        }
         MarkerKind::FaultStart => (FAULT_RED, Dash::Solid, 2, "fault"),
         MarkerKind::FaultEnd => (FAULT_RED, Dash::Dashed, 2, "fault ends"),
         MarkerKind::Detected => (DETECTED_ORANGE, Dash::Dotted, 2, "detected (marked down)"),
@@ -272,6 +324,7 @@ fn rank(kind: MarkerKind) -> u8 {
     match kind {
         MarkerKind::FaultStart => 0,
         MarkerKind::RateChange => 1,
+        MarkerKind::RateReached => 14,
         MarkerKind::Promoted => 2,
         MarkerKind::Detected => 3,
         MarkerKind::FaultEnd => 4,
@@ -320,10 +373,7 @@ impl Marks {
             .filter(|m| m.t >= 0.0 && m.t <= end)
             .collect();
         list.sort_by(|a, b| rank(a.kind).cmp(&rank(b.kind)).then(a.t.total_cmp(&b.t)));
-        let faults = list
-            .iter()
-            .filter(|m| m.kind != MarkerKind::RateChange)
-            .count();
+        let faults = list.iter().filter(|m| !m.kind.is_rate()).count();
         Marks {
             list,
             faults,
@@ -336,21 +386,66 @@ impl Marks {
         self.faults > MAX_LABELLED_FAULTS
     }
 
+    /// The legend's text for the rate changes: each with its time when
+    /// there are a few (`rate -> 600/s at 1m; ramp -> 200/s over 3m–4m`, a
+    /// ramp with the time it arrives), so that a change whose label found
+    /// no room above the plot is still said; past [`MAX_LISTED_RATES`],
+    /// how many.
+    fn rate_legend(&self) -> String {
+        let mut rates: Vec<&Mark> = self.list.iter().filter(|m| m.kind.is_rate()).collect();
+        rates.sort_by(|a, b| a.t.total_cmp(&b.t));
+        let mut items: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < rates.len() {
+            let m = rates[i];
+            match rates.get(i + 1) {
+                Some(end)
+                    if m.kind == MarkerKind::RateChange && end.kind == MarkerKind::RateReached =>
+                {
+                    items.push(format!(
+                        "{} over {}\u{2013}{}",
+                        m.label,
+                        fmt_time(m.t),
+                        fmt_time(end.t)
+                    ));
+                    i += 2;
+                }
+                _ => {
+                    items.push(format!("{} at {}", m.label, fmt_time(m.t)));
+                    i += 1;
+                }
+            }
+        }
+        if items.len() > MAX_LISTED_RATES {
+            return format!("{} rate changes", items.len());
+        }
+        items.join("; ")
+    }
+
     /// Legend entries of the kinds present, in a fixed order.
     pub(crate) fn entries(&self) -> Vec<Entry> {
-        let mut kinds: Vec<MarkerKind> = self.list.iter().map(|m| m.kind).collect();
+        // A ramp's end is one of the rate changes: one entry for both.
+        let mut kinds: Vec<MarkerKind> = self
+            .list
+            .iter()
+            .map(|m| match m.kind {
+                MarkerKind::RateReached => MarkerKind::RateChange,
+                k => k,
+            })
+            .collect();
         kinds.sort();
         kinds.dedup();
         kinds
             .into_iter()
             .map(|k| {
                 let l = look(k);
-                let swatch = match k {
+                match k {
                     // As rate changes always looked.
-                    MarkerKind::RateChange => Swatch::Dashed(MARKER),
-                    _ => Swatch::Rule(l.color, l.dash, l.width),
-                };
-                Entry::new(l.legend, swatch)
+                    MarkerKind::RateChange => {
+                        Entry::new(self.rate_legend(), Swatch::Dashed(MARKER))
+                    }
+                    _ => Entry::new(l.legend, Swatch::Rule(l.color, l.dash, l.width)),
+                }
             })
             .collect()
     }
@@ -370,7 +465,7 @@ pub(crate) fn draw_markers(root: &Area, f: &Frame, marks: &Marks) -> Drawn {
         }
         let x = f.px(m.t);
         let l = look(m.kind);
-        if m.kind == MarkerKind::RateChange {
+        if m.kind.is_rate() {
             dashed_vline(root, x, f.y.clone(), MARKER)?;
         } else if dense {
             if last_tick == Some((x, m.kind)) {
@@ -430,7 +525,7 @@ pub(crate) fn draw_strip(root: &Area, f: &Frame, warmup: f64, marks: &Marks) -> 
         taken.push(left - 8..f.x.end);
     }
     for m in &marks.list {
-        if m.t < 0.0 || m.t > f.end || (dense && m.kind != MarkerKind::RateChange) {
+        if m.t < 0.0 || m.t > f.end || (dense && !m.kind.is_rate()) {
             continue;
         }
         let x = f.px(m.t);
@@ -611,6 +706,37 @@ mod tests {
         assert!(marks.dense());
         assert_eq!(marks.list[0].label, "crash web", "fault starts label first");
         let legend: Vec<String> = marks.entries().into_iter().map(|e| e.label).collect();
-        assert_eq!(legend, ["rate change", "fault", "detected (marked down)"]);
+        assert_eq!(legend, ["rate at 5s", "fault", "detected (marked down)"]);
+        // A few rate changes are listed with their times; more are counted.
+        let mut rates: Vec<Marker> = [(120, "rate -> 600/s"), (60, "ramp -> 300/s")]
+            .iter()
+            .map(|&(s, l)| Marker::new(SimTime(s * 1_000_000_000), MarkerKind::RateChange, l))
+            .collect();
+        let text = |m: &[Marker]| {
+            Marks::new(m, 600.0, "events.csv").entries()[0]
+                .label
+                .clone()
+        };
+        assert_eq!(text(&rates), "ramp -> 300/s at 1m; rate -> 600/s at 2m");
+        // A ramp and where it arrives are one item, with both times.
+        rates.push(Marker::new(
+            SimTime(90_000_000_000),
+            MarkerKind::RateReached,
+            "300/s reached",
+        ));
+        assert_eq!(
+            text(&rates),
+            "ramp -> 300/s over 1m\u{2013}1m30s; rate -> 600/s at 2m"
+        );
+        let entries = Marks::new(&rates, 600.0, "events.csv").entries();
+        assert_eq!(entries.len(), 1, "one entry for the rate changes");
+        for s in [180, 240, 300] {
+            rates.push(Marker::new(
+                SimTime(s * 1_000_000_000),
+                MarkerKind::RateChange,
+                "r",
+            ));
+        }
+        assert_eq!(text(&rates), "5 rate changes");
     }
 }

@@ -17,6 +17,7 @@ use plotters::prelude::*;
 
 use super::chart::{self, Axes, Ticked};
 use super::style::*;
+use crate::report::format::CURRENCY;
 
 /// A figure across replications: its mean and 95% confidence interval.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -397,7 +398,7 @@ fn spread(n: usize, k: usize, must: Option<usize>) -> Vec<usize> {
 /// One of the three panels.
 struct Panel<'a> {
     caption: String,
-    y_desc: &'a str,
+    y_desc: String,
     fmt: &'a dyn Fn(f64) -> String,
     /// The SLO's bound and its label.
     slo: Option<(f64, String)>,
@@ -501,7 +502,8 @@ fn panels(p: &SweepPlots, lines: &Lines, bands: bool) -> ([Panel<'static>; 3], P
                 "p99 (ms, log scale)"
             } else {
                 "p99 (ms)"
-            },
+            }
+            .to_string(),
             fmt: &num_label,
             slo: slo_p99.map(|v| (v, format!("SLO {}", ms_label(v)))),
             series: p99,
@@ -510,7 +512,7 @@ fn panels(p: &SweepPlots, lines: &Lines, bands: bool) -> ([Panel<'static>; 3], P
         },
         Panel {
             caption: "error rate: (rejected + timed out + failed) / offered".to_string(),
-            y_desc: "error rate",
+            y_desc: "error rate".to_string(),
             fmt: &pct_label,
             slo: slo_err.map(|v| (v, format!("SLO {}", pct_label(v)))),
             series: err,
@@ -518,8 +520,8 @@ fn panels(p: &SweepPlots, lines: &Lines, bands: bool) -> ([Panel<'static>; 3], P
             intervals: true,
         },
         Panel {
-            caption: "cost per hour of the sized services".to_string(),
-            y_desc: "cost per hour",
+            caption: format!("cost per hour of the sized services ({CURRENCY})"),
+            y_desc: format!("cost ({CURRENCY}/hour)"),
             fmt: &num_label,
             slo: None,
             series: cost,
@@ -637,8 +639,9 @@ fn write_axis(path: &Path, p: &SweepPlots, a: usize) -> io::Result<()> {
         )?;
         top += 6;
         let bottom = HEIGHT as i32 - 8;
-        // The lowest panel also holds the x labels: give it their height.
-        let plot = (bottom - top - chart::BOTTOM as i32) / 3;
+        // The lowest panel also holds the x labels: give it their height;
+        // the others are followed by the space before the next caption.
+        let plot = (bottom - top - chart::BOTTOM as i32 - 2 * GAP) / 3;
         let mut y = top;
         for (k, panel) in panels.iter().enumerate() {
             let lowest = k == 2;
@@ -651,11 +654,11 @@ fn write_axis(path: &Path, p: &SweepPlots, a: usize) -> io::Result<()> {
                 ),
                 PANEL_TITLE_SIZE,
                 TEXT,
-                (chart::LEFT as i32 + 8, y + if k == 0 { 0 } else { GAP }),
+                (chart::LEFT as i32 + 8, y),
                 HPos::Left,
                 VPos::Top,
             )?;
-            let py = y + PANEL_TITLE_SIZE as i32 + 8 + if k == 0 { 0 } else { GAP };
+            let py = y + PANEL_TITLE_SIZE as i32 + 8;
             let h = if lowest { bottom - py } else { y + plot - py };
             let area = root.clone().shrink((0, py), (WIDTH, h.max(1) as u32));
             let on = On {
@@ -665,7 +668,7 @@ fn write_axis(path: &Path, p: &SweepPlots, a: usize) -> io::Result<()> {
                 lowest,
             };
             on.panel(&area, panel, (k == 0 && p99.log).then_some(p99.lo), k == 1)?;
-            y += plot;
+            y += plot + GAP;
         }
         Ok(())
     })
@@ -724,8 +727,10 @@ impl On<'_, '_> {
     }
 }
 
-/// Space between a panel and the caption of the next.
-const GAP: i32 = 18;
+/// Space between a panel and the caption of the next: far more than
+/// between a caption and its own panel (8 px), so that a caption reads as
+/// the next panel's, clear of the tick label at the bottom of the one above.
+const GAP: i32 = 40;
 
 /// The colour of the SLO's line and label.
 const SLO: RGBColor = RGBColor(60, 60, 60);
@@ -763,7 +768,7 @@ fn draw_panel<RY: Ranged<ValueType = f64>>(
             x_fmt: &x_fmt,
             x_desc: lowest.then_some(x_desc.as_str()),
             y_fmt: panel.fmt,
-            y_desc: panel.y_desc,
+            y_desc: &panel.y_desc,
         },
     )?;
     let f = chart::frame(&c, 1.0);
