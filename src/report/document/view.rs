@@ -52,7 +52,8 @@ pub enum Unit {
     Seconds,
     /// Money, at least cents.
     Money,
-    /// Any other number, as many decimals as the file gives.
+    /// Any other number, three significant digits in the smallest, at most
+    /// the decimals the file gives.
     Number,
 }
 
@@ -471,7 +472,7 @@ fn decimals(unit: Unit, cells: &[&str], widths: &[f64]) -> usize {
         Unit::Count if value.is_some_and(|v| v >= 100.0) => 0,
         Unit::Count => printed.min(1),
         Unit::Seconds => printed.min(3),
-        Unit::Number => printed.min(4),
+        Unit::Number => sig(0, 4).min(printed),
         Unit::Text => 0,
     }
 }
