@@ -363,12 +363,12 @@ fn the_report_has_a_data_centers_section() {
     let at = md.find("### Data centers").expect("a Data centers section");
     let section = &md[at..];
     assert!(
-        section.contains("| `class` | `requests` | `error_rate` |"),
+        section.contains("| origin | p50 (ms) | p99 (ms) | mean (ms) | requests | error rate |"),
         "{section}"
     );
-    assert!(section.contains("| origin:na | 602 |"), "{section}");
+    assert!(section.contains("| na | 31 | 62 | 32.5 | 602 | 0.33% |"), "{section}");
     assert!(
-        section.contains("| eu-west | 300 | 383 | 17 | 0.5 | 6 |"),
+        section.contains("| eu-west | 300 | 383 | 17 | 50.00% | 6 |"),
         "{section}"
     );
     assert!(section.contains("us-east \\<-\\> eu-west"), "{section}");

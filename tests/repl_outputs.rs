@@ -420,16 +420,16 @@ fn the_report_has_a_replication_section() {
     let at = md.find("### Replication").expect("a Replication section");
     let section = &md[at..];
     assert!(
-        section.contains("| `component` | `topology` | `writes` | `conflicts` |"),
+        section.contains("| database | topology | writes | conflicts |"),
         "{section}"
     );
     assert!(
         section
-            .contains("| db | multi_primary | 440 | 9 | 20.455 | 3 | 1560 | 20 | 0.012821 | 3 |"),
+            .contains("| db | multi_primary | 440 | 9 | 20.5 | 3 | 1,560 | 20 | 1.28% | 3 |"),
         "{section}"
     );
     assert!(
-        section.contains("| ledger | quorum | 107 | – | – | – | 300 | 7 | 0.023333 | 15 |"),
+        section.contains("| ledger | quorum | 107 | – | – | – | 300 | 7 | 2.33% | 15 |"),
         "{section}"
     );
     assert!(section.contains("](base/replication.png)"), "{section}");
