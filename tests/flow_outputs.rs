@@ -391,7 +391,10 @@ fn the_report_has_a_calls_section() {
     // A service's row: only its name and its cancelled calls.
     assert!(section.contains("| – | search | – | – |"), "{section}");
     // Readable cells: thousands grouped, one number of decimals per column.
-    assert!(section.contains("| 835 | 2,505 | 0 | 0 | 835 |"), "{section}");
+    assert!(
+        section.contains("| 835 | 2,505 | 0 | 0 | 835 |"),
+        "{section}"
+    );
     assert!(section.contains("| 0.121 | 0.121 | – |"), "{section}");
     assert!(section.contains("](base/calls.png)"), "{section}");
     assert_eq!(

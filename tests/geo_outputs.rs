@@ -366,7 +366,10 @@ fn the_report_has_a_data_centers_section() {
         section.contains("| origin | p50 (ms) | p99 (ms) | mean (ms) | requests | error rate |"),
         "{section}"
     );
-    assert!(section.contains("| na | 31 | 62 | 32.5 | 602 | 0.33% |"), "{section}");
+    assert!(
+        section.contains("| na | 31 | 62 | 32.5 | 602 | 0.33% |"),
+        "{section}"
+    );
     assert!(
         section.contains("| eu-west | 300 | 383 | 17 | 50.00% | 6 |"),
         "{section}"

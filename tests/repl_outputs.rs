@@ -424,8 +424,7 @@ fn the_report_has_a_replication_section() {
         "{section}"
     );
     assert!(
-        section
-            .contains("| db | multi_primary | 440 | 9 | 20.5 | 3 | 1,560 | 20 | 1.28% | 3 |"),
+        section.contains("| db | multi_primary | 440 | 9 | 20.5 | 3 | 1,560 | 20 | 1.28% | 3 |"),
         "{section}"
     );
     assert!(
