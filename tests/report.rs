@@ -509,14 +509,20 @@ fn html_tables_read_well() {
     assert!(!html.contains("<i>c</i>"));
     // Numbers and their headers are right-aligned, names are not; the
     // total row stands out; a header is never broken inside a word.
-    assert!(html.contains("<td class=\"num\">291,849</td>"));
+    assert!(html.contains("<td class=\"num\" data-label=\"requests\">291,849</td>"));
     assert!(html.contains("<th class=\"num\">p99 (ms)</th>"));
-    assert!(html.contains("<td>browse</td>"));
-    assert!(html.contains("<tr class=\"total\"><td>all</td>"));
+    assert!(html.contains("<td data-label=\"class\">browse</td>"));
+    assert!(html.contains("<tr class=\"total\"><td data-label=\"class\">all</td>"));
     assert!(!html.contains("<wbr>"));
+    // On a phone a table of more than four columns shows each row as a
+    // card, each cell with its column's name (`.ci/report-check` looks).
+    assert!(html.contains("<div class=\"table-wrap cards\">\n<table>"));
+    assert!(html.contains(".cards td::before { content: attr(data-label);"));
     // An empty cell shows as a dash; a variant's name leads to its section.
-    assert!(html.contains("<td class=\"num empty\">\u{2013}</td>"));
-    assert!(html.contains("<td><a href=\"#variant-scale-up\">scale-up</a></td>"));
+    assert!(html.contains("<td class=\"num empty\" data-label=\"cost ($/hour)\">\u{2013}</td>"));
+    assert!(
+        html.contains("<td data-label=\"variant\"><a href=\"#variant-scale-up\">scale-up</a></td>")
+    );
     // The facts and the description.
     for (k, v) in &facts {
         assert!(html.contains(&format!("<dt>{k}</dt><dd>{v}</dd>")));
@@ -552,15 +558,30 @@ fn the_page_fits_any_width() {
     let html = render_html(&input(dir, "scale", &variants, &[])).unwrap();
     let style = &html[html.find("<style>").unwrap()..html.find("</style>").unwrap()];
     // Plots two abreast when there is room, one shrinking with the page
-    // below 560 px; wide tables scroll in their own box.
+    // below 560 px; a table of more than four columns turns into cards on
+    // a screen 600 px wide or less; any table too wide still scrolls in its
+    // own box, never the page.
     assert!(style.contains("minmax(min(560px, 100%), 1fr)"));
     assert!(!style.contains("minmax(560px"));
     assert!(style.contains("max-width: 100%; height: auto"));
     assert!(style.contains(".table-wrap { max-width: 100%; overflow-x: auto; }"));
+    assert!(style.contains("@media (max-width: 600px) {"));
+    assert!(style.contains(".cards table, .cards tbody, .cards tr, .cards td { display: block; }"));
+    let tables = html_tables(&html);
+    let wrapped = html.matches("<div class=\"table-wrap\">\n<table>").count();
+    let cards = html
+        .matches("<div class=\"table-wrap cards\">\n<table>")
+        .count();
     assert_eq!(
-        html.matches("<div class=\"table-wrap\">\n<table>").count(),
-        html.matches("<table>").count(),
+        wrapped + cards,
+        tables.len(),
         "every table in its scrolling box"
+    );
+    let wide = tables.iter().filter(|(header, _)| header.len() > 4).count();
+    assert!(wide > 0);
+    assert_eq!(
+        cards, wide,
+        "cards for exactly the tables of more than 4 columns"
     );
     assert!(html.contains("<meta name=\"viewport\" content=\"width=device-width"));
 }

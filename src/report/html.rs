@@ -42,9 +42,14 @@ pub fn render_html(input: &ReportInput) -> io::Result<String> {
     Ok(render(&Document::load(input)?))
 }
 
-/// The page's style: readable on a laptop and on a phone. A table wider
-/// than the page scrolls sideways inside its own box (`.table-wrap`), never
-/// the page; plots sit two abreast when there is room and shrink with the
+/// The page's style: readable on a laptop and on a phone. On a screen
+/// 600 px wide or less, a table of more than [`CARD_COLUMNS`] columns shows
+/// each row as a card (`.cards`): the row's cells one under the other, each
+/// with its column's name, so that a comparison of 15 figures is read whole
+/// on a phone rather than scrolled through a window a third as wide; in the
+/// same order of figures in every card, so that cards still compare. Any
+/// table still wider than the page scrolls inside its own box
+/// (`.table-wrap`), never the page; plots sit two abreast when there is room and shrink with the
 /// page below 560 px (`min(560px, 100%)`), keeping their proportions.
 /// Headers wrap between words only. Printed in landscape with each variant
 /// on a new page.
@@ -103,6 +108,18 @@ footer { margin-top: 40px; padding-top: 10px; border-top: 1px solid #d0d7de; }
 @media (max-width: 600px) {
   body { padding: 16px 12px 32px; }
   h1 { font-size: 1.5rem; }
+  .cards table, .cards tbody, .cards tr, .cards td { display: block; }
+  .cards table { width: 100%; font-size: .85rem; }
+  .cards thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  .cards tr { margin: 0 0 10px; border: 1px solid #d0d7de; border-radius: 6px; padding: 2px 10px; }
+  .cards tbody tr:nth-child(even) { background: none; }
+  .cards td { white-space: normal; text-align: right; padding: 3px 0; overflow: hidden; }
+  .cards td:last-child { border-bottom: 0; }
+  .cards td::before { content: attr(data-label); float: left; max-width: 62%; padding-right: 10px;
+    text-align: left; color: #59636e; }
+  .cards td:first-child { font-weight: 600; }
+  .cards tr.total td { border-top: 0; }
+  .cards tr.total { border-width: 2px; }
 }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
@@ -390,10 +407,18 @@ fn calls(h: &mut String, c: &CallsPart, v: &VariantPart, doc: &Document) {
     }
 }
 
+/// Columns beyond which a table shows as cards on a narrow screen: four
+/// columns of figures fit 400 px; more do not.
+const CARD_COLUMNS: usize = 4;
+
 /// A CSV's table as the report shows it ([`super::document::view`]).
 fn table(h: &mut String, t: &Sourced, doc: &Document) {
     let v = &t.view;
-    h.push_str("<div class=\"table-wrap\">\n<table>\n<thead>\n<tr>");
+    h.push_str(if v.header.len() > CARD_COLUMNS {
+        "<div class=\"table-wrap cards\">\n<table>\n<thead>\n<tr>"
+    } else {
+        "<div class=\"table-wrap\">\n<table>\n<thead>\n<tr>"
+    });
     for (name, &numeric) in v.header.iter().zip(&v.numeric) {
         let _ = write!(h, "<th{}>{}</th>", num_class(numeric), esc(name));
     }
@@ -406,9 +431,15 @@ fn table(h: &mut String, t: &Sourced, doc: &Document) {
         });
         for (i, cell) in row.cells.iter().enumerate() {
             let numeric = v.numeric[i];
+            // The column's name, shown before the cell in a card.
+            let label = esc(&v.header[i]);
             if cell.empty {
                 let cls = if numeric { "num empty" } else { "empty" };
-                let _ = write!(h, "<td class=\"{cls}\">{}</td>", esc(&cell.text));
+                let _ = write!(
+                    h,
+                    "<td class=\"{cls}\" data-label=\"{label}\">{}</td>",
+                    esc(&cell.text)
+                );
                 continue;
             }
             // In the comparison, a variant's name leads to its section.
@@ -419,14 +450,19 @@ fn table(h: &mut String, t: &Sourced, doc: &Document) {
                 Some(x) => {
                     let _ = write!(
                         h,
-                        "<td{}><a href=\"#{}\">{}</a></td>",
+                        "<td{} data-label=\"{label}\"><a href=\"#{}\">{}</a></td>",
                         num_class(numeric),
                         esc(&x.anchor),
                         esc(&cell.text)
                     );
                 }
                 None => {
-                    let _ = write!(h, "<td{}>{}</td>", num_class(numeric), shown(&cell.text));
+                    let _ = write!(
+                        h,
+                        "<td{} data-label=\"{label}\">{}</td>",
+                        num_class(numeric),
+                        shown(&cell.text)
+                    );
                 }
             }
         }
