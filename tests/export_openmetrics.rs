@@ -736,31 +736,27 @@ fn promtool_backfills_metrics_om_into_a_tsdb_that_reads_back_as_the_csvs() {
     let (tmp, dir) = run_scenario(&["--export", "openmetrics", "--epoch", "2025-06-01T12:00:00Z"]);
     let om = dir.join("metrics.om");
     let tsdb = tmp.path().join("tsdb");
-    let made = Command::new(&promtool)
-        .args(["tsdb", "create-blocks-from", "openmetrics"])
-        .arg(&om)
-        .arg(&tsdb)
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    // promtool with `args`, which must succeed: its standard output.
+    let promtool = |args: &[&std::ffi::OsStr]| {
+        let o = Command::new(&promtool).args(args).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    promtool(&[
+        "tsdb".as_ref(),
+        "create-blocks-from".as_ref(),
+        "openmetrics".as_ref(),
+        om.as_os_str(),
+        tsdb.as_os_str(),
+    ]);
     // `tsdb dump` (promtool 2.42) opens the write-ahead log, which a
     // backfill does not create.
     std::fs::create_dir_all(tsdb.join("wal")).unwrap();
-    let dump = Command::new(&promtool)
-        .args(["tsdb", "dump"])
-        .arg(&tsdb)
-        .output()
-        .unwrap();
-    assert!(
-        dump.status.success(),
-        "{}",
-        String::from_utf8_lossy(&dump.stderr)
-    );
-    let stored = parse_dump(&String::from_utf8(dump.stdout).unwrap());
+    let stored = parse_dump(&promtool(&[
+        "tsdb".as_ref(),
+        "dump".as_ref(),
+        tsdb.as_os_str(),
+    ]));
     let (_, written) = parse_om(&std::fs::read_to_string(&om).unwrap(), "export", "base");
     assert_eq!(
         stored.keys().collect::<Vec<_>>(),

@@ -320,26 +320,18 @@ where
     let (mut count, mut sum) = (0u64, 0u128);
     let mut label = String::new();
     let mut point = |w: &mut Om, t: u64, buckets: &[u64], count: u64, sum: u128| {
+        // Cumulative counts, the last (`+Inf`) being every request.
         let mut below = 0;
-        for (le, n) in les.iter().zip(buckets) {
+        let cumulative = buckets.iter().map(|n| {
             below += n;
+            below
+        });
+        let les = les.iter().map(String::as_str).chain(["+Inf"]);
+        for (le, n) in les.zip(cumulative.chain([count])) {
             label.clear();
             let _ = write!(label, ",class=\"{class}\",le=\"{le}\"");
-            w.sample(
-                "capsim_latency_seconds_bucket",
-                &label,
-                Value::Count(below),
-                t,
-            )?;
+            w.sample("capsim_latency_seconds_bucket", &label, Value::Count(n), t)?;
         }
-        label.clear();
-        let _ = write!(label, ",class=\"{class}\",le=\"+Inf\"");
-        w.sample(
-            "capsim_latency_seconds_bucket",
-            &label,
-            Value::Count(count),
-            t,
-        )?;
         let own = format!(",class=\"{class}\"");
         w.sample("capsim_latency_seconds_count", &own, Value::Count(count), t)?;
         w.sample("capsim_latency_seconds_sum", &own, Value::Nanos(sum), t)
