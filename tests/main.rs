@@ -25,6 +25,7 @@ mod geo_inputs;
 mod geo_outputs;
 mod geo_theory;
 mod golden;
+mod hardening;
 mod inputs_theory;
 mod planning;
 mod planning_cli;

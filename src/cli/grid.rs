@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::args::GridArgs;
-use super::options::{bad_input, load_options, report_failure};
+use super::options::{bad_input, check_replications_cap, load_options, report_failure};
 use super::outputs::prepare_output_dir;
 use crate::model::Model;
 use crate::planning::objective::Objective;
@@ -50,6 +50,9 @@ fn load_points(
         return Err(bad_input(
             "`--replications 0`: a point needs at least one run",
         ));
+    }
+    if let Some(n) = replications {
+        check_replications_cap(n)?;
     }
     let grid = points(&axes);
     let models: Vec<Model> = grid

@@ -30,6 +30,21 @@ pub fn bad_input(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_BAD_INPUT)
 }
 
+/// `--replications N` above [`MAX_REPLICATIONS`] is refused as the
+/// `replications` key is: billions of runs would be queued before the first
+/// one ended.
+///
+/// [`MAX_REPLICATIONS`]: crate::scenario::compile::MAX_REPLICATIONS
+pub fn check_replications_cap(n: u32) -> Result<(), ExitCode> {
+    let max = crate::scenario::compile::MAX_REPLICATIONS;
+    if u64::from(n) > max {
+        return Err(bad_input(format!(
+            "`--replications {n}`: {n} runs is too many to simulate (at most {max}, as the `replications` key)"
+        )));
+    }
+    Ok(())
+}
+
 /// The load options of `--set`, `--seed` and the variants asked for.
 pub fn load_options(
     scenario: &ScenarioArgs,
@@ -67,6 +82,7 @@ pub fn run_models(args: &RunArgs) -> Result<Vec<Model>, ExitCode> {
                 "`--replications 0`: a run needs at least one replication",
             ));
         }
+        check_replications_cap(n)?;
         for m in &mut models {
             m.replications = Replications {
                 min: n,

@@ -511,8 +511,9 @@ fn compile_times(ck: &Checker, spec: &ScenarioSpec) -> Result<Times, ScenarioErr
     })
 }
 
-/// Most replications a scenario may ask for.
-const MAX_REPLICATIONS: u64 = 10_000;
+/// Most replications a scenario (its `replications` key, or
+/// `--replications`) may ask for.
+pub const MAX_REPLICATIONS: u64 = 10_000;
 
 fn compile_replications(
     ck: &Checker,

@@ -117,38 +117,17 @@ impl ScenarioError {
         match self.span {
             Some(span) => {
                 let src = sources.get(span.source);
-                let start = span.start.min(src.text.len());
-                let len = span
-                    .end
-                    .saturating_sub(start)
-                    .max(1)
-                    .min(src.text.len() - start);
-                let diag = Snippet {
-                    source_code: NamedSource::new(src.name.clone(), src.text.clone()),
-                    label: miette::LabeledSpan::new_with_span(
-                        Some(self.help.clone().unwrap_or_else(|| "here".to_string())),
-                        SourceSpan::new(start.into(), len),
-                    ),
-                };
-                let theme = if color {
-                    GraphicalTheme::unicode()
-                } else {
-                    GraphicalTheme::unicode_nocolor()
-                };
-                let mut snippet = String::new();
-                if GraphicalReportHandler::new_themed(theme)
-                    .with_width(100)
-                    .render_report(&mut snippet, &diag)
-                    .is_ok()
-                {
-                    // miette opens with a header line for the (empty) message:
-                    // the first line above is ours, so keep only the snippet.
-                    let body = snippet
-                        .lines()
-                        .skip_while(|l| !l.contains("\u{256d}\u{2500}["));
-                    for l in body {
-                        out.push_str(l.trim_end());
-                        out.push('\n');
+                match long_line(&src.text, span) {
+                    None => {
+                        let label = self.help.clone().unwrap_or_else(|| "here".to_string());
+                        out.push_str(&snippet(&src.name, &src.text, span, label, color));
+                    }
+                    Some((line, chars)) => {
+                        notes.push(format!(
+                            "line {line} is {chars} characters long, too long to show; at the spot: `{}`",
+                            excerpt(&src.text, span.start)
+                        ));
+                        notes.extend(self.help.clone());
                     }
                 }
             }
@@ -165,6 +144,97 @@ impl ScenarioError {
         }
         out
     }
+}
+
+/// Lines longer than this (in bytes) are not shown in a snippet: a
+/// terminal cannot show them usefully, and miette panics on a mark at
+/// column 65,536 or beyond.
+const SNIPPET_LINE_BYTES: usize = 400;
+
+/// The first line a snippet of `span` would show (the span's lines and one
+/// either side) that is longer than [`SNIPPET_LINE_BYTES`]: its number and
+/// length in characters.
+fn long_line(text: &str, span: Span) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let start = span.start.min(bytes.len());
+    let end = span.end.clamp(start, bytes.len());
+    let newlines = |b: &[u8]| b.iter().filter(|&&c| c == b'\n').count();
+    let first = newlines(&bytes[..start]) + 1;
+    let last = first + newlines(&bytes[start..end]);
+    text.split('\n')
+        .enumerate()
+        .map(|(i, l)| (i + 1, l))
+        .skip(first.saturating_sub(2))
+        .take_while(|&(n, _)| n <= last + 1)
+        .find(|(_, l)| l.len() > SNIPPET_LINE_BYTES)
+        .map(|(n, l)| (n, l.chars().count()))
+}
+
+/// Up to 30 characters either side of byte `at`, on its line, control
+/// characters shown as U+FFFD, `…` where the line goes on.
+fn excerpt(text: &str, at: usize) -> String {
+    let at = (0..=at.min(text.len()))
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let before: Vec<char> = text[line_start..at].chars().collect();
+    let after: Vec<char> = text[at..line_end].chars().collect();
+    let mut out = String::new();
+    if before.len() > 30 {
+        out.push('\u{2026}');
+    }
+    let shown = before[before.len().saturating_sub(30)..]
+        .iter()
+        .chain(after.iter().take(30));
+    out.extend(shown.map(|&c| if c.is_control() { '\u{fffd}' } else { c }));
+    if after.len() > 30 {
+        out.push('\u{2026}');
+    }
+    out
+}
+
+/// miette's snippet of `text` around `span`, marked with `label`: the lines
+/// from its frame on (miette's header line for the empty message dropped).
+fn snippet(
+    name: &str,
+    text: &std::sync::Arc<str>,
+    span: Span,
+    label: String,
+    color: bool,
+) -> String {
+    let start = span.start.min(text.len());
+    let len = span
+        .end
+        .saturating_sub(start)
+        .max(1)
+        .min(text.len() - start);
+    let diag = Snippet {
+        source_code: NamedSource::new(name, text.clone()),
+        label: miette::LabeledSpan::new_with_span(Some(label), SourceSpan::new(start.into(), len)),
+    };
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let mut rendered = String::new();
+    let mut out = String::new();
+    if GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .render_report(&mut rendered, &diag)
+        .is_ok()
+    {
+        let body = rendered
+            .lines()
+            .skip_while(|l| !l.contains("\u{256d}\u{2500}["));
+        for l in body {
+            out.push_str(l.trim_end());
+            out.push('\n');
+        }
+    }
+    out
 }
 
 impl fmt::Display for ScenarioError {
@@ -374,5 +444,49 @@ mod tests {
         );
         assert_eq!(text.matches("did you mean").count(), 1, "{text}");
         assert!(text.contains("workrs: 2"), "{text}");
+    }
+
+    #[test]
+    fn a_line_is_shown_up_to_its_limit_and_told_of_beyond() {
+        let mut sources = Sources::new();
+        let fits = format!("a: 1\nb: {}\nc: 2\n", "x".repeat(SNIPPET_LINE_BYTES - 3));
+        let id = sources.add("fits.yaml", fits.as_str());
+        // The line after the marked one is context: it counts too.
+        let span = sources.span(id, 1, 0, 1, 1);
+        assert_eq!(long_line(&fits, span), None);
+        let over = format!("a: 1\nb: {}\nc: 2\n", "x".repeat(SNIPPET_LINE_BYTES - 2));
+        let id = sources.add("over.yaml", over.as_str());
+        let span = sources.span(id, 1, 0, 1, 1);
+        assert_eq!(long_line(&over, span), Some((2, SNIPPET_LINE_BYTES + 1)));
+        // Two lines away from the mark: not shown, so not counted.
+        let far = format!("a: 1\nb: 2\nc: {}\n", "x".repeat(1_000));
+        let id = sources.add("far.yaml", far.as_str());
+        let span = sources.span(id, 1, 0, 1, 1);
+        assert_eq!(long_line(&far, span), None);
+        let text = ScenarioError::at(span, "m").render(&sources, false);
+        assert!(text.contains("\u{256d}\u{2500}[far.yaml:1:1]"), "{text}");
+    }
+
+    #[test]
+    fn an_excerpt_keeps_to_its_line_and_to_whole_characters() {
+        let text = format!(
+            "k: 1\n{}\u{e9}t\u{e9}: x{}\nnext\n",
+            "\u{e9}".repeat(40),
+            "y".repeat(40)
+        );
+        let at = text.find(": x").unwrap();
+        let shown = excerpt(&text, at);
+        assert_eq!(
+            shown,
+            format!(
+                "\u{2026}{}\u{e9}t\u{e9}: x{}\u{2026}",
+                "\u{e9}".repeat(27),
+                "y".repeat(27)
+            )
+        );
+        // Inside a character: from the character's start; a tab is shown as
+        // U+FFFD; a short line has no ellipsis.
+        assert_eq!(excerpt("k\u{e9}\tv", 2), "k\u{e9}\u{fffd}v");
+        assert_eq!(excerpt("", 5), "");
     }
 }

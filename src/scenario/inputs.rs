@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::ScenarioError;
-use super::source::{SourceId, Sources, Span};
+use super::source::{Bounded, SourceId, Sources, Span, read_bounded};
 use super::spec::parse_duration;
 use crate::engine::{NANOS_PER_SEC, SimDuration};
 
@@ -109,7 +109,15 @@ impl Inputs {
                 meta.len() >> 20
             ));
         }
-        let bytes = std::fs::read(&path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+        let bytes = match read_bounded(&path, MAX_FILE_BYTES) {
+            Ok(Bounded::Read(bytes)) => bytes,
+            Ok(Bounded::TooLarge) => {
+                return Err(format!(
+                    "`{name}` holds more than 256 MiB: recorded inputs are read whole, at most 256 MiB"
+                ));
+            }
+            Err(e) => return Err(format!("cannot read `{name}`: {e}")),
+        };
         let text = String::from_utf8(bytes).map_err(|e| {
             format!(
                 "cannot read `{name}`: it is not UTF-8 text (invalid byte at offset {})",

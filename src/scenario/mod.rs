@@ -79,12 +79,19 @@ impl LoadFailure {
     }
 }
 
+/// Most bytes a scenario file may hold: read whole before parsing, and
+/// the largest shipped one is under 5 KiB.
+const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
 /// Reads, checks and compiles the scenario file at `path`: the base and the
 /// variants `opts` selects (all by default), base first.
 pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Vec<Model>, LoadFailure> {
     let name = path.display().to_string();
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
+    match source::read_bounded(path, MAX_SCENARIO_BYTES) {
+        Ok(source::Bounded::TooLarge) => Err(LoadFailure::one(ScenarioError::new(format!(
+            "`{name}` holds more than 16 MiB: a scenario file is at most 16 MiB"
+        )))),
+        Ok(source::Bounded::Read(bytes)) => match String::from_utf8(bytes) {
             Ok(text) => {
                 let stem = path
                     .file_stem()

@@ -134,3 +134,32 @@ impl Sources {
         }
     }
 }
+
+/// What [`read_bounded`] found: the file's bytes, or that it holds more
+/// than the limit.
+#[derive(Debug)]
+pub enum Bounded {
+    /// The whole file.
+    Read(Vec<u8>),
+    /// More than the limit: nothing kept.
+    TooLarge,
+}
+
+/// Reads the file at `path` whole, but never more than `max` bytes: a file
+/// larger than that (a device such as `/dev/zero` included, whose size the
+/// file system does not know) is [`Bounded::TooLarge`] after `max + 1`
+/// bytes. A pipe or `/dev/stdin` is read as a file.
+pub fn read_bounded(path: &std::path::Path, max: u64) -> std::io::Result<Bounded> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.len() > max {
+        return Ok(Bounded::TooLarge);
+    }
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    Ok(if bytes.len() as u64 > max {
+        Bounded::TooLarge
+    } else {
+        Bounded::Read(bytes)
+    })
+}
