@@ -205,3 +205,72 @@ fn a_file_without_end_is_read_only_to_its_limit() {
         "ok: /dev/stdin (small: 3 components, 20s simulated)\n"
     );
 }
+
+/// A file that is not UTF-8 is told by line and column (in characters, as
+/// every location), with the byte that broke it; a recorded input alike.
+#[test]
+fn a_file_not_utf8_is_told_by_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("latin1.yaml");
+    std::fs::write(&file, b"name: x\nduration: 1m\n# caf\xc3\xa9 \xff bad\n").unwrap();
+    let o = capsim(&["validate", file.to_str().unwrap()]);
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.lines().next().unwrap(),
+        format!(
+            "error: cannot read `{}`: it is not UTF-8 text (invalid byte 0xFF at line 3, column 8)",
+            file.display()
+        )
+    );
+    let trace = tmp.path().join("trace.csv");
+    std::fs::write(&trace, b"time_s,rps\n0,10\n\xe9,20\n").unwrap();
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/trace.yaml");
+    let set = format!("traffic.rate.trace.file={}", trace.display());
+    let out = tmp.path().join("out");
+    let o = capsim(&[
+        "run",
+        fixture,
+        "--set",
+        &set,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("it is not UTF-8 text (invalid byte 0xE9 at line 3, column 1)"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+/// A name too long is refused with the limit said: 100 characters for the
+/// scenario's `name` (it names a folder), 64 for a variant's.
+#[test]
+fn a_name_too_long_is_refused_with_its_limit() {
+    let small = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/small.yaml");
+    let set = format!("name={}", "a".repeat(101));
+    let o = capsim(&["validate", small, "--set", &set]);
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "  = expected at most 100 letters, digits, `_`, `-` and `.`, not starting with `.`\n"
+        ),
+        "{err}"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("v.yaml");
+    let text = std::fs::read_to_string(small).unwrap();
+    std::fs::write(
+        &file,
+        format!("{text}\nvariants:\n  {}: {{ seed: 2 }}\n", "v".repeat(65)),
+    )
+    .unwrap();
+    let o = capsim(&["validate", file.to_str().unwrap()]);
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot name a variant"), "{err}");
+    assert!(err.contains("at most 64 characters, other than"), "{err}");
+}

@@ -419,7 +419,9 @@ fn compile_name(ck: &Checker, spec: &ScenarioSpec, stem: &str) -> Result<String,
             if !ok {
                 return Err(ck
                     .err("name", format!("`{n}` cannot name an output folder"))
-                    .expected("letters, digits, `_`, `-` and `.`, not starting with `.`"));
+                    .expected(
+                        "at most 100 letters, digits, `_`, `-` and `.`, not starting with `.`",
+                    ));
             }
             n.clone()
         }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::ScenarioError;
-use super::source::{Bounded, SourceId, Sources, Span, read_bounded};
+use super::source::{Bounded, SourceId, Sources, Span, not_utf8, read_bounded};
 use super::spec::parse_duration;
 use crate::engine::{NANOS_PER_SEC, SimDuration};
 
@@ -120,8 +120,8 @@ impl Inputs {
         };
         let text = String::from_utf8(bytes).map_err(|e| {
             format!(
-                "cannot read `{name}`: it is not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
+                "cannot read `{name}`: it is not UTF-8 text ({})",
+                not_utf8(e.as_bytes(), &e.utf8_error())
             )
         })?;
         let mut loaded = self.loaded.borrow_mut();

@@ -102,8 +102,8 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Vec<Model>, LoadFail
                 load_all_at(&name, &stem, &text, opts, Some(base))
             }
             Err(e) => Err(LoadFailure::one(ScenarioError::new(format!(
-                "cannot read `{name}`: it is not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
+                "cannot read `{name}`: it is not UTF-8 text ({})",
+                source::not_utf8(e.as_bytes(), &e.utf8_error())
             )))),
         },
         Err(e) => Err(LoadFailure::one(ScenarioError::new(format!(

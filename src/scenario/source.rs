@@ -163,3 +163,15 @@ pub fn read_bounded(path: &std::path::Path, max: u64) -> std::io::Result<Bounded
         Bounded::Read(bytes)
     })
 }
+
+/// Where `bytes` stop being UTF-8, for a person: `invalid byte 0xFF at line
+/// 3, column 7` (the column counted in characters, as every location is).
+pub fn not_utf8(bytes: &[u8], e: &std::str::Utf8Error) -> String {
+    let valid = &bytes[..e.valid_up_to()];
+    let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+    // The prefix is valid UTF-8, so this counts its characters.
+    let col = std::str::from_utf8(&valid[line_start..]).map_or(0, |t| t.chars().count()) + 1;
+    let byte = bytes.get(e.valid_up_to()).copied().unwrap_or(0);
+    format!("invalid byte 0x{byte:02X} at line {line}, column {col}")
+}

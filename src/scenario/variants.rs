@@ -36,7 +36,7 @@ pub fn take(root: &mut Node) -> Result<IndexMap<String, Node>, ScenarioError> {
                     return Err(ScenarioError::at(k.span, format!("`{name}` cannot name a variant"))
                         .path(path)
                         .expected(format!(
-                            "a name of letters, digits, `_` and `-`, starting with a letter, other than {}",
+                            "a name of letters, digits, `_` and `-`, starting with a letter, at most 64 characters, other than {}",
                             one_of(RESERVED)
                         )));
                 }
