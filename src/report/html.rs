@@ -45,12 +45,13 @@ pub fn render_html(input: &ReportInput) -> io::Result<String> {
 /// The page's style: readable on a laptop and on a phone. On a screen
 /// 600 px wide or less, a table of more than [`CARD_COLUMNS`] columns shows
 /// each row as a card (`.cards`): the row's cells one under the other, each
-/// with its column's name, so that a comparison of 15 figures is read whole
+/// with its column's name, so that a comparison of 14 columns is read whole
 /// on a phone rather than scrolled through a window a third as wide; in the
 /// same order of figures in every card, so that cards still compare. Any
 /// table still wider than the page scrolls inside its own box
-/// (`.table-wrap`), never the page; plots sit two abreast when there is room and shrink with the
-/// page below 560 px (`min(560px, 100%)`), keeping their proportions.
+/// (`.table-wrap`), never the page. Plots sit two abreast when there is
+/// room and shrink with the page below 560 px (`min(560px, 100%)`), keeping
+/// their proportions.
 /// Headers wrap between words only. Printed in landscape with each variant
 /// on a new page.
 const STYLE: &str = r#"

@@ -226,6 +226,8 @@ fn snippet(
         .render_report(&mut rendered, &diag)
         .is_ok()
     {
+        // miette opens with a header line for the (empty) message: the
+        // caller's first line stands for it, so keep only the snippet.
         let body = rendered
             .lines()
             .skip_while(|l| !l.contains("\u{256d}\u{2500}["));

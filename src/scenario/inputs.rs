@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::ScenarioError;
-use super::source::{Bounded, SourceId, Sources, Span, not_utf8, read_bounded};
+use super::source::{ReadError, SourceId, Sources, Span, read_text};
 use super::spec::parse_duration;
 use crate::engine::{NANOS_PER_SEC, SimDuration};
 
@@ -109,20 +109,12 @@ impl Inputs {
                 meta.len() >> 20
             ));
         }
-        let bytes = match read_bounded(&path, MAX_FILE_BYTES) {
-            Ok(Bounded::Read(bytes)) => bytes,
-            Ok(Bounded::TooLarge) => {
-                return Err(format!(
-                    "`{name}` holds more than 256 MiB: recorded inputs are read whole, at most 256 MiB"
-                ));
-            }
-            Err(e) => return Err(format!("cannot read `{name}`: {e}")),
-        };
-        let text = String::from_utf8(bytes).map_err(|e| {
-            format!(
-                "cannot read `{name}`: it is not UTF-8 text ({})",
-                not_utf8(e.as_bytes(), &e.utf8_error())
-            )
+        let text = read_text(&path, MAX_FILE_BYTES).map_err(|e| match e {
+            ReadError::TooLarge => format!(
+                "`{name}` holds more than {} MiB: recorded inputs are read whole, at most {0} MiB",
+                MAX_FILE_BYTES >> 20
+            ),
+            ReadError::Unreadable(why) => format!("cannot read `{name}`: {why}"),
         })?;
         let mut loaded = self.loaded.borrow_mut();
         let id = self

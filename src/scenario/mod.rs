@@ -87,28 +87,23 @@ const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 /// variants `opts` selects (all by default), base first.
 pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Vec<Model>, LoadFailure> {
     let name = path.display().to_string();
-    match source::read_bounded(path, MAX_SCENARIO_BYTES) {
-        Ok(source::Bounded::TooLarge) => Err(LoadFailure::one(ScenarioError::new(format!(
-            "`{name}` holds more than 16 MiB: a scenario file is at most 16 MiB"
+    match source::read_text(path, MAX_SCENARIO_BYTES) {
+        Ok(text) => {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "scenario".to_string());
+            // Recorded inputs are found beside the scenario file.
+            let base = path.parent().unwrap_or(Path::new(""));
+            load_all_at(&name, &stem, &text, opts, Some(base))
+        }
+        Err(source::ReadError::TooLarge) => Err(LoadFailure::one(ScenarioError::new(format!(
+            "`{name}` holds more than {} MiB: a scenario file is at most {0} MiB",
+            MAX_SCENARIO_BYTES >> 20
         )))),
-        Ok(source::Bounded::Read(bytes)) => match String::from_utf8(bytes) {
-            Ok(text) => {
-                let stem = path
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "scenario".to_string());
-                // Recorded inputs are found beside the scenario file.
-                let base = path.parent().unwrap_or(Path::new(""));
-                load_all_at(&name, &stem, &text, opts, Some(base))
-            }
-            Err(e) => Err(LoadFailure::one(ScenarioError::new(format!(
-                "cannot read `{name}`: it is not UTF-8 text ({})",
-                source::not_utf8(e.as_bytes(), &e.utf8_error())
-            )))),
-        },
-        Err(e) => Err(LoadFailure::one(ScenarioError::new(format!(
-            "cannot read `{name}`: {e}"
-        )))),
+        Err(source::ReadError::Unreadable(why)) => Err(LoadFailure::one(ScenarioError::new(
+            format!("cannot read `{name}`: {why}"),
+        ))),
     }
 }
 

@@ -135,38 +135,44 @@ impl Sources {
     }
 }
 
-/// What [`read_bounded`] found: the file's bytes, or that it holds more
-/// than the limit.
+/// Why [`read_text`] has no text.
 #[derive(Debug)]
-pub enum Bounded {
-    /// The whole file.
-    Read(Vec<u8>),
+pub enum ReadError {
     /// More than the limit: nothing kept.
     TooLarge,
+    /// Not there, not readable, a folder, or not UTF-8: the reason, ready
+    /// to follow "cannot read `FILE`: ".
+    Unreadable(String),
 }
 
-/// Reads the file at `path` whole, but never more than `max` bytes: a file
-/// larger than that (a device such as `/dev/zero` included, whose size the
-/// file system does not know) is [`Bounded::TooLarge`] after `max + 1`
-/// bytes. A pipe or `/dev/stdin` is read as a file.
-pub fn read_bounded(path: &std::path::Path, max: u64) -> std::io::Result<Bounded> {
+/// The UTF-8 text of the file at `path`, read whole, but never more than
+/// `max` bytes: a file larger than that (a device such as `/dev/zero`
+/// included, whose size the file system does not know) is
+/// [`ReadError::TooLarge`] after `max + 1` bytes. A pipe or `/dev/stdin` is
+/// read as a file.
+pub fn read_text(path: &std::path::Path, max: u64) -> Result<String, ReadError> {
     use std::io::Read;
-    let file = std::fs::File::open(path)?;
-    if file.metadata()?.len() > max {
-        return Ok(Bounded::TooLarge);
+    let io = |e: std::io::Error| ReadError::Unreadable(e.to_string());
+    let file = std::fs::File::open(path).map_err(io)?;
+    if file.metadata().map_err(io)?.len() > max {
+        return Err(ReadError::TooLarge);
     }
     let mut bytes = Vec::new();
-    file.take(max + 1).read_to_end(&mut bytes)?;
-    Ok(if bytes.len() as u64 > max {
-        Bounded::TooLarge
-    } else {
-        Bounded::Read(bytes)
+    file.take(max + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > max {
+        return Err(ReadError::TooLarge);
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        ReadError::Unreadable(format!(
+            "it is not UTF-8 text ({})",
+            not_utf8(e.as_bytes(), &e.utf8_error())
+        ))
     })
 }
 
 /// Where `bytes` stop being UTF-8, for a person: `invalid byte 0xFF at line
 /// 3, column 7` (the column counted in characters, as every location is).
-pub fn not_utf8(bytes: &[u8], e: &std::str::Utf8Error) -> String {
+fn not_utf8(bytes: &[u8], e: &std::str::Utf8Error) -> String {
     let valid = &bytes[..e.valid_up_to()];
     let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
