@@ -27,6 +27,7 @@ pub mod schema;
 pub mod series;
 pub mod simulate;
 pub mod sweep;
+pub mod transaction;
 pub mod validate;
 
 pub use args::{Cli, Command};

@@ -1309,12 +1309,20 @@ fn interrupting_a_run_writes_nothing_and_keeps_earlier_outputs() {
         .spawn()
         .expect("cannot start the capsim binary");
     // The Ctrl-C handler is installed before the run creates its temporary
-    // files: wait for them, so the signal never arrives too early.
+    // files (in the command's staging folder): wait for them, so the
+    // signal never arrives too early.
     let started = Instant::now();
     let temporaries = || {
-        fs::read_dir(&dir)
+        fs::read_dir(&out)
             .unwrap()
             .filter_map(|e| e.ok())
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(".capsim-stage-")
+            })
+            .filter_map(|e| fs::read_dir(e.path().join("demo").join("base")).ok())
+            .flat_map(|d| d.filter_map(|e| e.ok()))
             .filter(|e| e.file_name().to_string_lossy().starts_with(".capsim-"))
             .count()
     };
@@ -1341,6 +1349,11 @@ fn interrupting_a_run_writes_nothing_and_keeps_earlier_outputs() {
     assert_eq!(status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
     assert_eq!(temporaries(), 0, "temporary files left behind");
+    let staging = fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| e.file_name().to_string_lossy().starts_with(".capsim-"));
+    assert!(!staging, "the staging folder was left behind");
     for (f, old) in ["timeseries.csv", "components.csv", "summary.csv"]
         .iter()
         .zip(&before)
@@ -1373,13 +1386,7 @@ fn a_system_overloaded_without_bound_is_stopped_with_an_error() {
         o.stderr
     );
     assert!(o.stderr.contains("`app` has"), "{}", o.stderr);
-    assert!(
-        !out.exists()
-            || fs::read_dir(out.join("spike").join("base"))
-                .unwrap()
-                .next()
-                .is_none()
-    );
+    assert!(!out.join("spike").exists());
 }
 
 #[test]

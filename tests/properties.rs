@@ -4,7 +4,8 @@
 //! - Erlang C against the direct sum in log space, and the gamma quantile
 //!   against a numerically integrated CDF and the exponential case;
 //! - random small scenarios: every request sent ends once or is in flight,
-//!   and the same seed gives the same run.
+//!   and the same seed gives the same run; and the whole command writes
+//!   the same bytes on one thread as on two.
 //!
 //! The cases are drawn from a fixed seed, so `cargo test` is the same every
 //! time; `PROPTEST_RNG_SEED=<n>` explores others and `PROPTEST_CASES=<n>`
@@ -514,5 +515,60 @@ proptest! {
         prop_assert!(r.requests_sent > 0, "no traffic:\n{}", text);
         let again = run();
         prop_assert_eq!(format!("{r:?}"), format!("{again:?}"), "{}", text);
+    }
+}
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+fn output_files(dir: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                files.insert(
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    files
+}
+
+proptest! {
+    #![proptest_config(config(8))]
+
+    /// The whole command (`capsim run` of a random scenario with a variant,
+    /// every CSV, plot and report) writes the same bytes on one thread as
+    /// on two: the variants run in parallel and the plots beside the
+    /// drawing, and none of that may show in an output.
+    #[test]
+    fn random_scenarios_write_the_same_bytes_on_one_thread_or_two(s in spec()) {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("random.yaml");
+        let text = format!(
+            "{}variants:\n  more: {{ components: {{ web: {{ instances: {} }} }} }}\n",
+            yaml(&s),
+            s.instances + 1
+        );
+        std::fs::write(&file, &text).unwrap();
+        let run = |threads: &str| {
+            let out = tmp.path().join(format!("out-{threads}"));
+            let o = std::process::Command::new(env!("CARGO_BIN_EXE_capsim"))
+                .args(["run", file.to_str().unwrap(), "-q", "--out", out.to_str().unwrap()])
+                .env("RAYON_NUM_THREADS", threads)
+                .output()
+                .unwrap();
+            assert!(o.status.code().is_some_and(|c| c <= 1), "{}\n{text}", String::from_utf8_lossy(&o.stderr));
+            output_files(&out)
+        };
+        let (one, two) = (run("1"), run("2"));
+        prop_assert_eq!(one.keys().collect::<Vec<_>>(), two.keys().collect::<Vec<_>>());
+        for (path, bytes) in &one {
+            prop_assert!(bytes == &two[path], "{} differs on 1 and 2 threads\n{}", path.display(), text);
+        }
     }
 }

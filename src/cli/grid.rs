@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use super::args::GridArgs;
 use super::options::{bad_input, check_replications_cap, load_options, report_failure};
 use super::outputs::prepare_output_dir;
+use super::transaction::Transaction;
 use crate::model::Model;
 use crate::planning::objective::Objective;
 use crate::planning::sweep::{Axis, check_grid, point_model, points};
@@ -26,7 +27,8 @@ pub struct Prepared {
     pub objective: Option<Objective>,
     /// The scenario's name.
     pub name: String,
-    /// `OUT/<name>/sweep/` or `.../plan/`.
+    /// `OUT/<name>/sweep/` or `.../plan/`, as staged by the command's
+    /// transaction.
     pub dir: PathBuf,
 }
 
@@ -64,9 +66,13 @@ fn load_points(
 }
 
 /// Loads every point, reads `--slo` (else the file's `slo`; a plan needs
-/// one) and prepares `OUT/<name>/<folder>/`; bad input exits 2 and makes
-/// no folder.
-pub fn prepare(args: &GridArgs, folder: &str, needs_objective: bool) -> Result<Prepared, ExitCode> {
+/// one) and prepares `OUT/<name>/<folder>/` in the command's transaction
+/// (returned beside); bad input exits 2 and makes no folder.
+pub fn prepare(
+    args: &GridArgs,
+    folder: &str,
+    needs_objective: bool,
+) -> Result<(Prepared, Transaction), ExitCode> {
     let variant = args.variant.clone().unwrap_or_else(|| "base".to_string());
     let opts = load_options(&args.scenario, args.seed, vec![variant]);
     let (axes, grid, models) = load_points(&args.file, &opts, &args.vary, args.replications)?;
@@ -80,14 +86,18 @@ pub fn prepare(args: &GridArgs, folder: &str, needs_objective: bool) -> Result<P
         ));
     }
     let name = models[0].name.clone();
-    let dir = args.out.join(&name).join(folder);
+    let tx = Transaction::begin(&args.out, &name)?;
+    let dir = tx.staged_out().join(&name).join(folder);
     prepare_output_dir(&dir)?;
-    Ok(Prepared {
-        axes,
-        grid,
-        models,
-        objective,
-        name,
-        dir,
-    })
+    Ok((
+        Prepared {
+            axes,
+            grid,
+            models,
+            objective,
+            name,
+            dir,
+        },
+        tx,
+    ))
 }

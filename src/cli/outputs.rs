@@ -32,7 +32,10 @@ use crate::simulation::RunResult;
 /// Makes `dir` ready for outputs; exits 2 when it cannot be written.
 pub fn prepare_output_dir(dir: &Path) -> Result<(), ExitCode> {
     atomic::prepare_dir(dir).map_err(|e| {
-        eprintln!("error: cannot write outputs to `{}`: {e}", dir.display());
+        eprintln!(
+            "error: cannot write outputs to `{}`: {e}",
+            super::transaction::shown(dir).display()
+        );
         ExitCode::from(EXIT_BAD_INPUT)
     })
 }

@@ -11,6 +11,8 @@ use super::exit::{EXIT_INTERRUPTED, EXIT_IO, EXIT_SLO_BREACHED};
 use super::grid::{Prepared, prepare};
 use super::options::stop_on_interrupt;
 use super::outputs::GridOutputs;
+use super::run::commit;
+use super::transaction::shown;
 use crate::planning::objective::Objective;
 use crate::planning::plan::{Guess, Verdict, analytic_guess, search};
 use crate::planning::sweep::{Axis, Point, PointFigures, point_index, report_points, run_point};
@@ -34,7 +36,7 @@ struct Searched {
 
 /// `capsim plan`.
 pub fn plan(args: &PlanArgs) -> ExitCode {
-    let p = match prepare(&args.grid, "plan", true) {
+    let (p, tx) = match prepare(&args.grid, "plan", true) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -58,8 +60,14 @@ pub fn plan(args: &PlanArgs) -> ExitCode {
         chosen.as_deref().unwrap_or(&[]),
     );
     if let Err(e) = written {
-        eprintln!("error: writing to `{}` failed: {e}", p.dir.display());
+        eprintln!(
+            "error: writing to `{}` failed: {e}\nnothing was written: the earlier outputs are as they were",
+            shown(&p.dir).display()
+        );
         return ExitCode::from(EXIT_IO);
+    }
+    if let Err(code) = commit(tx, &p.dir) {
+        return code;
     }
     if !args.quiet {
         print_plan(&p, objective, &pts, chosen.as_deref(), &guesses, started);
@@ -97,11 +105,11 @@ fn print_plan(
     }
     let Some(c) = chosen else {
         println!("no configuration tried meets the objective: widen the ranges");
-        println!("wrote {}/", p.dir.display());
+        println!("wrote {}/", shown(&p.dir).display());
         return;
     };
     print_choice(&p.axes, bisected, pts, &objective, c);
-    println!("wrote {}/plan.csv", p.dir.display());
+    println!("wrote {}/plan.csv", shown(&p.dir).display());
 }
 
 /// Searches the grid: the points tried with their figures (in grid order),
@@ -163,7 +171,10 @@ fn search_grid(
     let found = search(&p.axes, &mut start, &mut evaluate);
     match failed {
         Some(RunError::Interrupted) => {
-            eprintln!("interrupted: nothing was written to `{}`", p.dir.display());
+            eprintln!(
+                "interrupted: nothing was written to `{}`",
+                shown(&p.dir).display()
+            );
             return Err(ExitCode::from(EXIT_INTERRUPTED));
         }
         Some(e) => {

@@ -15,6 +15,7 @@ use super::options::{bad_input, run_models, stop_on_interrupt};
 use super::outputs::ScenarioOutputs;
 use super::series;
 use super::simulate::run_in_group;
+use super::transaction::{Transaction, shown};
 use crate::model::Model;
 use crate::planning::estimate::estimate;
 use crate::planning::estimate_table::beside_simulated;
@@ -36,20 +37,18 @@ pub fn run(args: &RunArgs) -> ExitCode {
     {
         return code;
     }
+    let tx = match Transaction::begin(&args.out, &models[0].name) {
+        Ok(tx) => tx,
+        Err(code) => return code,
+    };
     if args.shard.is_some()
         || models
             .iter()
             .any(|m| m.replications.max > 1 || m.warmup_auto)
     {
-        return series::run_series_command(
-            &models,
-            &args.out,
-            args.shard,
-            args.quiet,
-            export.as_ref(),
-        );
+        return series::run_series_command(&models, tx, args.shard, args.quiet, export.as_ref());
     }
-    let outputs = ScenarioOutputs::new(&args.out, &models);
+    let outputs = ScenarioOutputs::new(tx.staged_out(), &models);
     let dirs = match outputs.prepare(&models) {
         Ok(d) => d,
         Err(code) => return code,
@@ -65,6 +64,9 @@ pub fn run(args: &RunArgs) -> ExitCode {
         .map(|(m, r)| ComparisonRow::new(m, r))
         .collect();
     if let Err(code) = write_scenario(&outputs, &models, &done, &rows) {
+        return code;
+    }
+    if let Err(code) = commit(tx, &outputs.dir) {
         return code;
     }
     let wall = started.elapsed().as_secs_f64();
@@ -126,7 +128,7 @@ fn run_all(
             Err(RunError::Interrupted) => {
                 eprintln!(
                     "interrupted: nothing was written to `{}`",
-                    scenario_dir.display()
+                    shown(scenario_dir).display()
                 );
                 return Err(ExitCode::from(EXIT_INTERRUPTED));
             }
@@ -138,17 +140,32 @@ fn run_all(
                 };
                 eprintln!(
                     "error: {which}{msg}\nnothing was written to `{}`",
-                    dir.display()
+                    shown(&dir).display()
                 );
                 return Err(ExitCode::from(EXIT_BAD_INPUT));
             }
             Err(RunError::Io(e)) => {
-                eprintln!("error: writing outputs to `{}` failed: {e}", dir.display());
+                eprintln!(
+                    "error: writing outputs to `{}` failed: {e}\nnothing was written: the earlier outputs are as they were",
+                    shown(&dir).display()
+                );
                 return Err(ExitCode::from(EXIT_IO));
             }
         }
     }
     Ok(done)
+}
+
+/// Puts the command's outputs in place (see [`Transaction`]); a failure
+/// leaves the earlier ones and exits 3.
+pub fn commit(tx: Transaction, dir: &Path) -> Result<(), ExitCode> {
+    tx.commit().map_err(|e| {
+        eprintln!(
+            "error: putting the outputs in place in `{}` failed: {e}\nthe earlier outputs are as they were",
+            shown(dir).display()
+        );
+        ExitCode::from(EXIT_IO)
+    })
 }
 
 /// Writes what the runs share: the comparison when there are variants, and
@@ -161,8 +178,8 @@ fn write_scenario(
 ) -> Result<(), ExitCode> {
     let failed = |what: &str, e: std::io::Error| {
         eprintln!(
-            "error: writing the {what} to `{}` failed: {e}",
-            outputs.dir.display()
+            "error: writing the {what} to `{}` failed: {e}\nnothing was written: the earlier outputs are as they were",
+            shown(&outputs.dir).display()
         );
         ExitCode::from(EXIT_IO)
     };
@@ -202,7 +219,7 @@ fn print_runs(
     let requests: u64 = done.iter().map(|r| r.requests_sent).sum();
     println!(
         "\nwrote {}/\n{} requests, {} events in {:.2} s ({:.1}M events/s)",
-        scenario_dir.display(),
+        shown(scenario_dir).display(),
         requests,
         events,
         wall,

@@ -20,7 +20,9 @@ use rayon::prelude::*;
 use super::exit::{EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_IO, EXIT_SLO_BREACHED};
 use super::options::stop_on_interrupt;
 use super::outputs::{ScenarioOutputs, comparison_rows};
+use super::run::commit;
 use super::simulate::run_in_group;
+use super::transaction::{Transaction, shown};
 use crate::metrics::NullSink;
 use crate::model::Model;
 use crate::planning::estimate::estimate;
@@ -91,12 +93,12 @@ pub fn run_variant(
 /// `capsim run` of a series: replications, `warmup: auto` or a share.
 pub fn run_series_command(
     models: &[Model],
-    out: &Path,
+    tx: Transaction,
     share: Option<Share>,
     quiet: bool,
     export: Option<&Export>,
 ) -> ExitCode {
-    let outputs = ScenarioOutputs::new(out, models);
+    let outputs = ScenarioOutputs::new(tx.staged_out(), models);
     let dirs = match outputs.prepare(models) {
         Ok(d) => d,
         Err(code) => return code,
@@ -112,7 +114,7 @@ pub fn run_series_command(
     }
     let samples: Vec<Vec<Sample>> = done.iter().map(|v| v.samples.clone()).collect();
     if let Some(s) = share {
-        return write_share(&outputs, &manifest, &samples, s, quiet);
+        return write_share(tx, &outputs, &manifest, &samples, s, quiet);
     }
     outputs.forget_share();
     let single: Vec<Option<String>> = done
@@ -127,18 +129,21 @@ pub fn run_series_command(
         Ok(f) => f,
         Err(e) => {
             eprintln!(
-                "error: writing the summaries to `{}` failed: {e}",
-                outputs.dir.display()
+                "error: writing the summaries to `{}` failed: {e}\nnothing was written: the earlier outputs are as they were",
+                shown(&outputs.dir).display()
             );
             return ExitCode::from(EXIT_IO);
         }
     };
+    if let Err(code) = commit(tx, &outputs.dir) {
+        return code;
+    }
     if !quiet {
         print_series(&done, &figures, &manifest, &scaled);
         let runs: u32 = figures.iter().map(|f| f.runs).sum();
         println!(
             "\nwrote {}/\n{runs} runs in {:.2} s on {} threads",
-            outputs.dir.display(),
+            shown(&outputs.dir).display(),
             started.elapsed().as_secs_f64(),
             rayon::current_num_threads()
         );
@@ -173,8 +178,8 @@ fn run_variants(
             Ok(r) => done.push(r),
             Err(RunError::Interrupted) => {
                 eprintln!(
-                    "interrupted: the series' summaries were not written to `{}`",
-                    scenario_dir.display()
+                    "interrupted: nothing was written to `{}`",
+                    shown(scenario_dir).display()
                 );
                 return Err(ExitCode::from(EXIT_INTERRUPTED));
             }
@@ -184,8 +189,8 @@ fn run_variants(
             }
             Err(RunError::Io(e)) => {
                 eprintln!(
-                    "error: writing outputs to `{}` failed: {e}",
-                    scenario_dir.display()
+                    "error: writing outputs to `{}` failed: {e}\nnothing was written: the earlier outputs are as they were",
+                    shown(scenario_dir).display()
                 );
                 return Err(ExitCode::from(EXIT_IO));
             }
@@ -209,8 +214,8 @@ fn write_comparison(outputs: &ScenarioOutputs, done: &[VariantSeries]) -> Result
         .collect();
     outputs.write_comparison(&ran, &rows, &firsts).map_err(|e| {
         eprintln!(
-            "error: writing the comparison to `{}` failed: {e}",
-            outputs.dir.display()
+            "error: writing the comparison to `{}` failed: {e}\nnothing was written: the earlier outputs are as they were",
+            shown(&outputs.dir).display()
         );
         ExitCode::from(EXIT_IO)
     })
@@ -218,6 +223,7 @@ fn write_comparison(outputs: &ScenarioOutputs, done: &[VariantSeries]) -> Result
 
 /// A share's end: its samples and manifest written, what it ran told.
 fn write_share(
+    tx: Transaction,
     outputs: &ScenarioOutputs,
     manifest: &Manifest,
     samples: &[Vec<Sample>],
@@ -225,8 +231,14 @@ fn write_share(
     quiet: bool,
 ) -> ExitCode {
     if let Err((path, e)) = outputs.write_share(manifest, samples) {
-        eprintln!("error: writing `{}` failed: {e}", path.display());
+        eprintln!(
+            "error: writing `{}` failed: {e}\nnothing was written: the earlier outputs are as they were",
+            shown(&path).display()
+        );
         return ExitCode::from(EXIT_IO);
+    }
+    if let Err(code) = commit(tx, &outputs.dir) {
+        return code;
     }
     if !quiet {
         let ks: Vec<String> = samples[0]
@@ -240,7 +252,7 @@ fn write_share(
             manifest.scenario,
             manifest.spec.max,
             ks.join(", "),
-            outputs.dir.display()
+            shown(&outputs.dir).display()
         );
     }
     ExitCode::SUCCESS

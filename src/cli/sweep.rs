@@ -11,6 +11,8 @@ use super::exit::{EXIT_INTERRUPTED, EXIT_IO};
 use super::grid::{Prepared, prepare};
 use super::options::stop_on_interrupt;
 use super::outputs::GridOutputs;
+use super::run::commit;
+use super::transaction::{Transaction, shown};
 use crate::planning::manifest::{SweepManifest, fingerprint};
 use crate::planning::replications::Share;
 use crate::planning::sweep::{Point, report_points, run_point, summarise};
@@ -20,7 +22,7 @@ use crate::simulation::RunError;
 
 /// `capsim sweep`.
 pub fn sweep(args: &SweepArgs) -> ExitCode {
-    let p = match prepare(&args.grid, "sweep", false) {
+    let (p, tx) = match prepare(&args.grid, "sweep", false) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -31,7 +33,7 @@ pub fn sweep(args: &SweepArgs) -> ExitCode {
     };
     let outputs = GridOutputs { dir: p.dir.clone() };
     if let Some(share) = args.shard {
-        return write_share(&p, &outputs, &ran, share, args.quiet);
+        return write_share(&p, tx, &outputs, &ran, share, args.quiet);
     }
     outputs.forget_share();
     let pts = summarise(&ran, &|i| p.models[i].replications);
@@ -41,17 +43,23 @@ pub fn sweep(args: &SweepArgs) -> ExitCode {
     let pngs = match written {
         Ok(names) => names,
         Err(e) => {
-            eprintln!("error: writing to `{}` failed: {e}", p.dir.display());
+            eprintln!(
+                "error: writing to `{}` failed: {e}\nnothing was written: the earlier outputs are as they were",
+                shown(&p.dir).display()
+            );
             return ExitCode::from(EXIT_IO);
         }
     };
+    if let Err(code) = commit(tx, &p.dir) {
+        return code;
+    }
     if !args.quiet {
         let points = report_points(&p.axes, &pts, p.objective, None);
         print!("{}", points_table(&p.name, &points));
         let runs: u32 = pts.iter().map(|p| p.runs).sum();
         println!(
             "\nwrote {}/ (sweep.csv, {})\n{} points, {runs} runs in {:.2} s on {} threads",
-            p.dir.display(),
+            shown(&p.dir).display(),
             pngs.join(", "),
             pts.len(),
             started.elapsed().as_secs_f64(),
@@ -89,7 +97,10 @@ fn run_points(p: &Prepared, share: Option<Share>, quiet: bool) -> Result<Vec<Poi
     counter.finish();
     ran.map_err(|e| match e {
         RunError::Interrupted => {
-            eprintln!("interrupted: nothing was written to `{}`", p.dir.display());
+            eprintln!(
+                "interrupted: nothing was written to `{}`",
+                shown(&p.dir).display()
+            );
             ExitCode::from(EXIT_INTERRUPTED)
         }
         e => {
@@ -102,6 +113,7 @@ fn run_points(p: &Prepared, share: Option<Share>, quiet: bool) -> Result<Vec<Poi
 /// A share's end: its samples and manifest written, what it ran told.
 fn write_share(
     p: &Prepared,
+    tx: Transaction,
     outputs: &GridOutputs,
     ran: &[Point],
     share: Share,
@@ -119,8 +131,14 @@ fn write_share(
         .write_samples(&p.axes, ran)
         .and_then(|_| outputs.write_share(&manifest));
     if let Err(e) = r {
-        eprintln!("error: writing to `{}` failed: {e}", p.dir.display());
+        eprintln!(
+            "error: writing to `{}` failed: {e}\nnothing was written: the earlier outputs are as they were",
+            shown(&p.dir).display()
+        );
         return ExitCode::from(EXIT_IO);
+    }
+    if let Err(code) = commit(tx, &p.dir) {
+        return code;
     }
     if !quiet {
         println!(
@@ -129,7 +147,7 @@ fn write_share(
             share.count,
             p.name,
             ran.iter().map(|p| p.samples.len()).sum::<usize>(),
-            p.dir.display()
+            shown(&p.dir).display()
         );
     }
     ExitCode::SUCCESS

@@ -4,9 +4,30 @@
 //! previous outputs as they were.
 
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use tempfile::NamedTempFile;
+
+/// How the name of a command's staging folder starts (`cli::transaction`
+/// stages every output there until the command commits): hidden, and told
+/// apart from any output.
+pub const STAGE_PREFIX: &str = ".capsim-stage-";
+
+/// `path` as the user knows it: without the staging folder, so that a
+/// message names `OUT/<name>/base/latency.png` and not where it is staged.
+pub fn shown(path: &Path) -> PathBuf {
+    path.components()
+        .filter(
+            |c| !matches!(c, Component::Normal(n) if n.to_string_lossy().starts_with(STAGE_PREFIX)),
+        )
+        .collect()
+}
+
+/// `e`, met writing `path`, with the path in its message (an `io::Error`
+/// of the operating system names no file).
+pub fn at_path(path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("`{}`: {e}", shown(path).display()))
+}
 
 /// A file being written; it appears at its path on [`AtomicFile::commit`], and
 /// not at all if dropped before.
@@ -31,7 +52,7 @@ impl AtomicFile {
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
-        let tmp = builder.tempfile_in(dir)?;
+        let tmp = builder.tempfile_in(dir).map_err(|e| at_path(path, e))?;
         Ok(AtomicFile {
             path: path.to_path_buf(),
             writer: BufWriter::with_capacity(1 << 16, tmp),
@@ -40,9 +61,10 @@ impl AtomicFile {
 
     /// Flushes, syncs and renames the file into place.
     pub fn commit(self) -> io::Result<PathBuf> {
-        let tmp = self.writer.into_inner().map_err(|e| e.into_error())?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(&self.path).map_err(|e| e.error)?;
+        let at = |e| at_path(&self.path, e);
+        let tmp = self.writer.into_inner().map_err(|e| at(e.into_error()))?;
+        tmp.as_file().sync_all().map_err(at)?;
+        tmp.persist(&self.path).map_err(|e| at(e.error))?;
         Ok(self.path)
     }
 
@@ -54,11 +76,12 @@ impl AtomicFile {
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.writer.write(buf)
+        // The path told only when it fails: a full disk names its file.
+        self.writer.write(buf).map_err(|e| at_path(&self.path, e))
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.writer.flush()
+        self.writer.flush().map_err(|e| at_path(&self.path, e))
     }
 }
 

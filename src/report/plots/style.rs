@@ -13,6 +13,7 @@ pub(crate) use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::chart::Ticked;
 pub(crate) use super::text::width;
+use crate::report::atomic;
 
 /// Every plot is this many pixels wide...
 pub(crate) const WIDTH: u32 = 1600;
@@ -131,7 +132,8 @@ pub(crate) fn write_png(path: &Path, draw: impl FnOnce(&Area) -> Drawn) -> io::R
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     // Closed but still removed on drop: the encoder reopens it by path.
-    let tmp = builder.tempfile_in(dir)?.into_temp_path();
+    let at = |e| atomic::at_path(path, e);
+    let tmp = builder.tempfile_in(dir).map_err(at)?.into_temp_path();
     let drawn: Drawn = (|| {
         let root = BitMapBackend::new(&*tmp, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE)?;
@@ -139,10 +141,39 @@ pub(crate) fn write_png(path: &Path, draw: impl FnOnce(&Area) -> Drawn) -> io::R
         root.present()?;
         Ok(())
     })();
-    drawn.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
-    std::fs::File::open(&tmp)?.sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    drawn.map_err(|e| written_as_io(&*e, path))?;
+    std::fs::File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(at)?;
+    tmp.persist(path).map_err(|e| at(e.error))?;
     Ok(path.to_path_buf())
+}
+
+/// The bitmap backend's error: its Display is a Debug dump, so the file
+/// system's error inside is told instead.
+type BitmapError = <BitMapBackend<'static> as DrawingBackend>::ErrorType;
+
+/// A failed drawing of `path` as an `io::Error` a person can read: the
+/// operating system's error when the file could not be written (a full
+/// disk, a folder where the file goes), else what plotters said.
+fn written_as_io(e: &(dyn Error + 'static), path: &Path) -> io::Error {
+    let shown = atomic::shown(path);
+    let inner = match e.downcast_ref::<DrawingAreaErrorKind<BitmapError>>() {
+        Some(DrawingAreaErrorKind::BackendError(
+            plotters_backend::DrawingErrorKind::DrawingError(b),
+        )) => match b {
+            BitmapError::IOError(io) => Some((io.kind(), io.to_string())),
+            BitmapError::ImageError(image) => image
+                .source()
+                .and_then(|s| s.downcast_ref::<io::Error>())
+                .map(|io| (io.kind(), io.to_string()))
+                .or_else(|| Some((io::ErrorKind::Other, image.to_string()))),
+            _ => None,
+        },
+        _ => None,
+    };
+    let (kind, text) = inner.unwrap_or_else(|| (io::ErrorKind::Other, e.to_string()));
+    io::Error::new(kind, format!("`{}`: {text}", shown.display()))
 }
 
 /// Draws the title and subtitle centred at the top; returns the height used.
