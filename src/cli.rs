@@ -19,6 +19,7 @@ pub mod estimate;
 pub mod exit;
 pub mod grid;
 pub mod merge;
+pub mod merge_check;
 pub mod options;
 pub mod outputs;
 pub mod plan;

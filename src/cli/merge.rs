@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use super::args::MergeArgs;
 use super::exit::{EXIT_BAD_INPUT, EXIT_IO, EXIT_SLO_BREACHED};
+use super::merge_check;
 use super::options::bad_input;
 use super::outputs::{GridOutputs, ScenarioOutputs};
 use crate::planning::manifest::{Manifest, SHARD_FILE, SweepManifest};
@@ -35,6 +36,10 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
         Ok(found) => found,
         Err(msg) => return bad_input(msg),
     };
+    // Every share checked before anything is written.
+    if let Err(msg) = merge_check::check_shares(&shares, &sweeps) {
+        return bad_input(msg);
+    }
     if let Err((code, msg)) = merge_sweeps(&sweeps, &args.out, args.quiet) {
         eprintln!("error: {msg}");
         return ExitCode::from(code);
@@ -72,6 +77,7 @@ fn find_shares(dirs: &[PathBuf]) -> Result<Found, String> {
         let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
         for p in paths {
+            merge_check::regular_tree(&p)?;
             if let Ok(text) = std::fs::read_to_string(p.join("sweep").join(SHARD_FILE)) {
                 sweeps.push((p.join("sweep"), text));
                 found = true;

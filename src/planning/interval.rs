@@ -72,16 +72,33 @@ impl Figure {
                 mean,
                 lo: None,
                 hi: None,
+                half: None,
                 n: 1,
             });
         }
         let var = values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
         let half = t975(n as u32 - 1) * (var / n as f64).sqrt();
+        let (lo, hi) = (mean - half, mean + half);
         Some(Figure {
             mean,
-            lo: Some(mean - half),
-            hi: Some(mean + half),
+            lo: Some(lo),
+            hi: Some(hi),
+            // As the width was measured before the ends could be cut, so
+            // that the precision rule stops at the same run it always did.
+            half: Some((hi - lo) / 2.0),
             n: n as u32,
+        })
+    }
+
+    /// [`Figure::of`] with the interval's ends cut to `floor..=ceiling`,
+    /// the values the quantity can take: the t interval of a mean near a
+    /// bound reaches past it (an error rate of 0 in all but one run gives
+    /// a negative `lo`), which no run could have measured.
+    pub fn of_within(values: &[f64], floor: f64, ceiling: f64) -> Option<Figure> {
+        Figure::of(values).map(|f| Figure {
+            lo: f.lo.map(|x| x.clamp(floor, ceiling)),
+            hi: f.hi.map(|x| x.clamp(floor, ceiling)),
+            ..f
         })
     }
 }
@@ -118,5 +135,21 @@ mod tests {
         assert!(!one.within(0.5));
         assert!(Figure::of(&[0.0, 0.0, 0.0]).unwrap().within(0.05));
         assert!(Figure::of(&[]).is_none());
+    }
+
+    #[test]
+    fn a_cut_interval_keeps_its_width_for_the_precision_rule() {
+        // One error in four runs: the t interval runs from below 0.
+        let values = [0.0, 0.0, 0.0, 0.004];
+        let raw = Figure::of(&values).unwrap();
+        assert!(raw.lo.unwrap() < 0.0);
+        let cut = Figure::of_within(&values, 0.0, 1.0).unwrap();
+        assert_eq!(cut.lo, Some(0.0));
+        assert_eq!(cut.hi, raw.hi);
+        assert_eq!(cut.half_width(), raw.half_width());
+        assert_eq!(cut.mean, raw.mean);
+        let high = Figure::of_within(&[1.0, 1.0, 0.9], 0.0, 1.0).unwrap();
+        assert_eq!(high.hi, Some(1.0));
+        assert!(high.lo.unwrap() < 1.0);
     }
 }

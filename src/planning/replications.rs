@@ -140,9 +140,16 @@ fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
 /// One class's (or origin's) figures from its row in each run (at least
 /// one).
 fn class_figures(rows: &[&SummaryRow]) -> ClassFigures {
-    let fig = |f: &dyn Fn(&SummaryRow) -> Option<f64>| {
-        Figure::of(&rows.iter().filter_map(|r| f(r)).collect::<Vec<_>>())
+    // Every figure here is a rate, a throughput or a latency: none can be
+    // negative, and a rate is at most 1, so their intervals are cut there.
+    let within = |f: &dyn Fn(&SummaryRow) -> Option<f64>, ceiling: f64| {
+        Figure::of_within(
+            &rows.iter().filter_map(|r| f(r)).collect::<Vec<_>>(),
+            0.0,
+            ceiling,
+        )
     };
+    let fig = |f: &dyn Fn(&SummaryRow) -> Option<f64>| within(f, f64::INFINITY);
     let count =
         |f: &dyn Fn(&SummaryRow) -> u64| mean(rows.iter().map(|r| f(r) as f64)).unwrap_or(0.0);
     let q = |j: usize| fig(&|r| r.latency.map(|q| q[j].as_millis_f64()));
@@ -155,7 +162,7 @@ fn class_figures(rows: &[&SummaryRow]) -> ClassFigures {
             count(&|r| r.timed_out),
             count(&|r| r.failed),
         ],
-        error_rate: fig(&|r| Some(r.error_rate)).expect("every run has a rate"),
+        error_rate: within(&|r| Some(r.error_rate), 1.0).expect("every run has a rate"),
         throughput_rps: fig(&|r| Some(r.throughput_rps)).expect("every run"),
         goodput_rps: fig(&|r| Some(r.goodput_rps)).expect("every run"),
         latency_ms: [

@@ -20,14 +20,20 @@ pub struct Figure {
     pub lo: Option<f64>,
     /// Upper end of the 95% interval; `None` from a single run.
     pub hi: Option<f64>,
+    /// Half the width of the t interval before its ends were cut to the
+    /// range the quantity can take (`lo` and `hi` are: a rate's within
+    /// 0..1): the precision rule judges the interval the runs gave, which
+    /// the cut would narrow. `None` from a single run.
+    pub half: Option<f64>,
     /// Runs that had the figure (a run with no reply has no latency).
     pub n: u32,
 }
 
 impl Figure {
-    /// Half the interval's width; `None` from a single run.
+    /// Half the t interval's width (before the cut, see [`Figure::half`]);
+    /// `None` from a single run.
     pub fn half_width(&self) -> Option<f64> {
-        Some((self.hi? - self.lo?) / 2.0)
+        self.half
     }
 
     /// Whether the interval is within `precision` (a fraction) of the mean:
