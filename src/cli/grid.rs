@@ -86,7 +86,7 @@ pub fn prepare(
         ));
     }
     let name = models[0].name.clone();
-    let tx = Transaction::begin(&args.out, &name)?;
+    let tx = Transaction::begin(&args.out, &name).map_err(bad_input)?;
     let dir = tx.staged_out().join(&name).join(folder);
     prepare_output_dir(&dir)?;
     Ok((

@@ -11,6 +11,7 @@ use super::exit::{EXIT_BAD_INPUT, EXIT_IO, EXIT_SLO_BREACHED};
 use super::merge_check;
 use super::options::bad_input;
 use super::outputs::{GridOutputs, ScenarioOutputs};
+use super::transaction::{Transaction, shown};
 use crate::planning::manifest::{Manifest, SHARD_FILE, SweepManifest};
 use crate::planning::replications::{Sample, consistent, read_samples, runs_needed};
 use crate::planning::sweep::{Point, points, summarise};
@@ -27,7 +28,8 @@ struct Found {
     sweeps: Vec<(PathBuf, String)>,
 }
 
-/// `capsim merge DIR... --out DIR`.
+/// `capsim merge DIR... --out DIR`: one transaction per scenario folder
+/// written, all committed when every merge is written.
 pub fn merge(args: &MergeArgs) -> ExitCode {
     let Found {
         runs: shares,
@@ -40,9 +42,17 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
     if let Err(msg) = merge_check::check_shares(&shares, &sweeps) {
         return bad_input(msg);
     }
-    if let Err((code, msg)) = merge_sweeps(&sweeps, &args.out, args.quiet) {
+    let mut staging = Staging {
+        out: &args.out,
+        open: Vec::new(),
+    };
+    let mut told = Vec::new();
+    let fail = |(code, msg): Failure| {
         eprintln!("error: {msg}");
-        return ExitCode::from(code);
+        ExitCode::from(code)
+    };
+    if let Err(f) = merge_sweeps(&sweeps, &mut staging, &mut told) {
+        return fail(f);
     }
     let mut scenarios: Vec<String> = shares.iter().map(|s| s.0.scenario.clone()).collect();
     scenarios.sort();
@@ -52,16 +62,52 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
         let mut parts: Vec<&(Manifest, PathBuf)> =
             shares.iter().filter(|s| s.0.scenario == scenario).collect();
         parts.sort_by_key(|s| s.0.share.map(|s| s.index));
-        match merge_run(&scenario, &parts, &args.out, args.quiet) {
+        match merge_run(&scenario, &parts, &mut staging, &mut told) {
             Ok(false) => {}
             Ok(true) => status = ExitCode::from(EXIT_SLO_BREACHED),
-            Err((code, msg)) => {
-                eprintln!("error: {msg}");
-                return ExitCode::from(code);
-            }
+            Err(f) => return fail(f),
+        }
+    }
+    for (name, tx) in staging.open {
+        let dir = args.out.join(&name);
+        if let Err(e) = tx.commit() {
+            return fail((
+                EXIT_IO,
+                format!(
+                    "putting the merged outputs in place in `{}` failed: {e}\nthe earlier outputs are as they were",
+                    dir.display()
+                ),
+            ));
+        }
+    }
+    if !args.quiet {
+        for line in told {
+            println!("{line}");
         }
     }
     status
+}
+
+/// The scenario folders a merge writes, each staged in its transaction
+/// (see [`Transaction`]) until every merge is written.
+struct Staging<'a> {
+    /// `--out`.
+    out: &'a Path,
+    /// The scenario folders begun, by name.
+    open: Vec<(String, Transaction)>,
+}
+
+impl Staging<'_> {
+    /// The staged `--out` that holds scenario `name`'s folder.
+    fn out_for(&mut self, name: &str) -> Result<PathBuf, Failure> {
+        if let Some((_, tx)) = self.open.iter().find(|(n, _)| n == name) {
+            return Ok(tx.staged_out().to_path_buf());
+        }
+        let tx = Transaction::begin(self.out, name).map_err(|msg| (EXIT_BAD_INPUT, msg))?;
+        let out = tx.staged_out().to_path_buf();
+        self.open.push((name.to_string(), tx));
+        Ok(out)
+    }
 }
 
 /// The scenario folders with a manifest under each of `dirs`: runs' (in
@@ -196,14 +242,14 @@ fn complete(samples: &[Sample], max: u32) -> bool {
 fn merge_run(
     scenario: &str,
     parts: &[&(Manifest, PathBuf)],
-    out: &Path,
-    quiet: bool,
+    staging: &mut Staging,
+    told: &mut Vec<String>,
 ) -> Result<bool, Failure> {
     let bad = |msg: String| (EXIT_BAD_INPUT, msg);
     let count = check_run_shares(scenario, parts).map_err(bad)?;
     let series = gather_run_samples(scenario, parts).map_err(bad)?;
     let outputs = ScenarioOutputs {
-        dir: out.join(scenario),
+        dir: staging.out_for(scenario)?.join(scenario),
     };
     // Every sample checked, share 0 (which ran replication 0) gives its
     // time series, events and plots.
@@ -212,7 +258,7 @@ fn merge_run(
             EXIT_IO,
             format!(
                 "copying share 0 into `{}` failed: {e}",
-                outputs.dir.display()
+                shown(&outputs.dir).display()
             ),
         )
     })?;
@@ -226,16 +272,14 @@ fn merge_run(
         .map_err(|e| {
             (
                 EXIT_IO,
-                format!("writing `{}` failed: {e}", outputs.dir.display()),
+                format!("writing `{}` failed: {e}", shown(&outputs.dir).display()),
             )
         })?;
-    if !quiet {
-        println!(
-            "merged {count} shares of {scenario}: {} replications per variant into {}/",
-            figures.first().map_or(0, |f| f.runs),
-            outputs.dir.display()
-        );
-    }
+    told.push(format!(
+        "merged {count} shares of {scenario}: {} replications per variant into {}/",
+        figures.first().map_or(0, |f| f.runs),
+        shown(&outputs.dir).display()
+    ));
     Ok(figures.iter().any(|f| f.slo_breached_runs.unwrap_or(0) > 0))
 }
 
@@ -248,8 +292,16 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     for e in entries {
         let name = e.file_name();
         let path = e.path();
-        if e.file_type()?.is_dir() {
+        // The entry's own type, links not followed: a link planted after
+        // the checks is refused here, not copied through.
+        let kind = e.file_type()?;
+        if kind.is_dir() {
             copy_tree(&path, &to.join(&name))?;
+        } else if !kind.is_file() {
+            return Err(std::io::Error::other(format!(
+                "`{}` is not a regular file",
+                path.display()
+            )));
         } else if name != SHARD_FILE && name != "replications.csv" {
             atomic::write_atomic(&to.join(&name), &std::fs::read(&path)?)?;
         }
@@ -258,11 +310,12 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// Merges the shares of sweeps found among `shares` (folder, manifest
-/// text); returns whether any were found. `quiet` tells nothing of them.
-pub fn merge_sweeps(
+/// text) into their staged folders, what was merged told into `told`;
+/// returns whether any were found.
+fn merge_sweeps(
     shares: &[(PathBuf, String)],
-    out: &Path,
-    quiet: bool,
+    staging: &mut Staging,
+    told: &mut Vec<String>,
 ) -> Result<bool, Failure> {
     let mut found: Vec<(SweepManifest, &PathBuf)> = Vec::new();
     for (dir, text) in shares {
@@ -287,7 +340,8 @@ pub fn merge_sweeps(
         let mut parts: Vec<&(SweepManifest, &PathBuf)> =
             found.iter().filter(|f| f.0.scenario == name).collect();
         parts.sort_by_key(|p| p.0.share.index);
-        merge_sweep(&name, &parts, out, quiet)?;
+        let out = staging.out_for(&name)?;
+        merge_sweep(&name, &parts, &out, told)?;
     }
     Ok(true)
 }
@@ -390,7 +444,7 @@ fn merge_sweep(
     name: &str,
     parts: &[&(SweepManifest, &PathBuf)],
     out: &Path,
-    quiet: bool,
+    told: &mut Vec<String>,
 ) -> Result<(), Failure> {
     check_sweep_shares(name, parts)?;
     let ran = gather_sweep_points(name, parts)?;
@@ -401,7 +455,7 @@ fn merge_sweep(
     let io = |e: std::io::Error| {
         (
             EXIT_IO,
-            format!("writing `{}` failed: {e}", outputs.dir.display()),
+            format!("writing `{}` failed: {e}", shown(&outputs.dir).display()),
         )
     };
     atomic::prepare_dir(&outputs.dir).map_err(io)?;
@@ -410,12 +464,10 @@ fn merge_sweep(
         .write_samples(&first.axes, &ran)
         .and_then(|_| outputs.write_sweep(name, &first.axes, &pts, first.objective))
         .map_err(io)?;
-    if !quiet {
-        println!(
-            "merged {} shares of the sweep of {name} into {}/",
-            first.share.count,
-            outputs.dir.display()
-        );
-    }
+    told.push(format!(
+        "merged {} shares of the sweep of {name} into {}/",
+        first.share.count,
+        shown(&outputs.dir).display()
+    ));
     Ok(())
 }

@@ -39,7 +39,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
     }
     let tx = match Transaction::begin(&args.out, &models[0].name) {
         Ok(tx) => tx,
-        Err(code) => return code,
+        Err(msg) => return bad_input(msg),
     };
     if args.shard.is_some()
         || models

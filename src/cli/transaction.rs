@@ -26,9 +26,7 @@ use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-use super::exit::EXIT_BAD_INPUT;
 use crate::report::atomic::STAGE_PREFIX;
 pub use crate::report::atomic::shown;
 
@@ -60,12 +58,9 @@ impl Transaction {
     /// Starts the outputs of the scenario `name` in `out`: removes what
     /// killed commands left, refuses a link or special file inside the
     /// scenario folder, links the folder into a new staging folder.
-    /// Tells what went wrong and exits 2 when it cannot.
-    pub fn begin(out: &Path, name: &str) -> Result<Transaction, ExitCode> {
-        let refuse = |msg: String| {
-            eprintln!("error: {msg}");
-            ExitCode::from(EXIT_BAD_INPUT)
-        };
+    /// When it cannot, says why (bad input: exit 2).
+    pub fn begin(out: &Path, name: &str) -> Result<Transaction, String> {
+        let refuse = |msg: String| msg;
         let cannot =
             |e: io::Error| refuse(format!("cannot write outputs to `{}`: {e}", out.display()));
         fs::create_dir_all(out).map_err(cannot)?;
