@@ -7,7 +7,7 @@ use crate::components::{Client, Ctx, Event, System};
 use crate::engine::{Arena, EventList, SimTime};
 use crate::faults::Injector;
 use crate::metrics::{ComponentRow, DataSummary, Sink, SummaryRow, WindowRow};
-use crate::model::{Kind, Model};
+use crate::model::{Arrivals, Kind, Model};
 
 /// How often (in events) the progress callback is told how far the run is,
 /// and the run checks that it is not growing without bound.
@@ -21,6 +21,34 @@ pub const MAX_IN_SYSTEM: usize = 10_000_000;
 /// Progress checks (of [`PROGRESS_EVERY`] events) in a row at one instant
 /// after which a run is stuck: some 10 million events without time moving.
 const STILL_LIMIT: u32 = 160;
+
+/// Think times of a mean below this count as none for [`still_message`]:
+/// a user that thinks a microsecond sends again at the same instant in
+/// all but name.
+const NO_THINK_SECS: f64 = 1e-6;
+
+/// Why time stands still at `now`, naming the likely cause: closed-loop
+/// users who think no time send again the instant their answer comes (and
+/// with answers that take no time, such as rejections, they never let time
+/// move); otherwise work failed and retried at once.
+fn still_message(model: &Model, now: SimTime) -> String {
+    let head = format!(
+        "time stands still at {}: more than {} million events happened at that instant",
+        crate::engine::SimDuration(now.nanos()),
+        (STILL_LIMIT as u64 * PROGRESS_EVERY) / 1_000_000
+    );
+    match &model.traffic.arrivals {
+        Arrivals::Closed { users, think_time } if think_time.mean() < NO_THINK_SECS => format!(
+            "{head} ({users} closed-loop users with zero think time (`traffic.think_time`): each \
+             sends again the instant its answer comes, and answers that take no time, such as \
+             rejections, keep them all at one instant). Give the users a think time, or fewer users."
+        ),
+        _ => format!(
+            "{head} (work that fails and is retried at once, taking no time, such as a queue's \
+             consumer with a zero service time whose calls fail). Give that work some time."
+        ),
+    }
+}
 
 /// Whether a model has faults, health checks or an SLO to look after.
 fn needs_injector(model: &Model) -> bool {
@@ -239,13 +267,7 @@ impl<'m> Simulation<'m> {
                 if now == still_at {
                     still_checks += 1;
                     if still_checks >= STILL_LIMIT {
-                        return Err(RunError::Unbounded(format!(
-                            "time stands still at {}: more than {} million events happened at that instant \
-                             (work that fails and is retried at once, taking no time, such as a queue's \
-                             consumer with a zero service time whose calls fail). Give that work some time.",
-                            crate::engine::SimDuration(now.nanos()),
-                            (STILL_LIMIT as u64 * PROGRESS_EVERY) / 1_000_000
-                        )));
+                        return Err(RunError::Unbounded(still_message(self.model, now)));
                     }
                 } else {
                     (still_at, still_checks) = (now, 0);

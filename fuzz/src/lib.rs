@@ -189,5 +189,6 @@ pub fn options(sets: Vec<String>, seed: Option<u64>, variants: Vec<String>) -> L
         sets,
         seed,
         variants,
+        check_work: false,
     }
 }

@@ -78,6 +78,10 @@ pub struct GridArgs {
     /// Runs per configuration (default: the file's `replications`, else 5).
     #[arg(long, value_name = "N")]
     pub replications: Option<u32>,
+    /// Run even when the run is estimated at over an hour of wall time
+    /// (without it such a run is refused, with the estimate).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// `capsim sweep`.
@@ -165,6 +169,10 @@ pub struct RunArgs {
     /// single run only (one replication, no `--shard`).
     #[arg(long = "export", value_name = "FORMAT", value_enum)]
     pub export: Vec<ExportFormat>,
+    /// Run even when the run is estimated at over an hour of wall time
+    /// (without it such a run is refused, with the estimate).
+    #[arg(long)]
+    pub yes: bool,
     /// Where the run's simulated start lies in the exported series: RFC
     /// 3339 in UTC (`2026-01-01T00:00:00Z`) or unix seconds
     /// (`1767225600`); default 2026-01-01T00:00:00Z.

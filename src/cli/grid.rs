@@ -74,7 +74,10 @@ pub fn prepare(
     needs_objective: bool,
 ) -> Result<(Prepared, Transaction), ExitCode> {
     let variant = args.variant.clone().unwrap_or_else(|| "base".to_string());
-    let opts = load_options(&args.scenario, args.seed, vec![variant]);
+    let opts = LoadOptions {
+        check_work: !args.yes,
+        ..load_options(&args.scenario, args.seed, vec![variant])
+    };
     let (axes, grid, models) = load_points(&args.file, &opts, &args.vary, args.replications)?;
     let objective = match &args.slo {
         Some(s) => Some(Objective::parse(s).map_err(|e| bad_input(format!("`--slo {s}`: {e}")))?),

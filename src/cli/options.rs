@@ -55,6 +55,7 @@ pub fn load_options(
         sets: scenario.sets.clone(),
         seed,
         variants,
+        check_work: false,
     }
 }
 
@@ -74,7 +75,10 @@ pub fn load(file: Option<&Path>, opts: &LoadOptions) -> Result<Vec<Model>, LoadF
 /// The models `capsim run` runs: the file's variants with `--replications`
 /// applied; a series (`--shard`) needs two replications at least.
 pub fn run_models(args: &RunArgs) -> Result<Vec<Model>, ExitCode> {
-    let opts = load_options(&args.scenario, args.seed, args.variants.clone());
+    let opts = LoadOptions {
+        check_work: !args.yes,
+        ..load_options(&args.scenario, args.seed, args.variants.clone())
+    };
     let mut models = load(args.file.as_deref(), &opts).map_err(|f| report_failure(&f))?;
     if let Some(n) = args.replications {
         if n == 0 {

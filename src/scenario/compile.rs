@@ -37,6 +37,15 @@ use crate::model::{self, Dist, KeyDist, Model};
 pub const MAX_DURATION: SimDuration = SimDuration(10 * 365 * 86_400 * NANOS_PER_SEC);
 /// Most time-series windows in one run.
 pub const MAX_WINDOWS: u64 = 10_000_000;
+/// Shortest period of a timer that fires again and again for the whole run
+/// (an autoscaler's `every`, a health check's `interval`): 1 ms. No real
+/// autoscaler decides, and no real prober checks, more often than every
+/// few seconds (Kubernetes: 15 s and 10 s by default; load balancers: 5 s
+/// to 30 s); a millisecond is far below any of them, and above it a
+/// period cannot make a run do more than a thousand timer events a
+/// simulated second per timer. Below it, `every: 1ns` meant a billion
+/// decisions a simulated second, and a run that never finished.
+pub const MIN_PERIOD: SimDuration = SimDuration::from_millis(1);
 /// Highest rate, requests per second.
 pub const MAX_RATE: f64 = 100_000_000.0;
 /// Most instances in one pool.
@@ -595,6 +604,33 @@ pub(crate) fn positive(
             .expected(format!("a positive duration, such as {example}")));
     }
     at_most_max(ck, path, d)
+}
+
+/// A period (positive, at most ten years) of a timer that fires all run
+/// long, no shorter than [`MIN_PERIOD`], or an error at `path` naming the
+/// timer (`what`: "an autoscaler decides", "a health check runs").
+pub(crate) fn period(
+    ck: &Checker,
+    path: &str,
+    d: DurationValue,
+    (zero, example): (&str, &str),
+    what: &str,
+) -> Result<SimDuration, ScenarioError> {
+    let p = positive(ck, path, d, zero, example)?;
+    if p < MIN_PERIOD {
+        return Err(ck
+            .err(
+                path,
+                format!(
+                    "{p} is too short a period to simulate: {what} every {p}, more than a \
+                     thousand times per simulated second"
+                ),
+            )
+            .expected(format!(
+                "at least {MIN_PERIOD} (real systems use seconds), such as {example}"
+            )));
+    }
+    Ok(p)
 }
 
 /// A duration of at most ten years, or an error at `path`.

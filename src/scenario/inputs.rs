@@ -225,26 +225,26 @@ fn parse_trace(
     max_time: SimDuration,
 ) -> Result<Vec<(u64, f64)>, Located> {
     let mut lines = data_lines(text);
-    let Some((hline, hstart, header)) = lines.next() else {
+    let Some((_, _, header)) = lines.next() else {
         return Err(Located::File(format!(
             "`{name}` is empty: a trace needs the header `time_s,rps` and at least one row"
         )));
     };
-    let hf = fields(header);
-    let names: Vec<&str> = hf.iter().map(|(_, f)| *f).collect();
+    let names: Vec<&str> = fields(header).into_iter().map(|(_, f)| f).collect();
     if names != ["time_s", "rps"] {
+        // Nothing of the file is shown: a path to any readable file (say
+        // `/etc/passwd`) must not print its first lines. Only a file that
+        // starts like a trace is shown around its bad rows.
         let looks_like_row = names.first().is_some_and(|f| f.parse::<f64>().is_ok());
-        let message = if looks_like_row {
-            "the trace has no header".to_string()
+        let why = if looks_like_row {
+            "its first line looks like a row, the header is missing"
         } else {
-            format!("a header of `{}`", header.trim())
+            "its first line is not that header"
         };
-        return Err(Located::Row(
-            ScenarioError::at(span_in(id, hline, hstart, header, 0, header.len()), message)
-                .expected(
-                    "the header `time_s,rps` on the first line, then one row per time (`0,120`)",
-                ),
-        ));
+        return Err(Located::File(format!(
+            "`{name}` is not a trace of the expected form, a CSV whose first line is the header \
+             `time_s,rps` then one row per time (`0,120`): {why}"
+        )));
     }
     let mut rows: Vec<(u64, f64)> = Vec::new();
     for (n, start, line) in lines {
@@ -371,9 +371,22 @@ fn parse_empirical(
         let at = |message: String| {
             ScenarioError::at(span_in(id, n, start, line, lead, t.len()), message)
         };
-        let d = parse_duration(t).map_err(|m| {
-            Located::Row(at(m).expected("one duration with its unit a line, such as `12ms`"))
-        })?;
+        let d = match parse_duration(t) {
+            Ok(d) => d,
+            // As with a trace's header: a file whose first value is no
+            // duration is not shown, whatever it holds.
+            Err(_) if values.is_empty() => {
+                return Err(Located::File(format!(
+                    "`{name}` is not an empirical distribution of the expected form, one duration \
+                     with its unit a line (`12ms`): its first line is not a duration"
+                )));
+            }
+            Err(m) => {
+                return Err(Located::Row(
+                    at(m).expected("one duration with its unit a line, such as `12ms`"),
+                ));
+            }
+        };
         if d > max {
             return Err(Located::Row(
                 at(format!("{d} is too long to simulate")).expected("at most one year"),
@@ -420,12 +433,18 @@ mod tests {
         );
         assert!(trace("").unwrap_err().contains("is empty"));
         assert!(trace("time_s,rps\n").unwrap_err().contains("no rows"));
-        assert!(trace("0,10\n").unwrap_err().contains("no header"));
         assert!(
-            trace("t,rate\n0,1\n")
+            trace("0,10\n")
                 .unwrap_err()
-                .contains("header of `t,rate`")
+                .contains("the header is missing")
         );
+        // Nothing of a file not of the expected form is told.
+        let e = trace("root:x:0:0:root:/root:/bin/bash\n0,1\n").unwrap_err();
+        assert!(
+            e.contains("`t.csv` is not a trace of the expected form"),
+            "{e}"
+        );
+        assert!(!e.contains("root"), "{e}");
         assert_eq!(
             trace("time_s,rps\n0,1\n1,x\n").unwrap_err(),
             "3:3: `x` is not a number"
@@ -476,6 +495,10 @@ mod tests {
         assert!(matches!(
             parse_empirical(0, "e.txt", "# nothing\n", SimDuration::from_secs(1)),
             Err(Located::File(m)) if m.contains("no values")
+        ));
+        assert!(matches!(
+            parse_empirical(0, "e.txt", "root:x:0:0\n12ms\n", SimDuration::from_secs(1)),
+            Err(Located::File(m)) if m.contains("`e.txt` is not an empirical distribution") && !m.contains("root")
         ));
     }
 }

@@ -12,6 +12,7 @@ pub mod schema;
 pub mod source;
 pub mod spec;
 pub mod variants;
+pub mod work;
 pub mod yaml;
 
 use std::path::Path;
@@ -33,6 +34,10 @@ pub struct LoadOptions {
     pub seed: Option<u64>,
     /// `--variant`: the variants to run (`base` included); all when empty.
     pub variants: Vec<String>,
+    /// Refuse a model whose run is estimated at over an hour
+    /// ([`work::too_long`]): set by `run`, `sweep` and `plan` unless
+    /// `--yes`; off for `validate`, `estimate` and the library.
+    pub check_work: bool,
 }
 
 /// A scenario that could not be loaded, with the texts needed to show where.
@@ -218,7 +223,10 @@ fn compile_all(
     let mut errs = Errors::new();
     // The base is always checked: a variant builds on it.
     match compile::compile_with(&root, stem, "base", opts.seed, inputs) {
-        Ok(base) if selected("base") => models.push(base),
+        Ok(base) if selected("base") => match check_work(base, &root, opts) {
+            Ok(base) => models.push(base),
+            Err(e) => errs.push(e),
+        },
         Ok(_) => {}
         Err(e) => errs.extend(e),
     }
@@ -227,7 +235,10 @@ fn compile_all(
         let mut merged = root.clone();
         variants::merge(&mut merged, keys);
         match compile::compile_with(&merged, stem, name, opts.seed, inputs) {
-            Ok(model) if selected(name) => models.push(model),
+            Ok(model) if selected(name) => match check_work(model, &merged, opts) {
+                Ok(model) => models.push(model),
+                Err(e) => errs.push(in_variant(e, name, keys)),
+            },
             Ok(_) => {}
             Err(found) => {
                 for e in found.0 {
@@ -239,6 +250,22 @@ fn compile_all(
         }
     }
     errs.or_ok(models)
+}
+
+/// `model`, unless `opts` asks for the check of its work and its run is
+/// estimated at over an hour: then an error at the `duration` of `root`
+/// saying the estimate and how to go ahead.
+fn check_work(model: Model, root: &yaml::Node, opts: &LoadOptions) -> Result<Model, ScenarioError> {
+    if !opts.check_work {
+        return Ok(model);
+    }
+    let Some(why) = work::too_long(&model) else {
+        return Ok(model);
+    };
+    let at = root.get("duration").unwrap_or(root);
+    Err(ScenarioError::at(at.span, why).path("duration").expected(
+        "`--yes` to run it anyway, or a shorter `duration`, a lower rate or longer windows",
+    ))
 }
 
 /// A variant's error, told as the variant's when it is in the variant's own

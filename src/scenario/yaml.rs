@@ -15,6 +15,13 @@ use super::source::{SourceId, Sources, Span};
 const MAX_NODES: usize = 1_000_000;
 /// Deepest nesting accepted.
 const MAX_DEPTH: usize = 128;
+/// Most bytes of scalar text a document may expand to, aliases expanded.
+/// An alias only saves typing: the expanded document is one that could have
+/// been written out, and a written one is read to 16 MiB at most
+/// (`MAX_SCENARIO_BYTES`). Without it, a 10 KB file of aliases to a long
+/// string expanded (within the node guard) to gigabytes, and a 1 MB one
+/// aborted on a failed allocation.
+pub const MAX_EXPANDED_BYTES: usize = 16 << 20;
 
 /// A node and its location.
 #[derive(Clone, Debug)]
@@ -197,10 +204,20 @@ struct Builder<'s> {
     sources: &'s Sources,
     source: SourceId,
     stack: Vec<Frame>,
-    anchors: Vec<Option<Node>>,
+    anchors: Vec<Option<Anchored>>,
     root: Option<Node>,
     documents: usize,
     nodes: usize,
+    /// Bytes of scalar text so far, aliases expanded.
+    bytes: usize,
+}
+
+/// An anchored node and what an alias to it adds: its nodes and the bytes
+/// of its scalars, known before it is copied.
+struct Anchored {
+    node: Node,
+    nodes: usize,
+    bytes: usize,
 }
 
 impl<'s> Builder<'s> {
@@ -213,6 +230,7 @@ impl<'s> Builder<'s> {
             root: None,
             documents: 0,
             nodes: 0,
+            bytes: 0,
         }
     }
 
@@ -240,6 +258,7 @@ impl<'s> Builder<'s> {
                 let value = if !quoted && is_null(&text) {
                     Value::Null
                 } else {
+                    self.bytes += text.len();
                     Value::Scalar {
                         text: text.into_owned(),
                         quoted,
@@ -282,17 +301,46 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
-    /// A copy of the anchored node, located at the alias.
+    /// A copy of the anchored node, located at the alias. What the copy
+    /// adds is checked first, so an alias bomb is refused before it takes
+    /// the memory.
     fn alias(&mut self, id: usize, span: Span) -> Result<(Node, usize), ScenarioError> {
-        let node = self
+        let anchored = self
             .anchors
             .get(id)
-            .and_then(|n| n.clone())
+            .and_then(|a| a.as_ref())
             .ok_or_else(|| ScenarioError::at(span, "alias to an unknown anchor"))?;
-        self.nodes += count_nodes(&node);
+        let (nodes, bytes) = (anchored.nodes, anchored.bytes);
+        if self.bytes.saturating_add(bytes) > MAX_EXPANDED_BYTES {
+            return Err(ScenarioError::at(
+                span,
+                format!(
+                    "with this alias the document expands to more than {} MiB of text \
+                     (the alias adds {bytes} bytes, {} are there already)",
+                    MAX_EXPANDED_BYTES >> 20,
+                    self.bytes
+                ),
+            )
+            .path(format_path(&stack_path(&self.stack)))
+            .expected(format!(
+                "at most {} MiB once aliases are expanded, as much as a scenario file may hold \
+                 written out (an alias saves typing, not size)",
+                MAX_EXPANDED_BYTES >> 20
+            )));
+        }
+        if self.nodes.saturating_add(nodes) > MAX_NODES {
+            return Err(ScenarioError::at(
+                span,
+                format!("with this alias the document expands to more than {MAX_NODES} nodes"),
+            )
+            .path(format_path(&stack_path(&self.stack))));
+        }
+        self.bytes += bytes;
+        // `add` counts the copy's root.
+        self.nodes += nodes - 1;
         Ok((
             Node {
-                value: node.value,
+                value: anchored.node.value.clone(),
                 span,
             },
             0,
@@ -363,9 +411,14 @@ impl<'s> Builder<'s> {
         }
         if anchor > 0 {
             if self.anchors.len() <= anchor {
-                self.anchors.resize(anchor + 1, None);
+                self.anchors.resize_with(anchor + 1, || None);
             }
-            self.anchors[anchor] = Some(node.clone());
+            let (nodes, bytes) = measure(&node);
+            self.anchors[anchor] = Some(Anchored {
+                node: node.clone(),
+                nodes,
+                bytes,
+            });
         }
         let depth_path = if matches!(
             self.stack.last(),
@@ -440,15 +493,27 @@ fn check_key(
     }
 }
 
-fn count_nodes(n: &Node) -> usize {
-    1 + match &n.value {
-        Value::Seq(items) => items.iter().map(count_nodes).sum(),
-        Value::Map(entries) => entries
-            .iter()
-            .map(|(k, v)| count_nodes(k) + count_nodes(v))
-            .sum(),
+/// The nodes of `n` and the bytes of its scalars (keys included): what an
+/// alias to it adds.
+fn measure(n: &Node) -> (usize, usize) {
+    let own = match &n.value {
+        Value::Scalar { text, .. } => text.len(),
         _ => 0,
+    };
+    let mut total = (1, own);
+    let mut add = |(nodes, bytes): (usize, usize)| {
+        total.0 += nodes;
+        total.1 += bytes;
+    };
+    match &n.value {
+        Value::Seq(items) => items.iter().for_each(|i| add(measure(i))),
+        Value::Map(entries) => entries.iter().for_each(|(k, v)| {
+            add(measure(k));
+            add(measure(v));
+        }),
+        _ => {}
     }
+    total
 }
 
 fn is_null(text: &str) -> bool {
@@ -511,6 +576,29 @@ mod tests {
         }
         let e = parse_str(&bomb).unwrap_err();
         assert!(e.message.contains("more than"), "{}", e.message);
+    }
+
+    #[test]
+    fn aliases_to_long_strings_are_refused_by_their_bytes_at_the_alias() {
+        // 1000 nodes a list, but 4 KiB each: 4 MB per list, 16 MiB passed
+        // at the fourth alias of the third line.
+        let long = "x".repeat(4096);
+        let text = format!(
+            "s: &s {long}\nl: &l [{}]\nm: [*l, *l, *l, *l, *l]\n",
+            vec!["*s"; 1000].join(", ")
+        );
+        let e = parse_str(&text).unwrap_err();
+        assert!(
+            e.message.contains("more than 16 MiB of text"),
+            "{}",
+            e.message
+        );
+        let span = e.span.unwrap();
+        assert_eq!((span.line, span.col), (3, 17));
+        assert_eq!(e.path.as_deref(), Some("m[3]"));
+        // Short of the bound, the same aliases expand.
+        let fine = text.replace("*l, *l, *l, *l, *l", "*l, *l, *l");
+        assert!(parse_str(&fine).is_ok());
     }
 
     #[test]

@@ -10,7 +10,9 @@ use crate::scenario::compile::cx::KindCx;
 use crate::scenario::compile::graph::{self, Carries};
 use crate::scenario::compile::kinds::{KindRules, KindSpec};
 use crate::scenario::compile::resilience_scaling::compile_rate_limit;
-use crate::scenario::compile::{Checker, DEFAULT_HEALTH_FAILURES, MAX_HEALTH_FAILURES, positive};
+use crate::scenario::compile::{
+    Checker, DEFAULT_HEALTH_FAILURES, MAX_HEALTH_FAILURES, period, positive,
+};
 use crate::scenario::error::ScenarioError;
 use crate::scenario::spec::PercentValue;
 
@@ -289,12 +291,12 @@ pub(crate) fn compile_health_check(
     path: &str,
     h: &HealthCheckSpec,
 ) -> Result<HealthCheck, ScenarioError> {
-    let interval = positive(
+    let interval = period(
         ck,
         &format!("{path}.interval"),
         h.interval,
-        "a health-check interval of no time",
-        "`interval: 5s`",
+        ("a health-check interval of no time", "`interval: 5s`"),
+        "each instance would be checked",
     )?;
     let failures = h.failures.unwrap_or(DEFAULT_HEALTH_FAILURES as u64);
     if failures == 0 || failures > MAX_HEALTH_FAILURES {

@@ -207,13 +207,13 @@ impl LoadBalancer {
         }
         match self.policy {
             Policy::RoundRobin => {
-                // The next instance in turn that is not marked down.
-                let total = self.outstanding.len();
-                let mut i = self.next;
-                while self.out(i) {
-                    i = (i + 1) % total;
-                }
-                self.next = (i + 1) % total;
+                // The next instance in turn that is not marked down: the
+                // first in the (sorted) list from `next` on, else the first.
+                // A search, not a walk over the instances out, which are
+                // most of an autoscaled pool's `max` slots.
+                let k = h.partition_point(|&x| (x as usize) < self.next);
+                let i = h.get(k).copied().unwrap_or(h[0]) as usize;
+                self.next = (i + 1) % self.outstanding.len();
                 i
             }
             Policy::Random => h[self.stream.index(n)] as usize,

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use crate::engine::SimDuration;
-use crate::scenario::compile::{Checker, MAX_INSTANCES, at_most_max, positive};
+use crate::scenario::compile::{Checker, MAX_INSTANCES, at_most_max, period};
 use crate::scenario::error::ScenarioError;
 use crate::scenario::spec::*;
 
@@ -333,12 +333,12 @@ pub(crate) fn compile_autoscale(
     let metric = spec_metric(ck, path, a)?;
     let target = compile_target(ck, path, a, metric)?;
     let (tolerance, stabilization) = compile_hpa(ck, path, a)?;
-    let every = positive(
+    let every = period(
         ck,
         &format!("{path}.every"),
         a.every,
-        "no time between decisions",
-        "`30s`",
+        ("no time between decisions", "`30s`"),
+        "the autoscaler would decide",
     )?;
     let provision = at_most_max(ck, &format!("{path}.provision"), a.provision)?;
     let cooldown = match a.cooldown {

@@ -118,6 +118,13 @@ pub struct Autoscaler {
     recommendations: VecDeque<(SimTime, u32)>,
     /// Per instance: not serving at some point of the current window.
     off_in_window: Vec<bool>,
+    /// The slots in use, in id order: not off, or off since the current
+    /// window began (their busy time is still to be counted). A decision
+    /// looks at these only, so its cost follows the instances that exist,
+    /// not `max` (with `max: 100000`, a walk of every slot per decision).
+    live: Vec<u32>,
+    /// Per slot: whether it is in `live`.
+    in_live: Vec<bool>,
     log: Vec<LoggedEvent>,
     trace: ScalingTrace,
 }
@@ -159,6 +166,8 @@ impl Autoscaler {
             last_arrivals: 0,
             recommendations: VecDeque::new(),
             off_in_window: (0..slots).map(|i| i as u32 >= initial).collect(),
+            live: (0..initial).collect(),
+            in_live: (0..slots).map(|i| (i as u32) < initial).collect(),
             log: Vec::new(),
             trace: ScalingTrace {
                 component: name.to_string(),
@@ -186,6 +195,23 @@ impl Autoscaler {
     #[inline]
     pub fn arrived(&mut self) {
         self.arrivals += 1;
+    }
+
+    /// The slots in use, in id order: every instance not off, and those
+    /// off since the current window began. Sums over the pool (busy time,
+    /// waiting requests) need only these: an idle slot off all window adds
+    /// nothing.
+    pub fn live(&self) -> &[u32] {
+        &self.live
+    }
+
+    /// Slot `i` leaves the off state: it joins `live`.
+    fn wake(&mut self, i: usize) {
+        if !self.in_live[i] {
+            self.in_live[i] = true;
+            let at = self.live.partition_point(|&s| s < i as u32);
+            self.live.insert(at, i as u32);
+        }
     }
 
     /// Whether instance `i` takes new traffic.
@@ -247,12 +273,14 @@ impl Autoscaler {
         if desired > committed {
             let ready_at = now + self.settings.provision;
             let mut names = Vec::new();
+            // The lowest free ids: a walk past the slots in use only.
             for i in 0..self.state.len() {
                 if actions.started.len() as u32 == desired - committed {
                     break;
                 }
                 if self.state[i] == State::Off {
                     self.state[i] = State::Provisioning { ready_at };
+                    self.wake(i);
                     self.billed.incr(now);
                     self.provisioning += 1;
                     actions.started.push((i as u32, ready_at));
@@ -271,7 +299,11 @@ impl Autoscaler {
             let mut stop = committed - desired;
             let mut cancelled = Vec::new();
             let mut drained = Vec::new();
-            for i in (0..self.state.len()).rev() {
+            // Highest ids first, among the slots in use (every one
+            // provisioning or serving is there).
+            let live = std::mem::take(&mut self.live);
+            for &i in live.iter().rev() {
+                let i = i as usize;
                 if stop == 0 {
                     break;
                 }
@@ -283,7 +315,8 @@ impl Autoscaler {
                     stop -= 1;
                 }
             }
-            for i in (0..self.state.len()).rev() {
+            for &i in live.iter().rev() {
+                let i = i as usize;
                 if stop == 0 {
                     break;
                 }
@@ -297,6 +330,7 @@ impl Autoscaler {
                     stop -= 1;
                 }
             }
+            self.live = live;
             self.serving.retain(|i| !actions.draining.contains(i));
             self.step(now);
             self.quiet_until = now + self.settings.cooldown;
@@ -478,6 +512,7 @@ impl Autoscaler {
     pub fn revive(&mut self, i: usize, now: SimTime) {
         if self.state[i] == State::Off {
             self.state[i] = State::Draining { waiting: 0 };
+            self.wake(i);
             self.billed.incr(now);
             self.active.incr(now);
             self.off_in_window[i] = true;
@@ -489,6 +524,13 @@ impl Autoscaler {
     /// that could hold work (serving or draining) over it.
     pub fn close_window(&mut self, end: SimTime, len_ns: u64, busy: u128) -> f64 {
         self.busy_closed += busy;
+        // Slots off all of the next window add nothing to its sums.
+        let (state, in_live) = (&self.state, &mut self.in_live);
+        self.live.retain(|&i| {
+            let keep = state[i as usize] != State::Off;
+            in_live[i as usize] = keep;
+            keep
+        });
         // `take_average` resets the level's area: keep the running total.
         self.active_closed += self.active.area_to(end);
         self.active.take_average(end, len_ns)

@@ -431,18 +431,19 @@ impl Service {
             ctx.events.schedule(now + a.every(), next);
             return;
         }
+        // Over the slots in use only (exact: integer sums, and a slot off
+        // all window holds nothing and was busy for no time).
+        let live = a.live();
         let level = match metric {
-            autoscale::ScaleMetric::QueueLen => self
-                .instances
+            autoscale::ScaleMetric::QueueLen => live
                 .iter()
-                .map(|i| i.station.waiting() as u64)
+                .map(|&i| self.instances[i as usize].station.waiting() as u64)
                 .sum(),
             _ => answer.unwrap_or(0),
         };
-        let busy: u128 = self
-            .instances
+        let busy: u128 = live
             .iter()
-            .map(|i| i.station.busy_area_to(now))
+            .map(|&i| self.instances[i as usize].station.busy_area_to(now))
             .sum();
         let actions = a.decide(now, busy, level);
         for &(i, at) in &actions.started {

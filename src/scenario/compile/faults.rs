@@ -13,6 +13,7 @@ use crate::engine::{SimDuration, SimTime};
 use crate::model::{ComponentId, ComponentKind, Fault, FaultKind, Model, Slo};
 use crate::scenario::error::{Errors, ScenarioError, one_of};
 use crate::scenario::spec::{ComponentPair, DurationValue, FaultSpec, RandomFaultSpec, SloSpec};
+use crate::scenario::work::count;
 
 /// Most entries in `faults`.
 pub const MAX_FAULTS: usize = 10_000;
@@ -20,6 +21,13 @@ pub const MAX_FAULTS: usize = 10_000;
 pub const MAX_FAULT_INSTANCES: usize = 10_000_000;
 /// Largest `factor` of a `slow` fault.
 pub const MAX_SLOW_FACTOR: f64 = 1000.0;
+/// Most crashes all `random: crash` faults together are expected to make
+/// in a run: each costs two events, a row of `faults.csv` and `events.csv`
+/// and the requests it fails, so a million is a large, still quick,
+/// history (a thousand instances failing every few hours for a year is
+/// some thousands). `mttf: 1ns, mttr: 1ns` made 6 million rows of one
+/// simulated millisecond and ran out of memory.
+pub const MAX_RANDOM_CRASHES: f64 = 1_000_000.0;
 /// Most failed checks in a row a health check may wait for.
 pub const MAX_HEALTH_FAILURES: u64 = 1000;
 /// Failed checks in a row that mark an instance down when `failures` is absent.
@@ -165,12 +173,17 @@ pub(super) fn compile_faults(
     let mut out = Vec::with_capacity(specs.len());
     let mut errs = Errors::new();
     let mut struck = 0usize;
+    let mut crashes = 0.0;
     // Each fault is read on its own, so every bad one is told.
     for (i, f) in specs.iter().enumerate() {
         let path = format!("faults[{i}]");
         let Some(fault) = errs.keep(compile_fault(ck, model, graph, &path, f)) else {
             continue;
         };
+        if let Err(e) = check_random_crashes(ck, model, &path, &fault, &mut crashes) {
+            errs.push(e);
+            return Err(errs);
+        }
         struck += match &fault.kind {
             FaultKind::Crash { instances, .. }
             | FaultKind::Slow { instances, .. }
@@ -199,6 +212,58 @@ pub(super) fn compile_faults(
         out.push(fault);
     }
     errs.or_ok(out)
+}
+
+/// Adds the crashes a `random: crash` fault is expected to make to
+/// `crashes` (each instance fails once per `mttf + mttr` on average, from
+/// `at` to the end), refusing it when all of them together pass
+/// [`MAX_RANDOM_CRASHES`].
+fn check_random_crashes(
+    ck: &Checker,
+    model: &Model,
+    path: &str,
+    fault: &Fault,
+    crashes: &mut f64,
+) -> Result<(), ScenarioError> {
+    let FaultKind::RandomCrash {
+        instances,
+        mttf,
+        mttr,
+        ..
+    } = &fault.kind
+    else {
+        return Ok(());
+    };
+    let span = model.duration.nanos() - fault.at.nanos();
+    let cycle = (mttf.nanos() + mttr.nanos()) as f64;
+    let these = instances.len() as f64 * span as f64 / cycle;
+    *crashes += these;
+    if *crashes <= MAX_RANDOM_CRASHES {
+        return Ok(());
+    }
+    let n = instances.len();
+    Err(ck
+        .err(
+            &format!("{path}.mttf"),
+            format!(
+                "about {} crashes expected ({n} instance{} failing once per mttf + mttr = {} \
+                 over {}{}), too many to simulate",
+                count(*crashes),
+                if n == 1 { "" } else { "s" },
+                SimDuration(mttf.nanos() + mttr.nanos()),
+                SimDuration(span),
+                if *crashes > these {
+                    ", with the random faults before this one"
+                } else {
+                    ""
+                }
+            ),
+        )
+        .expected(format!(
+            "at most {} expected crashes in a run: a longer `mttf` or `mttr` (real machines \
+             run for days between failures), or fewer instances",
+            count(MAX_RANDOM_CRASHES)
+        )))
 }
 
 /// Compiles the fault at `path`: its kind, its settings, when it strikes,
