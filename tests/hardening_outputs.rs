@@ -10,19 +10,20 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_capsim");
 
-/// A short base and a long variant (100x the rate): the base's files are
-/// complete long before the variant ends, which is when an interrupted
-/// command used to replace them.
+/// A short base (a few milliseconds of work) and a variant of minutes
+/// (10 simulated hours at 400x the rate): the base's files are complete
+/// long before the variant could end, which is when an interrupted command
+/// used to replace them. Only the base is ever run to its end.
 const TWO_SPEEDS: &str = "\
 name: speeds
 seed: 1
-duration: 5m
+duration: 2m
 window: 10s
 traffic: { to: web, rate: 50 }
 components:
   web: { kind: service, instances: 4, workers: 8, service_time: { exponential: { mean: 10ms } } }
 variants:
-  busy: { traffic: { rate: 20000 }, components: { web: { instances: 40 } } }
+  busy: { duration: 10h, traffic: { rate: 20000 }, components: { web: { instances: 40 } } }
 ";
 
 /// A run of a second or less, for the cases that need no timing.
@@ -127,9 +128,18 @@ fn signal(child: &Child, sig: &str) {
     assert!(ok, "kill {sig} failed");
 }
 
-/// Runs `file` into `out` once (the earlier outputs), and returns them.
+/// Runs `file`'s base into `out` once (the earlier outputs), and returns
+/// them.
 fn earlier(file: &str, out: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let o = capsim(&["run", file, "-q", "--out", out.to_str().unwrap()]);
+    let o = capsim(&[
+        "run",
+        file,
+        "-q",
+        "--variant",
+        "base",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(
         o.status.code(),
         Some(0),
