@@ -4,6 +4,7 @@
 pub mod arena;
 pub mod event_list;
 pub mod random;
+pub mod sampling;
 pub mod time;
 
 pub use arena::{Arena, Handle};

@@ -9,7 +9,8 @@
 
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
-use rand_distr::{Distribution, Exp1, Open01, StandardNormal};
+
+use super::sampling;
 
 /// One independent random stream.
 pub struct Stream {
@@ -71,10 +72,17 @@ impl Stream {
         (self.rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
-    /// A uniform draw in (0, 1).
+    /// A uniform draw in (0, 1): never 0, so its logarithm is finite.
     #[inline]
     pub fn open01(&mut self) -> f64 {
-        Open01.sample(&mut self.rng)
+        sampling::open01(self.rng.next_u64())
+    }
+
+    /// 64 random bits, for the samplers that split a word (the ziggurat's
+    /// layer and position).
+    #[inline]
+    pub(super) fn bits(&mut self) -> u64 {
+        self.rng.next_u64()
     }
 
     /// A uniform index in `0..n` (`n` > 0), without modulo bias.
@@ -93,21 +101,26 @@ impl Stream {
         }
     }
 
-    /// A standard exponential draw (mean 1).
+    /// A standard exponential draw (mean 1), by the ziggurat with `libm`
+    /// ([`sampling::exp1`]).
     #[inline]
     pub fn exp1(&mut self) -> f64 {
-        Exp1.sample(&mut self.rng)
+        sampling::exp1(self)
     }
 
-    /// A standard normal draw.
+    /// A standard normal draw, by the ziggurat with `libm`
+    /// ([`sampling::normal`]).
     #[inline]
     pub fn normal(&mut self) -> f64 {
-        StandardNormal.sample(&mut self.rng)
+        sampling::normal(self)
     }
 
-    /// A draw from any `rand_distr` distribution.
-    #[inline]
-    pub fn sample<T, D: Distribution<T>>(&mut self, d: &D) -> T {
+    /// A draw from a `rand_distr` distribution, for tests that check
+    /// capsim against an independent generator (`rand_distr` is only a
+    /// dev-dependency: its samplers call the platform's libm, so no
+    /// simulation may use them).
+    #[cfg(test)]
+    pub fn sample<T, D: rand_distr::Distribution<T>>(&mut self, d: &D) -> T {
         d.sample(&mut self.rng)
     }
 }

@@ -1,7 +1,10 @@
 //! Compiled duration distributions and their sampling.
+//!
+//! Every transcendental function here, in compiling a distribution as in
+//! drawing from it, is the pure-Rust `libm`'s, never the platform's, so a
+//! seed gives the same durations on every machine (issue 19).
 
-use rand_distr::Gamma;
-
+use crate::engine::sampling::Gamma;
 use crate::engine::{SimDuration, Stream};
 use crate::model::empirical::Empirical;
 
@@ -36,7 +39,7 @@ pub enum Dist {
         /// Scale `theta`.
         scale: f64,
         /// The sampler.
-        sampler: Gamma<f64>,
+        sampler: Gamma,
     },
     /// Uniform between two bounds.
     Uniform {
@@ -59,10 +62,10 @@ pub enum Dist {
 impl Dist {
     /// A lognormal from its median and 99th percentile (p99 > median > 0).
     pub fn lognormal(median: f64, p99: f64) -> Dist {
-        let mu = median.ln();
+        let mu = libm::log(median);
         Dist::LogNormal {
             mu,
-            sigma: (p99.ln() - mu) / Z99,
+            sigma: (libm::log(p99) - mu) / Z99,
         }
     }
 
@@ -73,7 +76,7 @@ impl Dist {
         Dist::Gamma {
             shape,
             scale,
-            sampler: Gamma::new(shape, scale).expect("validated gamma parameters"),
+            sampler: Gamma::new(shape, scale),
         }
     }
 
@@ -86,7 +89,7 @@ impl Dist {
             }
             Dist::Exponential { mean } => Dist::Exponential { mean: mean / speed },
             Dist::LogNormal { mu, sigma } => Dist::LogNormal {
-                mu: mu - speed.ln(),
+                mu: mu - libm::log(speed),
                 sigma: *sigma,
             },
             Dist::Gamma { shape, scale, .. } => {
@@ -94,7 +97,7 @@ impl Dist {
                 Dist::Gamma {
                     shape: *shape,
                     scale,
-                    sampler: Gamma::new(*shape, scale).expect("validated gamma parameters"),
+                    sampler: Gamma::new(*shape, scale),
                 }
             }
             Dist::Uniform { min, max } => Dist::Uniform {
@@ -114,7 +117,7 @@ impl Dist {
         match self {
             Dist::Constant(d) => d.as_secs_f64(),
             Dist::Exponential { mean } => *mean,
-            Dist::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+            Dist::LogNormal { mu, sigma } => libm::exp(mu + sigma * sigma / 2.0),
             Dist::Gamma { shape, scale, .. } => shape * scale,
             Dist::Uniform { min, max } => (min + max) / 2.0,
             Dist::Pareto { min, alpha } => {
@@ -133,7 +136,7 @@ impl Dist {
         match self {
             Dist::Constant(d) => d.as_secs_f64().powi(2),
             Dist::Exponential { mean } => 2.0 * mean * mean,
-            Dist::LogNormal { mu, sigma } => (2.0 * mu + 2.0 * sigma * sigma).exp(),
+            Dist::LogNormal { mu, sigma } => libm::exp(2.0 * mu + 2.0 * sigma * sigma),
             Dist::Gamma { shape, scale, .. } => shape * (shape + 1.0) * scale * scale,
             Dist::Uniform { min, max } => (min * min + min * max + max * max) / 3.0,
             Dist::Pareto { min, alpha } => {
@@ -164,10 +167,13 @@ impl Dist {
         let secs = match self {
             Dist::Constant(d) => return *d,
             Dist::Exponential { mean } => s.exp1() * mean,
-            Dist::LogNormal { mu, sigma } => (mu + sigma * s.normal()).exp(),
-            Dist::Gamma { sampler, .. } => s.sample(sampler),
+            Dist::LogNormal { mu, sigma } => libm::exp(mu + sigma * s.normal()),
+            Dist::Gamma { sampler, .. } => sampler.sample(s),
             Dist::Uniform { min, max } => min + (max - min) * s.uniform(),
-            Dist::Pareto { min, alpha } => min * s.open01().powf(-1.0 / alpha),
+            // Inversion, U^(-1/alpha) = exp(E / alpha) with E = -ln U a
+            // standard exponential: a ziggurat draw and one `libm::exp`
+            // rather than `pow`'s logarithm and exponential.
+            Dist::Pareto { min, alpha } => min * libm::exp(s.exp1() / alpha),
             Dist::Empirical(e) => return e.sample(s),
         };
         // Float-to-integer `as` saturates (and maps NaN to 0): no branches.

@@ -2,8 +2,9 @@
 //! space of up to 10^12 keys, drawn in O(1) without allocating, with the exact
 //! probability of each key for checking caches and shards against theory.
 //!
-//! Zipf draws use only IEEE arithmetic and the pure-Rust `libm`, never the
-//! platform's math library, so a seed gives the same keys on every machine.
+//! Zipf draws (and the exact probabilities) use only IEEE arithmetic and the
+//! pure-Rust `libm`, never the platform's math library, so a seed gives the
+//! same keys on every machine.
 
 use crate::engine::Stream;
 
@@ -174,7 +175,7 @@ impl KeyDist {
             KeyDist::Uniform { keys } => 1.0 / *keys as f64,
             KeyDist::Zipf {
                 exponent, harmonic, ..
-            } => ((key + 1) as f64).powf(-exponent) / harmonic,
+            } => libm::pow((key + 1) as f64, -exponent) / harmonic,
             KeyDist::Hotspot {
                 keys,
                 hot_keys,
@@ -333,7 +334,7 @@ fn harmonic_exact(n: u64, s: f64) -> f64 {
     let mut sum = 0.0f64;
     let mut carry = 0.0f64;
     for k in (1..=n).rev() {
-        let y = (k as f64).powf(-s) - carry;
+        let y = libm::pow(k as f64, -s) - carry;
         let t = sum + y;
         carry = (t - sum) - y;
         sum = t;
@@ -349,14 +350,14 @@ fn harmonic_euler_maclaurin(n: u64, s: f64) -> f64 {
     let (m, nf) = (EM_HEAD as f64, n as f64);
     // Integral of x^-s over [m, n] = m^(1-s) (e^u - 1) / (1 - s) with
     // u = (1 - s) ln(n/m); expm1 keeps it accurate for s near 1.
-    let ln_ratio = (nf / m).ln();
+    let ln_ratio = libm::log(nf / m);
     let u = (1.0 - s) * ln_ratio;
-    let growth = if u == 0.0 { 1.0 } else { u.exp_m1() / u };
-    let integral = m.powf(1.0 - s) * ln_ratio * growth;
-    let ends = (m.powf(-s) + nf.powf(-s)) / 2.0;
+    let growth = if u == 0.0 { 1.0 } else { libm::expm1(u) / u };
+    let integral = libm::pow(m, 1.0 - s) * ln_ratio * growth;
+    let ends = (libm::pow(m, -s) + libm::pow(nf, -s)) / 2.0;
     // f^(2j-1)(x) = -(s)_(2j-1) x^(-s-2j+1), (s)_k the rising factorial.
-    let mut dm = -s * m.powf(-s - 1.0);
-    let mut dn = -s * nf.powf(-s - 1.0);
+    let mut dm = -s * libm::pow(m, -s - 1.0);
+    let mut dn = -s * libm::pow(nf, -s - 1.0);
     let mut corrections = 0.0;
     for (j, c) in EM_COEFFS.iter().enumerate() {
         if j > 0 {

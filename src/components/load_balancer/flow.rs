@@ -65,7 +65,9 @@ impl Flow {
     pub fn cost(&mut self, i: usize, now: SimTime, pending: u32) -> f64 {
         let (cost, stamp) = &mut self.ewma[i];
         let td = now.0.saturating_sub(stamp.0) as f64;
-        *cost *= (-td / self.tau).exp();
+        // `libm`, not the platform's `exp`: the cost picks the instance, so
+        // it must round the same on every machine (issue 19).
+        *cost *= libm::exp(-td / self.tau);
         *stamp = now;
         if *cost == 0.0 && pending != 0 {
             (i64::MAX >> 16) as f64 + pending as f64
@@ -83,7 +85,7 @@ impl Flow {
         let (cost, stamp) = &mut self.ewma[i];
         let rtt = rtt.nanos() as f64;
         let td = now.0.saturating_sub(stamp.0) as f64;
-        let w = (-td / self.tau).exp();
+        let w = libm::exp(-td / self.tau);
         *cost = if rtt > *cost {
             rtt
         } else {
