@@ -386,14 +386,7 @@ fn check_samples(expect: &Expect, seen: &mut Seen) -> Result<(), String> {
     for (line, rec) in &rows[1..] {
         let line = *line;
         let cell = |c: usize| rec.get(n + c).unwrap_or("");
-        let bad = |c: usize, what: &str| {
-            at(
-                path,
-                line,
-                SAMPLE[c],
-                format!("`{}` is not {what}", cell(c)),
-            )
-        };
+        let bad = |c: usize, what: &str| not_a(path, line, c, cell(c), what);
         let label = check_label(expect, line, rec)?;
         let k: u32 = cell(0)
             .parse()
@@ -512,6 +505,12 @@ fn check_label(expect: &Expect, line: u64, rec: &csv::StringRecord) -> Result<St
     }
 }
 
+/// The message for `value`, in column `c` of [`SAMPLE`] at `line` of
+/// `path`, not being `what` it must be.
+fn not_a(path: &Path, line: u64, c: usize, value: &str, what: &str) -> String {
+    at(path, line, SAMPLE[c], format!("`{value}` is not {what}"))
+}
+
 /// Checks the figures of a sample row, `cell(c)` its value of column `c`
 /// of [`SAMPLE`]: counts whole and at least 0, the error rate within 0..1,
 /// every other figure finite and at least 0, the quantiles in order; a
@@ -521,14 +520,7 @@ fn check_figures<'r>(
     line: u64,
     cell: &dyn Fn(usize) -> &'r str,
 ) -> Result<(), String> {
-    let bad = |c: usize, what: &str| {
-        at(
-            path,
-            line,
-            SAMPLE[c],
-            format!("`{}` is not {what}", cell(c)),
-        )
-    };
+    let bad = |c: usize, what: &str| not_a(path, line, c, cell(c), what);
     if non_negative(cell(2)).is_none() {
         return Err(bad(2, "a warm-up (seconds, 0 or more)"));
     }
