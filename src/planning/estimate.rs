@@ -475,6 +475,8 @@ type Settled = (f64, Option<(u32, f64, f64)>, Vec<Option<Eval>>);
 /// The notes are those of the last round.
 fn evaluate_settled(net: &mut Net, notes: &mut Vec<String>) -> Settled {
     let mut round = 0;
+    // The loads routed two rounds ago, for the extrapolation.
+    let mut before: Option<CallLoads> = None;
     loop {
         let mut n = Vec::new();
         let (lambda, waits, closed) = arrival(net, &mut n);
@@ -491,8 +493,54 @@ fn evaluate_settled(net: &mut Net, notes: &mut Vec<String>) -> Settled {
             notes.append(&mut n);
             return (lambda, closed, evals);
         }
-        net.reroute(loads);
+        let used = net.loads().clone();
+        let next = match &before {
+            Some(b) if round >= ACCELERATE_FROM && round % 3 == 0 => aitken(b, &used, loads),
+            _ => loads,
+        };
+        before = Some(used);
+        net.reroute(next);
     }
+}
+
+/// Rounds of plain iteration before [`aitken`] extrapolates every third
+/// round: loads that settle by then are found exactly as before.
+const ACCELERATE_FROM: usize = 10;
+
+/// Aitken's extrapolation of each load from three successive iterates
+/// (`x0` routed two rounds ago, `x1` last round, `x2` what it gave):
+/// `x2 - d2^2 / (d2 - d1)`. Near a saturated callee the iteration contracts
+/// slowly (the error shrinks by 7% a round in a fuzzed scenario, which took
+/// 200 rounds of numerical integrals, 2 s, to get within 1e-9); where it
+/// moves steadily towards a limit this jumps to it. A value that turns
+/// back, or would move more than 100 steps or below 0 (or `kept` past 1),
+/// keeps its plain iterate; whether the result is a fixed point is still
+/// judged by routing with it.
+fn aitken(x0: &CallLoads, x1: &CallLoads, mut x2: CallLoads) -> CallLoads {
+    let jump = |a: f64, b: f64, c: f64, hi: f64| {
+        let (d1, d2) = (b - a, c - b);
+        if d1 == 0.0 || d2 == 0.0 || d1.signum() != d2.signum() || d2.abs() >= d1.abs() {
+            return c;
+        }
+        let step = -d2 * d2 / (d2 - d1);
+        if !step.is_finite() || step.abs() > 100.0 * d2.abs() {
+            return c;
+        }
+        (c + step).clamp(0.0, hi)
+    };
+    for (k, l2) in x2.iter_mut() {
+        let (Some(l0), Some(l1)) = (x0.get(k), x1.get(k)) else {
+            continue;
+        };
+        if l0.sent.len() != l2.sent.len() || l1.sent.len() != l2.sent.len() {
+            continue;
+        }
+        l2.kept = jump(l0.kept, l1.kept, l2.kept, 1.0);
+        for (i, v) in l2.sent.iter_mut().enumerate() {
+            *v = jump(l0.sent[i], l1.sent[i], *v, f64::INFINITY);
+        }
+    }
+    x2
 }
 
 /// Estimates `model`'s steady state (see the module's notes).
